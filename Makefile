@@ -1,0 +1,37 @@
+# ferry — build, test and measure.
+GO      ?= go
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS := -s -w -X main.version=$(VERSION)
+E2E_TIMEOUT ?= 30m
+
+.PHONY: all build test e2e bench lint fmt clean
+
+all: lint test build
+
+## build: compile bin/ferry
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o bin/ferry ./cmd/ferry
+
+## test: every test that needs only Go (no external servers)
+test:
+	$(GO) test -race -count=1 ./...
+
+## e2e: integration tests against real servers on loopback (docker-registry, skopeo, nginx)
+e2e:
+	CI=$(or $(CI),) $(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./cmd/... ./artifacts/registrytest/...
+
+## bench: Go benchmarks (planning, rendering)
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+
+## lint: gofmt and go vet must be clean
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) vet -tags e2e ./...
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+clean:
+	rm -rf bin

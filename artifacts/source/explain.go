@@ -1,0 +1,95 @@
+package source
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"ferry/artifacts/fault"
+)
+
+// Sentinel errors that callers tell apart; Explain wraps them.
+var (
+	ErrUnauthorized = errors.New("credentials refused")
+	ErrNotFound     = errors.New("not found")
+	ErrUntrusted    = errors.New("certificate not trusted")
+	ErrUnreachable  = errors.New("registry unreachable")
+)
+
+// Explain turns a failure to fetch ref from host into one sentence that
+// says what went wrong and what to do, wrapping a sentinel error where one
+// applies. It never includes credentials.
+func Explain(ref, host string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	var terr *transport.Error
+	if errors.As(err, &terr) {
+		switch {
+		case terr.StatusCode == http.StatusUnauthorized || hasCode(terr, transport.UnauthorizedErrorCode):
+			return fault.New(ErrUnauthorized, "%s refused the credentials for %s: check the login in your docker config or --pull-secret", host, ref)
+		case terr.StatusCode == http.StatusForbidden || hasCode(terr, transport.DeniedErrorCode):
+			return fault.New(ErrUnauthorized, "%s does not allow these credentials to pull %s: ask for pull access or use other credentials", host, ref)
+		case terr.StatusCode == http.StatusNotFound || hasCode(terr, transport.ManifestUnknownErrorCode) || hasCode(terr, transport.NameUnknownErrorCode):
+			return fault.New(ErrNotFound, "%s does not exist on %s: check the repository name and the tag", ref, host)
+		case terr.StatusCode == http.StatusTooManyRequests:
+			return fmt.Errorf("%s is rate-limiting requests for %s: wait a while, log in, or fetch through a mirror with --source-mirror", host, ref)
+		case terr.StatusCode >= 500:
+			return fmt.Errorf("%s failed with HTTP %d while serving %s: try again later", host, terr.StatusCode, ref)
+		}
+		return fmt.Errorf("%s answered HTTP %d for %s: %s", host, terr.StatusCode, ref, firstLine(terr.Error()))
+	}
+	var uae x509.UnknownAuthorityError
+	var cve *tls.CertificateVerificationError
+	var hne x509.HostnameError
+	var cie x509.CertificateInvalidError
+	switch {
+	case errors.As(err, &uae) || errors.As(err, &cve) || errors.As(err, &cie):
+		return fault.New(ErrUntrusted, "the certificate of %s is not trusted: give its CA with --ca-file", host)
+	case errors.As(err, &hne):
+		return fault.New(ErrUntrusted, "the certificate of %s is not valid for that name: use the name the certificate was issued for", host)
+	}
+	var rhe tls.RecordHeaderError
+	if errors.As(err, &rhe) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
+		return fault.New(ErrUnreachable, "%s does not speak HTTPS: if it is a plain-HTTP registry, add --insecure-source %s", host, host)
+	}
+	var dnsErr *net.DNSError
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &dnsErr):
+		return fault.New(ErrUnreachable, "cannot find %s (DNS lookup failed): check the name, the network or --source-mirror", host)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fault.New(ErrUnreachable, "cannot reach %s (connection refused): check the address and that the registry is running", host)
+	case errors.As(err, &opErr):
+		return fault.New(ErrUnreachable, "cannot reach %s (%v): check the address, the network or the proxy", host, opErr.Err)
+	}
+	if errors.Is(err, ErrPlainHTTP) {
+		return fault.New(ErrUnreachable, "%s does not answer over HTTPS and ferry speaks plain HTTP only to hosts you name: add --insecure-source %s if that registry has no TLS", host, host)
+	}
+	return fmt.Errorf("%s: %s", ref, firstLine(err.Error()))
+}
+
+func hasCode(e *transport.Error, code transport.ErrorCode) bool {
+	for _, d := range e.Errors {
+		if d.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(s, "\n")
+	return s
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"charm.land/lipgloss/v2"
+	lgtable "charm.land/lipgloss/v2/table"
+	"github.com/spf13/cobra"
+
+	"ferry/targets/catalog"
+)
+
+func newCatalogCmd(a *app) *cobra.Command {
+	c := &cobra.Command{
+		Use:   "catalog",
+		Short: "List and show the targets ferry can carry",
+		Args:  cobra.NoArgs,
+	}
+	c.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the targets in the catalog",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			cat, err := a.loadCatalog()
+			if err != nil {
+				return err
+			}
+			th := a.theme()
+			t := lgtable.New().Border(lipgloss.RoundedBorder()).BorderStyle(th.Border).
+				Headers("Target", "Title", "Latest", "Architectures", "Modules", "From")
+			for _, tg := range cat.Targets() {
+				latest := tg.Latest()
+				if latest == "" {
+					latest = "-"
+				}
+				archs := strings.Join(tg.Archs, ", ")
+				if archs == "" {
+					archs = "any"
+				}
+				t.Row(tg.Name, tg.Title, latest, archs, fmt.Sprint(len(tg.Modules)), tg.Source)
+			}
+			t.StyleFunc(func(row, col int) lipgloss.Style {
+				if row == lgtable.HeaderRow {
+					return th.Header
+				}
+				if col == 0 {
+					return th.Cell.Inherit(th.Accent)
+				}
+				return th.Cell
+			})
+			fmt.Fprintln(a.out(), t.Render())
+			fmt.Fprintln(a.out(), th.Subtle.Render("Show one with `ferry catalog show TARGET`; plan one with `ferry plan --target TARGET`."))
+			return nil
+		},
+	})
+	var version string
+	show := &cobra.Command{
+		Use:   "show TARGET",
+		Short: "Show a target: versions, architectures, modules and what each carries",
+		Args:  exactArgs(1, "name the target to show, for example `ferry catalog show sonataflow`"),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			cat, err := a.loadCatalog()
+			if err != nil {
+				return nil, cobra.ShellCompDirectiveError
+			}
+			var names []string
+			for _, t := range cat.Targets() {
+				names = append(names, t.Name+"\t"+t.Title)
+			}
+			return names, cobra.ShellCompDirectiveNoFileComp
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			cat, err := a.loadCatalog()
+			if err != nil {
+				return err
+			}
+			t, err := cat.Target(args[0])
+			if err != nil {
+				return err
+			}
+			return showTarget(a, t, version)
+		},
+	}
+	show.Flags().StringVar(&version, "version", "", "show the items of this version (default: the latest)")
+	c.AddCommand(show)
+	return c
+}
+
+func showTarget(a *app, t *catalog.Target, version string) error {
+	th := a.theme()
+	w := a.out()
+	fmt.Fprintln(w, th.Title.Render(t.Name)+th.Subtle.Render(" — "+t.Title))
+	if t.Description != "" {
+		fmt.Fprintln(w, lipgloss.NewStyle().Width(78).Render(t.Description))
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%s %s\n", th.Subtle.Render("from:         "), t.Source)
+	archs := strings.Join(t.Archs, ", ")
+	if archs == "" {
+		archs = "any"
+	}
+	fmt.Fprintf(w, "%s %s\n", th.Subtle.Render("architectures:"), archs)
+	if len(t.Versions) > 0 {
+		vs := t.VersionNames()
+		vs[0] += " (latest)"
+		fmt.Fprintf(w, "%s %s\n", th.Subtle.Render("versions:     "), strings.Join(vs, ", "))
+	}
+	if len(t.Modules) == 0 {
+		fmt.Fprintln(w, th.Subtle.Render("\nThis target has no modules of its own: bring lists with --images FILE and --maven FILE."))
+		return nil
+	}
+	// Expand every module for the version, to show real references.
+	all := catalog.Choice{Version: version, Archs: t.Archs, Modules: t.ModuleNames()}
+	if len(all.Archs) == 0 {
+		all.Archs = []string{"amd64"}
+	}
+	sel, err := t.Select(all)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\n%s\n", th.Title.Render("Modules of "+sel.Version))
+	for i, m := range t.Modules {
+		mark := "optional"
+		switch {
+		case m.Required:
+			mark = "required"
+		case m.Default:
+			mark = "on by default"
+		}
+		fmt.Fprintf(w, "\n  %s %s %s\n", th.Accent.Render(m.Name), th.Subtle.Render("("+mark+")"), m.Title)
+		if m.Description != "" {
+			fmt.Fprintf(w, "    %s\n", th.Subtle.Render(strings.TrimSpace(m.Description)))
+		}
+		if len(m.DependsOn) > 0 {
+			fmt.Fprintf(w, "    needs: %s\n", strings.Join(m.DependsOn, ", "))
+		}
+		n := sel.Needs[i]
+		for _, im := range n.Images {
+			fmt.Fprintf(w, "    image  %s\n", im)
+		}
+		for _, mv := range n.Maven {
+			fmt.Fprintf(w, "    maven  %s\n", mv)
+		}
+		for _, f := range n.Files {
+			fmt.Fprintf(w, "    file   %s\n", f.URL)
+		}
+	}
+	return nil
+}
+
+// exactArgs is cobra.ExactArgs with a sentence that says what to type.
+func exactArgs(n int, hint string) cobra.PositionalArgs {
+	return func(_ *cobra.Command, args []string) error {
+		if len(args) != n {
+			return usageError{fmt.Errorf("%s", hint)}
+		}
+		return nil
+	}
+}

@@ -1,0 +1,82 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"ferry/tui/planview"
+	"ferry/workflow/plan"
+)
+
+func newPlanCmd(a *app) *cobra.Command {
+	var sf selectFlags
+	var src sourceFlags
+	var output string
+	c := &cobra.Command{
+		Use:   "plan",
+		Short: "Show everything a selection will carry, with sizes, before downloading anything",
+		Long: `plan resolves a selection (a catalog target, version, architectures and modules,
+plus any lists you bring) into every container image, Maven artifact and file a
+bundle will carry: digests, platforms, compressed sizes, bytes shared between
+images, totals before and after de-duplication, and the media it fits on.
+
+Nothing is downloaded but manifests and sizes.`,
+		Example: `  ferry plan --target sonataflow --arch amd64
+  ferry plan --target sonataflow --version 10.0.0 --modules builder,devmode --output json
+  ferry plan --images images.txt --maven maven.txt --arch amd64 --arch arm64`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output != "table" && output != "json" {
+				return usageError{fmt.Errorf("--output must be table or json, not %q", output)}
+			}
+			sel, err := sf.selection(cmd)
+			if err != nil {
+				return err
+			}
+			cat, err := a.loadCatalog()
+			if err != nil {
+				return err
+			}
+			pl, err := src.planner(sel)
+			if err != nil {
+				return err
+			}
+			pl.Catalog = cat
+			pl.Progress = func(e plan.Event) {
+				if e.Err != nil {
+					a.logf("[%d/%d] %s failed", e.Done, e.Total, e.Item)
+				} else {
+					a.logf("[%d/%d] %s", e.Done, e.Total, e.Item)
+				}
+			}
+			p, err := pl.Plan(cmd.Context(), sel)
+			if p == nil {
+				return err
+			}
+			if output == "json" {
+				enc := json.NewEncoder(a.stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(p); err != nil {
+					return err
+				}
+			} else {
+				fmt.Fprint(a.out(), planview.Render(p, a.theme(), 0))
+			}
+			if errors.Is(err, plan.ErrIncomplete) {
+				// Each failure was printed with the plan; say so once on stderr too.
+				for _, e := range p.Errors {
+					fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(e.Message))
+				}
+				return reportedError{err}
+			}
+			return err
+		},
+	}
+	sf.register(c)
+	src.register(c)
+	c.Flags().StringVarP(&output, "output", "o", "table", "table, or json for the stable plan format (docs/plan.md)")
+	return c
+}

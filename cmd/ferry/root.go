@@ -1,0 +1,159 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/charmbracelet/colorprofile"
+	"github.com/spf13/cobra"
+
+	"ferry/targets/catalog"
+	"ferry/themes"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailed  = 1
+	exitUsage   = 2
+	exitStopped = 130
+)
+
+// app is what every command shares: where output goes, the environment, and
+// the global flags.
+type app struct {
+	stdout, stderr io.Writer
+	env            []string
+
+	catalogs []string
+	noColor  bool
+	verbose  bool
+}
+
+// usageError marks bad flags or arguments; it exits 2.
+type usageError struct{ error }
+
+func (a *app) getenv(key string) string {
+	for _, kv := range a.env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
+// out returns a writer for stdout that downsamples colour to what the
+// terminal takes, and none at all under --no-color or NO_COLOR.
+func (a *app) out() *colorprofile.Writer {
+	w := colorprofile.NewWriter(a.stdout, a.env)
+	if a.plain() && w.Profile > colorprofile.Ascii {
+		w.Profile = colorprofile.Ascii
+	}
+	return w
+}
+
+// plain says whether colour is off: --no-color, or NO_COLOR with any
+// non-empty value (no-color.org).
+func (a *app) plain() bool { return a.noColor || a.getenv("NO_COLOR") != "" }
+
+// theme is the theme for printed output.
+func (a *app) theme() themes.Theme {
+	if a.plain() {
+		return themes.MonoTheme()
+	}
+	return themes.DefaultTheme(true)
+}
+
+// logf prints a progress line to stderr when --verbose is on.
+func (a *app) logf(format string, args ...any) {
+	if a.verbose {
+		fmt.Fprintf(a.stderr, format+"\n", args...)
+	}
+}
+
+func (a *app) loadCatalog() (*catalog.Catalog, error) {
+	return catalog.Load(a.catalogs...)
+}
+
+func newRoot(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ferry",
+		Short: "Carry container images and Maven artifacts across an air gap",
+		Long: `ferry carries a software product across an air gap.
+
+On a connected machine it shows exactly what a product, version, architecture
+and set of modules needs (every container image and Maven artifact, with
+sizes) before anything is downloaded.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Version:       version,
+	}
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	pf := root.PersistentFlags()
+	pf.StringArrayVar(&a.catalogs, "catalog", nil, "extra catalog file or folder; its targets override built-in ones by name (repeatable)")
+	pf.BoolVar(&a.noColor, "no-color", false, "print without colour (also when NO_COLOR is set)")
+	pf.BoolVarP(&a.verbose, "verbose", "v", false, "print progress lines to stderr")
+	root.AddCommand(newCatalogCmd(a), newPlanCmd(a), newVersionCmd(a))
+	return root
+}
+
+// run executes ferry with args and returns the exit code. Errors are printed
+// as one sentence on stderr.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
+	a := &app{stdout: stdout, stderr: stderr, env: env}
+	root := newRoot(a)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "ferry: stopped.")
+		return exitStopped
+	}
+	var reported reportedError
+	if !errors.As(err, &reported) {
+		fmt.Fprintf(stderr, "ferry: %s\n", sentence(err.Error()))
+	}
+	var ue usageError
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") {
+		return exitUsage
+	}
+	return exitFailed
+}
+
+// reportedError is a failure whose details were already printed.
+type reportedError struct{ error }
+
+// sentence makes a message end like a sentence. It is not capitalised:
+// many start with a name (an image reference, a file) that must stay as is.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return s
+	}
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, ")") {
+		s += "."
+	}
+	return s
+}
+
+func newVersionCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print ferry's version",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			fmt.Fprintf(a.stdout, "ferry %s\n", version)
+			return nil
+		},
+	}
+}

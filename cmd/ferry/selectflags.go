@@ -1,0 +1,160 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"ferry/artifacts/image"
+	"ferry/artifacts/maven"
+	"ferry/artifacts/plainfile"
+	"ferry/artifacts/source"
+	"ferry/workflow/plan"
+	"ferry/workflow/selection"
+)
+
+// MavenCentral is where Maven artifacts are resolved from unless
+// --maven-repo says otherwise.
+const MavenCentral = "https://repo.maven.apache.org/maven2"
+
+// selectFlags are the flags that make a selection, shared by every command
+// that needs one.
+type selectFlags struct {
+	answers    string
+	target     string
+	version    string
+	archs      []string
+	modules    []string
+	imagesFile string
+	mavenFile  string
+	mavenRepos []string
+}
+
+func (f *selectFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&f.answers, "answers", "", "a saved selection (answers file); flags given as well override it")
+	fl.StringVar(&f.target, "target", "", "the catalog target to carry (see `ferry catalog list`)")
+	fl.StringVar(&f.version, "version", "", "the target's version (default: the latest)")
+	fl.StringArrayVar(&f.archs, "arch", nil, "architecture to carry, repeatable (default: this machine's, "+runtime.GOARCH+")")
+	fl.StringSliceVar(&f.modules, "modules", nil, "modules to carry, comma-separated (default: the required and default ones)")
+	fl.StringVar(&f.imagesFile, "images", "", "a file of image references to carry, one per line")
+	fl.StringVar(&f.mavenFile, "maven", "", "a file of Maven coordinates to carry, one per line (group:artifact:version[:packaging[:classifier]])")
+	fl.StringArrayVar(&f.mavenRepos, "maven-repo", nil, "Maven repository URL to resolve from, repeatable, tried in order (default: Maven Central)")
+}
+
+// selection builds the selection from the answers file and the flags.
+func (f *selectFlags) selection(c *cobra.Command) (selection.Selection, error) {
+	var s selection.Selection
+	if f.answers != "" {
+		var err error
+		if s, err = selection.Load(f.answers); err != nil {
+			return s, err
+		}
+	}
+	changed := c.Flags().Changed
+	if changed("target") {
+		s.Target = f.target
+	}
+	if changed("version") {
+		s.Version = f.version
+	}
+	if changed("arch") {
+		s.Archs = f.archs
+	}
+	if changed("modules") {
+		s.Modules = f.modules
+	}
+	if changed("maven-repo") {
+		s.MavenRepositories = f.mavenRepos
+	}
+	if f.imagesFile != "" {
+		refs, err := readList(f.imagesFile, "image list", image.ParseList)
+		if err != nil {
+			return s, err
+		}
+		s.Images = append(s.Images, refs...)
+	}
+	if f.mavenFile != "" {
+		coords, err := readList(f.mavenFile, "Maven list", maven.ParseList)
+		if err != nil {
+			return s, err
+		}
+		for _, c := range coords {
+			s.Maven = append(s.Maven, c.String())
+		}
+	}
+	if len(s.Archs) == 0 {
+		s.Archs = []string{runtime.GOARCH}
+	}
+	for i, a := range s.Archs {
+		s.Archs[i] = strings.TrimSpace(a)
+	}
+	if len(s.MavenRepositories) == 0 {
+		s.MavenRepositories = []string{MavenCentral}
+	}
+	return s, nil
+}
+
+func readList[T any](path, what string, parse func(string, io.Reader) ([]T, error)) ([]T, error) {
+	fh, err := os.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("the %s %s does not exist", what, path)
+		}
+		return nil, fmt.Errorf("cannot read the %s %s: %w", what, path, err)
+	}
+	defer fh.Close()
+	return parse(path, fh)
+}
+
+// sourceFlags say how to reach the registries and repositories items come from.
+type sourceFlags struct {
+	pullSecret  string
+	caFiles     []string
+	insecure    []string
+	mirrors     []string
+	concurrency int
+}
+
+func (f *sourceFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&f.pullSecret, "pull-secret", "", "docker config JSON with registry credentials (as `oc` takes); the docker config is used too")
+	fl.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of an extra certificate authority to trust, repeatable")
+	fl.StringArrayVar(&f.insecure, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
+	fl.StringArrayVar(&f.mirrors, "source-mirror", nil, "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references")
+	fl.IntVar(&f.concurrency, "concurrency", 8, "how many items to resolve or fetch at once")
+}
+
+// planner builds a planner for the selection's Maven repositories.
+func (f *sourceFlags) planner(sel selection.Selection) (*plan.Planner, error) {
+	if f.concurrency < 1 {
+		return nil, usageError{fmt.Errorf("--concurrency must be at least 1")}
+	}
+	opts := source.Options{PullSecret: f.pullSecret, CAFiles: f.caFiles, InsecureHosts: f.insecure, UserAgent: "ferry/" + version}
+	for _, m := range f.mirrors {
+		mm, err := source.ParseMirror(m)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		opts.Mirrors = append(opts.Mirrors, mm)
+	}
+	acc, err := source.New(opts)
+	if err != nil {
+		return nil, err
+	}
+	imgs, err := image.NewResolver(acc)
+	if err != nil {
+		return nil, err
+	}
+	return &plan.Planner{
+		Images:      imgs,
+		Maven:       &maven.Resolver{Repositories: sel.MavenRepositories, Client: acc.HTTPClient()},
+		Files:       &plainfile.Sizer{Client: acc.HTTPClient()},
+		Concurrency: f.concurrency,
+	}, nil
+}

@@ -1,0 +1,172 @@
+package catalog
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// APIVersion is the catalog format version this build reads and writes.
+const APIVersion = "ferry/v1"
+
+// Kind is the value of the kind field of every catalog file.
+const Kind = "Catalog"
+
+// Catalog is a set of targets, merged from the built-in catalogs and any
+// user catalogs. Later sources override earlier ones by target name.
+type Catalog struct {
+	targets []*Target
+}
+
+// Targets returns the catalog's targets sorted by name.
+func (c *Catalog) Targets() []*Target {
+	out := slices.Clone(c.targets)
+	slices.SortFunc(out, func(a, b *Target) int { return strings.Compare(a.Name, b.Name) })
+	return out
+}
+
+// Target returns the target with the given name, or an error sentence that
+// lists the names there are.
+func (c *Catalog) Target(name string) (*Target, error) {
+	for _, t := range c.targets {
+		if t.Name == name {
+			return t, nil
+		}
+	}
+	names := make([]string, 0, len(c.targets))
+	for _, t := range c.Targets() {
+		names = append(names, t.Name)
+	}
+	return nil, fmt.Errorf("%w: there is no target %q in the catalog (targets: %s); run `ferry catalog list` to see them", ErrUnknown, name, strings.Join(names, ", "))
+}
+
+// add puts a target into the catalog, replacing one of the same name.
+func (c *Catalog) add(t *Target) {
+	for i, old := range c.targets {
+		if old.Name == t.Name {
+			c.targets[i] = t
+			return
+		}
+	}
+	c.targets = append(c.targets, t)
+}
+
+// Target is one product that can be carried: its versions, architectures and
+// modules.
+type Target struct {
+	Name        string            `yaml:"name"`
+	Title       string            `yaml:"title"`
+	Description string            `yaml:"description"`
+	Archs       []string          `yaml:"archs"`
+	Vars        map[string]string `yaml:"vars"`
+	Versions    []Version         `yaml:"versions"`
+	Modules     []Module          `yaml:"modules"`
+
+	// Source names where the target was read from: "built-in" or a file path.
+	Source string `yaml:"-"`
+	// Line is the line of the target's entry in Source.
+	Line int `yaml:"-"`
+}
+
+// Version is one release of a target. Versions are listed newest first.
+type Version struct {
+	Version string            `yaml:"version"`
+	Vars    map[string]string `yaml:"vars"`
+	// Modules replaces, for this version only, the lists of the named modules.
+	Modules map[string]Override `yaml:"modules"`
+
+	Line int `yaml:"-"`
+}
+
+// Module is a part of a target the engineer can choose; it names what it needs.
+type Module struct {
+	Name        string   `yaml:"name"`
+	Title       string   `yaml:"title"`
+	Description string   `yaml:"description"`
+	Required    bool     `yaml:"required"`
+	Default     bool     `yaml:"default"`
+	DependsOn   []string `yaml:"dependsOn"`
+	// Notes is free text for the technician on the far side.
+	Notes string `yaml:"notes"`
+	Needs `yaml:",inline"`
+
+	Line int `yaml:"-"`
+}
+
+// Needs is what a module carries. Strings may use ${version} and ${NAME} for
+// the target's and the version's vars.
+type Needs struct {
+	Images []Item `yaml:"images"`
+	Maven  []Item `yaml:"maven"`
+	Files  []File `yaml:"files"`
+}
+
+// Override is a version's replacement for a module's lists.
+type Override Needs
+
+// Item is one templated string of a catalog with the line it was read from.
+type Item struct {
+	Value string
+	Line  int
+}
+
+// File is a plain file a module carries, fetched from URL and checked
+// against SHA256.
+type File struct {
+	URL    string `yaml:"url"`
+	SHA256 string `yaml:"sha256"`
+	// Name is the file's name in the bundle; default the URL's last segment.
+	Name string `yaml:"name"`
+	// Size in bytes, when the catalog knows it; otherwise found at plan time.
+	Size int64 `yaml:"size"`
+	// Archs limits the file to these architectures; empty means all.
+	Archs []string `yaml:"archs"`
+
+	Line int `yaml:"-"`
+}
+
+// VersionNames returns the version strings, newest first.
+func (t *Target) VersionNames() []string {
+	out := make([]string, len(t.Versions))
+	for i, v := range t.Versions {
+		out[i] = v.Version
+	}
+	return out
+}
+
+// ModuleNames returns the module names in catalog order.
+func (t *Target) ModuleNames() []string {
+	out := make([]string, len(t.Modules))
+	for i, m := range t.Modules {
+		out[i] = m.Name
+	}
+	return out
+}
+
+// Module returns the named module, or nil.
+func (t *Target) Module(name string) *Module {
+	for i := range t.Modules {
+		if t.Modules[i].Name == name {
+			return &t.Modules[i]
+		}
+	}
+	return nil
+}
+
+// version returns the named version, or nil.
+func (t *Target) version(name string) *Version {
+	for i := range t.Versions {
+		if t.Versions[i].Version == name {
+			return &t.Versions[i]
+		}
+	}
+	return nil
+}
+
+// Latest returns the newest version's name, or "" for a target without versions.
+func (t *Target) Latest() string {
+	if len(t.Versions) == 0 {
+		return ""
+	}
+	return t.Versions[0].Version
+}

@@ -1,0 +1,146 @@
+package catalog
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// Choice is what the engineer picked for a target. Empty Modules means the
+// required modules plus those on by default.
+type Choice struct {
+	Version string
+	Archs   []string
+	Modules []string
+}
+
+// Selected is a choice checked against the target and expanded: every
+// module that will be carried, and every item each one needs.
+type Selected struct {
+	Target  *Target
+	Version string
+	Archs   []string
+	// Modules in catalog order: those chosen, the required ones and the
+	// modules they depend on.
+	Modules []string
+	// Why says, for a module the engineer did not choose, why it is there.
+	Why map[string]string
+	// Needs lists what each module needs, in the order of Modules.
+	Needs []ModuleNeeds
+}
+
+// ModuleNeeds is what one module needs, with templates expanded.
+type ModuleNeeds struct {
+	Module string
+	Images []string
+	Maven  []string
+	Files  []File
+	Notes  string
+}
+
+// Select checks a choice against the target and expands it.
+func (t *Target) Select(c Choice) (*Selected, error) {
+	version := c.Version
+	switch {
+	case len(t.Versions) == 0 && version != "":
+		return nil, fmt.Errorf("%w: target %s has no versions; leave --version out", ErrUnknown, t.Name)
+	case len(t.Versions) > 0 && version == "":
+		version = t.Latest()
+	case len(t.Versions) > 0 && t.version(version) == nil:
+		return nil, fmt.Errorf("%w: %s has no version %q (versions: %s)", ErrUnknown, t.Name, version, strings.Join(t.VersionNames(), ", "))
+	}
+	if len(c.Archs) == 0 {
+		return nil, fmt.Errorf("choose at least one architecture")
+	}
+	archs := slices.Clone(c.Archs)
+	slices.Sort(archs)
+	archs = slices.Compact(archs)
+	for _, a := range archs {
+		if len(t.Archs) > 0 && !slices.Contains(t.Archs, a) {
+			return nil, fmt.Errorf("%w: %s is not built for %s (architectures: %s); choose one with --arch", ErrUnknown, t.Name, a, strings.Join(t.Archs, ", "))
+		}
+		if !slices.Contains(KnownArchs, a) {
+			return nil, fmt.Errorf("%w: %q is not an architecture ferry knows (%s)", ErrUnknown, a, strings.Join(KnownArchs, ", "))
+		}
+	}
+
+	want := map[string]bool{}
+	why := map[string]string{}
+	if len(c.Modules) == 0 {
+		for _, m := range t.Modules {
+			if m.Required || m.Default {
+				want[m.Name] = true
+			}
+		}
+	}
+	for _, name := range c.Modules {
+		if t.Module(name) == nil {
+			return nil, fmt.Errorf("%w: %s has no module %q (modules: %s)", ErrUnknown, t.Name, name, strings.Join(t.ModuleNames(), ", "))
+		}
+		want[name] = true
+	}
+	for _, m := range t.Modules {
+		if m.Required && !want[m.Name] {
+			want[m.Name] = true
+			why[m.Name] = "required"
+		}
+	}
+	// Close over dependencies, recording the first module that asked.
+	for changed := true; changed; {
+		changed = false
+		for _, m := range t.Modules {
+			if !want[m.Name] {
+				continue
+			}
+			for _, d := range m.DependsOn {
+				if !want[d] {
+					want[d] = true
+					why[d] = "needed by " + m.Name
+					changed = true
+				}
+			}
+		}
+	}
+
+	s := &Selected{Target: t, Version: version, Archs: archs, Why: why}
+	for i := range t.Modules {
+		m := &t.Modules[i]
+		if !want[m.Name] {
+			continue
+		}
+		s.Modules = append(s.Modules, m.Name)
+		needs, vars := t.needs(m, version)
+		mn := ModuleNeeds{Module: m.Name, Notes: m.Notes}
+		for _, it := range needs.Images {
+			v, err := expand(it, vars)
+			if err != nil {
+				return nil, err
+			}
+			mn.Images = append(mn.Images, v)
+		}
+		for _, it := range needs.Maven {
+			v, err := expand(it, vars)
+			if err != nil {
+				return nil, err
+			}
+			mn.Maven = append(mn.Maven, v)
+		}
+		for _, f := range needs.Files {
+			if len(f.Archs) > 0 && !slices.ContainsFunc(f.Archs, func(a string) bool { return slices.Contains(archs, a) }) {
+				continue
+			}
+			u, err := expand(Item{Value: f.URL, Line: f.Line}, vars)
+			if err != nil {
+				return nil, err
+			}
+			f.URL = u
+			if f.Name == "" {
+				f.Name = path.Base(u)
+			}
+			mn.Files = append(mn.Files, f)
+		}
+		s.Needs = append(s.Needs, mn)
+	}
+	return s, nil
+}

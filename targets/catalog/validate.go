@@ -1,0 +1,187 @@
+package catalog
+
+import (
+	"encoding/hex"
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+
+	"ferry/artifacts/maven"
+)
+
+// KnownArchs are the architecture names a catalog may use, as Go and OCI
+// platforms spell them.
+var KnownArchs = []string{"amd64", "arm64", "ppc64le", "s390x", "arm", "386", "riscv64"}
+
+var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
+
+var varPattern = regexp.MustCompile(`\$\{([^}]*)\}`)
+
+func (t *Target) validate() error {
+	if !namePattern.MatchString(t.Name) {
+		return &Error{Line: t.Line, Msg: fmt.Sprintf("target name %q must be lower-case letters, digits and dashes", t.Name)}
+	}
+	if strings.TrimSpace(t.Title) == "" {
+		return &Error{Line: t.Line, Msg: fmt.Sprintf("target %q needs a title", t.Name)}
+	}
+	for _, a := range t.Archs {
+		if !slices.Contains(KnownArchs, a) {
+			return &Error{Line: t.Line, Msg: fmt.Sprintf("target %q names architecture %q; known ones are %s", t.Name, a, strings.Join(KnownArchs, ", "))}
+		}
+	}
+	seenV := map[string]bool{}
+	for _, v := range t.Versions {
+		if strings.TrimSpace(v.Version) == "" {
+			return &Error{Line: v.Line, Msg: "a version needs a version: string"}
+		}
+		if seenV[v.Version] {
+			return &Error{Line: v.Line, Msg: fmt.Sprintf("version %q is listed twice", v.Version)}
+		}
+		seenV[v.Version] = true
+	}
+	seenM := map[string]bool{}
+	for _, m := range t.Modules {
+		if !namePattern.MatchString(m.Name) {
+			return &Error{Line: m.Line, Msg: fmt.Sprintf("module name %q must be lower-case letters, digits and dashes", m.Name)}
+		}
+		if seenM[m.Name] {
+			return &Error{Line: m.Line, Msg: fmt.Sprintf("module %q is defined twice", m.Name)}
+		}
+		seenM[m.Name] = true
+	}
+	for _, m := range t.Modules {
+		for _, d := range m.DependsOn {
+			if !seenM[d] {
+				return &Error{Line: m.Line, Msg: fmt.Sprintf("module %q depends on %q, which the target does not define", m.Name, d)}
+			}
+		}
+	}
+	for _, v := range t.Versions {
+		for mod := range v.Modules {
+			if !seenM[mod] {
+				return &Error{Line: v.Line, Msg: fmt.Sprintf("version %q lists items for module %q, which the target does not define", v.Version, mod)}
+			}
+		}
+	}
+	// Expand every templated string for every version, so a bad reference
+	// is found when the catalog is read, not in the middle of a plan.
+	versions := t.VersionNames()
+	if len(versions) == 0 {
+		versions = []string{""}
+	}
+	for _, ver := range versions {
+		for _, m := range t.Modules {
+			needs, vars := t.needs(&m, ver)
+			if err := needs.validate(vars); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// needs returns what a module needs in a version, and the variables to
+// expand it with.
+func (t *Target) needs(m *Module, version string) (Needs, map[string]string) {
+	vars := map[string]string{}
+	for k, v := range t.Vars {
+		vars[k] = v
+	}
+	needs := m.Needs
+	if v := t.version(version); v != nil {
+		for k, val := range v.Vars {
+			vars[k] = val
+		}
+		if over, ok := v.Modules[m.Name]; ok {
+			needs = Needs(over)
+		}
+	}
+	if version != "" {
+		vars["version"] = version
+	}
+	return needs, vars
+}
+
+func (n Needs) validate(vars map[string]string) error {
+	for _, it := range n.Images {
+		s, err := expand(it, vars)
+		if err != nil {
+			return err
+		}
+		if err := checkImageRef(s); err != nil {
+			return &Error{Line: it.Line, Msg: err.Error()}
+		}
+	}
+	for _, it := range n.Maven {
+		s, err := expand(it, vars)
+		if err != nil {
+			return err
+		}
+		if _, err := maven.ParseCoordinate(s); err != nil {
+			return &Error{Line: it.Line, Msg: err.Error()}
+		}
+	}
+	for _, f := range n.Files {
+		u, err := expand(Item{Value: f.URL, Line: f.Line}, vars)
+		if err != nil {
+			return err
+		}
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			return &Error{Line: f.Line, Msg: fmt.Sprintf("file url %q must be an http(s) URL", u)}
+		}
+		if b, err := hex.DecodeString(f.SHA256); err != nil || len(b) != 32 {
+			return &Error{Line: f.Line, Msg: fmt.Sprintf("file %s needs sha256: with 64 hex digits", u)}
+		}
+		for _, a := range f.Archs {
+			if !slices.Contains(KnownArchs, a) {
+				return &Error{Line: f.Line, Msg: fmt.Sprintf("file %s names architecture %q; known ones are %s", u, a, strings.Join(KnownArchs, ", "))}
+			}
+		}
+		if f.Size < 0 {
+			return &Error{Line: f.Line, Msg: fmt.Sprintf("file %s has a negative size", u)}
+		}
+	}
+	return nil
+}
+
+// checkImageRef accepts a fully qualified image reference: the registry host
+// must be written out, since mirror configuration is keyed on it.
+func checkImageRef(s string) error {
+	ref, err := name.ParseReference(s)
+	if err != nil {
+		return fmt.Errorf("image %q is not a valid reference (%v)", s, err)
+	}
+	first, _, _ := strings.Cut(s, "/")
+	if !strings.ContainsAny(first, ".:") && first != "localhost" {
+		return fmt.Errorf("image %q must name its registry (for example docker.io/%s)", s, strings.TrimPrefix(ref.Context().RepositoryStr(), ""))
+	}
+	return nil
+}
+
+// expand replaces ${name} with vars[name]; an unknown name is an error at
+// the item's line.
+func expand(it Item, vars map[string]string) (string, error) {
+	var bad string
+	out := varPattern.ReplaceAllStringFunc(it.Value, func(m string) string {
+		k := m[2 : len(m)-1]
+		v, ok := vars[k]
+		if !ok && bad == "" {
+			bad = k
+		}
+		return v
+	})
+	if bad != "" {
+		names := make([]string, 0, len(vars))
+		for k := range vars {
+			names = append(names, "${"+k+"}")
+		}
+		slices.Sort(names)
+		return "", &Error{Line: it.Line, Msg: fmt.Sprintf("%q uses ${%s}, which is not defined (defined: %s)", it.Value, bad, strings.Join(names, ", "))}
+	}
+	return out, nil
+}

@@ -1,0 +1,258 @@
+package plan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"ferry/artifacts/image"
+	"ferry/artifacts/maven"
+	"ferry/targets/catalog"
+	"ferry/workflow/selection"
+)
+
+// CustomTarget is the catalog target used when only lists are given.
+const CustomTarget = "custom"
+
+// ErrIncomplete is returned with a Plan when some items could not be
+// resolved; Plan.Errors says which and why.
+var ErrIncomplete = errors.New("some items could not be resolved")
+
+// ErrSelection marks a selection that does not fit the catalog.
+var ErrSelection = errors.New("invalid selection")
+
+// ImageResolver resolves an image reference for a set of architectures.
+type ImageResolver interface {
+	Resolve(ctx context.Context, ref string, archs []string) (*image.Resolved, error)
+}
+
+// MavenResolver resolves a Maven coordinate to its files.
+type MavenResolver interface {
+	Resolve(ctx context.Context, c maven.Coordinate) (maven.Artifact, error)
+}
+
+// FileSizer finds a plain file's size by URL.
+type FileSizer interface {
+	Size(ctx context.Context, url string) (int64, error)
+}
+
+// Event reports progress while a plan resolves.
+type Event struct {
+	// Kind is "image", "maven" or "file".
+	Kind string
+	Item string
+	// Err is set when the item failed, as one sentence.
+	Err error
+	// Done and Total count items finished and to do.
+	Done, Total int
+}
+
+// Planner resolves selections into plans.
+type Planner struct {
+	Catalog *catalog.Catalog
+	Images  ImageResolver
+	Maven   MavenResolver
+	Files   FileSizer
+	// Concurrency bounds how many items resolve at once (default 8).
+	Concurrency int
+	// Progress, when set, receives an event as each item finishes. It is
+	// called from several goroutines, one call at a time.
+	Progress func(Event)
+}
+
+// Plan resolves a selection. A selection that does not fit the catalog is
+// an error with no plan. When items fail, the plan is returned with its
+// Errors filled in and an error wrapping ErrIncomplete.
+func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, error) {
+	work, err := p.expand(sel)
+	if err != nil {
+		return nil, err
+	}
+	pl := &Plan{FormatVersion: FormatVersion, Selection: work.selected}
+
+	conc := p.Concurrency
+	if conc <= 0 {
+		conc = 8
+	}
+	total := len(work.images) + len(work.maven) + len(work.files)
+	var mu sync.Mutex
+	done := 0
+	report := func(kind, item string, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		done++
+		if err != nil {
+			pl.Errors = append(pl.Errors, Problem{Kind: kind, Item: item, Modules: work.modulesOf(kind, item), Message: err.Error()})
+		}
+		if p.Progress != nil {
+			p.Progress(Event{Kind: kind, Item: item, Err: err, Done: done, Total: total})
+		}
+	}
+
+	images := make([]*Image, len(work.images))
+	mavens := make([]*Maven, len(work.maven))
+	files := make([]*File, len(work.files))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(conc)
+	for i, it := range work.images {
+		g.Go(func() error {
+			r, err := p.Images.Resolve(gctx, it.name, work.selected.Archs)
+			if err == nil {
+				images[i] = &Image{Reference: it.name, Modules: it.modules, Digest: r.Digest, MediaType: r.MediaType,
+					Platforms: r.Platforms, AvailablePlatforms: r.Available, Size: r.Size(), Blobs: r.Blobs}
+			}
+			report("image", it.name, err)
+			return ctx.Err()
+		})
+	}
+	for i, it := range work.maven {
+		g.Go(func() error {
+			c, err := maven.ParseCoordinate(it.name)
+			var a maven.Artifact
+			if err == nil {
+				if p.Maven == nil {
+					err = fmt.Errorf("no Maven repository is configured for %s: give one with --maven-repo", it.name)
+				} else {
+					a, err = p.Maven.Resolve(gctx, c)
+				}
+			}
+			if err == nil {
+				mavens[i] = &Maven{Coordinates: it.name, Modules: it.modules, Packaging: a.Packaging,
+					Repository: a.Repository, Files: a.Files, Size: a.Size}
+			}
+			report("maven", it.name, err)
+			return ctx.Err()
+		})
+	}
+	for i, it := range work.files {
+		g.Go(func() error {
+			size := it.file.Size
+			var err error
+			if size == 0 {
+				size, err = p.Files.Size(gctx, it.file.URL)
+			}
+			if err == nil {
+				files[i] = &File{Name: it.file.Name, URL: it.file.URL, SHA256: strings.ToLower(it.file.SHA256), Size: size, Modules: it.modules}
+			}
+			report("file", it.name, err)
+			return ctx.Err()
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	pl.Images = compact(images)
+	pl.Maven = compact(mavens)
+	pl.Files = compact(files)
+	pl.Notes = work.notes
+	slices.SortFunc(pl.Errors, func(a, b Problem) int {
+		return strings.Compare(a.Kind+"\x00"+a.Item, b.Kind+"\x00"+b.Item)
+	})
+	pl.computeTotals()
+	pl.Media = FitMedia(pl.Totals.Unique)
+	if len(pl.Errors) > 0 {
+		return pl, fmt.Errorf("%w: %d of %d items failed", ErrIncomplete, len(pl.Errors), total)
+	}
+	return pl, nil
+}
+
+func compact[T any](in []*T) []T {
+	out := make([]T, 0, len(in))
+	for _, v := range in {
+		if v != nil {
+			out = append(out, *v)
+		}
+	}
+	return out
+}
+
+// item is one thing to resolve and the modules that need it.
+type item struct {
+	name    string
+	modules []string
+	file    catalog.File
+}
+
+type work struct {
+	selected Selected
+	images   []*item
+	maven    []*item
+	files    []*item
+	notes    []Note
+}
+
+func (w *work) modulesOf(kind, name string) []string {
+	list := map[string][]*item{"image": w.images, "maven": w.maven, "file": w.files}[kind]
+	for _, it := range list {
+		if it.name == name {
+			return it.modules
+		}
+	}
+	return nil
+}
+
+// expand checks the selection against the catalog and lists the items to
+// resolve, each once, with the modules that need it.
+func (p *Planner) expand(sel selection.Selection) (*work, error) {
+	name := sel.Target
+	if name == "" {
+		if len(sel.Images) == 0 && len(sel.Maven) == 0 {
+			return nil, fmt.Errorf("%w: choose a target with --target (see `ferry catalog list`) or bring your own lists with --images/--maven", ErrSelection)
+		}
+		name = CustomTarget
+	}
+	t, err := p.Catalog.Target(name)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSelection, err)
+	}
+	s, err := t.Select(catalog.Choice{Version: sel.Version, Archs: sel.Archs, Modules: sel.Modules})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSelection, err)
+	}
+	w := &work{selected: Selected{Target: t.Name, Title: t.Title, Version: s.Version, Archs: s.Archs}}
+	for _, m := range s.Modules {
+		w.selected.Modules = append(w.selected.Modules, Module{Name: m, Title: t.Module(m).Title, Reason: s.Why[m]})
+	}
+	index := map[string]*item{}
+	add := func(list *[]*item, kind, name, module string, f catalog.File) {
+		key := kind + "\x00" + name
+		if it, ok := index[key]; ok {
+			if !slices.Contains(it.modules, module) {
+				it.modules = append(it.modules, module)
+			}
+			return
+		}
+		it := &item{name: name, modules: []string{module}, file: f}
+		index[key] = it
+		*list = append(*list, it)
+	}
+	for _, n := range s.Needs {
+		for _, ref := range n.Images {
+			add(&w.images, "image", ref, n.Module, catalog.File{})
+		}
+		for _, c := range n.Maven {
+			add(&w.maven, "maven", c, n.Module, catalog.File{})
+		}
+		for _, f := range n.Files {
+			add(&w.files, "file", f.URL, n.Module, f)
+		}
+		if n.Notes != "" {
+			w.notes = append(w.notes, Note{Module: n.Module, Text: strings.TrimSpace(n.Notes)})
+		}
+	}
+	for _, ref := range sel.Images {
+		add(&w.images, "image", ref, "", catalog.File{})
+	}
+	for _, c := range sel.Maven {
+		add(&w.maven, "maven", c, "", catalog.File{})
+	}
+	return w, nil
+}
