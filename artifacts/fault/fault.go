@@ -4,7 +4,10 @@
 // is the whole text: the sentinel adds no prefix.
 package fault
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
 
 // Error is a sentence that matches a sentinel error.
 type Error struct {
@@ -21,4 +24,13 @@ func (e *Error) Unwrap() error { return e.Kind }
 // New formats a sentence that matches kind.
 func New(kind error, format string, args ...any) error {
 	return &Error{Kind: kind, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Wrap marks err as also being of kind, keeping err's text and its own
+// sentinels.
+func Wrap(kind, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &Error{Kind: errors.Join(kind, err), Msg: err.Error()}
 }

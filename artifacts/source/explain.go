@@ -56,26 +56,26 @@ func Explain(ref, host string, err error) error {
 	var cie x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &uae) || errors.As(err, &cve) || errors.As(err, &cie):
-		return fault.New(ErrUntrusted, "the certificate of %s is not trusted: give its CA with --ca-file", host)
+		return fault.New(ErrUntrusted, "the certificate of %s is not trusted (fetching %s): give its CA with --ca-file", host, ref)
 	case errors.As(err, &hne):
-		return fault.New(ErrUntrusted, "the certificate of %s is not valid for that name: use the name the certificate was issued for", host)
+		return fault.New(ErrUntrusted, "the certificate of %s is not valid for that name (fetching %s): use the name the certificate was issued for", host, ref)
 	}
 	var rhe tls.RecordHeaderError
 	if errors.As(err, &rhe) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
-		return fault.New(ErrUnreachable, "%s does not speak HTTPS: if it is a plain-HTTP registry, add --insecure-source %s", host, host)
+		return fault.New(ErrUnreachable, "%s does not speak HTTPS (fetching %s): if it is a plain-HTTP registry, add --insecure-source %s", host, ref, host)
 	}
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
 	switch {
 	case errors.As(err, &dnsErr):
-		return fault.New(ErrUnreachable, "cannot find %s (DNS lookup failed): check the name, the network or --source-mirror", host)
+		return fault.New(ErrUnreachable, "cannot find %s (DNS lookup failed) to fetch %s: check the name, the network or --source-mirror", host, ref)
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fault.New(ErrUnreachable, "cannot reach %s (connection refused): check the address and that the registry is running", host)
+		return fault.New(ErrUnreachable, "cannot reach %s (connection refused) to fetch %s: check the address and that the registry is running", host, ref)
 	case errors.As(err, &opErr):
-		return fault.New(ErrUnreachable, "cannot reach %s (%v): check the address, the network or the proxy", host, opErr.Err)
+		return fault.New(ErrUnreachable, "cannot reach %s (%v) to fetch %s: check the address, the network or the proxy", host, opErr.Err, ref)
 	}
 	if errors.Is(err, ErrPlainHTTP) {
-		return fault.New(ErrUnreachable, "%s does not answer over HTTPS and ferry speaks plain HTTP only to hosts you name: add --insecure-source %s if that registry has no TLS", host, host)
+		return fault.New(ErrUnreachable, "%s does not answer over HTTPS (fetching %s) and ferry speaks plain HTTP only to hosts you name: add --insecure-source %s if that registry has no TLS", host, ref, host)
 	}
 	return fmt.Errorf("%s: %s", ref, firstLine(err.Error()))
 }

@@ -102,7 +102,7 @@ func TestExplain(t *testing.T) {
 	_, err = remote.Head(ref, a.RemoteOptions(remote.WithRetryBackoff(remote.Backoff{Steps: 1}))...)
 	e := Explain("x/y:1", addr, err)
 	assert.ErrorIs(t, e, ErrUnreachable)
-	assert.Contains(t, e.Error(), "cannot reach "+addr+" (connection refused)")
+	assert.Contains(t, e.Error(), "cannot reach "+addr+" (connection refused) to fetch x/y:1")
 
 	// A TLS server whose certificate nobody trusts.
 	srv := httptest.NewTLSServer(http.NotFoundHandler())

@@ -6,6 +6,7 @@ import (
 
 	"charm.land/lipgloss/v2"
 	lgtable "charm.land/lipgloss/v2/table"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/spf13/cobra"
 
 	"ferry/targets/catalog"
@@ -92,7 +93,7 @@ func showTarget(a *app, t *catalog.Target, version string) error {
 	w := a.out()
 	fmt.Fprintln(w, th.Title.Render(t.Name)+th.Subtle.Render(" — "+t.Title))
 	if t.Description != "" {
-		fmt.Fprintln(w, lipgloss.NewStyle().Width(78).Render(t.Description))
+		fmt.Fprintln(w, ansi.Wordwrap(strings.TrimSpace(t.Description), 78, ""))
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "%s %s\n", th.Subtle.Render("from:         "), t.Source)
@@ -130,7 +131,8 @@ func showTarget(a *app, t *catalog.Target, version string) error {
 		}
 		fmt.Fprintf(w, "\n  %s %s %s\n", th.Accent.Render(m.Name), th.Subtle.Render("("+mark+")"), m.Title)
 		if m.Description != "" {
-			fmt.Fprintf(w, "    %s\n", th.Subtle.Render(strings.TrimSpace(m.Description)))
+			desc := ansi.Wordwrap(strings.TrimSpace(m.Description), 74, "")
+			fmt.Fprintf(w, "    %s\n", th.Subtle.Render(strings.ReplaceAll(desc, "\n", "\n    ")))
 		}
 		if len(m.DependsOn) > 0 {
 			fmt.Fprintf(w, "    needs: %s\n", strings.Join(m.DependsOn, ", "))

@@ -1,9 +1,10 @@
 package catalog
 
 import (
-	"fmt"
 	"slices"
 	"strings"
+
+	"ferry/artifacts/fault"
 )
 
 // APIVersion is the catalog format version this build reads and writes.
@@ -37,7 +38,7 @@ func (c *Catalog) Target(name string) (*Target, error) {
 	for _, t := range c.Targets() {
 		names = append(names, t.Name)
 	}
-	return nil, fmt.Errorf("%w: there is no target %q in the catalog (targets: %s); run `ferry catalog list` to see them", ErrUnknown, name, strings.Join(names, ", "))
+	return nil, fault.New(ErrUnknown, "there is no target %q in the catalog (targets: %s); run `ferry catalog list` to see them", name, strings.Join(names, ", "))
 }
 
 // add puts a target into the catalog, replacing one of the same name.

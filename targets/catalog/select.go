@@ -5,6 +5,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"ferry/artifacts/fault"
 )
 
 // Choice is what the engineer picked for a target. Empty Modules means the
@@ -44,11 +46,11 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 	version := c.Version
 	switch {
 	case len(t.Versions) == 0 && version != "":
-		return nil, fmt.Errorf("%w: target %s has no versions; leave --version out", ErrUnknown, t.Name)
+		return nil, fault.New(ErrUnknown, "target %s has no versions; leave --version out", t.Name)
 	case len(t.Versions) > 0 && version == "":
 		version = t.Latest()
 	case len(t.Versions) > 0 && t.version(version) == nil:
-		return nil, fmt.Errorf("%w: %s has no version %q (versions: %s)", ErrUnknown, t.Name, version, strings.Join(t.VersionNames(), ", "))
+		return nil, fault.New(ErrUnknown, "%s has no version %q (versions: %s)", t.Name, version, strings.Join(t.VersionNames(), ", "))
 	}
 	if len(c.Archs) == 0 {
 		return nil, fmt.Errorf("choose at least one architecture")
@@ -58,10 +60,10 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 	archs = slices.Compact(archs)
 	for _, a := range archs {
 		if len(t.Archs) > 0 && !slices.Contains(t.Archs, a) {
-			return nil, fmt.Errorf("%w: %s is not built for %s (architectures: %s); choose one with --arch", ErrUnknown, t.Name, a, strings.Join(t.Archs, ", "))
+			return nil, fault.New(ErrUnknown, "%s is not built for %s (architectures: %s); choose one with --arch", t.Name, a, strings.Join(t.Archs, ", "))
 		}
 		if !slices.Contains(KnownArchs, a) {
-			return nil, fmt.Errorf("%w: %q is not an architecture ferry knows (%s)", ErrUnknown, a, strings.Join(KnownArchs, ", "))
+			return nil, fault.New(ErrUnknown, "%q is not an architecture ferry knows (%s)", a, strings.Join(KnownArchs, ", "))
 		}
 	}
 
@@ -76,7 +78,7 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 	}
 	for _, name := range c.Modules {
 		if t.Module(name) == nil {
-			return nil, fmt.Errorf("%w: %s has no module %q (modules: %s)", ErrUnknown, t.Name, name, strings.Join(t.ModuleNames(), ", "))
+			return nil, fault.New(ErrUnknown, "%s has no module %q (modules: %s)", t.Name, name, strings.Join(t.ModuleNames(), ", "))
 		}
 		want[name] = true
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 
+	"ferry/artifacts/fault"
+
 	"golang.org/x/sync/errgroup"
 
 	"ferry/artifacts/image"
@@ -205,17 +207,17 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	name := sel.Target
 	if name == "" {
 		if len(sel.Images) == 0 && len(sel.Maven) == 0 {
-			return nil, fmt.Errorf("%w: choose a target with --target (see `ferry catalog list`) or bring your own lists with --images/--maven", ErrSelection)
+			return nil, fault.New(ErrSelection, "choose a target with --target (see `ferry catalog list`) or bring your own lists with --images/--maven")
 		}
 		name = CustomTarget
 	}
 	t, err := p.Catalog.Target(name)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSelection, err)
+		return nil, fault.Wrap(ErrSelection, err)
 	}
 	s, err := t.Select(catalog.Choice{Version: sel.Version, Archs: sel.Archs, Modules: sel.Modules})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrSelection, err)
+		return nil, fault.Wrap(ErrSelection, err)
 	}
 	w := &work{selected: Selected{Target: t.Name, Title: t.Title, Version: s.Version, Archs: s.Archs}}
 	for _, m := range s.Modules {

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"ferry/workflow/plan"
+)
+
+// ferry runs the command in-process and returns its exit code, stdout and
+// stderr.
+func ferry(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	env := []string{"NO_COLOR=1", "HOME=" + t.TempDir(), "DOCKER_CONFIG=" + t.TempDir()}
+	code := run(context.Background(), args, &out, &errOut, env)
+	return code, out.String(), errOut.String()
+}
+
+func writeFile(t *testing.T, name, content string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	return p
+}
+
+// oneSentence asserts a failure printed exactly one line, "ferry: …".
+func oneSentence(t *testing.T, stderr, want string) {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	require.Len(t, lines, 1, "one line on stderr, got:\n%s", stderr)
+	assert.True(t, strings.HasPrefix(lines[0], "ferry: "), lines[0])
+	assert.Contains(t, lines[0], want)
+	assert.True(t, strings.HasSuffix(lines[0], "."), "ends like a sentence: %s", lines[0])
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	code, out, _ := ferry(t, "version")
+	assert.Equal(t, 0, code)
+	assert.Equal(t, "ferry dev\n", out)
+
+	code, out, _ = ferry(t, "--help")
+	assert.Equal(t, 0, code)
+	for _, c := range []string{"catalog", "plan", "version", "completion"} {
+		assert.Contains(t, out, "  "+c)
+	}
+	assert.NotContains(t, strings.ToLower(out), "not implemented")
+}
+
+func TestCatalogListAndShow(t *testing.T) {
+	code, out, _ := ferry(t, "catalog", "list")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "sonataflow")
+	assert.Contains(t, out, "Apache KIE SonataFlow")
+	assert.NotContains(t, out, "\x1b[", "NO_COLOR means no escape codes")
+
+	code, out, _ = ferry(t, "--catalog", "../../testdata/catalogs/demo.yaml", "catalog", "show", "demo", "--version", "1.0")
+	require.Equal(t, 0, code)
+	assert.Contains(t, out, "versions:      2.0 (latest), 1.0")
+	assert.Contains(t, out, "image  registry.example.test/demo/extras-legacy:1.0")
+	assert.Contains(t, out, "core (required)")
+	assert.Contains(t, out, "needs: core")
+}
+
+func TestBadInputIsOneSentence(t *testing.T) {
+	badCatalog := writeFile(t, "bad.yaml", "apiVersion: ferry/v1\nkind: Catalog\ntargets:\n  - name: x\n    title: X\n    modules:\n      - name: m\n        title: M\n        image: [quay.io/a/b:1]\n")
+	badImages := writeFile(t, "images.txt", "quay.io/a/b:1\n# fine\nnot a reference\n")
+	badMaven := writeFile(t, "maven.txt", "org.example:lib:1.0\norg.example:only-two\n")
+	badAnswers := writeFile(t, "answers.yaml", "apiVersion: ferry/v1\nkind: Answers\ntarget: sonataflow\ncolour: blue\n")
+	cases := []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown target", []string{"plan", "--target", "nope"}, 1, `there is no target "nope" in the catalog`},
+		{"unknown version", []string{"plan", "--target", "sonataflow", "--version", "9.9"}, 1, `sonataflow has no version "9.9" (versions: 10.1.0, 10.0.0)`},
+		{"unknown module", []string{"plan", "--target", "sonataflow", "--arch", "amd64", "--modules", "operator,nope"}, 1, `sonataflow has no module "nope"`},
+		{"unknown arch", []string{"plan", "--target", "sonataflow", "--arch", "s390x"}, 1, "sonataflow is not built for s390x (architectures: amd64, arm64)"},
+		{"no selection", []string{"plan"}, 1, "choose a target with --target"},
+		{"malformed catalog", []string{"--catalog", badCatalog, "catalog", "list"}, 1, badCatalog + `:9: unknown field "image" in module`},
+		{"missing catalog", []string{"--catalog", "/nonexistent/catalog.yaml", "catalog", "list"}, 1, "catalog /nonexistent/catalog.yaml does not exist"},
+		{"malformed image list", []string{"plan", "--images", badImages}, 1, badImages + `:3: "not a reference" holds more than one word`},
+		{"malformed maven list", []string{"plan", "--maven", badMaven}, 1, badMaven + `:2: "org.example:only-two" is not a Maven coordinate`},
+		{"missing image list", []string{"plan", "--images", "/nonexistent/images.txt"}, 1, "the image list /nonexistent/images.txt does not exist"},
+		{"bad answers", []string{"plan", "--answers", badAnswers}, 1, badAnswers + `: line 4: field colour not found`},
+		{"bad output", []string{"plan", "--target", "sonataflow", "--output", "xml"}, 2, "--output must be table or json"},
+		{"bad mirror", []string{"plan", "--target", "sonataflow", "--source-mirror", "docker.io"}, 2, "--source-mirror \"docker.io\" must be FROM=TO"},
+		{"bad flag", []string{"plan", "--colour"}, 2, "unknown flag: --colour"},
+		{"show without name", []string{"catalog", "show"}, 2, "name the target to show"},
+		{"show unknown", []string{"catalog", "show", "nope"}, 1, `there is no target "nope"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := ferry(t, tc.args...)
+			assert.Equal(t, tc.code, code)
+			assert.Empty(t, out)
+			oneSentence(t, errOut, tc.want)
+		})
+	}
+}
+
+func TestAnswersFileAndFlagsCombine(t *testing.T) {
+	imgs := writeFile(t, "images.txt", "127.0.0.1:1/a/b:1\n")
+	answers := writeFile(t, "answers.yaml", "apiVersion: ferry/v1\nkind: Answers\narchs: [arm64]\nimages: [127.0.0.1:1/x/y:2]\n")
+	// Nothing listens on port 1: both images fail, and both are reported.
+	code, out, errOut := ferry(t, "plan", "--answers", answers, "--images", imgs, "--output", "json")
+	assert.Equal(t, 1, code)
+	var p plan.Plan
+	require.NoError(t, json.Unmarshal([]byte(out), &p))
+	assert.Equal(t, []string{"arm64"}, p.Selection.Archs)
+	assert.Equal(t, "custom", p.Selection.Target)
+	require.Len(t, p.Errors, 2)
+	assert.Equal(t, 2, strings.Count(errOut, "ferry: "), errOut)
+	assert.Contains(t, errOut, "127.0.0.1:1/x/y:2")
+}
