@@ -79,6 +79,7 @@ type Access struct {
 	opts      Options
 	keychain  authn.Keychain
 	transport http.RoundTripper
+	base      http.RoundTripper
 }
 
 // New checks the options and builds an Access. Errors are sentences.
@@ -128,6 +129,7 @@ func New(o Options) (*Access, error) {
 		t.TLSClientConfig.RootCAs = pool
 		base = t
 	}
+	a.base = base
 	a.transport = &tlsOnly{base: base, insecure: o.InsecureHosts}
 	return a, nil
 }
@@ -215,8 +217,21 @@ func (a *Access) RemoteOptions(extra ...remote.Option) []remote.Option {
 	return append(opts, extra...)
 }
 
-// HTTPClient returns a plain HTTP client that trusts the same certificate
-// authorities, for Maven repositories and file servers.
+// HTTPClient returns an HTTP client that trusts the same certificate
+// authorities, for Maven repositories and file servers. Their URLs are
+// written out by the user, scheme included, so an http:// URL is plain HTTP
+// by choice; a redirect from HTTPS down to plain HTTP is refused.
 func (a *Access) HTTPClient() *http.Client {
-	return &http.Client{Transport: a.transport}
+	return &http.Client{
+		Transport: a.base,
+		CheckRedirect: func(req *http.Request, via []*http.Request) error {
+			if len(via) >= 10 {
+				return errors.New("too many redirects")
+			}
+			if req.URL.Scheme == "http" && via[0].URL.Scheme == "https" {
+				return fmt.Errorf("%w: %s redirected to plain HTTP", ErrPlainHTTP, via[0].URL.Host)
+			}
+			return nil
+		},
+	}
 }
