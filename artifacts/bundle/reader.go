@@ -1,0 +1,268 @@
+package bundle
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+// Bundle is a bundle found on disk: its index and the folder of its parts.
+type Bundle struct {
+	Dir   string
+	Index Index
+}
+
+var partPattern = regexp.MustCompile(`^(.+)\.part\d{3,}$`)
+
+// Open finds a bundle from its index file, any of its parts, or the folder
+// that holds it. Errors are sentences.
+func Open(path string) (*Bundle, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("%w: %s does not exist: give the bundle's folder, its .ferry.json index or one of its parts", ErrNotABundle, path)
+		}
+		return nil, err
+	}
+	indexPath := path
+	switch {
+	case st.IsDir():
+		found, _ := filepath.Glob(filepath.Join(path, "*.ferry.json"))
+		switch len(found) {
+		case 0:
+			return nil, fmt.Errorf("%w: %s holds no bundle (no .ferry.json index): give the folder the bundle was written to", ErrNotABundle, path)
+		case 1:
+			indexPath = found[0]
+		default:
+			return nil, fmt.Errorf("%s holds %d bundles: name one of their .ferry.json files", path, len(found))
+		}
+	case partPattern.MatchString(filepath.Base(path)):
+		m := partPattern.FindStringSubmatch(filepath.Base(path))
+		indexPath = filepath.Join(filepath.Dir(path), IndexName(m[1]))
+	}
+	data, err := os.ReadFile(indexPath)
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil, fmt.Errorf("%w: the bundle index %s is missing: copy the .ferry.json file from the original media too", ErrNotABundle, indexPath)
+		}
+		return nil, err
+	}
+	var idx Index
+	if err := json.Unmarshal(data, &idx); err != nil || idx.Kind != IndexKind {
+		return nil, fmt.Errorf("%w: %s is not a ferry bundle index", ErrNotABundle, indexPath)
+	}
+	if idx.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("%w: %s is bundle format %d and this ferry reads format %d: use the ferry that travels with the bundle", ErrFormat, indexPath, idx.FormatVersion, FormatVersion)
+	}
+	if len(idx.Parts) == 0 {
+		return nil, fmt.Errorf("%w: %s names no parts", ErrNotABundle, indexPath)
+	}
+	for _, p := range idx.Parts {
+		if filepath.Base(p.Name) != p.Name || !strings.HasPrefix(p.Name, idx.Name+".part") {
+			return nil, fmt.Errorf("%w: %s names a part %q outside its folder", ErrUnsafePath, indexPath, p.Name)
+		}
+	}
+	return &Bundle{Dir: filepath.Dir(indexPath), Index: idx}, nil
+}
+
+// PartError names a part that is missing or damaged, and what to do.
+type PartError struct {
+	N, Of int
+	Name  string
+	Kind  error
+	What  string
+}
+
+func (e *PartError) Error() string {
+	return fmt.Sprintf("part %d of %d (%s) %s: copy it again from the original media", e.N, e.Of, e.Name, e.What)
+}
+
+// Unwrap returns ErrMissingPart or ErrDamagedPart.
+func (e *PartError) Unwrap() error { return e.Kind }
+
+// CheckParts checks every part's presence and size, and with hashes its
+// sha256, reporting each part checked to done.
+func (b *Bundle) CheckParts(hashes bool, done func(n int, bytes int64)) error {
+	buf := make([]byte, 1<<20)
+	for i, p := range b.Index.Parts {
+		path := filepath.Join(b.Dir, p.Name)
+		st, err := os.Stat(path)
+		if err != nil {
+			return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrMissingPart, What: "is missing"}
+		}
+		if st.Size() != p.Size {
+			return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrDamagedPart,
+				What: fmt.Sprintf("has %d bytes where %d were written (truncated or from another bundle)", st.Size(), p.Size)}
+		}
+		if hashes {
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			h := sha256.New()
+			_, err = io.CopyBuffer(h, f, buf)
+			f.Close()
+			if err != nil {
+				return fmt.Errorf("read part %d of %d (%s): %w", i+1, len(b.Index.Parts), p.Name, err)
+			}
+			if hex.EncodeToString(h.Sum(nil)) != p.SHA256 {
+				return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrDamagedPart, What: "is damaged (its checksum does not match)"}
+			}
+		}
+		if done != nil {
+			done(i+1, p.Size)
+		}
+	}
+	return nil
+}
+
+// Stream returns the bundle's tar stream read straight from its parts, in
+// order, checking each part's size and sha256 as it is read: a damaged
+// part fails the read with a *PartError naming it.
+func (b *Bundle) Stream() io.ReadCloser {
+	return &stream{b: b}
+}
+
+type stream struct {
+	b   *Bundle
+	i   int
+	f   *os.File
+	h   hash.Hash
+	n   int64
+	err error
+}
+
+func (s *stream) Read(p []byte) (int, error) {
+	for {
+		if s.err != nil {
+			return 0, s.err
+		}
+		if s.f == nil {
+			if s.i >= len(s.b.Index.Parts) {
+				return 0, io.EOF
+			}
+			part := s.b.Index.Parts[s.i]
+			f, err := os.Open(filepath.Join(s.b.Dir, part.Name))
+			if err != nil {
+				s.err = &PartError{N: s.i + 1, Of: len(s.b.Index.Parts), Name: part.Name, Kind: ErrMissingPart, What: "is missing"}
+				return 0, s.err
+			}
+			s.f, s.h, s.n = f, sha256.New(), 0
+		}
+		n, err := s.f.Read(p)
+		s.h.Write(p[:n])
+		s.n += int64(n)
+		part := s.b.Index.Parts[s.i]
+		if s.n > part.Size {
+			s.err = &PartError{N: s.i + 1, Of: len(s.b.Index.Parts), Name: part.Name, Kind: ErrDamagedPart, What: "is longer than written (from another bundle?)"}
+			return 0, s.err
+		}
+		if err == io.EOF {
+			s.f.Close()
+			s.f = nil
+			switch {
+			case s.n != part.Size:
+				s.err = &PartError{N: s.i + 1, Of: len(s.b.Index.Parts), Name: part.Name, Kind: ErrDamagedPart,
+					What: fmt.Sprintf("has %d bytes where %d were written (truncated)", s.n, part.Size)}
+			case hex.EncodeToString(s.h.Sum(nil)) != part.SHA256:
+				s.err = &PartError{N: s.i + 1, Of: len(s.b.Index.Parts), Name: part.Name, Kind: ErrDamagedPart, What: "is damaged (its checksum does not match)"}
+			}
+			s.i++
+			if n > 0 || s.err != nil {
+				if s.err != nil {
+					return 0, s.err
+				}
+				return n, nil
+			}
+			continue
+		}
+		if err != nil {
+			s.err = err
+		}
+		return n, err
+	}
+}
+
+func (s *stream) Close() error {
+	if s.f != nil {
+		s.f.Close()
+		s.f = nil
+	}
+	return nil
+}
+
+// Entry handler for Walk: the tar header and its content.
+type EntryFunc func(hdr *tar.Header, r io.Reader) error
+
+// Walk reads the tar stream in one pass and calls fn for each regular
+// entry, after checking its name cannot escape the bundle.
+func (b *Bundle) Walk(fn EntryFunc) error {
+	s := b.Stream()
+	defer s.Close()
+	tr := tar.NewReader(s)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			var pe *PartError
+			if errors.As(err, &pe) {
+				return pe
+			}
+			return fmt.Errorf("%w: the bundle's tar stream is broken (%v): copy the parts again from the original media", ErrDamagedPart, err)
+		}
+		if err := checkPath(hdr.Name); err != nil {
+			return err
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			return fmt.Errorf("%w: %q is not a regular file", ErrUnsafePath, hdr.Name)
+		}
+		if err := fn(hdr, tr); err != nil {
+			return err
+		}
+	}
+}
+
+// ReadManifest reads only the first entry, the manifest.
+func (b *Bundle) ReadManifest() (*Manifest, error) {
+	s := b.Stream()
+	defer s.Close()
+	tr := tar.NewReader(s)
+	hdr, err := tr.Next()
+	if err != nil {
+		var pe *PartError
+		if errors.As(err, &pe) {
+			return nil, pe
+		}
+		return nil, fmt.Errorf("%w: the first part does not start with a bundle manifest", ErrNotABundle)
+	}
+	if hdr.Name != ManifestName || hdr.Size > 256<<20 {
+		return nil, fmt.Errorf("%w: the first entry is %q, not %s", ErrNotABundle, hdr.Name, ManifestName)
+	}
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, tr); err != nil {
+		return nil, err
+	}
+	if got := Digest(buf.Bytes()); got != b.Index.ManifestDigest {
+		return nil, fmt.Errorf("%w: the manifest's digest is %s, the index says %s: the parts and the index come from different bundles", ErrDigest, got, b.Index.ManifestDigest)
+	}
+	var m Manifest
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil || m.Kind != ManifestKind {
+		return nil, fmt.Errorf("%w: the manifest cannot be read", ErrNotABundle)
+	}
+	if m.FormatVersion != FormatVersion {
+		return nil, fmt.Errorf("%w: the bundle is format %d and this ferry reads format %d: use the ferry that travels with the bundle", ErrFormat, m.FormatVersion, FormatVersion)
+	}
+	return &m, nil
+}
