@@ -111,7 +111,6 @@ func TestVerifyFindsDamage(t *testing.T) {
 	assert.Contains(t, err.Error(), "is missing: copy it again from the original media")
 }
 
-
 func TestOpenFindsTheBundle(t *testing.T) {
 	dir := t.TempDir()
 	idx := writeSample(t, dir, 0)

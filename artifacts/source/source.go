@@ -1,6 +1,7 @@
 package source
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
 // Options say how to reach source registries. The zero value uses the
@@ -234,4 +236,29 @@ func (a *Access) HTTPClient() *http.Client {
 			return nil
 		},
 	}
+}
+
+// RepoTransport returns an HTTP transport that authenticates to repo
+// (bearer tokens are fetched, and renewed when they expire mid-run) for
+// pulling, with TLS rules applied. It does not retry: callers that stream
+// large blobs retry and resume themselves.
+func (a *Access) RepoTransport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
+	auth, err := authn.Resolve(ctx, a.keychain, repo)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, a.transport, []string{repo.Scope(transport.PullScope)})
+	if err != nil {
+		return nil, Explain(repo.String(), repo.RegistryStr(), err)
+	}
+	return rt, nil
+}
+
+// Scheme is how a registry host is spoken to: plain HTTP only when it was
+// named insecure.
+func (a *Access) Scheme(host string) string {
+	if slices.Contains(a.opts.InsecureHosts, host) {
+		return "http"
+	}
+	return "https"
 }

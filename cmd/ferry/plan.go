@@ -40,7 +40,7 @@ Nothing is downloaded but manifests and sizes.`,
 			if err != nil {
 				return err
 			}
-			pl, err := src.planner(sel)
+			pl, _, err := src.planner(sel)
 			if err != nil {
 				return err
 			}

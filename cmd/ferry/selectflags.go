@@ -131,30 +131,30 @@ func (f *sourceFlags) register(c *cobra.Command) {
 }
 
 // planner builds a planner for the selection's Maven repositories.
-func (f *sourceFlags) planner(sel selection.Selection) (*plan.Planner, error) {
+func (f *sourceFlags) planner(sel selection.Selection) (*plan.Planner, *source.Access, error) {
 	if f.concurrency < 1 {
-		return nil, usageError{fmt.Errorf("--concurrency must be at least 1")}
+		return nil, nil, usageError{fmt.Errorf("--concurrency must be at least 1")}
 	}
 	opts := source.Options{PullSecret: f.pullSecret, CAFiles: f.caFiles, InsecureHosts: f.insecure, UserAgent: "ferry/" + version}
 	for _, m := range f.mirrors {
 		mm, err := source.ParseMirror(m)
 		if err != nil {
-			return nil, usageError{err}
+			return nil, nil, usageError{err}
 		}
 		opts.Mirrors = append(opts.Mirrors, mm)
 	}
 	acc, err := source.New(opts)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	imgs, err := image.NewResolver(acc)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	return &plan.Planner{
 		Images:      imgs,
 		Maven:       &maven.Resolver{Repositories: sel.MavenRepositories, Client: acc.HTTPClient()},
 		Files:       &plainfile.Sizer{Client: acc.HTTPClient()},
 		Concurrency: f.concurrency,
-	}, nil
+	}, acc, nil
 }

@@ -1,0 +1,374 @@
+package download
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"ferry/artifacts/fault"
+	"ferry/artifacts/maven"
+	"ferry/artifacts/source"
+)
+
+// Downloader fetches into a cache. It is safe for concurrent use.
+type Downloader struct {
+	Cache  *Cache
+	Access *source.Access
+	// HTTP fetches Maven files and plain files.
+	HTTP  *http.Client
+	Retry Retry
+
+	mu         sync.Mutex
+	transports map[string]http.RoundTripper
+	puller     *remote.Puller
+}
+
+func (d *Downloader) repoTransport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.transports == nil {
+		d.transports = map[string]http.RoundTripper{}
+	}
+	if rt, ok := d.transports[repo.Name()]; ok {
+		return rt, nil
+	}
+	rt, err := d.Access.RepoTransport(ctx, repo)
+	if err != nil {
+		return nil, err
+	}
+	d.transports[repo.Name()] = rt
+	return rt, nil
+}
+
+// Blob fetches a layer or config of the image original (a reference as
+// the plan writes it) into the cache, verifying its digest.
+func (d *Downloader) Blob(ctx context.Context, original, digest string, size int64, progress Progress) error {
+	if d.Cache.HasBlob(digest, size) {
+		if progress != nil {
+			progress(size, 0, nil)
+		}
+		return nil
+	}
+	ref, err := d.Access.Reference(original)
+	if err != nil {
+		return err
+	}
+	repo := ref.Context()
+	url := fmt.Sprintf("%s://%s/v2/%s/blobs/%s", d.Access.Scheme(repo.RegistryStr()), repo.RegistryStr(), repo.RepositoryStr(), digest)
+	open := func(ctx context.Context, offset int64) (io.ReadCloser, int64, error) {
+		rt, err := d.repoTransport(ctx, repo)
+		if err != nil {
+			return nil, 0, err
+		}
+		return rangeGet(ctx, rt, url, offset)
+	}
+	check := func(hs *hashState) error {
+		if got := "sha256:" + hs.sum("sha256"); got != digest {
+			return fault.New(ErrDigestMismatch, "%s served blob %s with content that hashes to %s: the registry or a proxy corrupted it; it was not kept", repo.RegistryStr(), short(digest), short(got))
+		}
+		return nil
+	}
+	err = fetch(ctx, d.Cache.partialPath(digest), d.Cache.BlobPath(digest), size, nil, open, check, d.Retry, progress)
+	if err != nil {
+		return explainFetch(original, repo.RegistryStr(), err)
+	}
+	return nil
+}
+
+// Manifest fetches an image manifest or index by digest into the cache.
+func (d *Downloader) Manifest(ctx context.Context, original, digest string, size int64) error {
+	if d.Cache.HasBlob(digest, size) {
+		return nil
+	}
+	ref, err := d.Access.Reference(original)
+	if err != nil {
+		return err
+	}
+	d.mu.Lock()
+	if d.puller == nil {
+		d.puller, err = remote.NewPuller(d.Access.RemoteOptions(remote.WithRetryStatusCodes(http.StatusRequestTimeout, http.StatusTooManyRequests,
+			http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout))...)
+	}
+	p := d.puller
+	d.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	byDigest := ref.Context().Digest(digest)
+	var desc *remote.Descriptor
+	for attempt := 0; ; attempt++ {
+		desc, err = p.Get(ctx, byDigest)
+		if err == nil {
+			break
+		}
+		if ok, after := transient(err); !ok || attempt >= d.Retry.attempts() {
+			return source.Explain(original, ref.Context().RegistryStr(), err)
+		} else {
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(d.Retry.delay(attempt, after)):
+			}
+		}
+	}
+	if err := d.Cache.PutBlob(digest, desc.Manifest); err != nil {
+		return fmt.Errorf("%s: manifest %s: %w", original, short(digest), err)
+	}
+	return nil
+}
+
+// File fetches a plain file into the cache and checks its sha256.
+func (d *Downloader) File(ctx context.Context, url, sha256hex string, size int64, progress Progress) error {
+	digest := "sha256:" + strings.ToLower(sha256hex)
+	if d.Cache.HasBlob(digest, size) {
+		if progress != nil {
+			progress(size, 0, nil)
+		}
+		return nil
+	}
+	shown := maven.RedactURL(url)
+	open := func(ctx context.Context, offset int64) (io.ReadCloser, int64, error) {
+		return d.httpGet(ctx, url, offset)
+	}
+	check := func(hs *hashState) error {
+		if got := hs.sum("sha256"); got != strings.ToLower(sha256hex) {
+			return fault.New(ErrDigestMismatch, "%s does not match the sha256 the catalog gives (%s…, got %s…): the file changed upstream or was corrupted; it was not kept", shown, sha256hex[:12], got[:12])
+		}
+		return nil
+	}
+	if err := fetch(ctx, d.Cache.partialPath(digest), d.Cache.BlobPath(digest), size, nil, open, check, d.Retry, progress); err != nil {
+		return explainFetch(shown, "", err)
+	}
+	return nil
+}
+
+// MavenFiles fetches one artifact's files (as the plan lists them, main
+// files with their checksum sidecars) from repo, and checks each main file
+// against every sidecar the repository has. A file already cached is
+// checked again against the sidecars just fetched.
+func (d *Downloader) MavenFiles(ctx context.Context, repo string, files []maven.File, progress func(path string, done int64, attempt int, err error)) error {
+	have := map[string]bool{}
+	for _, f := range files {
+		have[f.Path] = true
+	}
+	sidecar := func(p string) bool {
+		for _, ext := range maven.Sidecars {
+			if strings.HasSuffix(p, ext) && have[strings.TrimSuffix(p, ext)] {
+				return true
+			}
+		}
+		return false
+	}
+	// Sidecars first: they are what the main files are checked against.
+	sums := map[string]string{}
+	for _, f := range files {
+		if !sidecar(f.Path) {
+			continue
+		}
+		data, err := d.smallGet(ctx, strings.TrimSuffix(repo, "/")+"/"+f.Path)
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(d.Cache.MavenPath(f.Path), data); err != nil {
+			return err
+		}
+		sums[f.Path] = strings.ToLower(strings.Fields(string(data) + " x")[0])
+		if progress != nil {
+			progress(f.Path, int64(len(data)), 0, nil)
+		}
+	}
+	for _, f := range files {
+		if sidecar(f.Path) {
+			continue
+		}
+		var algos []string
+		for _, ext := range maven.Sidecars {
+			if _, ok := sums[f.Path+ext]; ok {
+				algos = append(algos, ext[1:])
+			}
+		}
+		check := func(hs *hashState) error {
+			for _, a := range algos {
+				if got := hs.sum(a); got != sums[f.Path+"."+a] {
+					return fault.New(ErrDigestMismatch, "the Maven file %s from %s does not match its .%s checksum: the repository or a proxy corrupted it; it was not kept", f.Path, maven.RedactURL(repo), a)
+				}
+			}
+			return nil
+		}
+		final := d.Cache.MavenPath(f.Path)
+		var pr Progress
+		if progress != nil {
+			pr = func(done int64, attempt int, err error) { progress(f.Path, done, attempt, err) }
+		}
+		if st, err := os.Stat(final); err == nil && st.Size() == f.Size {
+			if err := recheck(final, algos, check); err == nil {
+				if pr != nil {
+					pr(f.Size, 0, nil)
+				}
+				continue
+			}
+		}
+		if err := os.MkdirAll(filepath.Dir(final), 0o755); err != nil {
+			return err
+		}
+		url := strings.TrimSuffix(repo, "/") + "/" + f.Path
+		open := func(ctx context.Context, offset int64) (io.ReadCloser, int64, error) {
+			return d.httpGet(ctx, url, offset)
+		}
+		if err := fetch(ctx, final+".partial", final, f.Size, algos, open, check, d.Retry, pr); err != nil {
+			return explainFetch(maven.RedactURL(url), "", err)
+		}
+	}
+	return nil
+}
+
+func recheck(path string, algos []string, check func(*hashState) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	hs := newHashState(algos...)
+	if _, err := io.Copy(hs, f); err != nil {
+		return err
+	}
+	return check(hs)
+}
+
+func (d *Downloader) client() *http.Client {
+	if d.HTTP != nil {
+		return d.HTTP
+	}
+	return http.DefaultClient
+}
+
+// httpGet opens url from offset with Basic auth taken from the URL.
+func (d *Downloader) httpGet(ctx context.Context, url string, offset int64) (io.ReadCloser, int64, error) {
+	return rangeGet(ctx, basicAuth{d.client().Transport}, url, offset)
+}
+
+func (d *Downloader) smallGet(ctx context.Context, url string) ([]byte, error) {
+	var out []byte
+	for attempt := 0; ; attempt++ {
+		body, _, err := d.httpGet(ctx, url, 0)
+		if err == nil {
+			out, err = io.ReadAll(io.LimitReader(body, 1<<20))
+			body.Close()
+			if err == nil {
+				return out, nil
+			}
+		}
+		if ok, after := transient(err); !ok || attempt >= d.Retry.attempts() {
+			return nil, explainFetch(maven.RedactURL(url), "", err)
+		} else {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(d.Retry.delay(attempt, after)):
+			}
+		}
+	}
+}
+
+// basicAuth moves user:password@ from a URL into an Authorization header.
+type basicAuth struct{ base http.RoundTripper }
+
+func (b basicAuth) RoundTrip(req *http.Request) (*http.Response, error) {
+	base := b.base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	if u := req.URL.User; u != nil {
+		req = req.Clone(req.Context())
+		pass, _ := u.Password()
+		req.SetBasicAuth(u.Username(), pass)
+		req.URL.User = nil
+	}
+	return base.RoundTrip(req)
+}
+
+// rangeGet GETs url from offset through rt; 200 means the body starts at
+// zero, 206 at the Content-Range start.
+func rangeGet(ctx context.Context, rt http.RoundTripper, url string, offset int64) (io.ReadCloser, int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	if offset > 0 {
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
+	}
+	client := &http.Client{Transport: rt}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, 0, err
+	}
+	switch resp.StatusCode {
+	case http.StatusOK:
+		return resp.Body, 0, nil
+	case http.StatusPartialContent:
+		var start, end, total int64
+		if _, err := fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes %d-%d/%d", &start, &end, &total); err != nil {
+			resp.Body.Close()
+			return nil, 0, fmt.Errorf("the server sent an unreadable Content-Range %q", resp.Header.Get("Content-Range"))
+		}
+		return resp.Body, start, nil
+	case http.StatusRequestedRangeNotSatisfiable:
+		resp.Body.Close()
+		// What we hold is longer than the content: start over.
+		return rangeGet(ctx, rt, url, 0)
+	}
+	resp.Body.Close()
+	return nil, 0, &StatusError{Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header, time.Now()), URL: maven.RedactURL(url)}
+}
+
+func writeFileAtomic(path string, data []byte) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func short(digest string) string {
+	if len(digest) > 19 {
+		return digest[:19] + "…"
+	}
+	return digest
+}
+
+// explainFetch turns a download failure into one sentence.
+func explainFetch(what, host string, err error) error {
+	var se *StatusError
+	var fe *fault.Error
+	if errors.As(err, &fe) {
+		return err
+	}
+	switch {
+	case errors.As(err, &se) && (se.Code == http.StatusUnauthorized || se.Code == http.StatusForbidden):
+		return fault.New(source.ErrUnauthorized, "%s was refused (HTTP %d) while downloading: check the credentials", what, se.Code)
+	case errors.As(err, &se) && se.Code == http.StatusNotFound:
+		return fault.New(source.ErrNotFound, "%s is gone (HTTP 404) since the plan was made: run the plan again", what)
+	case errors.As(err, &se):
+		return fmt.Errorf("%s failed with HTTP %d after retries: try again later (the next run resumes where this one stopped)", what, se.Code)
+	}
+	if host != "" {
+		return source.Explain(what, host, err)
+	}
+	if ok, _ := transient(err); ok {
+		return fmt.Errorf("%s: the connection kept failing (%v): check the network and run again; the download resumes where it stopped", what, err)
+	}
+	return fmt.Errorf("%s: %v", what, err)
+}

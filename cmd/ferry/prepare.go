@@ -1,0 +1,182 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/download"
+	"ferry/artifacts/size"
+	"ferry/workflow/plan"
+	"ferry/workflow/prepare"
+)
+
+// Split presets.
+const (
+	splitFAT32 = 4*size.GiB - 1
+	splitDVD   = 4400 * size.MiB
+)
+
+// parseSplit reads --split: a size, or fat32, dvd, none, auto.
+func parseSplit(s string) (int64, bool, error) {
+	switch strings.ToLower(s) {
+	case "", "auto":
+		return 0, true, nil
+	case "none":
+		return 0, false, nil
+	case "fat32":
+		return splitFAT32, false, nil
+	case "dvd":
+		return splitDVD, false, nil
+	}
+	n, err := size.Parse(s)
+	if err != nil {
+		return 0, false, fmt.Errorf("--split %q is not a size or a preset: write 700M, 4G, fat32, dvd or none", s)
+	}
+	if n < 64*size.KiB {
+		return 0, false, fmt.Errorf("--split %s is too small: parts must be at least 64 KiB", s)
+	}
+	return n, false, nil
+}
+
+func defaultCache() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "ferry")
+	}
+	return filepath.Join(os.TempDir(), "ferry-cache")
+}
+
+func newPrepareCmd(a *app) *cobra.Command {
+	var sf selectFlags
+	var src sourceFlags
+	var output, cacheDir, split, progress, name string
+	var retries int
+	var noBinary bool
+	c := &cobra.Command{
+		Use:   "prepare",
+		Short: "Download a selection and write a verified bundle, no questions asked",
+		Long: `prepare resolves the selection exactly as ` + "`ferry plan`" + ` does, checks free space on
+the output and the cache before the first byte, downloads every unique blob,
+Maven file and plain file once (verified while it streams, resumed after an
+interruption, retried on flaky networks), and writes a deterministic bundle:
+parts, an index, READ-ME-FIRST.txt for the technician, the answers file and a
+copy of ferry. Run it again after an interruption: it continues where it
+stopped.`,
+		Example: `  ferry prepare --target sonataflow --arch amd64 --output /media/usb
+  ferry prepare --answers sonataflow-10.1.0.answers.yaml --output /mnt/stick --split fat32`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if output == "" {
+				return usageError{fmt.Errorf("say where the bundle goes with --output DIR (a folder, or the mounted stick)")}
+			}
+			partSize, auto, err := parseSplit(split)
+			if err != nil {
+				return usageError{err}
+			}
+			if retries < 0 {
+				return usageError{fmt.Errorf("--retries must be 0 or more")}
+			}
+			if progress != "auto" && progress != "plain" && progress != "json" && progress != "none" {
+				return usageError{fmt.Errorf("--progress must be auto, plain, json or none, not %q", progress)}
+			}
+			sel, err := sf.selection(cmd)
+			if err != nil {
+				return err
+			}
+			cat, err := a.loadCatalog()
+			if err != nil {
+				return err
+			}
+			pl, acc, err := src.planner(sel)
+			if err != nil {
+				return err
+			}
+			pl.Catalog = cat
+			a.logf("resolving the plan…")
+			p, err := pl.Plan(cmd.Context(), sel)
+			if err != nil {
+				if p != nil {
+					for _, e := range p.Errors {
+						fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(e.Message))
+					}
+					return reportedError{err}
+				}
+				return err
+			}
+			if auto {
+				sp, err := prepare.StatSpace(output)
+				if err != nil {
+					return err
+				}
+				if sp.FAT {
+					partSize = splitFAT32
+					a.logf("the output is a FAT file system: parts of %s", size.Format(partSize))
+				}
+			}
+			cache, err := download.OpenCache(cacheDir)
+			if err != nil {
+				return err
+			}
+			opts := prepare.Options{Output: output, Name: name, PartSize: partSize, Answers: &sel}
+			if v := a.getenv("SOURCE_DATE_EPOCH"); v != "" {
+				secs, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return usageError{fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds", v)}
+				}
+				t := time.Unix(secs, 0).UTC()
+				opts.ModTime, opts.Created = t, &t
+			}
+			if !noBinary {
+				if exe, err := os.Executable(); err == nil {
+					opts.Binary = exe
+				}
+			}
+			r := newProgressRenderer(a, progress)
+			prep := &prepare.Preparer{
+				Downloader:  &download.Downloader{Cache: cache, Access: acc, HTTP: acc.HTTPClient(), Retry: download.Retry{Attempts: retries}},
+				Concurrency: src.concurrency,
+				Progress:    r.event,
+			}
+			res, err := prep.Prepare(cmd.Context(), p, opts)
+			r.finish()
+			if err != nil {
+				return err
+			}
+			printSummary(a, p, res)
+			return nil
+		},
+	}
+	sf.register(c)
+	src.register(c)
+	f := c.Flags()
+	f.StringVarP(&output, "output", "o", "", "folder to write the bundle to (created if missing)")
+	f.StringVar(&cacheDir, "cache", defaultCache(), "download cache; a later prepare reuses what it holds")
+	f.StringVar(&split, "split", "auto", "part size: 700M, 4G…, or fat32 (4 GiB − 1), dvd, none; auto: fat32 on FAT file systems, else none")
+	f.StringVar(&name, "name", "", "the bundle's base name (default: target-version)")
+	f.IntVar(&retries, "retries", 5, "retries of a failing download (5xx, 429, dropped connections) before giving up")
+	f.StringVar(&progress, "progress", "auto", "auto (a live line on a terminal, log lines otherwise), plain, json or none")
+	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
+	return c
+}
+
+func printSummary(a *app, p *plan.Plan, res *prepare.Result) {
+	th := a.theme()
+	w := a.out()
+	idx := res.Index
+	fmt.Fprintf(w, "%s %s\n", th.OK.Render("Bundle written:"), filepath.Join(res.Dir, idx.Name))
+	fmt.Fprintf(w, "  %d part(s), %s · %d images, %d Maven artifacts, %d files\n", len(idx.Parts), size.Format(idx.Size), len(p.Images), len(p.Maven), len(p.Files))
+	fmt.Fprintf(w, "\n  Code:   %s   %s\n", th.Accent.Render(idx.ShortCode), th.Subtle.Render("read this to the technician; their screen shows the same code"))
+	fmt.Fprintf(w, "  Digest: %s\n\n", idx.ManifestDigest)
+	fmt.Fprintf(w, "  index:   %s\n", filepath.Join(res.Dir, bundle.IndexName(idx.Name)))
+	if res.Answers != "" {
+		fmt.Fprintf(w, "  answers: %s (replay with --answers)\n", res.Answers)
+	}
+	fmt.Fprintf(w, "  fetched %s, reused %s from the cache, in %s\n", size.Format(res.Fetched), size.Format(res.Reused), res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "\n%s copy the whole folder to the medium, then run `ferry verify --quick` on the copy.\n", th.Title.Render("Next:"))
+}

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/size"
+)
+
+func newVerifyCmd(a *app) *cobra.Command {
+	var quick bool
+	c := &cobra.Command{
+		Use:   "verify BUNDLE",
+		Short: "Check a bundle: every part, and (unless --quick) every item in it",
+		Long: `verify checks a bundle given as its folder, its .ferry.json index, or any of
+its parts: every part's size and sha256, and unless --quick also the manifest,
+every image blob against its digest, every Maven file against its checksums,
+every plain file and SHA256SUMS. It exits non-zero naming the first damaged
+part or item and what to do.`,
+		Example: `  ferry verify /media/usb
+  ferry verify --quick /media/usb/sonataflow-10.1.0.ferry.json`,
+		Args: exactArgs(1, "name the bundle to verify: its folder, its .ferry.json index or one of its parts"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			b, err := bundle.Open(args[0])
+			if err != nil {
+				return err
+			}
+			idx := b.Index
+			a.logf("verifying %s (%d parts, %s)…", idx.Name, len(idx.Parts), size.Format(idx.Size))
+			rep, err := b.Verify(quick, nil)
+			if err != nil {
+				return err
+			}
+			th := a.theme()
+			what := "every part and every item"
+			if quick {
+				what = "every part (sizes and checksums)"
+			}
+			w := a.out()
+			fmt.Fprintf(w, "%s %s — %s checked.\n", th.OK.Render("OK"), idx.Name, what)
+			fmt.Fprintf(w, "  code %s · %d part(s) · %s", th.Accent.Render(idx.ShortCode), rep.Parts, size.Format(idx.Size))
+			if !quick {
+				fmt.Fprintf(w, " · %d images, %d blobs, %d Maven files, %d files", rep.Images, rep.Blobs, rep.Maven, rep.Files)
+			}
+			fmt.Fprintln(w)
+			return nil
+		},
+	}
+	c.Flags().BoolVar(&quick, "quick", false, "check parts only (size and sha256), not the items inside")
+	return c
+}

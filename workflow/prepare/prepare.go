@@ -1,0 +1,676 @@
+package prepare
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"golang.org/x/sync/errgroup"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/download"
+	"ferry/artifacts/image"
+	"ferry/artifacts/maven"
+	"ferry/workflow/plan"
+	"ferry/workflow/selection"
+)
+
+// Phases of a prepare run.
+const (
+	PhaseCheck    = "check"
+	PhaseDownload = "download"
+	PhaseWrite    = "write"
+	PhaseDone     = "done"
+)
+
+// States of an item.
+const (
+	Queued      = "queued"
+	Downloading = "downloading"
+	Retrying    = "retrying"
+	Verified    = "verified"
+	Cached      = "cached"
+	Failed      = "failed"
+)
+
+// Event reports progress. Overall figures never go backwards.
+type Event struct {
+	Phase string
+	// Item is what the event is about (a digest, a Maven path, a file
+	// name); Label says it for people.
+	Item, Label string
+	State       string
+	Done, Size  int64
+	Attempt     int
+	Err         error
+	// Overall progress of the phase.
+	BytesDone, BytesTotal int64
+	ItemsDone, ItemsTotal int
+}
+
+// Options say where and how to write the bundle.
+type Options struct {
+	// Output is the folder the bundle goes to.
+	Output string
+	// Name is the bundle's base name (default target-version).
+	Name string
+	// PartSize cuts the stream into parts of this size; 0 means one part.
+	PartSize int64
+	// ModTime stamps every entry; the zero value means the Unix epoch.
+	ModTime time.Time
+	// Created, when set, is recorded in the manifest (SOURCE_DATE_EPOCH).
+	Created *time.Time
+	// Binary is a ferry executable to put beside the bundle ("" for none).
+	Binary string
+	// Answers is saved beside the bundle, for --answers.
+	Answers *selection.Selection
+}
+
+// Result says what was written.
+type Result struct {
+	Dir     string
+	Index   bundle.Index
+	Fetched int64 // bytes downloaded in this run
+	Reused  int64 // bytes already in the cache
+	Elapsed time.Duration
+	Answers string
+	ReadMe  string
+	Binary  string
+}
+
+// Preparer runs prepares.
+type Preparer struct {
+	Downloader *download.Downloader
+	// Concurrency bounds parallel downloads (default 8).
+	Concurrency int
+	// Progress receives events, one call at a time.
+	Progress func(Event)
+	// Space reads free space (StatSpace when nil); tests replace it.
+	Space func(path string) (Space, error)
+}
+
+// work is one thing to fetch.
+type work struct {
+	kind   string // blob, manifest, maven, file
+	key    string
+	label  string
+	size   int64
+	ref    string       // image reference, for blobs and manifests
+	repo   string       // Maven repository
+	files  []maven.File // Maven files
+	url    string
+	sha256 string
+}
+
+// Prepare downloads what the plan needs and writes the bundle.
+func (p *Preparer) Prepare(ctx context.Context, pl *plan.Plan, o Options) (*Result, error) {
+	start := time.Now()
+	if len(pl.Errors) > 0 {
+		return nil, fmt.Errorf("the plan has %d unresolved items: fix them (see `ferry plan`) before preparing a bundle", len(pl.Errors))
+	}
+	if o.Name == "" {
+		o.Name = DefaultName(pl)
+	}
+	items := workList(pl)
+	cache := p.Downloader.Cache
+
+	// Free space, before the first byte.
+	p.emit(Event{Phase: PhaseCheck})
+	var missing, reused int64
+	for _, w := range items {
+		m := p.missing(w)
+		missing += m
+		reused += w.size - m
+	}
+	out := EstimateSize(pl)
+	if o.Binary != "" {
+		if st, err := os.Stat(o.Binary); err == nil {
+			out += st.Size()
+		}
+	}
+	if err := p.checkSpace(o.Output, cache.Dir, out, missing); err != nil {
+		return nil, err
+	}
+
+	// Download.
+	res := &Result{Dir: o.Output, Reused: reused}
+	if err := p.download(ctx, items, res); err != nil {
+		return nil, err
+	}
+
+	// Write.
+	idx, err := p.write(ctx, pl, o)
+	if err != nil {
+		return nil, err
+	}
+	res.Index = idx
+	if err := p.extras(pl, o, res); err != nil {
+		return nil, err
+	}
+	res.Elapsed = time.Since(start)
+	p.emit(Event{Phase: PhaseDone, BytesDone: idx.Size, BytesTotal: idx.Size})
+	return res, nil
+}
+
+// DefaultName is target-version, or the target alone.
+func DefaultName(pl *plan.Plan) string {
+	if pl.Selection.Version == "" {
+		return pl.Selection.Target
+	}
+	return pl.Selection.Target + "-" + pl.Selection.Version
+}
+
+func (p *Preparer) emit(e Event) {
+	if p.Progress != nil {
+		p.Progress(e)
+	}
+}
+
+func (p *Preparer) missing(w *work) int64 {
+	c := p.Downloader.Cache
+	switch w.kind {
+	case "blob", "manifest":
+		return c.Missing(w.key, w.size)
+	case "file":
+		return c.Missing("sha256:"+strings.ToLower(w.sha256), w.size)
+	}
+	var n int64
+	for _, f := range w.files {
+		if st, err := os.Stat(c.MavenPath(f.Path)); err != nil || st.Size() != f.Size {
+			n += f.Size
+		}
+	}
+	return n
+}
+
+func (p *Preparer) checkSpace(output, cacheDir string, out, cacheNeed int64) error {
+	stat := p.Space
+	if stat == nil {
+		stat = StatSpace
+	}
+	os, err := stat(output)
+	if err != nil {
+		return err
+	}
+	cs, err := stat(cacheDir)
+	if err != nil {
+		return err
+	}
+	if os.Device == cs.Device {
+		if need := out + cacheNeed; need > os.Free {
+			return &SpaceError{Path: output, Need: need, Free: os.Free, What: "the bundle and the download cache together",
+				Fixes: "free some space, use a larger medium, or put the cache elsewhere with --cache"}
+		}
+		return nil
+	}
+	if out > os.Free {
+		return &SpaceError{Path: output, Need: out, Free: os.Free, What: "the bundle", Fixes: "use a larger medium or a smaller selection"}
+	}
+	if cacheNeed > cs.Free {
+		return &SpaceError{Path: cacheDir, Need: cacheNeed, Free: cs.Free, What: "the download cache", Fixes: "free some space or put the cache elsewhere with --cache"}
+	}
+	return nil
+}
+
+// workList lists every unique thing to fetch, biggest first so the long
+// downloads start early.
+func workList(pl *plan.Plan) []*work {
+	seen := map[string]bool{}
+	var out []*work
+	for _, im := range pl.Images {
+		for _, b := range im.Blobs {
+			if seen[b.Digest] {
+				continue
+			}
+			seen[b.Digest] = true
+			kind := "blob"
+			if b.Kind == image.KindIndex || b.Kind == image.KindManifest {
+				kind = "manifest"
+			}
+			out = append(out, &work{kind: kind, key: b.Digest, size: b.Size, ref: im.Reference,
+				label: fmt.Sprintf("%s %s of %s", b.Kind, shortDigest(b.Digest), im.Reference)})
+		}
+	}
+	for _, m := range pl.Maven {
+		out = append(out, &work{kind: "maven", key: m.Coordinates, label: m.Coordinates, size: m.Size, repo: m.Repository, files: m.Files})
+	}
+	for _, f := range pl.Files {
+		k := "file:" + strings.ToLower(f.SHA256)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, &work{kind: "file", key: f.Name, label: f.Name, size: f.Size, url: f.URL, sha256: f.SHA256})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].size > out[j].size })
+	return out
+}
+
+func shortDigest(d string) string {
+	d = strings.TrimPrefix(d, "sha256:")
+	if len(d) > 12 {
+		d = d[:12]
+	}
+	return d
+}
+
+func (p *Preparer) download(ctx context.Context, items []*work, res *Result) error {
+	var total int64
+	for _, w := range items {
+		total += w.size
+	}
+	var mu sync.Mutex
+	done := map[string]int64{}
+	var bytesDone int64
+	itemsDone := 0
+	update := func(w *work, sub string, n int64, state string, attempt int, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		k := w.key + "\x00" + sub
+		if n > done[k] {
+			bytesDone += n - done[k]
+			done[k] = n
+		}
+		if state == Verified || state == Cached || state == Failed {
+			itemsDone++
+		}
+		var itemDone int64
+		for kk, v := range done {
+			if strings.HasPrefix(kk, w.key+"\x00") {
+				itemDone += v
+			}
+		}
+		p.emit(Event{Phase: PhaseDownload, Item: w.key, Label: w.label, State: state, Done: itemDone, Size: w.size,
+			Attempt: attempt, Err: err, BytesDone: bytesDone, BytesTotal: total, ItemsDone: itemsDone, ItemsTotal: len(items)})
+	}
+	for _, w := range items {
+		update(w, "", 0, Queued, 0, nil)
+	}
+	conc := p.Concurrency
+	if conc <= 0 {
+		conc = 8
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(conc)
+	var fetched int64
+	var fmu sync.Mutex
+	for _, w := range items {
+		g.Go(func() error {
+			before := p.missing(w)
+			prog := func(sub string) download.Progress {
+				return func(n int64, attempt int, err error) {
+					state := Downloading
+					if err != nil {
+						state = Retrying
+					}
+					update(w, sub, n, state, attempt, err)
+				}
+			}
+			var err error
+			switch w.kind {
+			case "blob":
+				err = p.Downloader.Blob(gctx, w.ref, w.key, w.size, prog(""))
+			case "manifest":
+				err = p.Downloader.Manifest(gctx, w.ref, w.key, w.size)
+				if err == nil {
+					update(w, "", w.size, Downloading, 0, nil)
+				}
+			case "maven":
+				err = p.Downloader.MavenFiles(gctx, w.repo, w.files, func(path string, n int64, attempt int, e error) {
+					prog(path)(n, attempt, e)
+				})
+			case "file":
+				err = p.Downloader.File(gctx, w.url, w.sha256, w.size, prog(""))
+			}
+			if err != nil {
+				update(w, "", 0, Failed, 0, err)
+				return err
+			}
+			state := Verified
+			if before == 0 {
+				state = Cached
+			}
+			fmu.Lock()
+			fetched += before
+			fmu.Unlock()
+			update(w, "", w.size, state, 0, nil)
+			return nil
+		})
+	}
+	err := g.Wait()
+	res.Fetched = fetched
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	return nil
+}
+
+// EstimateSize is an upper bound of the bundle stream's size: every entry
+// with its tar headers, padding and the end marker.
+func EstimateSize(pl *plan.Plan) int64 {
+	entry := func(n int64) int64 { return 2048 + (n+511)/512*512 }
+	total := int64(1024) + entry(int64(4096+len(pl.Images)*512)) // index.json
+	planJSON, _ := json.Marshal(pl)
+	total += entry(int64(len(planJSON)) * 2)
+	seen := map[string]bool{}
+	lines := 0
+	for _, im := range pl.Images {
+		for _, b := range im.Blobs {
+			if !seen[b.Digest] {
+				seen[b.Digest] = true
+				total += entry(b.Size)
+				lines++
+			}
+		}
+	}
+	for _, m := range pl.Maven {
+		for _, f := range m.Files {
+			if !seen[f.Path] {
+				seen[f.Path] = true
+				total += entry(f.Size)
+				lines++
+			}
+		}
+	}
+	for _, f := range pl.Files {
+		total += entry(f.Size)
+		lines++
+	}
+	total += entry(int64(lines+8)*200) + entry(64)
+	return total
+}
+
+// write writes the bundle from the cache in the format's order.
+func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options) (bundle.Index, error) {
+	cache := p.Downloader.Cache
+	mtime := o.ModTime
+	if mtime.IsZero() {
+		mtime = time.Unix(0, 0)
+	}
+	planJSON, err := json.Marshal(pl)
+	if err != nil {
+		return bundle.Index{}, err
+	}
+	m := bundle.Manifest{FormatVersion: bundle.FormatVersion, Kind: bundle.ManifestKind, Plan: planJSON,
+		Images: []bundle.Image{}, Maven: []bundle.Entry{}, Files: []bundle.Entry{}}
+	if o.Created != nil {
+		m.Created = o.Created.UTC().Format(time.RFC3339)
+	}
+
+	// Image blobs: layers and configs, then manifests, then indexes.
+	byDigest := map[string]blob{}
+	for _, im := range pl.Images {
+		for _, b := range im.Blobs {
+			byDigest[b.Digest] = blob{b.Digest, b.Size, b.Kind}
+		}
+	}
+	rank := map[string]int{image.KindLayer: 0, image.KindConfig: 0, image.KindManifest: 1, image.KindIndex: 2}
+	blobs := make([]blob, 0, len(byDigest))
+	for _, b := range byDigest {
+		blobs = append(blobs, b)
+	}
+	sort.Slice(blobs, func(i, j int) bool {
+		if rank[blobs[i].kind] != rank[blobs[j].kind] {
+			return rank[blobs[i].kind] < rank[blobs[j].kind]
+		}
+		return blobs[i].digest < blobs[j].digest
+	})
+
+	// The OCI layout's index.json, and which children of kept indexes are
+	// absent.
+	layout := v1.IndexManifest{SchemaVersion: 2, MediaType: "application/vnd.oci.image.index.v1+json"}
+	images := slices.Clone(pl.Images)
+	sort.Slice(images, func(i, j int) bool { return images[i].Reference < images[j].Reference })
+	for _, im := range images {
+		h, err := v1.NewHash(im.Digest)
+		if err != nil {
+			return bundle.Index{}, err
+		}
+		var topSize int64
+		for _, b := range im.Blobs {
+			if b.Digest == im.Digest {
+				topSize = b.Size
+			}
+		}
+		layout.Manifests = append(layout.Manifests, v1.Descriptor{MediaType: types.MediaType(im.MediaType), Digest: h, Size: topSize,
+			Annotations: map[string]string{"org.opencontainers.image.ref.name": im.Reference}})
+		entry := bundle.Image{Reference: im.Reference, Digest: im.Digest, MediaType: im.MediaType, Size: im.Size, Platforms: im.Platforms}
+		if b, ok := byDigest[im.Digest]; ok && b.kind == image.KindIndex {
+			entry.Missing, err = absentChildren(cache.BlobPath(im.Digest), byDigest)
+			if err != nil {
+				return bundle.Index{}, err
+			}
+		}
+		m.Images = append(m.Images, entry)
+	}
+	layoutJSON, err := json.Marshal(layout)
+	if err != nil {
+		return bundle.Index{}, err
+	}
+
+	// Maven and plain files, with their sha256 for the manifest.
+	type file struct{ path, src string }
+	var mavenFiles []file
+	seenMaven := map[string]bool{}
+	for _, mv := range pl.Maven {
+		for _, f := range mv.Files {
+			if !seenMaven[f.Path] {
+				seenMaven[f.Path] = true
+				mavenFiles = append(mavenFiles, file{bundle.MavenDir + "/" + f.Path, cache.MavenPath(f.Path)})
+			}
+		}
+	}
+	sort.Slice(mavenFiles, func(i, j int) bool { return mavenFiles[i].path < mavenFiles[j].path })
+	var plain []file
+	seenFile := map[string]bool{}
+	for _, f := range pl.Files {
+		p := bundle.FilesDir + "/" + f.Name
+		if !seenFile[p] {
+			seenFile[p] = true
+			plain = append(plain, file{p, cache.BlobPath("sha256:" + strings.ToLower(f.SHA256))})
+			m.Files = append(m.Files, bundle.Entry{Path: p, Size: f.Size, SHA256: strings.ToLower(f.SHA256)})
+		}
+	}
+	sort.Slice(plain, func(i, j int) bool { return plain[i].path < plain[j].path })
+	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
+	for _, f := range mavenFiles {
+		sum, n, err := sha256File(f.src)
+		if err != nil {
+			return bundle.Index{}, fmt.Errorf("the cache lost %s: run prepare again: %w", f.path, err)
+		}
+		m.Maven = append(m.Maven, bundle.Entry{Path: f.path, Size: n, SHA256: sum})
+	}
+	manifestJSON, err := json.MarshalIndent(m, "", " ")
+	if err != nil {
+		return bundle.Index{}, err
+	}
+
+	w, err := bundle.Create(o.Output, o.Name, o.PartSize, mtime)
+	if err != nil {
+		return bundle.Index{}, err
+	}
+	ok := false
+	defer func() {
+		if !ok {
+			w.Abort()
+		}
+	}()
+	total := EstimateSize(pl)
+	var written int64
+	add := func(path, src string) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if _, err := w.AddFile(path, src); err != nil {
+			return describeWrite(o.Output, err)
+		}
+		st, _ := os.Stat(src)
+		if st != nil {
+			written += st.Size()
+		}
+		p.emit(Event{Phase: PhaseWrite, Item: path, BytesDone: written, BytesTotal: total})
+		return nil
+	}
+	if _, err := w.AddBytes(bundle.ManifestName, manifestJSON); err != nil {
+		return bundle.Index{}, describeWrite(o.Output, err)
+	}
+	for _, b := range blobs {
+		if err := add(bundle.ImagesDir+"/blobs/sha256/"+strings.TrimPrefix(b.digest, "sha256:"), cache.BlobPath(b.digest)); err != nil {
+			return bundle.Index{}, err
+		}
+	}
+	if len(pl.Images) > 0 {
+		if _, err := w.AddBytes(bundle.ImagesDir+"/index.json", layoutJSON); err != nil {
+			return bundle.Index{}, describeWrite(o.Output, err)
+		}
+		if _, err := w.AddBytes(bundle.ImagesDir+"/oci-layout", []byte(`{"imageLayoutVersion":"`+bundle.OCILayoutVersion+`"}`)); err != nil {
+			return bundle.Index{}, describeWrite(o.Output, err)
+		}
+	}
+	for _, f := range mavenFiles {
+		if err := add(f.path, f.src); err != nil {
+			return bundle.Index{}, err
+		}
+	}
+	for _, f := range plain {
+		if err := add(f.path, f.src); err != nil {
+			return bundle.Index{}, err
+		}
+	}
+	var modules []string
+	for _, md := range pl.Selection.Modules {
+		modules = append(modules, md.Name)
+	}
+	idx, err := w.Close(bundle.Index{Target: pl.Selection.Target, Version: pl.Selection.Version, Archs: pl.Selection.Archs, Modules: modules})
+	if err != nil {
+		return bundle.Index{}, describeWrite(o.Output, err)
+	}
+	ok = true
+	return idx, nil
+}
+
+// blob is an image blob the bundle carries.
+type blob struct {
+	digest string
+	size   int64
+	kind   string
+}
+
+// absentChildren lists the children of a kept index that are not carried.
+func absentChildren(path string, carried map[string]blob) ([]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("the cache lost an image index: run prepare again: %w", err)
+	}
+	defer f.Close()
+	idx, err := v1.ParseIndexManifest(f)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, d := range idx.Manifests {
+		if _, ok := carried[d.Digest.String()]; !ok {
+			out = append(out, d.Digest.String())
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func sha256File(path string) (string, int64, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return "", 0, err
+	}
+	return fmt.Sprintf("%x", h.Sum(nil)), n, nil
+}
+
+// describeWrite turns a write failure into a sentence; a full disk says so.
+func describeWrite(dir string, err error) error {
+	if errors.Is(err, syscall.ENOSPC) {
+		return fmt.Errorf("the medium at %s is full: nothing usable was left there; free space or use a larger medium and run again", dir)
+	}
+	return fmt.Errorf("cannot write the bundle to %s: %w", dir, err)
+}
+
+// extras writes what travels beside the bundle: READ-ME-FIRST.txt, the
+// answers file and ferry itself.
+func (p *Preparer) extras(pl *plan.Plan, o Options, res *Result) error {
+	res.ReadMe = filepath.Join(o.Output, "READ-ME-FIRST.txt")
+	if err := os.WriteFile(res.ReadMe, []byte(readMe(pl, res.Index, o.Binary != "")), 0o644); err != nil {
+		return describeWrite(o.Output, err)
+	}
+	if o.Answers != nil {
+		res.Answers = filepath.Join(o.Output, o.Name+".answers.yaml")
+		if err := selection.Save(res.Answers, *o.Answers); err != nil {
+			return err
+		}
+	}
+	if o.Binary != "" {
+		res.Binary = filepath.Join(o.Output, "ferry")
+		if err := copyExecutable(o.Binary, res.Binary); err != nil {
+			return describeWrite(o.Output, err)
+		}
+	}
+	return nil
+}
+
+func copyExecutable(src, dst string) error {
+	if same, _ := sameFile(src, dst); same {
+		return nil
+	}
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	tmp := dst + ".tmp"
+	out, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o755)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := out.Close(); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return os.Rename(tmp, dst)
+}
+
+func sameFile(a, b string) (bool, error) {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	sb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	return os.SameFile(sa, sb), nil
+}
