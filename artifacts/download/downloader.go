@@ -96,8 +96,7 @@ func (d *Downloader) Manifest(ctx context.Context, original, digest string, size
 	}
 	d.mu.Lock()
 	if d.puller == nil {
-		d.puller, err = remote.NewPuller(d.Access.RemoteOptions(remote.WithRetryStatusCodes(http.StatusRequestTimeout, http.StatusTooManyRequests,
-			http.StatusInternalServerError, http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout))...)
+		d.puller, err = remote.NewPuller(d.Access.RemoteOptions()...)
 	}
 	p := d.puller
 	d.mu.Unlock()

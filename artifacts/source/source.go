@@ -211,7 +211,9 @@ func (a *Access) RemoteOptions(extra ...remote.Option) []remote.Option {
 	opts := []remote.Option{
 		remote.WithAuthFromKeychain(a.keychain),
 		remote.WithTransport(a.transport),
-		remote.WithRetryBackoff(remote.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 3}),
+		remote.WithRetryBackoff(remote.Backoff{Duration: 250 * time.Millisecond, Factor: 2, Jitter: 0.2, Steps: 4}),
+		remote.WithRetryStatusCodes(http.StatusRequestTimeout, http.StatusTooManyRequests, http.StatusInternalServerError,
+			http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout),
 	}
 	if a.opts.UserAgent != "" {
 		opts = append(opts, remote.WithUserAgent(a.opts.UserAgent))

@@ -1,0 +1,204 @@
+package registrytest
+
+import (
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// FaultProxy stands between a client and a registry on loopback, counts
+// the blob bytes it forwards and injects the failures flaky networks and
+// registries produce: error statuses (with Retry-After), connections reset
+// in the middle of a blob, corrupted content, and slow links.
+type FaultProxy struct {
+	// Host is the proxy's "127.0.0.1:PORT"; reach it as an insecure host.
+	Host string
+
+	blobBytes atomic.Int64
+	requests  atomic.Int64
+
+	mu         sync.Mutex
+	statuses   []fault // served in order to the next blob GETs
+	resetAfter int64   // cut blob bodies after this many bytes, once per blob
+	resetDone  map[string]bool
+	corrupt    map[string]bool // blob digests whose bytes are flipped
+	rate       int64           // bytes per second per response; 0: unlimited
+	noRange    bool
+	only       map[string]bool // when set, faults hit only these blobs
+}
+
+type fault struct {
+	code       int
+	retryAfter string
+}
+
+// NewFaultProxy proxies to the registry until the test ends.
+func NewFaultProxy(t testing.TB, target *Registry) *FaultProxy {
+	t.Helper()
+	u, _ := url.Parse(target.URL)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	rp.Transport = target.Transport()
+	rp.ErrorLog = nil
+	p := &FaultProxy{resetDone: map[string]bool{}, corrupt: map[string]bool{}}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.requests.Add(1)
+		blob := blobDigest(r)
+		if blob != "" && r.Method == http.MethodGet {
+			p.mu.Lock()
+			if p.noRange {
+				r.Header.Del("Range")
+			}
+			if len(p.statuses) > 0 && (p.only == nil || p.only[blob]) {
+				f := p.statuses[0]
+				p.statuses = p.statuses[1:]
+				p.mu.Unlock()
+				if f.retryAfter != "" {
+					w.Header().Set("Retry-After", f.retryAfter)
+				}
+				http.Error(w, http.StatusText(f.code), f.code)
+				return
+			}
+			p.mu.Unlock()
+			w = &countingWriter{ResponseWriter: w, p: p, digest: blob}
+		}
+		r.Host = u.Host
+		rp.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	p.Host = strings.TrimPrefix(srv.URL, "http://")
+	return p
+}
+
+// blobDigest returns the digest of a /v2/<name>/blobs/<digest> request.
+func blobDigest(r *http.Request) string {
+	i := strings.LastIndex(r.URL.Path, "/blobs/")
+	if !strings.HasPrefix(r.URL.Path, "/v2/") || i < 0 {
+		return ""
+	}
+	d := r.URL.Path[i+len("/blobs/"):]
+	if strings.HasPrefix(d, "sha256:") {
+		return d
+	}
+	return ""
+}
+
+// FailNext answers the next blob GETs with these statuses, in order; a
+// retryAfter other than "" is sent as Retry-After.
+func (p *FaultProxy) FailNext(code int, retryAfter string, times int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for range times {
+		p.statuses = append(p.statuses, fault{code, retryAfter})
+	}
+}
+
+// FaultsOnly limits injected statuses and resets to the blobs with these
+// digests (say, the layers, so a plan's config reads pass).
+func (p *FaultProxy) FaultsOnly(digests ...string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.only = map[string]bool{}
+	for _, d := range digests {
+		p.only[d] = true
+	}
+}
+
+// ResetAfter cuts the connection of every blob's first response after n
+// body bytes.
+func (p *FaultProxy) ResetAfter(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resetAfter = n
+}
+
+// Corrupt flips bytes of the blob with this digest in every response.
+func (p *FaultProxy) Corrupt(digest string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.corrupt[digest] = true
+}
+
+// Throttle limits each response to bytesPerSecond (0: no limit).
+func (p *FaultProxy) Throttle(bytesPerSecond int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rate = bytesPerSecond
+}
+
+// IgnoreRange drops Range headers, as registries that cannot resume do.
+func (p *FaultProxy) IgnoreRange() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.noRange = true
+}
+
+// BlobBytes is how many blob body bytes went to clients.
+func (p *FaultProxy) BlobBytes() int64 { return p.blobBytes.Load() }
+
+// Requests is how many requests the proxy received.
+func (p *FaultProxy) Requests() int64 { return p.requests.Load() }
+
+type countingWriter struct {
+	http.ResponseWriter
+	p       *FaultProxy
+	digest  string
+	written int64
+}
+
+func (c *countingWriter) Write(b []byte) (int, error) {
+	c.p.mu.Lock()
+	reset := c.p.resetAfter > 0 && !c.p.resetDone[c.digest] && (c.p.only == nil || c.p.only[c.digest])
+	limit := c.p.resetAfter
+	corrupt := c.p.corrupt[c.digest]
+	rate := c.p.rate
+	c.p.mu.Unlock()
+	if reset && c.written+int64(len(b)) > limit {
+		keep := limit - c.written
+		if keep > 0 {
+			n, _ := c.ResponseWriter.Write(b[:keep])
+			c.written += int64(n)
+			c.p.blobBytes.Add(int64(n))
+		}
+		if f, ok := c.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
+		c.p.mu.Lock()
+		c.p.resetDone[c.digest] = true
+		c.p.mu.Unlock()
+		if hj, ok := c.ResponseWriter.(http.Hijacker); ok {
+			if conn, _, err := hj.Hijack(); err == nil {
+				if tc, ok := conn.(*net.TCPConn); ok {
+					_ = tc.SetLinger(0) // a reset, not a clean close
+				}
+				conn.Close()
+			}
+		}
+		return len(b), io.ErrUnexpectedEOF
+	}
+	if corrupt && len(b) > 0 {
+		b = append([]byte(nil), b...)
+		b[0] ^= 0xff
+	}
+	if rate > 0 {
+		time.Sleep(time.Duration(int64(len(b)) * int64(time.Second) / rate))
+	}
+	n, err := c.ResponseWriter.Write(b)
+	c.written += int64(n)
+	c.p.blobBytes.Add(int64(n))
+	if f, ok := c.ResponseWriter.(http.Flusher); ok && rate > 0 {
+		f.Flush()
+	}
+	return n, err
+}
+
+// Unwrap gives the reverse proxy access to the real writer's extras.
+func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
+

@@ -1,0 +1,197 @@
+//go:build e2e
+
+package main
+
+import (
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"ferry/artifacts/registrytest"
+)
+
+// bigImages is one image with a 6 MB layer, for interruption tests.
+func bigImages() []registrytest.ImageSpec {
+	return []registrytest.ImageSpec{{Repo: "apache/demo-operator", Tag: "1.0", Platforms: []string{"linux/amd64"},
+		Layers: []registrytest.LayerSpec{{Name: "big", Size: 6_000_000}, {Name: "small", Size: 300_000}}}}
+}
+
+func layerSizes(p registrytest.Pushed, plat string) int64 {
+	var n int64
+	for _, s := range p.Platforms[plat].Layers {
+		n += s
+	}
+	return n + p.Platforms[plat].ConfigSize
+}
+
+func prepareThrough(proxy *registrytest.FaultProxy, up *registrytest.Registry, cat, cache, out string, extra ...string) []string {
+	return append([]string{"--catalog", cat, "prepare", "--target", "demo", "--arch", "amd64", "--modules", "operator",
+		"--source-mirror", up.Host + "=" + proxy.Host, "--insecure-source", proxy.Host,
+		"--maven-repo", "http://127.0.0.1:1", "--cache", cache, "--output", out, "--progress", "plain", "--no-binary"}, extra...)
+}
+
+// noMavenCatalog is demoCatalog without Maven coordinates.
+func noMavenCatalog(t *testing.T, host string) string {
+	return writeFile(t, "catalog.yaml", `apiVersion: ferry/v1
+kind: Catalog
+targets:
+  - name: demo
+    title: Demo
+    archs: [amd64, arm64]
+    versions: [{version: "1.0"}]
+    modules:
+      - name: operator
+        title: Operator
+        required: true
+        images: ["`+host+`/apache/demo-operator:${version}"]
+`)
+}
+
+func TestE2EFlakyRegistryCompletes(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	pushed := up.Push(t, bigImages()...)
+	proxy := registrytest.NewFaultProxy(t, up)
+	var layers []string
+	for d := range pushed[0].Platforms["linux/amd64"].Layers {
+		layers = append(layers, d)
+	}
+	proxy.FaultsOnly(layers...)
+	proxy.FailNext(http.StatusServiceUnavailable, "", 2)
+	proxy.FailNext(http.StatusTooManyRequests, "1", 1)
+	proxy.ResetAfter(1_000_000)
+	cat := noMavenCatalog(t, up.Host)
+	out := t.TempDir()
+	start := time.Now()
+	code, _, stderr := ferry(t, prepareThrough(proxy, up, cat, t.TempDir(), out)...)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stderr, "HTTP 503")
+	assert.Contains(t, stderr, "HTTP 429")
+	assert.Contains(t, stderr, "connection reset by peer", "a reset mid-blob")
+	assert.GreaterOrEqual(t, time.Since(start), time.Second, "Retry-After was honoured")
+	// Resets resumed with Range: the blobs crossed the wire about once.
+	assert.Less(t, proxy.BlobBytes(), layerSizes(pushed[0], "linux/amd64")+2_100_000)
+	code, _, stderr = ferry(t, "verify", out)
+	require.Equal(t, 0, code, stderr)
+}
+
+func TestE2ERegistryWithoutRangeRestartsTheBlob(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	pushed := up.Push(t, bigImages()...)
+	proxy := registrytest.NewFaultProxy(t, up)
+	proxy.IgnoreRange()
+	proxy.ResetAfter(2_000_000)
+	out := t.TempDir()
+	code, _, stderr := ferry(t, prepareThrough(proxy, up, noMavenCatalog(t, up.Host), t.TempDir(), out)...)
+	require.Equal(t, 0, code, stderr)
+	total := layerSizes(pushed[0], "linux/amd64")
+	assert.Greater(t, proxy.BlobBytes(), total, "the cut blob was sent again from the start")
+	code, _, stderr = ferry(t, "verify", out)
+	require.Equal(t, 0, code, stderr)
+}
+
+func TestE2ECorruptBlobIsRejectedAndNotCached(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	pushed := up.Push(t, bigImages()...)
+	proxy := registrytest.NewFaultProxy(t, up)
+	var big string
+	for d, s := range pushed[0].Platforms["linux/amd64"].Layers {
+		if s > 5_000_000 {
+			big = d
+		}
+	}
+	proxy.Corrupt(big)
+	cache, out := t.TempDir(), t.TempDir()
+	code, _, stderr := ferry(t, prepareThrough(proxy, up, noMavenCatalog(t, up.Host), cache, out)...)
+	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "corrupted it; it was not kept")
+	hex := big[len("sha256:"):]
+	assert.NoFileExists(t, filepath.Join(cache, "blobs", "sha256", hex))
+	assert.NoFileExists(t, filepath.Join(cache, "partial", "sha256", hex))
+	matches, _ := filepath.Glob(filepath.Join(out, "*.ferry.json"))
+	assert.Empty(t, matches, "no bundle index for a failed prepare")
+}
+
+func TestE2EKilledPrepareResumesWithOnlyTheRemainder(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	pushed := up.Push(t, bigImages()...)
+	proxy := registrytest.NewFaultProxy(t, up)
+	proxy.Throttle(1_500_000)
+	bin := filepath.Join(t.TempDir(), "ferry")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	cat := noMavenCatalog(t, up.Host)
+	cache, out := t.TempDir(), t.TempDir()
+	args := prepareThrough(proxy, up, cat, cache, out)
+
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	require.NoError(t, cmd.Start())
+	deadline := time.Now().Add(20 * time.Second)
+	for proxy.BlobBytes() < 2_500_000 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	first := proxy.BlobBytes()
+	require.Less(t, first, layerSizes(pushed[0], "linux/amd64"), "killed before the end")
+
+	proxy.Throttle(0)
+	code, _, stderr := ferry(t, args...)
+	require.Equal(t, 0, code, stderr)
+	second := proxy.BlobBytes() - first
+	total := layerSizes(pushed[0], "linux/amd64")
+	// What reached the partial file before the kill is not fetched again;
+	// what was still in socket buffers may be.
+	assert.LessOrEqual(t, second, total-first+512_000, "first run %d, second %d, total %d", first, second, total)
+	code, _, stderr = ferry(t, "verify", out)
+	require.Equal(t, 0, code, stderr)
+}
+
+func TestE2EVerifyNamesTheDamagedPart(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	up.Push(t, bigImages()...)
+	out := t.TempDir()
+	code, _, stderr := ferry(t, "--catalog", noMavenCatalog(t, up.Host), "prepare", "--target", "demo", "--arch", "amd64",
+		"--insecure-source", up.Host, "--cache", t.TempDir(), "--output", out, "--split", "1M", "--no-binary", "--progress", "none")
+	require.Equal(t, 0, code, stderr)
+	parts, _ := filepath.Glob(filepath.Join(out, "demo-1.0.part*"))
+	require.Len(t, parts, 7)
+
+	p3 := parts[2]
+	data, err := os.ReadFile(p3)
+	require.NoError(t, err)
+	data[4242] ^= 0x01
+	require.NoError(t, os.WriteFile(p3, data, 0o644))
+	for _, quick := range []bool{true, false} {
+		args := []string{"verify", out}
+		if quick {
+			args = append(args, "--quick")
+		}
+		code, _, stderr = ferry(t, args...)
+		assert.Equal(t, 1, code)
+		oneSentence(t, stderr, "part 3 of 7 (demo-1.0.part003) is damaged (its checksum does not match): copy it again from the original media")
+	}
+	data[4242] ^= 0x01
+	require.NoError(t, os.WriteFile(p3, data, 0o644))
+
+	last := parts[6]
+	data, _ = os.ReadFile(last)
+	require.NoError(t, os.WriteFile(last, data[:len(data)/2], 0o644))
+	code, _, stderr = ferry(t, "verify", last)
+	assert.Equal(t, 1, code)
+	oneSentence(t, stderr, "part 7 of 7 (demo-1.0.part007) has")
+	assert.Contains(t, stderr, "truncated")
+
+	require.NoError(t, os.Remove(last))
+	code, _, stderr = ferry(t, "verify", "--quick", out)
+	assert.Equal(t, 1, code)
+	oneSentence(t, stderr, "part 7 of 7 (demo-1.0.part007) is missing: copy it again from the original media")
+}
