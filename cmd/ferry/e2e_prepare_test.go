@@ -115,6 +115,30 @@ func TestE2EPrepareVerifyAndSkopeoReadsTheLayout(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, pushed[1].Platforms["linux/amd64"].ManifestDigest, bundle.Digest(raw))
 
+	// With every architecture carried, every platform's image copies out of
+	// the layout with its upstream digest. (skopeo 1.9 re-serialises an OCI
+	// index on `copy --all`, so --preserve-digests refuses a whole-list
+	// copy; the index bytes themselves were checked with inspect --raw.)
+	outAll := t.TempDir()
+	code, _, stderr = ferry(t, "--catalog", cat, "prepare", "--target", "demo", "--arch", "amd64", "--arch", "arm64", "--modules", "operator",
+		"--insecure-source", up.Host, "--maven-repo", mvn.URL, "--cache", cache, "--output", outAll, "--progress", "none")
+	require.Equal(t, 0, code, stderr)
+	dirAll := t.TempDir()
+	extract(t, outAll, dirAll)
+	opRefAll := up.Host + "/apache/demo-operator:1.0"
+	for _, arch := range []string{"amd64", "arm64"} {
+		destAll := "docker://" + site.Host + "/apache/demo-operator:" + arch
+		out, err = exec.Command(skopeo, "copy", "--preserve-digests", "--override-arch", arch, "--override-os", "linux", "--dest-tls-verify=false",
+			"oci:"+filepath.Join(dirAll, "images")+":"+opRefAll, destAll).CombinedOutput()
+		require.NoError(t, err, string(out))
+		raw, err = exec.Command(skopeo, "inspect", "--raw", "--tls-verify=false", destAll).Output()
+		require.NoError(t, err)
+		assert.Equal(t, pushed[0].Platforms["linux/"+arch].ManifestDigest, bundle.Digest(raw), arch)
+	}
+	raw, err = exec.Command(skopeo, "inspect", "--raw", "oci:"+filepath.Join(dirAll, "images")+":"+opRefAll).Output()
+	require.NoError(t, err)
+	assert.Equal(t, pushed[0].Digest, bundle.Digest(raw))
+
 	// The manifest records the absent arm64 child.
 	b, err := bundle.Open(outA)
 	require.NoError(t, err)

@@ -276,24 +276,34 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result) err
 	done := map[string]int64{}
 	var bytesDone int64
 	itemsDone := 0
+	// Bytes done per item and part of it (a Maven artifact has several
+	// files); only ever raised, so progress never goes backwards.
+	itemBytes := func(w *work) int64 {
+		var n int64
+		for k, v := range done {
+			if strings.HasPrefix(k, w.key+"\x00") {
+				n += v
+			}
+		}
+		return n
+	}
 	update := func(w *work, sub string, n int64, state string, attempt int, err error) {
 		mu.Lock()
 		defer mu.Unlock()
-		k := w.key + "\x00" + sub
-		if n > done[k] {
+		if state == Verified || state == Cached {
+			// Finished: the item counts exactly its size.
+			if cur := itemBytes(w); w.size > cur {
+				bytesDone += w.size - cur
+				done[w.key+"\x00"+sub] += w.size - cur
+			}
+		} else if k := w.key + "\x00" + sub; n > done[k] {
 			bytesDone += n - done[k]
 			done[k] = n
 		}
 		if state == Verified || state == Cached || state == Failed {
 			itemsDone++
 		}
-		var itemDone int64
-		for kk, v := range done {
-			if strings.HasPrefix(kk, w.key+"\x00") {
-				itemDone += v
-			}
-		}
-		p.emit(Event{Phase: PhaseDownload, Item: w.key, Label: w.label, State: state, Done: itemDone, Size: w.size,
+		p.emit(Event{Phase: PhaseDownload, Item: w.key, Label: w.label, State: state, Done: itemBytes(w), Size: w.size,
 			Attempt: attempt, Err: err, BytesDone: bytesDone, BytesTotal: total, ItemsDone: itemsDone, ItemsTotal: len(items)})
 	}
 	for _, w := range items {

@@ -1,0 +1,155 @@
+package prepare
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/download"
+	"ferry/artifacts/image"
+	"ferry/artifacts/maven"
+	"ferry/artifacts/maven/maventest"
+	"ferry/artifacts/registrytest"
+	"ferry/artifacts/source"
+	"ferry/targets/catalog"
+	"ferry/workflow/plan"
+	"ferry/workflow/selection"
+)
+
+type fixture struct {
+	reg   *registrytest.Registry
+	mvn   *maventest.Server
+	plan  *plan.Plan
+	prep  *Preparer
+	cache *download.Cache
+}
+
+func newFixture(t *testing.T, sidecarOK bool) *fixture {
+	t.Helper()
+	reg := registrytest.StartInProcess(t)
+	reg.Push(t, registrytest.ImageSpec{Repo: "demo/app", Tag: "1", Platforms: []string{"linux/amd64", "linux/arm64"},
+		Layers: []registrytest.LayerSpec{{Name: "base", Size: 50_000}, {Name: "app", Size: 10_000}}})
+	root := t.TempDir()
+	c := maven.Coordinate{GroupID: "org.example", ArtifactID: "lib", Version: "1.0"}
+	maventest.WriteArtifact(t, root, c, "jar", []byte("the jar"), "sha1")
+	if !sidecarOK {
+		require.NoError(t, os.WriteFile(filepath.Join(root, "org/example/lib/1.0/lib-1.0.jar.sha1"), []byte("0000000000000000000000000000000000000000"), 0o644))
+	}
+	mvn := maventest.NewServer(t, root)
+	acc, err := source.New(source.Options{InsecureHosts: []string{reg.Host}})
+	require.NoError(t, err)
+	res, err := image.NewResolver(acc)
+	require.NoError(t, err)
+	cat, err := catalog.Builtin()
+	require.NoError(t, err)
+	pl, err := (&plan.Planner{Catalog: cat, Images: res, Maven: &maven.Resolver{Repositories: []string{mvn.URL}}}).Plan(context.Background(),
+		selection.Selection{Archs: []string{"amd64"}, Images: []string{reg.Host + "/demo/app:1"}, Maven: []string{c.String()}})
+	require.NoError(t, err)
+	cache, err := download.OpenCache(t.TempDir())
+	require.NoError(t, err)
+	return &fixture{reg: reg, mvn: mvn, plan: pl, cache: cache,
+		prep: &Preparer{Downloader: &download.Downloader{Cache: cache, Access: acc, Retry: download.Retry{Attempts: 1}}}}
+}
+
+func TestTooLittleSpaceIsRefusedBeforeAnyDownload(t *testing.T) {
+	f := newFixture(t, true)
+	before := len(f.mvn.Requests())
+	f.prep.Space = func(string) (Space, error) { return Space{Free: 10_000, Device: 1}, nil }
+	_, err := f.prep.Prepare(context.Background(), f.plan, Options{Output: t.TempDir()})
+	var se *SpaceError
+	require.ErrorAs(t, err, &se)
+	assert.Contains(t, err.Error(), "the bundle and the download cache together needs")
+	assert.Contains(t, err.Error(), "but only 9.8 KiB is free")
+	assert.Equal(t, before, len(f.mvn.Requests()), "nothing was fetched")
+	entries, _ := os.ReadDir(filepath.Join(f.cache.Dir, "blobs", "sha256"))
+	assert.Empty(t, entries)
+
+	// Separate devices: the bundle alone must fit the output.
+	f.prep.Space = func(p string) (Space, error) {
+		if p == f.cache.Dir {
+			return Space{Free: 1 << 40, Device: 2}, nil
+		}
+		return Space{Free: 1000, Device: 1}, nil
+	}
+	_, err = f.prep.Prepare(context.Background(), f.plan, Options{Output: t.TempDir()})
+	require.ErrorAs(t, err, &se)
+	assert.Contains(t, err.Error(), "the bundle needs")
+	assert.Contains(t, err.Error(), "use a larger medium or a smaller selection")
+}
+
+func TestPrepareEventsAndResult(t *testing.T) {
+	f := newFixture(t, true)
+	var mu sync.Mutex
+	var events []Event
+	f.prep.Progress = func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() }
+	out := t.TempDir()
+	sel := selection.Selection{Archs: []string{"amd64"}}
+	res, err := f.prep.Prepare(context.Background(), f.plan, Options{Output: out, Answers: &sel})
+	require.NoError(t, err)
+	assert.Equal(t, "custom", res.Index.Name)
+	assert.Equal(t, res.Index.Size, mustSize(t, out, res.Index))
+	assert.FileExists(t, res.Answers)
+	assert.FileExists(t, res.ReadMe)
+	readme, _ := os.ReadFile(res.ReadMe)
+	assert.Contains(t, string(readme), "THE CODE OF THIS BUNDLE IS:  "+res.Index.ShortCode)
+
+	var lastDownload Event
+	prev := int64(-1)
+	for _, e := range events {
+		if e.Phase == PhaseDownload {
+			assert.GreaterOrEqual(t, e.BytesDone, prev, "progress never goes backwards")
+			prev = e.BytesDone
+			lastDownload = e
+		}
+	}
+	assert.Equal(t, lastDownload.BytesTotal, lastDownload.BytesDone)
+	assert.Equal(t, lastDownload.ItemsTotal, lastDownload.ItemsDone)
+	assert.Equal(t, PhaseDone, events[len(events)-1].Phase)
+
+	b, err := bundle.Open(out)
+	require.NoError(t, err)
+	_, err = b.Verify(false, nil)
+	require.NoError(t, err)
+
+	// A second run fetches nothing: everything comes from the cache.
+	res, err = f.prep.Prepare(context.Background(), f.plan, Options{Output: t.TempDir()})
+	require.NoError(t, err)
+	assert.Zero(t, res.Fetched)
+}
+
+func mustSize(t *testing.T, dir string, idx bundle.Index) int64 {
+	var n int64
+	for _, p := range idx.Parts {
+		st, err := os.Stat(filepath.Join(dir, p.Name))
+		require.NoError(t, err)
+		n += st.Size()
+	}
+	return n
+}
+
+func TestMavenChecksumMismatchFails(t *testing.T) {
+	f := newFixture(t, false)
+	_, err := f.prep.Prepare(context.Background(), f.plan, Options{Output: t.TempDir()})
+	require.Error(t, err)
+	assert.True(t, errors.Is(err, download.ErrDigestMismatch))
+	assert.Contains(t, err.Error(), "the Maven file org/example/lib/1.0/lib-1.0.jar from "+f.mvn.URL+" does not match its .sha1 checksum")
+	assert.NoFileExists(t, f.cache.MavenPath("org/example/lib/1.0/lib-1.0.jar"))
+}
+
+func TestCancelledPrepareStops(t *testing.T) {
+	f := newFixture(t, true)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := t.TempDir()
+	_, err := f.prep.Prepare(ctx, f.plan, Options{Output: out})
+	require.ErrorIs(t, err, context.Canceled)
+	matches, _ := filepath.Glob(filepath.Join(out, "*.ferry.json"))
+	assert.Empty(t, matches)
+}
