@@ -201,4 +201,3 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 
 // Unwrap gives the reverse proxy access to the real writer's extras.
 func (c *countingWriter) Unwrap() http.ResponseWriter { return c.ResponseWriter }
-
