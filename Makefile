@@ -20,9 +20,13 @@ test:
 e2e:
 	CI=$(or $(CI),) $(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./cmd/... ./artifacts/registrytest/...
 
-## bench: Go benchmarks (planning, rendering)
+## bench: Go benchmarks (planning, rendering), then prepare side by side
+## with crane and skopeo on ~2 GB on a loopback registry (FERRY_BENCH_MB)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	GOBIN=$(CURDIR)/bin $(GO) install github.com/google/go-containerregistry/cmd/crane@v0.22.1
+	command -v skopeo >/dev/null && test -x /usr/bin/time || (apt-get update -qq && apt-get install -y -qq skopeo time)
+	CRANE=$(CURDIR)/bin/crane $(GO) test -tags bench -run TestCompareWithCraneAndSkopeo -count=1 -timeout 60m -v ./cmd/ferry/
 
 ## lint: gofmt and go vet must be clean
 lint:

@@ -28,6 +28,7 @@ type Writer struct {
 	sums      []string
 	manifest  string
 	closed    bool
+	buf       []byte
 }
 
 // Create starts a bundle called name in dir. partSize 0 means one part.
@@ -57,7 +58,10 @@ func (w *Writer) Add(path string, size int64, r io.Reader) (string, error) {
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	h := sha256.New()
-	n, err := io.Copy(w.tw, io.TeeReader(io.LimitReader(r, size), h))
+	if w.buf == nil {
+		w.buf = make([]byte, 1<<20)
+	}
+	n, err := io.CopyBuffer(w.tw, io.TeeReader(io.LimitReader(r, size), h), w.buf)
 	if err != nil {
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}

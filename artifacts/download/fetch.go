@@ -172,7 +172,7 @@ func fetch(ctx context.Context, partial, final string, size int64, algos []strin
 		}
 	}
 	report(0, nil)
-	buf := make([]byte, 256<<10)
+	buf := make([]byte, 1<<20)
 	for attempt := 0; ; attempt++ {
 		if size < 0 || hs.n < size {
 			err = copyFrom(ctx, f, hs, open, buf, func() { report(attempt, nil) })
@@ -202,9 +202,9 @@ func fetch(ctx context.Context, partial, final string, size int64, algos []strin
 		os.Remove(partial)
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		return err
-	}
+	// No fsync here: the cache is a cache. A blob that a power cut left
+	// damaged is caught when it is written into a bundle (every entry is
+	// hashed on the way) and fetched again on the next run.
 	closed = true
 	if err := f.Close(); err != nil {
 		return err

@@ -24,8 +24,9 @@ type progressRenderer struct {
 	last  time.Time
 	start time.Time
 	// for throughput: bytes at the start of the download phase
-	lineShown bool
-	phase     string
+	lineShown   bool
+	phase       string
+	downloading bool
 }
 
 func newProgressRenderer(a *app, mode string) *progressRenderer {
@@ -56,6 +57,14 @@ type jsonEvent struct {
 func (r *progressRenderer) event(e prepare.Event) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// Downloads and the bundle write overlap; the live line follows the
+	// downloads until they are done, then the write.
+	if e.Phase == prepare.PhaseDownload {
+		r.downloading = e.ItemsDone < e.ItemsTotal
+	}
+	if e.Phase == prepare.PhaseWrite && r.downloading {
+		return
+	}
 	if e.Phase != r.phase {
 		r.phase = e.Phase
 		r.start = time.Now()
@@ -85,9 +94,7 @@ func (r *progressRenderer) event(e prepare.Event) {
 		case prepare.Retrying:
 			fmt.Fprintf(r.a.stderr, "retrying %s (attempt %d): %v\n", e.Label, e.Attempt, e.Err)
 		}
-		if e.Phase == prepare.PhaseWrite && e.BytesDone == 0 {
-			fmt.Fprintln(r.a.stderr, "writing the bundle…")
-		}
+
 	case "line":
 		fmt.Fprintf(r.a.stderr, "\r\x1b[2K%s", r.line(e))
 		r.lineShown = true

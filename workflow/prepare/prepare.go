@@ -145,14 +145,10 @@ func (p *Preparer) Prepare(ctx context.Context, pl *plan.Plan, o Options) (*Resu
 		return nil, err
 	}
 
-	// Download.
+	// Download and write at once: the writer takes each entry, in the
+	// bundle's order, as soon as its download is verified.
 	res := &Result{Dir: o.Output, Reused: reused}
-	if err := p.download(ctx, items, res); err != nil {
-		return nil, err
-	}
-
-	// Write.
-	idx, err := p.write(ctx, pl, o)
+	idx, err := p.run(ctx, pl, o, items, res)
 	if err != nil {
 		return nil, err
 	}
@@ -225,8 +221,7 @@ func (p *Preparer) checkSpace(output, cacheDir string, out, cacheNeed int64) err
 	return nil
 }
 
-// workList lists every unique thing to fetch, biggest first so the long
-// downloads start early.
+// workList lists every unique thing to fetch, in the order to start them.
 func workList(pl *plan.Plan) []*work {
 	seen := map[string]bool{}
 	var out []*work
@@ -253,9 +248,18 @@ func workList(pl *plan.Plan) []*work {
 			continue
 		}
 		seen[k] = true
-		out = append(out, &work{kind: "file", key: f.Name, label: f.Name, size: f.Size, url: f.URL, sha256: f.SHA256})
+		out = append(out, &work{kind: "file", key: k, label: f.Name, size: f.Size, url: f.URL, sha256: f.SHA256})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].size > out[j].size })
+	// Manifests and Maven files first: the bundle's manifest, its first
+	// entry, needs them. Then the rest, biggest first, so long downloads
+	// start early.
+	first := func(w *work) bool { return w.kind == "manifest" || w.kind == "maven" }
+	sort.SliceStable(out, func(i, j int) bool {
+		if first(out[i]) != first(out[j]) {
+			return first(out[i])
+		}
+		return out[i].size > out[j].size
+	})
 	return out
 }
 
@@ -267,7 +271,50 @@ func shortDigest(d string) string {
 	return d
 }
 
-func (p *Preparer) download(ctx context.Context, items []*work, res *Result) error {
+// run downloads and writes at once.
+func (p *Preparer) run(ctx context.Context, pl *plan.Plan, o Options, items []*work, res *Result) (bundle.Index, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := make(map[string]chan struct{}, len(items))
+	for _, w := range items {
+		ready[w.key] = make(chan struct{})
+	}
+	wait := func(key string) error {
+		ch, ok := ready[key]
+		if !ok {
+			return fmt.Errorf("nothing downloads %s", key)
+		}
+		select {
+		case <-ch:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	type written struct {
+		idx bundle.Index
+		err error
+	}
+	wdone := make(chan written, 1)
+	go func() {
+		idx, err := p.write(ctx, pl, o, wait)
+		wdone <- written{idx, err}
+	}()
+	derr := p.download(ctx, items, res, ready)
+	if derr != nil {
+		cancel()
+	}
+	w := <-wdone
+	switch {
+	case derr != nil:
+		return bundle.Index{}, derr
+	case w.err != nil:
+		return bundle.Index{}, w.err
+	}
+	return w.idx, nil
+}
+
+func (p *Preparer) download(ctx context.Context, items []*work, res *Result, ready map[string]chan struct{}) error {
 	var total int64
 	for _, w := range items {
 		total += w.size
@@ -357,6 +404,7 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result) err
 			fetched += before
 			fmu.Unlock()
 			update(w, "", w.size, state, 0, nil)
+			close(ready[w.key])
 			return nil
 		})
 	}
@@ -406,8 +454,25 @@ func EstimateSize(pl *plan.Plan) int64 {
 	return total
 }
 
-// write writes the bundle from the cache in the format's order.
-func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options) (bundle.Index, error) {
+// write writes the bundle from the cache in the format's order, waiting
+// for each entry's download.
+func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait func(key string) error) (bundle.Index, error) {
+	// The manifest needs every image manifest and index (to list the
+	// absent children of sparse indexes) and every Maven file's sha256.
+	for _, im := range pl.Images {
+		for _, b := range im.Blobs {
+			if b.Kind == image.KindIndex || b.Kind == image.KindManifest {
+				if err := wait(b.Digest); err != nil {
+					return bundle.Index{}, err
+				}
+			}
+		}
+	}
+	for _, mv := range pl.Maven {
+		if err := wait(mv.Coordinates); err != nil {
+			return bundle.Index{}, err
+		}
+	}
 	cache := p.Downloader.Cache
 	mtime := o.ModTime
 	if mtime.IsZero() {
@@ -475,14 +540,14 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options) (bundle.
 	}
 
 	// Maven and plain files, with their sha256 for the manifest.
-	type file struct{ path, src string }
+	type file struct{ path, src, key, want string }
 	var mavenFiles []file
 	seenMaven := map[string]bool{}
 	for _, mv := range pl.Maven {
 		for _, f := range mv.Files {
 			if !seenMaven[f.Path] {
 				seenMaven[f.Path] = true
-				mavenFiles = append(mavenFiles, file{bundle.MavenDir + "/" + f.Path, cache.MavenPath(f.Path)})
+				mavenFiles = append(mavenFiles, file{path: bundle.MavenDir + "/" + f.Path, src: cache.MavenPath(f.Path), key: mv.Coordinates})
 			}
 		}
 	}
@@ -493,7 +558,7 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options) (bundle.
 		p := bundle.FilesDir + "/" + f.Name
 		if !seenFile[p] {
 			seenFile[p] = true
-			plain = append(plain, file{p, cache.BlobPath("sha256:" + strings.ToLower(f.SHA256))})
+			plain = append(plain, file{path: p, src: cache.BlobPath("sha256:" + strings.ToLower(f.SHA256)), key: "file:" + strings.ToLower(f.SHA256), want: strings.ToLower(f.SHA256)})
 			m.Files = append(m.Files, bundle.Entry{Path: p, Size: f.Size, SHA256: strings.ToLower(f.SHA256)})
 		}
 	}
@@ -523,12 +588,19 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options) (bundle.
 	}()
 	total := EstimateSize(pl)
 	var written int64
-	add := func(path, src string) error {
-		if err := ctx.Err(); err != nil {
+	add := func(path, src, key, want string) error {
+		if err := wait(key); err != nil {
 			return err
 		}
-		if _, err := w.AddFile(path, src); err != nil {
+		sum, err := w.AddFile(path, src)
+		if err != nil {
 			return describeWrite(o.Output, err)
+		}
+		if want != "" && sum != want {
+			// The cache copy went bad after it was verified (a power cut,
+			// a failing disk): drop it so the next run fetches it again.
+			os.Remove(src)
+			return fmt.Errorf("the cached copy of %s is damaged: it was removed from the cache; run prepare again to fetch it", path)
 		}
 		st, _ := os.Stat(src)
 		if st != nil {
@@ -541,7 +613,8 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options) (bundle.
 		return bundle.Index{}, describeWrite(o.Output, err)
 	}
 	for _, b := range blobs {
-		if err := add(bundle.ImagesDir+"/blobs/sha256/"+strings.TrimPrefix(b.digest, "sha256:"), cache.BlobPath(b.digest)); err != nil {
+		hex := strings.TrimPrefix(b.digest, "sha256:")
+		if err := add(bundle.ImagesDir+"/blobs/sha256/"+hex, cache.BlobPath(b.digest), b.digest, hex); err != nil {
 			return bundle.Index{}, err
 		}
 	}
@@ -553,13 +626,13 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options) (bundle.
 			return bundle.Index{}, describeWrite(o.Output, err)
 		}
 	}
-	for _, f := range mavenFiles {
-		if err := add(f.path, f.src); err != nil {
+	for i, f := range mavenFiles {
+		if err := add(f.path, f.src, f.key, m.Maven[i].SHA256); err != nil {
 			return bundle.Index{}, err
 		}
 	}
 	for _, f := range plain {
-		if err := add(f.path, f.src); err != nil {
+		if err := add(f.path, f.src, f.key, f.want); err != nil {
 			return bundle.Index{}, err
 		}
 	}

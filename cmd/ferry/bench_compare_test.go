@@ -1,0 +1,204 @@
+//go:build bench
+
+package main
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"ferry/artifacts/registrytest"
+	"ferry/artifacts/size"
+)
+
+// benchImages is a synthetic two-architecture image set of about mb MiB of
+// unique data: every image shares a per-architecture base layer and adds
+// two layers of its own.
+func benchImages(mb int) []registrytest.ImageSpec {
+	const images = 10
+	base := int64(mb) * size.MiB / 16
+	own := (int64(mb)*size.MiB - 2*base) / (images * 2 * 2)
+	var out []registrytest.ImageSpec
+	for i := range images {
+		out = append(out, registrytest.ImageSpec{
+			Repo: fmt.Sprintf("bench/app-%02d", i), Tag: "1.0", Platforms: []string{"linux/amd64", "linux/arm64"},
+			Layers: []registrytest.LayerSpec{{Name: "base", Size: base}, {Name: fmt.Sprintf("a%d", i), Size: own}, {Name: fmt.Sprintf("b%d", i), Size: own}},
+		})
+	}
+	return out
+}
+
+type benchRun struct {
+	name    string
+	elapsed time.Duration
+	rssKiB  int64
+	bytes   int64
+}
+
+// timed runs a command and returns its wall time and peak RSS, as GNU time
+// measures it (the test process's own memory must not count).
+func timed(t *testing.T, name string, bytes int64, bin string, args ...string) benchRun {
+	t.Helper()
+	rssFile := filepath.Join(t.TempDir(), "rss")
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", rssFile, bin}, args...)...)
+	cmd.Env = append(os.Environ(), "NO_COLOR=1")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	el := time.Since(start)
+	require.NoError(t, err, "%s: %s", name, out.String())
+	raw, err := os.ReadFile(rssFile)
+	require.NoError(t, err)
+	kib, err := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64)
+	require.NoError(t, err)
+	return benchRun{name: name, elapsed: el, rssKiB: kib, bytes: bytes}
+}
+
+func mbps(bytes int64, d time.Duration) float64 {
+	return float64(bytes) / float64(size.MiB) / d.Seconds()
+}
+
+// TestCompareWithCraneAndSkopeo is the prepare benchmark: ferry against
+// crane and skopeo on the same data in one run, with the machine's own
+// limits measured alongside. FERRY_BENCH_MB sets the data size (default
+// 2048). It prints a table; `make bench` runs it.
+func TestCompareWithCraneAndSkopeo(t *testing.T) {
+	mb := 2048
+	if v := os.Getenv("FERRY_BENCH_MB"); v != "" {
+		mb, _ = strconv.Atoi(v)
+	}
+	crane := os.Getenv("CRANE")
+	if crane == "" {
+		crane = "crane"
+	}
+	crane, err := exec.LookPath(crane)
+	require.NoError(t, err, "crane is needed: make bench installs it with go install")
+	skopeo, err := exec.LookPath("skopeo")
+	require.NoError(t, err, "skopeo is needed: apt-get install skopeo")
+
+	reg := registrytest.StartDistribution(t)
+	t.Logf("pushing about %d MiB of synthetic images…", mb)
+	specs := benchImages(mb)
+	pushed := reg.Push(t, specs...)
+	unique := registrytest.ExpectedUnique(pushed)
+	half := registrytest.ExpectedUnique(pushed[:len(pushed)/2])
+	var refs []string
+	for _, p := range pushed {
+		refs = append(refs, p.Ref)
+	}
+	work := t.TempDir()
+	imagesFile := filepath.Join(work, "images.txt")
+	require.NoError(t, os.WriteFile(imagesFile, []byte(strings.Join(refs, "\n")+"\n"), 0o644))
+	halfFile := filepath.Join(work, "half.txt")
+	require.NoError(t, os.WriteFile(halfFile, []byte(strings.Join(refs[:len(refs)/2], "\n")+"\n"), 0o644))
+
+	bin := filepath.Join(work, "ferry")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+
+	// The machine's own limits, measured now.
+	limits := machineLimits(t, reg, pushed, work)
+
+	ferryArgs := func(list, out string) []string {
+		return []string{"prepare", "--images", list, "--arch", "amd64", "--arch", "arm64", "--insecure-source", reg.Host,
+			"--cache", filepath.Join(out, "cache"), "--output", filepath.Join(out, "bundle"), "--progress", "none", "--no-binary", "--maven-repo", "http://127.0.0.1:1"}
+	}
+	var runs []benchRun
+	runs = append(runs, timed(t, "ferry prepare (download, verify, write bundle)", unique, bin, ferryArgs(imagesFile, filepath.Join(work, "f1"))...))
+	require.NoError(t, os.RemoveAll(filepath.Join(work, "f1")))
+	runs = append(runs, timed(t, "ferry prepare, half the data", half, bin, ferryArgs(halfFile, filepath.Join(work, "f2"))...))
+	require.NoError(t, os.RemoveAll(filepath.Join(work, "f2")))
+	craneArgs := append([]string{"pull", "--format=oci", "--insecure"}, refs...)
+	runs = append(runs, timed(t, "crane pull --format=oci", unique, crane, append(craneArgs, filepath.Join(work, "crane"))...))
+	require.NoError(t, os.RemoveAll(filepath.Join(work, "crane")))
+	start := time.Now()
+	var rss int64
+	for _, r := range refs {
+		one := timed(t, "skopeo", 0, skopeo, "copy", "--all", "--src-tls-verify=false", "docker://"+r, "oci:"+filepath.Join(work, "skopeo")+":"+r)
+		rss = max(rss, one.rssKiB)
+	}
+	runs = append(runs, benchRun{name: "skopeo copy --all (one call per image)", elapsed: time.Since(start), rssKiB: rss, bytes: unique})
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nunique data: %s in %d images × 2 architectures\n\n", size.Format(unique), len(pushed))
+	fmt.Fprintf(&b, "| what | wall time | MiB/s of unique data | peak RSS |\n|---|---|---|---|\n")
+	for _, r := range runs {
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %d MiB |\n", r.name, r.elapsed.Round(10*time.Millisecond), mbps(r.bytes, r.elapsed), r.rssKiB/1024)
+	}
+	fmt.Fprintf(&b, "\nmachine limits measured in the same run: loopback GET %.0f MiB/s, sequential write+fsync %.0f MiB/s, sha256 %.0f MiB/s\n",
+		limits.get, limits.write, limits.hash)
+	ferry, craneRun, skopeoRun := runs[0], runs[2], runs[3]
+	fmt.Fprintf(&b, "ratios: ferry vs crane %.2f× faster, ferry vs skopeo %.2f× faster; ferry's whole prepare at %.0f%% of the loopback GET limit\n",
+		craneRun.elapsed.Seconds()/ferry.elapsed.Seconds(), skopeoRun.elapsed.Seconds()/ferry.elapsed.Seconds(), 100*mbps(unique, ferry.elapsed)/limits.get)
+	fmt.Fprintf(&b, "memory: ferry peak RSS %d MiB at %s, %d MiB at %s\n", runs[0].rssKiB/1024, size.Format(unique), runs[1].rssKiB/1024, size.Format(half))
+	t.Log(b.String())
+	fmt.Println(b.String())
+}
+
+type limits struct{ get, write, hash float64 }
+
+func machineLimits(t *testing.T, reg *registrytest.Registry, pushed []registrytest.Pushed, dir string) limits {
+	t.Helper()
+	var l limits
+	// Loopback GET of the largest blob.
+	var big string
+	var bigSize int64
+	for _, p := range pushed {
+		for _, pp := range p.Platforms {
+			for d, s := range pp.Layers {
+				if s > bigSize {
+					big, bigSize = d, s
+				}
+			}
+		}
+	}
+	repo := strings.TrimPrefix(strings.SplitN(pushed[0].Ref, ":", 3)[1], strings.SplitN(reg.Host, ":", 2)[1]+"/")
+	start := time.Now()
+	var got int64
+	for range 3 {
+		resp, err := http.Get(reg.URL + "/v2/" + repo + "/blobs/" + big)
+		require.NoError(t, err)
+		n, err := io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		got += n
+	}
+	l.get = mbps(got, time.Since(start))
+
+	// Sequential write with fsync.
+	buf := make([]byte, 4*size.MiB)
+	f, err := os.Create(filepath.Join(dir, "write-test"))
+	require.NoError(t, err)
+	start = time.Now()
+	var written int64
+	for written < 512*size.MiB {
+		n, err := f.Write(buf)
+		require.NoError(t, err)
+		written += int64(n)
+	}
+	require.NoError(t, f.Sync())
+	require.NoError(t, f.Close())
+	l.write = mbps(written, time.Since(start))
+	os.Remove(filepath.Join(dir, "write-test"))
+
+	// sha256.
+	h := sha256.New()
+	start = time.Now()
+	for i := 0; i < 128; i++ {
+		h.Write(buf)
+	}
+	l.hash = mbps(128*int64(len(buf)), time.Since(start))
+	return l
+}
