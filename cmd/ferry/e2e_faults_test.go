@@ -3,10 +3,12 @@
 package main
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -69,8 +71,21 @@ func TestE2EFlakyRegistryCompletes(t *testing.T) {
 	cat := noMavenCatalog(t, up.Host)
 	out := t.TempDir()
 	start := time.Now()
-	code, _, stderr := ferry(t, prepareThrough(proxy, up, cat, t.TempDir(), out)...)
+	code, _, stderr := ferry(t, append(prepareThrough(proxy, up, cat, t.TempDir(), out), "--progress", "json")...)
 	require.Equal(t, 0, code, stderr)
+	// Progress never goes backwards, retries or not.
+	var last int64
+	retried := false
+	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		var e jsonEvent
+		require.NoError(t, json.Unmarshal([]byte(line), &e), line)
+		if e.Phase == "download" {
+			assert.GreaterOrEqual(t, e.BytesDone, last, line)
+			last = e.BytesDone
+			retried = retried || e.State == "retrying"
+		}
+	}
+	assert.True(t, retried)
 	assert.Contains(t, stderr, "HTTP 503")
 	assert.Contains(t, stderr, "HTTP 429")
 	assert.Contains(t, stderr, "connection reset by peer", "a reset mid-blob")
