@@ -1,0 +1,114 @@
+package bundle
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+)
+
+// Contents gives random access to a bundle's entries straight from its
+// parts, without unpacking: each entry is a section of the concatenated
+// parts.
+type Contents struct {
+	b       *Bundle
+	files   []*os.File
+	starts  []int64 // stream offset where each part starts
+	size    int64
+	entries map[string]entry
+	names   []string
+}
+
+type entry struct{ off, size int64 }
+
+// Scan opens every part and lists the entries with their offsets, seeking
+// over content rather than reading it. Parts are checked for presence and
+// size, not content; use Verify for that.
+func (b *Bundle) Scan() (*Contents, error) {
+	if err := b.CheckParts(false, nil); err != nil {
+		return nil, err
+	}
+	c := &Contents{b: b, entries: map[string]entry{}}
+	var off int64
+	for _, p := range b.Index.Parts {
+		f, err := os.Open(filepath.Join(b.Dir, p.Name))
+		if err != nil {
+			c.Close()
+			return nil, err
+		}
+		c.files = append(c.files, f)
+		c.starts = append(c.starts, off)
+		off += p.Size
+	}
+	c.size = off
+	rs := io.NewSectionReader(c, 0, c.size)
+	tr := tar.NewReader(rs)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			c.Close()
+			return nil, fmt.Errorf("%w: the bundle's tar stream is broken (%v): run `ferry verify` to find the damaged part", ErrDamagedPart, err)
+		}
+		if err := checkPath(hdr.Name); err != nil {
+			c.Close()
+			return nil, err
+		}
+		pos, _ := rs.Seek(0, io.SeekCurrent)
+		c.entries[hdr.Name] = entry{off: pos, size: hdr.Size}
+		c.names = append(c.names, hdr.Name)
+	}
+	sort.Strings(c.names)
+	return c, nil
+}
+
+// ReadAt reads the concatenated parts.
+func (c *Contents) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	for len(p) > 0 {
+		if off >= c.size {
+			return n, io.EOF
+		}
+		i := sort.Search(len(c.starts), func(i int) bool { return c.starts[i] > off }) - 1
+		local := off - c.starts[i]
+		end := c.b.Index.Parts[i].Size
+		chunk := p
+		if int64(len(chunk)) > end-local {
+			chunk = chunk[:end-local]
+		}
+		m, err := c.files[i].ReadAt(chunk, local)
+		n += m
+		off += int64(m)
+		p = p[m:]
+		if err != nil && !(errors.Is(err, io.EOF) && m == len(chunk)) {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Open returns an entry's content, or false when the bundle lacks it.
+func (c *Contents) Open(name string) (*io.SectionReader, bool) {
+	e, ok := c.entries[name]
+	if !ok {
+		return nil, false
+	}
+	return io.NewSectionReader(c, e.off, e.size), true
+}
+
+// Names lists every entry, sorted.
+func (c *Contents) Names() []string { return c.names }
+
+// Close closes the parts.
+func (c *Contents) Close() error {
+	for _, f := range c.files {
+		f.Close()
+	}
+	c.files = nil
+	return nil
+}
