@@ -22,8 +22,10 @@ type FaultProxy struct {
 	// Host is the proxy's "127.0.0.1:PORT"; reach it as an insecure host.
 	Host string
 
-	blobBytes atomic.Int64
-	requests  atomic.Int64
+	blobBytes   atomic.Int64
+	uploadBytes atomic.Int64
+	requests    atomic.Int64
+	denyPush    atomic.Bool
 
 	mu         sync.Mutex
 	statuses   []fault // served in order to the next blob GETs
@@ -50,6 +52,17 @@ func NewFaultProxy(t testing.TB, target *Registry) *FaultProxy {
 	p := &FaultProxy{resetDone: map[string]bool{}, corrupt: map[string]bool{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.requests.Add(1)
+		if r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodPost {
+			if p.denyPush.Load() {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusForbidden)
+				_, _ = io.WriteString(w, `{"errors":[{"code":"DENIED","message":"requested access to the resource is denied"}]}`)
+				return
+			}
+			if r.Body != nil {
+				r.Body = &countingBody{ReadCloser: r.Body, n: &p.uploadBytes}
+			}
+		}
 		blob := blobDigest(r)
 		if blob != "" && r.Method == http.MethodGet {
 			p.mu.Lock()
@@ -69,7 +82,6 @@ func NewFaultProxy(t testing.TB, target *Registry) *FaultProxy {
 			p.mu.Unlock()
 			w = &countingWriter{ResponseWriter: w, p: p, digest: blob}
 		}
-		r.Host = u.Host
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
@@ -138,6 +150,24 @@ func (p *FaultProxy) IgnoreRange() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.noRange = true
+}
+
+// DenyPush answers every write with 403 DENIED, as a registry does for a
+// login without push rights.
+func (p *FaultProxy) DenyPush() { p.denyPush.Store(true) }
+
+// UploadBytes is how many request body bytes clients sent (pushes).
+func (p *FaultProxy) UploadBytes() int64 { return p.uploadBytes.Load() }
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (c *countingBody) Read(b []byte) (int, error) {
+	n, err := c.ReadCloser.Read(b)
+	c.n.Add(int64(n))
+	return n, err
 }
 
 // BlobBytes is how many blob body bytes went to clients.

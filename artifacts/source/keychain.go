@@ -79,3 +79,21 @@ func (p *pullSecret) Resolve(r authn.Resource) (authn.Authenticator, error) {
 func (p *pullSecret) ResolveContext(_ context.Context, r authn.Resource) (authn.Authenticator, error) {
 	return p.Resolve(r)
 }
+
+// Login is a keychain holding one username and password for one registry
+// host, for credentials given on the command line or in the environment.
+func Login(host, username, password string) authn.Keychain {
+	return &login{host: host, cfg: authn.AuthConfig{Username: username, Password: password}}
+}
+
+type login struct {
+	host string
+	cfg  authn.AuthConfig
+}
+
+func (l *login) Resolve(r authn.Resource) (authn.Authenticator, error) {
+	if r.RegistryStr() == l.host {
+		return authn.FromConfig(l.cfg), nil
+	}
+	return authn.DefaultKeychain.Resolve(r)
+}

@@ -264,3 +264,17 @@ func (a *Access) Scheme(host string) string {
 	}
 	return "https"
 }
+
+// DestTransport is RepoTransport with the scopes asked for (push and pull
+// when loading into a registry).
+func (a *Access) DestTransport(ctx context.Context, repo name.Repository, scopes []string) (http.RoundTripper, error) {
+	auth, err := authn.Resolve(ctx, a.keychain, repo)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, a.transport, scopes)
+	if err != nil {
+		return nil, Explain(repo.String(), repo.RegistryStr(), err)
+	}
+	return rt, nil
+}

@@ -32,10 +32,16 @@ func writeFile(t *testing.T, name, content string) string {
 	return p
 }
 
-// oneSentence asserts a failure printed exactly one line, "ferry: …".
+// oneSentence asserts a failure printed exactly one line, "ferry: …",
+// besides any warnings given before it.
 func oneSentence(t *testing.T, stderr, want string) {
 	t.Helper()
-	lines := strings.Split(strings.TrimSpace(stderr), "\n")
+	var lines []string
+	for _, l := range strings.Split(strings.TrimSpace(stderr), "\n") {
+		if !strings.HasPrefix(l, "ferry: warning: ") {
+			lines = append(lines, l)
+		}
+	}
 	require.Len(t, lines, 1, "one line on stderr, got:\n%s", stderr)
 	assert.True(t, strings.HasPrefix(lines[0], "ferry: "), lines[0])
 	assert.Contains(t, lines[0], want)

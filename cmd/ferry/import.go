@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/maven"
+	"ferry/artifacts/push"
+	"ferry/artifacts/size"
+	"ferry/artifacts/source"
+	"ferry/workflow/importer"
+)
+
+func newImportCmd(a *app) *cobra.Command {
+	var registry, username, mavenURL, mavenUser, mavenDir, report, mapping string
+	var caFiles []string
+	var insecure, check, passStdin, mavenPassStdin bool
+	var concurrency int
+	c := &cobra.Command{
+		Use:   "import BUNDLE",
+		Short: "Load a bundle into the site's registry and Maven repository, straight from the media",
+		Long: `import reads the bundle from its parts where they are (no unpacking) and loads
+its images into --registry and its Maven files into --maven-url (HTTP PUT, as
+Nexus, Artifactory and Reposilite accept) or --maven-dir (a folder Maven can use
+as a file repository). Before the first byte it checks the registry is
+reachable, its certificate trusted, the login accepted and pushing allowed
+(--check stops there). What is already there is skipped, so it is safe to run
+again; afterwards every image digest and Maven file is checked at the
+destination.
+
+Credentials: --username with --password-stdin, or FERRY_REGISTRY_USERNAME and
+FERRY_REGISTRY_PASSWORD, or your docker config; for Maven --maven-username with
+--maven-password-stdin, or FERRY_MAVEN_USERNAME and FERRY_MAVEN_PASSWORD. They
+are never printed, logged or written.`,
+		Example: `  ferry import /media/usb --registry registry.site:5000/mirror --ca-file site-ca.pem
+  ferry import /media/usb --registry registry.site:5000 --maven-url https://nexus.site/repository/maven-releases --report import
+  ferry import /media/usb --registry registry.site:5000 --check`,
+		Args: exactArgs(1, "name the bundle to import: its folder, its .ferry.json index or one of its parts"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if registry == "" && mavenURL == "" && mavenDir == "" {
+				return usageError{fmt.Errorf("say where the bundle goes: --registry HOST[:PORT][/PREFIX], and/or --maven-url URL or --maven-dir DIR")}
+			}
+			if mavenURL != "" && mavenDir != "" {
+				return usageError{fmt.Errorf("give --maven-url or --maven-dir, not both")}
+			}
+			if mapping != "nested" && mapping != "flat" {
+				return usageError{fmt.Errorf("--repo-mapping must be nested or flat, not %q", mapping)}
+			}
+			stdin := bufio.NewReader(cmd.InOrStdin())
+			readSecret := func(flag string) (string, error) {
+				line, err := stdin.ReadString('\n')
+				if err != nil && line == "" {
+					return "", usageError{fmt.Errorf("%s was given but standard input holds no password", flag)}
+				}
+				return strings.TrimRight(line, "\r\n"), nil
+			}
+			b, err := bundle.Open(args[0])
+			if err != nil {
+				return err
+			}
+			im := &importer.Importer{MavenDir: mavenDir}
+			if registry != "" {
+				host, prefix, _ := strings.Cut(registry, "/")
+				user, pass := username, ""
+				if user == "" {
+					user = a.getenv("FERRY_REGISTRY_USERNAME")
+				}
+				if passStdin {
+					if pass, err = readSecret("--password-stdin"); err != nil {
+						return err
+					}
+				} else {
+					pass = a.getenv("FERRY_REGISTRY_PASSWORD")
+				}
+				opts := source.Options{CAFiles: caFiles, UserAgent: "ferry/" + version}
+				if insecure {
+					opts.InsecureHosts = []string{host}
+				}
+				if user != "" {
+					opts.Keychain = source.Login(host, user, pass)
+				}
+				acc, err := source.New(opts)
+				if err != nil {
+					return err
+				}
+				im.Images = &push.Pusher{Access: acc, Registry: host, Prefix: prefix, Flat: mapping == "flat", Concurrency: concurrency}
+				if insecure {
+					fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", host)
+				}
+			}
+			if mavenURL != "" {
+				user, pass := mavenUser, ""
+				if user == "" {
+					user = a.getenv("FERRY_MAVEN_USERNAME")
+				}
+				if mavenPassStdin {
+					if pass, err = readSecret("--maven-password-stdin"); err != nil {
+						return err
+					}
+				} else {
+					pass = a.getenv("FERRY_MAVEN_PASSWORD")
+				}
+				acc, err := source.New(source.Options{CAFiles: caFiles})
+				if err != nil {
+					return err
+				}
+				im.Maven = &maven.Uploader{URL: maven.RedactURL(mavenURL), Username: user, Password: pass, Client: acc.HTTPClient()}
+			}
+			th := a.theme()
+			w := a.out()
+			if check {
+				checks, err := im.Preflight(cmd.Context())
+				printChecks(a, checks)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(w, th.OK.Render("Ready to import."))
+				return nil
+			}
+			im.Progress = func(e push.Event) {
+				a.logf("%s %s (%s of %s)", e.State, e.Item, size.Format(e.BytesDone), size.Format(e.BytesTotal))
+			}
+			im.MavenProgress = func(p, out string) { a.logf("%s %s", out, p) }
+			rep, err := im.Import(cmd.Context(), b)
+			if report != "" && rep != nil {
+				if files, werr := rep.Write(report); werr == nil {
+					fmt.Fprintf(a.stderr, "report: %s\n", strings.Join(files, ", "))
+				}
+			}
+			if err != nil {
+				printChecks(a, rep.Checks)
+				return err
+			}
+			fmt.Fprintf(w, "%s %s (code %s)\n", th.OK.Render("Imported"), b.Index.Name, b.Index.ShortCode)
+			if rep.Blobs != nil {
+				tagged := 0
+				for _, l := range rep.Images {
+					if l.Tagged {
+						tagged++
+					}
+				}
+				fmt.Fprintf(w, "  images: %d into %s (%d tagged); blobs %d sent, %d already there, %d mounted; %s sent\n",
+					len(rep.Images), rep.Registry, tagged, rep.Blobs.BlobsSent, rep.Blobs.BlobsSkipped, rep.Blobs.BlobsMounted, size.Format(rep.Blobs.BytesSent))
+			}
+			if rep.Maven != nil {
+				fmt.Fprintf(w, "  Maven: %d files into %s (%d uploaded, %d already there)\n", rep.Maven.Files, rep.Maven.Destination, rep.Maven.Uploaded, rep.Maven.Skipped)
+			}
+			fmt.Fprintln(w, "  every image digest and Maven file checked at the destination")
+			if len(rep.Problems) > 0 {
+				for _, p := range rep.Problems {
+					fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(p))
+				}
+				return reportedError{fmt.Errorf("%d images need attention", len(rep.Problems))}
+			}
+			fmt.Fprintf(w, "%s write the mirror configuration with `ferry configure --bundle %s --registry %s --platform …`.\n", th.Title.Render("Next:"), args[0], registry)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&registry, "registry", "", "the site's registry: HOST[:PORT][/PREFIX]; images keep their path under it (docker.io/apache/x → HOST/PREFIX/apache/x)")
+	f.StringVar(&username, "username", "", "registry login (or FERRY_REGISTRY_USERNAME; default: your docker config)")
+	f.BoolVar(&passStdin, "password-stdin", false, "read the registry password from standard input (or FERRY_REGISTRY_PASSWORD)")
+	f.StringArrayVar(&caFiles, "ca-file", nil, "PEM file of the site's certificate authority, repeatable")
+	f.BoolVar(&insecure, "insecure", false, "speak plain HTTP to the registry (only for registries without TLS)")
+	f.StringVar(&mapping, "repo-mapping", "nested", "nested keeps paths (PREFIX/apache/x); flat joins them (PREFIX/apache-x) for registries that limit nesting")
+	f.StringVar(&mavenURL, "maven-url", "", "the site's Maven repository URL (Nexus, Artifactory, Reposilite or any WebDAV PUT)")
+	f.StringVar(&mavenUser, "maven-username", "", "Maven repository login (or FERRY_MAVEN_USERNAME)")
+	f.BoolVar(&mavenPassStdin, "maven-password-stdin", false, "read the Maven password from standard input (or FERRY_MAVEN_PASSWORD)")
+	f.StringVar(&mavenDir, "maven-dir", "", "copy the Maven files into this folder instead (a file repository for mvn -o)")
+	f.BoolVar(&check, "check", false, "only check the destinations (reachable, certificate, login, push allowed), load nothing")
+	f.StringVar(&report, "report", "", "write what was loaded where to PATH.md and PATH.json")
+	f.IntVar(&concurrency, "concurrency", 4, "how many blobs to push at once")
+	return c
+}
+
+func printChecks(a *app, checks []push.Check) {
+	th := a.theme()
+	for _, c := range checks {
+		if c.OK {
+			fmt.Fprintf(a.out(), "  %s %s\n", th.OK.Render("✓"), c.Name)
+		} else {
+			fmt.Fprintf(a.out(), "  %s %s\n", th.Error.Render("✗"), c.Name)
+		}
+	}
+}
