@@ -30,9 +30,18 @@ func Origin(original string) (host, repo, tag string, err error) {
 // path under the mirror's prefix, the source host left out
 // (docker.io/apache/x → PREFIX/apache/x).
 func MappedRepo(original, prefix string) (string, error) {
+	return MapRepo(original, prefix, false)
+}
+
+// MapRepo is MappedRepo; flat joins the path with dashes
+// (PREFIX/apache-x) for registries that limit nested paths.
+func MapRepo(original, prefix string, flat bool) (string, error) {
 	_, repo, _, err := Origin(original)
 	if err != nil {
 		return "", err
+	}
+	if flat {
+		repo = strings.ReplaceAll(repo, "/", "-")
 	}
 	prefix = strings.Trim(prefix, "/")
 	if prefix == "" {

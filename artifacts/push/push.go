@@ -85,17 +85,7 @@ type Pusher struct {
 
 // Repo is where an original reference goes at this registry.
 func (p *Pusher) Repo(original string) (string, error) {
-	repo, err := image.MappedRepo(original, "")
-	if err != nil {
-		return "", err
-	}
-	if p.Flat {
-		repo = strings.ReplaceAll(repo, "/", "-")
-	}
-	if pre := strings.Trim(p.Prefix, "/"); pre != "" {
-		repo = pre + "/" + repo
-	}
-	return repo, nil
+	return image.MapRepo(original, p.Prefix, p.Flat)
 }
 
 func (p *Pusher) transport(ctx context.Context, repo string, push bool) (http.RoundTripper, error) {

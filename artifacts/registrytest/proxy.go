@@ -26,6 +26,7 @@ type FaultProxy struct {
 	uploadBytes atomic.Int64
 	requests    atomic.Int64
 	denyPush    atomic.Bool
+	upRate      atomic.Int64
 
 	mu         sync.Mutex
 	statuses   []fault // served in order to the next blob GETs
@@ -60,7 +61,7 @@ func NewFaultProxy(t testing.TB, target *Registry) *FaultProxy {
 				return
 			}
 			if r.Body != nil {
-				r.Body = &countingBody{ReadCloser: r.Body, n: &p.uploadBytes}
+				r.Body = &countingBody{ReadCloser: r.Body, n: &p.uploadBytes, rate: p.upRate.Load()}
 			}
 		}
 		blob := blobDigest(r)
@@ -159,14 +160,24 @@ func (p *FaultProxy) DenyPush() { p.denyPush.Store(true) }
 // UploadBytes is how many request body bytes clients sent (pushes).
 func (p *FaultProxy) UploadBytes() int64 { return p.uploadBytes.Load() }
 
+// ThrottleUploads limits each request body to bytesPerSecond (0: none).
+func (p *FaultProxy) ThrottleUploads(bytesPerSecond int64) { p.upRate.Store(bytesPerSecond) }
+
 type countingBody struct {
 	io.ReadCloser
-	n *atomic.Int64
+	n    *atomic.Int64
+	rate int64
 }
 
 func (c *countingBody) Read(b []byte) (int, error) {
+	if c.rate > 0 && len(b) > 32<<10 {
+		b = b[:32<<10]
+	}
 	n, err := c.ReadCloser.Read(b)
 	c.n.Add(int64(n))
+	if c.rate > 0 && n > 0 {
+		time.Sleep(time.Duration(int64(n) * int64(time.Second) / c.rate))
+	}
 	return n, err
 }
 

@@ -7,9 +7,12 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/crane"
 	"github.com/stretchr/testify/assert"
@@ -250,4 +253,37 @@ func TestE2EMavenRedeployConflictIsClear(t *testing.T) {
 	code := runWithEnv(t, &out, &errOut, []string{"NO_COLOR=1"}, "import", bdir, "--maven-url", conflict.URL)
 	assert.Equal(t, 1, code)
 	oneSentence(t, errOut.String(), "already holds "+jar+" with different content and refuses to replace it (HTTP 409")
+}
+
+func TestE2EKilledImportCompletesWhenRunAgain(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	pushed := up.Push(t, bigImages()...)
+	out := t.TempDir()
+	code, _, stderr := ferry(t, "--catalog", noMavenCatalog(t, up.Host), "prepare", "--target", "demo", "--arch", "amd64",
+		"--insecure-source", up.Host, "--cache", t.TempDir(), "--output", out, "--progress", "none", "--no-binary")
+	require.Equal(t, 0, code, stderr)
+	site := registrytest.StartDistribution(t)
+	proxy := registrytest.NewFaultProxy(t, site)
+	proxy.ThrottleUploads(2_000_000)
+	bin := filepath.Join(t.TempDir(), "ferry")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	cmd := exec.Command(bin, "import", out, "--registry", proxy.Host, "--insecure")
+	require.NoError(t, cmd.Start())
+	deadline := time.Now().Add(20 * time.Second)
+	for proxy.UploadBytes() < 1_500_000 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
+	_ = cmd.Wait()
+	_, err := crane.Head(proxy.Host+"/apache/demo-operator:1.0", crane.Insecure)
+	require.Error(t, err, "nothing tagged yet")
+
+	proxy.ThrottleUploads(0)
+	code, stdout, stderr := ferry(t, "import", out, "--registry", proxy.Host, "--insecure")
+	require.Equal(t, 0, code, stdout+stderr)
+	d, err := crane.Digest(proxy.Host+"/apache/demo-operator:1.0", crane.Insecure)
+	require.NoError(t, err)
+	assert.Equal(t, pushed[0].Digest, d)
 }

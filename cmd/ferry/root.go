@@ -101,7 +101,7 @@ sizes) before anything is downloaded.`,
 	pf.StringArrayVar(&a.catalogs, "catalog", nil, "extra catalog file or folder; its targets override built-in ones by name (repeatable)")
 	pf.BoolVar(&a.noColor, "no-color", false, "print without colour (also when NO_COLOR is set)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "print progress lines to stderr")
-	root.AddCommand(newCatalogCmd(a), newPlanCmd(a), newPrepareCmd(a), newVerifyCmd(a), newImportCmd(a), newServeCmd(a), newVersionCmd(a))
+	root.AddCommand(newCatalogCmd(a), newPlanCmd(a), newPrepareCmd(a), newVerifyCmd(a), newImportCmd(a), newConfigureCmd(a), newServeCmd(a), newVersionCmd(a))
 	return root
 }
 
