@@ -101,6 +101,19 @@ sizes) before anything is downloaded.`,
 	pf.StringArrayVar(&a.catalogs, "catalog", nil, "extra catalog file or folder; its targets override built-in ones by name (repeatable)")
 	pf.BoolVar(&a.noColor, "no-color", false, "print without colour (also when NO_COLOR is set)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "print progress lines to stderr")
+	var src sourceFlags
+	var themeName, cacheDir string
+	var accessibleFlag bool
+	var repos []string
+	src.register(root)
+	root.Flags().StringVar(&themeName, "theme", themes.Default, "wizard colours: "+strings.Join(themes.Names, ", "))
+	root.Flags().BoolVar(&accessibleFlag, "accessible", false, "ask the wizard's questions as plain numbered prompts (also ACCESSIBLE=1 or TERM=dumb)")
+	root.Flags().StringVar(&cacheDir, "cache", defaultCache(), "download cache for the wizard's bundles")
+	root.Flags().StringArrayVar(&repos, "maven-repo", nil, "Maven repository to resolve from, repeatable (default: Maven Central)")
+	root.Args = cobra.NoArgs
+	root.RunE = func(cmd *cobra.Command, _ []string) error {
+		return runWizard(a, cmd, &src, themeName, accessibleFlag, cacheDir, repos)
+	}
 	root.AddCommand(newCatalogCmd(a), newPlanCmd(a), newPrepareCmd(a), newVerifyCmd(a), newImportCmd(a), newConfigureCmd(a), newServeCmd(a), newVersionCmd(a))
 	return root
 }

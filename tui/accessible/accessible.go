@@ -1,0 +1,241 @@
+// Package accessible asks the wizard's questions as plain numbered prompts,
+// one line each, for screen readers and dumb terminals (--accessible,
+// ACCESSIBLE=1, TERM=dumb). It drives the same engine as the full-screen
+// wizard.
+package accessible
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/size"
+	"ferry/targets/catalog"
+	"ferry/tui/wizard"
+	"ferry/workflow/prepare"
+	"ferry/workflow/selection"
+)
+
+// Options tune the prompts.
+type Options struct {
+	MachineArch string
+	Binary      string
+}
+
+type prompter struct {
+	in  *bufio.Reader
+	out io.Writer
+}
+
+func (p *prompter) ask(q string) (string, error) {
+	fmt.Fprintf(p.out, "%s ", q)
+	line, err := p.in.ReadString('\n')
+	if err != nil && line == "" {
+		return "", fmt.Errorf("no answer to %q: the input ended", strings.TrimSuffix(q, ":"))
+	}
+	return strings.TrimSpace(line), nil
+}
+
+// choose asks for one number from a list; empty takes def (1-based).
+func (p *prompter) choose(q string, options []string, def int) (int, error) {
+	for i, o := range options {
+		fmt.Fprintf(p.out, "  %d. %s\n", i+1, o)
+	}
+	for {
+		a, err := p.ask(fmt.Sprintf("%s [%d]:", q, def))
+		if err != nil {
+			return 0, err
+		}
+		if a == "" {
+			return def - 1, nil
+		}
+		n, err := strconv.Atoi(a)
+		if err == nil && n >= 1 && n <= len(options) {
+			return n - 1, nil
+		}
+		fmt.Fprintf(p.out, "Please type a number from 1 to %d.\n", len(options))
+	}
+}
+
+// chooseMany asks for numbers separated by commas; empty keeps defs.
+func (p *prompter) chooseMany(q string, options []string, defs []int) ([]int, error) {
+	for i, o := range options {
+		fmt.Fprintf(p.out, "  %d. %s\n", i+1, o)
+	}
+	var ds []string
+	for _, d := range defs {
+		ds = append(ds, strconv.Itoa(d+1))
+	}
+	for {
+		a, err := p.ask(fmt.Sprintf("%s, numbers separated by commas [%s]:", q, strings.Join(ds, ",")))
+		if err != nil {
+			return nil, err
+		}
+		if a == "" {
+			return defs, nil
+		}
+		var out []int
+		ok := true
+		for _, f := range strings.Split(a, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n < 1 || n > len(options) {
+				ok = false
+				break
+			}
+			out = append(out, n-1)
+		}
+		if ok {
+			return out, nil
+		}
+		fmt.Fprintf(p.out, "Please type numbers from 1 to %d, separated by commas.\n", len(options))
+	}
+}
+
+// Run asks the questions, shows the plan, and prepares the bundle.
+func Run(ctx context.Context, eng wizard.Engine, in io.Reader, out io.Writer, o Options) error {
+	p := &prompter{in: bufio.NewReader(in), out: out}
+	fmt.Fprintln(out, "ferry: prepare a bundle. Answer each question and press Enter; an empty answer takes the value in brackets.")
+	var targets []*catalog.Target
+	var names []string
+	for _, t := range eng.Catalog().Targets() {
+		if t.Name != "custom" {
+			targets = append(targets, t)
+			names = append(names, t.Title+" ("+t.Name+")")
+		}
+	}
+	fmt.Fprintln(out, "\nQuestion 1: which product?")
+	ti, err := p.choose("Product", names, 1)
+	if err != nil {
+		return err
+	}
+	t := targets[ti]
+	archs := t.Archs
+	if len(archs) == 0 {
+		archs = []string{"amd64", "arm64"}
+	}
+	def := 0
+	for i, a := range archs {
+		if a == o.MachineArch {
+			def = i
+		}
+	}
+	fmt.Fprintln(out, "\nQuestion 2: which architectures?")
+	ai, err := p.chooseMany("Architectures", archs, []int{def})
+	if err != nil {
+		return err
+	}
+	sel := selection.Selection{Target: t.Name}
+	for _, i := range ai {
+		sel.Archs = append(sel.Archs, archs[i])
+	}
+	if len(t.Versions) > 0 {
+		vs := t.VersionNames()
+		vs[0] += " (latest)"
+		fmt.Fprintln(out, "\nQuestion 3: which version?")
+		vi, err := p.choose("Version", vs, 1)
+		if err != nil {
+			return err
+		}
+		sel.Version = t.Versions[vi].Version
+	}
+	if len(t.Modules) > 0 {
+		var mods []string
+		var defs []int
+		for i, m := range t.Modules {
+			label := m.Name + " — " + m.Title
+			if m.Required {
+				label += " (required, always carried)"
+			}
+			mods = append(mods, label)
+			if m.Required || m.Default {
+				defs = append(defs, i)
+			}
+		}
+		fmt.Fprintln(out, "\nQuestion 4: which modules? Required ones and what the chosen ones need are always added.")
+		mi, err := p.chooseMany("Modules", mods, defs)
+		if err != nil {
+			return err
+		}
+		for _, i := range mi {
+			sel.Modules = append(sel.Modules, t.Modules[i].Name)
+		}
+	}
+	fmt.Fprintln(out, "\nResolving every image and artifact; this reads only manifests and sizes…")
+	pl, err := eng.Plan(ctx, sel, nil)
+	if err != nil {
+		if pl != nil {
+			for _, e := range pl.Errors {
+				fmt.Fprintf(out, "  problem: %s\n", e.Message)
+			}
+		}
+		return err
+	}
+	tot := pl.Totals
+	fmt.Fprintf(out, "The bundle will carry %d images, %d Maven artifacts and %d files: %s after de-duplication (%s as listed).\n",
+		tot.Images.Count, tot.Maven.Count, tot.Files.Count, size.Format(tot.Unique), size.Format(tot.Listed))
+	if fit := pl.SmallestFit(); fit != "" {
+		fmt.Fprintf(out, "It fits on a %s or larger.\n", fit)
+	}
+	var dest string
+	var sp prepare.Space
+	for {
+		fmt.Fprintln(out, "\nQuestion 5: where should the bundle go? Type a folder or the path of the mounted stick.")
+		dest, err = p.ask("Folder:")
+		if err != nil {
+			return err
+		}
+		if dest == "" {
+			continue
+		}
+		sp, err = eng.Space(dest)
+		if err != nil {
+			fmt.Fprintf(out, "That path cannot be used: %v\n", err)
+			continue
+		}
+		need := prepare.EstimateSize(pl)
+		if sp.Free < need {
+			fmt.Fprintf(out, "Not enough space there: %s needed, %s free. Choose another place.\n", size.Format(need), size.Format(sp.Free))
+			continue
+		}
+		fmt.Fprintf(out, "%s free there; the bundle needs %s.\n", size.Format(sp.Free), size.Format(need))
+		break
+	}
+	a, err := p.ask("\nStart the download now? Type y and Enter to start [n]:")
+	if err != nil {
+		return err
+	}
+	if !strings.EqualFold(a, "y") && !strings.EqualFold(a, "yes") {
+		fmt.Fprintln(out, "Nothing was downloaded.")
+		return nil
+	}
+	opts := prepare.Options{Output: dest, Answers: &sel, Binary: o.Binary}
+	if sp.FAT {
+		opts.PartSize = 4*size.GiB - 1
+	}
+	last := -1
+	res, err := eng.Prepare(ctx, pl, opts, func(e prepare.Event) {
+		if e.Phase != prepare.PhaseDownload || e.BytesTotal == 0 {
+			return
+		}
+		pct := int(100 * e.BytesDone / e.BytesTotal)
+		if pct/10 != last/10 {
+			last = pct
+			fmt.Fprintf(out, "Downloaded %d percent (%s of %s).\n", pct, size.Format(e.BytesDone), size.Format(e.BytesTotal))
+		}
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "\nDone. The bundle is in %s: %d part(s), %s.\n", dest, len(res.Index.Parts), size.Format(res.Index.Size))
+	fmt.Fprintf(out, "The bundle's code is %s. Read it to the technician, letter by letter.\n", strings.Join(strings.Split(res.Index.ShortCode, ""), " "))
+	fmt.Fprintf(out, "Index: %s\n", filepath.Join(dest, bundle.IndexName(res.Index.Name)))
+	if res.Answers != "" {
+		fmt.Fprintf(out, "Answers saved in %s.\n", res.Answers)
+	}
+	return nil
+}

@@ -1,0 +1,34 @@
+package wizard
+
+import (
+	"context"
+
+	"ferry/targets/catalog"
+	"ferry/workflow/plan"
+	"ferry/workflow/prepare"
+	"ferry/workflow/selection"
+)
+
+// Engine is everything the wizard asks of the workflow. The wizard does no
+// I/O of its own: it calls these from commands, never from Update or View.
+type Engine interface {
+	Catalog() *catalog.Catalog
+	// Plan resolves a selection, reporting each item as it finishes.
+	Plan(ctx context.Context, sel selection.Selection, progress func(plan.Event)) (*plan.Plan, error)
+	// Prepare downloads the plan and writes the bundle.
+	Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, progress func(prepare.Event)) (*prepare.Result, error)
+	// Space reads the free space and file system at a path.
+	Space(path string) (prepare.Space, error)
+	// Media lists mounted removable media (under /media, /run/media, /mnt).
+	Media() []Medium
+	// Folders completes a path prefix to existing folders.
+	Folders(prefix string) []string
+}
+
+// Medium is a mounted removable medium.
+type Medium struct {
+	Path  string
+	Free  int64
+	FAT   bool
+	Label string
+}
