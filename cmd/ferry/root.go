@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
 	"github.com/charmbracelet/colorprofile"
@@ -121,8 +122,14 @@ sizes) before anything is downloaded.`,
 // run executes ferry with args and returns the exit code. Errors are printed
 // as one sentence on stderr.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
+	return runIO(ctx, args, os.Stdin, stdout, stderr, env)
+}
+
+// runIO is run with a chosen standard input.
+func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
 	a := &app{stdout: stdout, stderr: stderr, env: env}
 	root := newRoot(a)
+	root.SetIn(stdin)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	if err == nil {

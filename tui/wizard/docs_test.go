@@ -1,0 +1,78 @@
+package wizard
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const docsPath = "../../docs/wizard.md"
+
+// docScreens are the golden screens shown in the guide, in order.
+var docScreens = []struct{ golden, caption string }{
+	{"2-product-80x24", "Choose the product; `/` filters as you type."},
+	{"5-modules-80x24", "Modules: required ones are ticked and locked, the total updates as you tick."},
+	{"6-preview-summary-80x24", "The preview's summary: sizes before and after de-duplication, by module and architecture, and which media it fits."},
+	{"7-destination-80x24", "The destination: the free-space check runs before anything is downloaded."},
+	{"8-confirm-80x24", "The whole selection, and the same as a plain command."},
+	{"10-done-80x24", "Done: the code to read to the technician."},
+}
+
+// TestDocsWizard keeps docs/wizard.md true: its key table comes from the
+// key map and its screens are the golden screens (`go test ./tui/wizard
+// -update` rewrites it).
+func TestDocsWizard(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`# The wizard (connected side)
+
+Run ` + "`ferry`" + ` with no arguments in a terminal of at least 80×24. It asks which side
+of the gap you are on, then walks you through product, architectures,
+version, modules, a preview of everything the bundle will carry, the
+destination, a confirmation, the download and the result. Every step is
+also a plain command: the confirmation shows the equivalent
+` + "`ferry prepare …`" + `, and an answers file is saved beside the bundle for
+` + "`--answers`" + `.
+
+- ` + "`--theme default|high-contrast|mono`" + ` chooses the colours (mono is used with
+  ` + "`NO_COLOR`" + ` or ` + "`--no-color`" + `).
+- ` + "`--accessible`" + ` (or ` + "`ACCESSIBLE=1`" + `, or ` + "`TERM=dumb`" + `) asks the same questions as
+  plain numbered prompts, for screen readers.
+- Without a terminal, ` + "`ferry`" + ` says to use ` + "`ferry prepare`" + ` and exits 2.
+- The wizard takes the same source flags as ` + "`ferry plan`" + ` (` + "`--pull-secret`" + `,
+  ` + "`--ca-file`" + `, ` + "`--insecure-source`" + `, ` + "`--source-mirror`" + `, ` + "`--maven-repo`" + `) and ` + "`--cache`" + `.
+
+## Keys
+
+| key | what it does |
+|---|---|
+`)
+	for _, row := range DefaultKeys().Table() {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", row[0], row[1])
+	}
+	b.WriteString(`
+Lists take ` + "`/`" + ` to filter; while you type a filter, keys go to the filter
+(` + "`enter`" + ` keeps it, ` + "`esc`" + ` clears it). ` + "`q`" + ` during the download asks before stopping;
+running ferry again resumes where it stopped.
+
+## Screens
+
+These are the wizard's real screens at 80×24 (the golden screens its tests
+compare against).
+`)
+	for _, s := range docScreens {
+		data, err := os.ReadFile("testdata/" + s.golden + ".golden")
+		require.NoError(t, err)
+		fmt.Fprintf(&b, "\n%s\n\n```text\n%s\n```\n", s.caption, strings.TrimRight(string(data), "\n"))
+	}
+	got := b.String()
+	if *update {
+		require.NoError(t, os.WriteFile(docsPath, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(docsPath)
+	require.NoError(t, err, "run go test ./tui/wizard -update")
+	assert.Equal(t, string(want), got, "docs/wizard.md is out of date: run go test ./tui/wizard -update")
+}
