@@ -54,35 +54,9 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 			if err != nil {
 				return err
 			}
-			host, prefix, _ := strings.Cut(registry, "/")
-			in := mirrorconfig.Input{Registry: host, Insecure: insecure, MavenURL: mavenURL, Name: dnsName(name)}
-			seen := map[string]bool{}
-			for _, ref := range refs {
-				h, repo, _, err := image.Origin(ref)
-				if err != nil {
-					return err
-				}
-				src := h + "/" + repo
-				if !seen[src] && host != "" {
-					seen[src] = true
-					target, err := image.MapRepo(ref, prefix, mapping == "flat")
-					if err != nil {
-						return err
-					}
-					in.Mirrors = append(in.Mirrors, mirrorconfig.Mirror{Source: src, Target: host + "/" + target})
-				}
-			}
-			for _, im := range images {
-				h, repo, _, _ := image.Origin(im.ref)
-				in.DigestRefs = append(in.DigestRefs, h+"/"+repo+"@"+im.digest)
-			}
-			sort.Slice(in.Mirrors, func(i, j int) bool { return in.Mirrors[i].Source < in.Mirrors[j].Source })
-			sort.Strings(in.DigestRefs)
-			if len(caFiles) > 0 {
-				in.CAFile = caFiles[0]
-				if in.CAPEM, err = os.ReadFile(caFiles[0]); err != nil {
-					return fmt.Errorf("cannot read the CA file %s: %w", caFiles[0], err)
-				}
+			in, err := mirrorInput(refs, images, name, registry, mapping == "flat", insecure, mavenURL, caFiles)
+			if err != nil {
+				return err
 			}
 			w := a.out()
 			th := a.theme()
@@ -124,6 +98,44 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 }
 
 type carried struct{ ref, digest string }
+
+// mirrorInput builds the configuration writers' input: one mirror per
+// source repository, mapped as ferry import loads it.
+func mirrorInput(refs []string, images []carried, name, registry string, flat, insecure bool, mavenURL string, caFiles []string) (mirrorconfig.Input, error) {
+	host, prefix, _ := strings.Cut(registry, "/")
+	in := mirrorconfig.Input{Registry: host, Insecure: insecure, MavenURL: mavenURL, Name: dnsName(name)}
+	seen := map[string]bool{}
+	for _, ref := range refs {
+		h, repo, _, err := image.Origin(ref)
+		if err != nil {
+			return in, err
+		}
+		src := h + "/" + repo
+		if !seen[src] && host != "" {
+			seen[src] = true
+			target, err := image.MapRepo(ref, prefix, flat)
+			if err != nil {
+				return in, err
+			}
+			in.Mirrors = append(in.Mirrors, mirrorconfig.Mirror{Source: src, Target: host + "/" + target})
+		}
+	}
+	for _, im := range images {
+		h, repo, _, _ := image.Origin(im.ref)
+		in.DigestRefs = append(in.DigestRefs, h+"/"+repo+"@"+im.digest)
+	}
+	sort.Slice(in.Mirrors, func(i, j int) bool { return in.Mirrors[i].Source < in.Mirrors[j].Source })
+	sort.Strings(in.DigestRefs)
+	if len(caFiles) > 0 {
+		in.CAFile = caFiles[0]
+		pem, err := os.ReadFile(caFiles[0])
+		if err != nil {
+			return in, fmt.Errorf("cannot read the CA file %s: %w", caFiles[0], err)
+		}
+		in.CAPEM = pem
+	}
+	return in, nil
+}
 
 // configureImages lists the references and digests a bundle or plan carries.
 func configureImages(bundlePath, planPath string) ([]string, []carried, string, error) {

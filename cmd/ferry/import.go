@@ -12,6 +12,7 @@ import (
 	"ferry/artifacts/push"
 	"ferry/artifacts/size"
 	"ferry/artifacts/source"
+	"ferry/tui/farside"
 	"ferry/workflow/importer"
 )
 
@@ -39,8 +40,16 @@ are never printed, logged or written.`,
 		Example: `  ferry import /media/usb --registry registry.site:5000/mirror --ca-file site-ca.pem
   ferry import /media/usb --registry registry.site:5000 --maven-url https://nexus.site/repository/maven-releases --report import
   ferry import /media/usb --registry registry.site:5000 --check`,
-		Args: exactArgs(1, "name the bundle to import: its folder, its .ferry.json index or one of its parts"),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 && isTerminal(cmd.InOrStdin()) && isTerminal(a.stdout) {
+				return nil // the far-side wizard asks for it
+			}
+			return exactArgs(1, "name the bundle to import: its folder, its .ferry.json index or one of its parts")(cmd, args)
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return runFarside(a, cmd.Context(), a.theme(), farside.Options{Destination: farside.Destination{Registry: registry, CAFile: first(caFiles), Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
+			}
 			if registry == "" && mavenURL == "" && mavenDir == "" {
 				return usageError{fmt.Errorf("say where the bundle goes: --registry HOST[:PORT][/PREFIX], and/or --maven-url URL or --maven-dir DIR")}
 			}
@@ -62,53 +71,35 @@ are never printed, logged or written.`,
 			if err != nil {
 				return err
 			}
-			im := &importer.Importer{MavenDir: mavenDir}
-			if registry != "" {
-				host, prefix, _ := strings.Cut(registry, "/")
-				user, pass := username, ""
-				if user == "" {
-					user = a.getenv("FERRY_REGISTRY_USERNAME")
-				}
-				if passStdin {
-					if pass, err = readSecret("--password-stdin"); err != nil {
-						return err
-					}
-				} else {
-					pass = a.getenv("FERRY_REGISTRY_PASSWORD")
-				}
-				opts := source.Options{CAFiles: caFiles, UserAgent: "ferry/" + version}
-				if insecure {
-					opts.InsecureHosts = []string{host}
-				}
-				if user != "" {
-					opts.Keychain = source.Login(host, user, pass)
-				}
-				acc, err := source.New(opts)
-				if err != nil {
-					return err
-				}
-				im.Images = &push.Pusher{Access: acc, Registry: host, Prefix: prefix, Flat: mapping == "flat", Concurrency: concurrency}
-				if insecure {
-					fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", host)
-				}
+			d := destination{Registry: registry, Username: username, CAFiles: caFiles, Insecure: insecure, Flat: mapping == "flat",
+				Concurrency: concurrency, MavenURL: mavenURL, MavenUser: mavenUser, MavenDir: mavenDir}
+			if d.Username == "" {
+				d.Username = a.getenv("FERRY_REGISTRY_USERNAME")
 			}
-			if mavenURL != "" {
-				user, pass := mavenUser, ""
-				if user == "" {
-					user = a.getenv("FERRY_MAVEN_USERNAME")
-				}
-				if mavenPassStdin {
-					if pass, err = readSecret("--maven-password-stdin"); err != nil {
-						return err
-					}
-				} else {
-					pass = a.getenv("FERRY_MAVEN_PASSWORD")
-				}
-				acc, err := source.New(source.Options{CAFiles: caFiles})
-				if err != nil {
+			if passStdin {
+				if d.Password, err = readSecret("--password-stdin"); err != nil {
 					return err
 				}
-				im.Maven = &maven.Uploader{URL: maven.RedactURL(mavenURL), Username: user, Password: pass, Client: acc.HTTPClient()}
+			} else {
+				d.Password = a.getenv("FERRY_REGISTRY_PASSWORD")
+			}
+			if d.MavenUser == "" {
+				d.MavenUser = a.getenv("FERRY_MAVEN_USERNAME")
+			}
+			if mavenPassStdin {
+				if d.MavenPassword, err = readSecret("--maven-password-stdin"); err != nil {
+					return err
+				}
+			} else {
+				d.MavenPassword = a.getenv("FERRY_MAVEN_PASSWORD")
+			}
+			im, err := d.importer()
+			if err != nil {
+				return err
+			}
+			if insecure {
+				host, _, _ := strings.Cut(registry, "/")
+				fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", host)
 			}
 			th := a.theme()
 			w := a.out()
@@ -175,6 +166,51 @@ are never printed, logged or written.`,
 	f.StringVar(&report, "report", "", "write what was loaded where to PATH.md and PATH.json")
 	f.IntVar(&concurrency, "concurrency", 4, "how many blobs to push at once")
 	return c
+}
+
+// destination is where an import goes, however it was given.
+type destination struct {
+	Registry, Username, Password string
+	CAFiles                      []string
+	Insecure, Flat               bool
+	Concurrency                  int
+	MavenURL, MavenUser          string
+	MavenPassword, MavenDir      string
+}
+
+// importer builds the engine for a destination.
+func (d destination) importer() (*importer.Importer, error) {
+	im := &importer.Importer{MavenDir: d.MavenDir}
+	if d.Registry != "" {
+		host, prefix, _ := strings.Cut(d.Registry, "/")
+		opts := source.Options{CAFiles: d.CAFiles, UserAgent: "ferry/" + version}
+		if d.Insecure {
+			opts.InsecureHosts = []string{host}
+		}
+		if d.Username != "" {
+			opts.Keychain = source.Login(host, d.Username, d.Password)
+		}
+		acc, err := source.New(opts)
+		if err != nil {
+			return nil, err
+		}
+		im.Images = &push.Pusher{Access: acc, Registry: host, Prefix: prefix, Flat: d.Flat, Concurrency: d.Concurrency}
+	}
+	if d.MavenURL != "" {
+		acc, err := source.New(source.Options{CAFiles: d.CAFiles})
+		if err != nil {
+			return nil, err
+		}
+		im.Maven = &maven.Uploader{URL: maven.RedactURL(d.MavenURL), Username: d.MavenUser, Password: d.MavenPassword, Client: acc.HTTPClient()}
+	}
+	return im, nil
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
 }
 
 func printChecks(a *app, checks []push.Check) {

@@ -19,6 +19,7 @@ import (
 	"ferry/targets/catalog"
 	"ferry/themes"
 	"ferry/tui/accessible"
+	"ferry/tui/farside"
 	"ferry/tui/wizard"
 	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
@@ -162,6 +163,9 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	_, err = tea.NewProgram(m, popts...).Run()
 	if err != nil && !errorsIsKilled(err) {
 		return fmt.Errorf("the wizard stopped: %w", err)
+	}
+	if m.Choice() == "import" {
+		return runFarside(a, cmd.Context(), th, farside.Options{}, in)
 	}
 	return nil
 }

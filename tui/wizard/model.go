@@ -79,6 +79,8 @@ type Model struct {
 	version string
 
 	side, product, arch, versions, modules picker.Model
+	// choice is "import" when the engineer chose the far side.
+	choice string
 	// heldBy remembers how a module was ticked before a dependency locked it.
 	heldBy map[string]bool
 
@@ -127,6 +129,7 @@ func New(eng Engine, th themes.Theme, opts Options) *Model {
 	m.help.Styles = help.DefaultStyles(th.Name != themes.Mono)
 	m.side = picker.New([]picker.Item{
 		{ID: "prepare", Title: "Prepare a bundle", Detail: "on this connected machine: choose, download, write to a stick"},
+		{ID: "import", Title: "Import a bundle", Detail: "on the site: check the stick, load it, configure the mirrors"},
 	}, false, th)
 	var items []picker.Item
 	for _, t := range eng.Catalog().Targets() {
@@ -138,6 +141,10 @@ func New(eng Engine, th themes.Theme, opts Options) *Model {
 	m.product = picker.New(items, false, th)
 	return m
 }
+
+// Choice says which side was chosen on the first screen, once the wizard
+// has quit: "import" hands over to the far-side wizard.
+func (m *Model) Choice() string { return m.choice }
 
 // Init asks nothing of the terminal it cannot do without.
 func (m *Model) Init() tea.Cmd { return nil }
@@ -367,6 +374,10 @@ func (m *Model) stepKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 func (m *Model) next() (tea.Model, tea.Cmd) {
 	switch m.step {
 	case stepSide:
+		if c := m.side.Chosen(); len(c) == 1 && c[0] == "import" {
+			m.choice = "import"
+			return m, tea.Quit
+		}
 		m.go_(stepProduct)
 	case stepProduct:
 		it, ok := m.product.Current()

@@ -359,7 +359,7 @@ func (m *Model) stepView(w, h int) string {
 	switch m.step {
 	case stepSide:
 		return title("Which side of the gap are you on?") +
-			th.Subtle.Render("Importing a bundle on the far side and the training demo come in a later version;\nuse `ferry import` and `ferry serve` there meanwhile.") + "\n\n" + m.side.View()
+			th.Subtle.Render("Prepare on the connected machine; import on the site, from the stick.") + "\n\n" + m.side.View()
 	case stepProduct:
 		return title("Which product do you want to carry?") + th.Subtle.Render("Each is a target of the catalog (`ferry catalog list`).") + "\n\n" + m.product.View() + m.productDetail(w)
 	case stepArch:
