@@ -4,7 +4,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 E2E_TIMEOUT ?= 30m
 
-.PHONY: all build test e2e bench lint fmt clean
+.PHONY: all build test e2e bench lint fmt clean demo
 
 all: lint test build
 
@@ -33,6 +33,10 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) vet -tags e2e ./...
+
+## demo: the whole journey on embedded servers, played by itself
+demo:
+	$(GO) run ./cmd/ferry demo --auto
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

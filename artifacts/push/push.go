@@ -452,7 +452,7 @@ func (p *Pusher) putManifest(ctx context.Context, repo, ref string, raw []byte, 
 	if resp.StatusCode == http.StatusCreated || resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	if mt.IsIndex() && resp.StatusCode == http.StatusBadRequest {
+	if mt.IsIndex() && (resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusNotFound) {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		if bytes.Contains(body, []byte("MANIFEST_BLOB_UNKNOWN")) || bytes.Contains(body, []byte("MANIFEST_UNKNOWN")) {
 			return ErrSparseRefused

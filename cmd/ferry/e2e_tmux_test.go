@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/crane"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -88,6 +89,7 @@ func TestE2EWizardInARealTerminal(t *testing.T) {
 	s := startTmux(t, work, 100, 30, cmd)
 
 	s.waitFor("Which side of the gap are you on?", 10*time.Second)
+	time.Sleep(500 * time.Millisecond) // the first frame is drawn before keys are read
 	s.keys("Enter")
 	s.waitFor("Which product do you want to carry?", 5*time.Second)
 	s.keys("/", "Demo", "Enter")
@@ -131,4 +133,60 @@ func TestE2EWizardNeedsATerminal(t *testing.T) {
 	require.ErrorAs(t, err, &ee)
 	assert.Equal(t, 2, ee.ExitCode())
 	assert.Contains(t, string(out), "the wizard needs a terminal: use `ferry prepare`")
+}
+
+// TestE2EFarSideWizardInARealTerminal walks the far side in tmux: a bundle
+// made by ferry prepare, loaded into a distribution registry; every digest
+// must arrive.
+func TestE2EFarSideWizardInARealTerminal(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	pushed := up.Push(t, demoImages()...)
+	work := t.TempDir()
+	stick := filepath.Join(work, "stick")
+	code, _, stderr := ferry(t, "--catalog", noMavenCatalog(t, up.Host), "prepare", "--target", "demo", "--arch", "amd64", "--arch", "arm64",
+		"--insecure-source", up.Host, "--cache", t.TempDir(), "--output", stick, "--progress", "none", "--no-binary")
+	require.Equal(t, 0, code, stderr)
+	site := registrytest.StartDistribution(t)
+	bin := filepath.Join(t.TempDir(), "ferry")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	s := startTmux(t, work, 100, 30, bin+" import --registry "+site.Host+"/mirror --insecure")
+
+	s.waitFor("Where is the bundle?", 10*time.Second)
+	time.Sleep(500 * time.Millisecond) // the first frame is drawn before keys are read
+	s.keys("C-u", stick, "Enter")
+	scr := s.waitFor("Ask the engineer", 5*time.Second)
+	assert.Contains(t, scr, "demo 1.0")
+	s.keys("y")
+	s.waitFor("Where does it go?", 15*time.Second)
+	s.keys("Enter")
+	s.waitFor("Everything is ready", 10*time.Second)
+	s.keys("Enter")
+	s.waitFor("Tick the kinds of machines", 30*time.Second)
+	s.keys("Down", "Space", "Enter")
+	s.waitFor("Follow the steps for each kind", 5*time.Second)
+	s.keys("Enter")
+	s.waitFor("The bundle is loaded and checked", 5*time.Second)
+	s.keys("Enter")
+	s.waitFor("FERRY-EXIT=0", 5*time.Second)
+
+	for i, n := range []string{"apache/demo-operator"} {
+		d, err := crane.Digest(site.Host+"/mirror/"+n+":1.0", crane.Insecure)
+		require.NoError(t, err)
+		assert.Equal(t, pushed[i].Digest, d)
+	}
+	assert.FileExists(t, filepath.Join(work, "mirror-config", "crio", "STEPS.md"))
+}
+
+// TestE2EDemoAutoInARealTerminal plays the demo by itself in tmux.
+func TestE2EDemoAutoInARealTerminal(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "ferry")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	s := startTmux(t, t.TempDir(), 100, 30, bin+" demo --auto --pace 150ms")
+	s.waitFor("DEMO — nothing leaves this machine", 10*time.Second)
+	s.waitFor("FERRY-EXIT=0", 60*time.Second)
+	assert.Contains(t, s.screen(), "Demo complete")
 }

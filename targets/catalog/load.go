@@ -292,3 +292,6 @@ func (it *Item) UnmarshalYAML(n *yaml.Node) error {
 
 // MarshalYAML writes an item as its string.
 func (it Item) MarshalYAML() (any, error) { return it.Value, nil }
+
+// BuiltinFile returns one embedded catalog file, by name.
+func BuiltinFile(name string) ([]byte, error) { return builtinFS.ReadFile("builtin/" + name) }

@@ -625,3 +625,31 @@ func bar(th themes.Theme, done, total int64, w int) string {
 	n := int(pct * float64(w))
 	return th.Accent.Render(strings.Repeat("█", n)) + th.Subtle.Render(strings.Repeat("░", w-n)) + fmt.Sprintf(" %3.0f%%", pct*100)
 }
+
+// Ready says whether the current step can move on now, and the key that
+// does it (what a scripted walkthrough presses).
+func (m *Model) Ready() (string, bool) {
+	switch m.step {
+	case stepFind:
+		return "enter", strings.TrimSpace(m.path.Value()) != ""
+	case stepCode:
+		return "y", !m.verifying && m.verifyErr == nil
+	case stepWhere:
+		return "enter", true
+	case stepTest:
+		return "enter", !m.testing && m.checkErr == nil && len(m.checks) > 0
+	case stepLoad:
+		return "", false
+	case stepConfigure:
+		if m.results != nil {
+			return "enter", true
+		}
+		if len(m.platforms.Chosen()) == 0 {
+			return "space", true // the first platform
+		}
+		return "enter", true
+	case stepDone:
+		return "enter", m.report != nil
+	}
+	return "", false
+}

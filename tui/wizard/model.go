@@ -53,12 +53,16 @@ var stepTitles = []string{"Side", "Product", "Architecture", "Version", "Modules
 type Options struct {
 	// MachineArch is pre-selected on the architecture step.
 	MachineArch string
+	// Archs, when set, are pre-selected instead.
+	Archs []string
 	// Animate turns on the spinner (off in tests for stable screens).
 	Animate bool
 	// DefaultOutput pre-fills the destination.
 	DefaultOutput string
 	// Binary is the ferry executable copied beside the bundle.
 	Binary string
+	// Banner is shown in the header of every screen (the demo's).
+	Banner string
 }
 
 // Model is the wizard's root: it owns the size, the theme, the current
@@ -495,6 +499,9 @@ func (m *Model) render() string {
 	}
 	w, h := m.contentSize()
 	header := m.th.Title.Render("ferry") + m.th.Subtle.Render(" · prepare a bundle")
+	if m.opts.Banner != "" {
+		header += "   " + m.th.Warn.Render(m.opts.Banner)
+	}
 	pos := m.th.Subtle.Render(fmt.Sprintf("step %d of %d", int(m.step)+1, len(stepTitles)))
 	header += strings.Repeat(" ", max(1, m.width-lipgloss.Width(header)-lipgloss.Width(pos))) + pos
 	body := lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).Render(m.stepView(w, h))
@@ -553,4 +560,25 @@ func (m *Model) stepKeys() help.KeyMap {
 		return keyHelp{[]key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "quit"))}, nil}
 	}
 	return keyHelp{[]key.Binding{k.Next, k.Back, k.Help, k.Quit}, [][]key.Binding{{k.Next, k.Back}, {k.Help, k.Quit}}}
+}
+
+// Step names the current step.
+func (m *Model) Step() string { return stepTitles[m.step] }
+
+// Ready says whether enter would move on from the current step now (what
+// a scripted walkthrough waits for).
+func (m *Model) Ready() bool {
+	switch m.step {
+	case stepModules:
+		return !m.sizing
+	case stepPreview:
+		return m.plan != nil && len(m.plan.Errors) == 0
+	case stepDest:
+		return m.space != nil && m.fits()
+	case stepDownload:
+		return false
+	case stepDone:
+		return m.result != nil
+	}
+	return true
 }

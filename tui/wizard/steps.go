@@ -36,6 +36,9 @@ func (m *Model) buildArch() {
 		if a == m.opts.MachineArch {
 			it.On, it.Detail = true, "this machine"
 		}
+		if slices.Contains(m.opts.Archs, a) {
+			it.On = true
+		}
 		items = append(items, it)
 	}
 	if !slices.ContainsFunc(items, func(i picker.Item) bool { return i.On }) && len(items) > 0 {

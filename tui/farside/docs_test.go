@@ -1,0 +1,67 @@
+package farside
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const guidePath = "../../docs/technician-guide.md"
+
+// TestTechnicianGuide keeps docs/technician-guide.md true: its screens are
+// the wizard's golden screens (`go test ./tui/farside -update` rewrites it).
+func TestTechnicianGuide(t *testing.T) {
+	steps := []struct{ golden, text string }{
+		{"1-find-80x24", "**1. Find the bundle.** Plug in the USB stick. ferry looks at the mounted media and fills in the bundle it finds. If it finds none, type the folder where the bundle is (the folder with the `.ferry.json` file), then press Enter."},
+		{"2-code-80x24", "**2. Check the code.** Phone the engineer who made the bundle and ask them to read you their code. If it is the same as the one on your screen, press `y`. ferry then checks every part of the bundle. If a part is damaged, the screen names it (\"part 3 of 7 … is damaged\"): copy that part again from the original stick and press Enter to check again."},
+		{"3-where-80x24", "**3. Say where it goes.** Type the address of the site's registry (for example `registry.site:5000/mirror`), the username and password (the password shows as stars), and the CA file if your site uses its own certificates. Move between fields with Tab. Type the Maven repository's address too if the site has one; leave empty what you do not have."},
+		{"4-test-80x24", "**4. Test the connection.** ferry checks, before sending anything, that the registry answers, that its certificate is trusted, that the login works and that it may push. A cross marks what failed, with a sentence saying what to fix; fix it and press `r` to test again, or Esc to change your answers."},
+		{"6-configure-80x24", "**5. Load, then configure.** Press Enter to load; a bar shows the progress. Then tick (Space) the kinds of machines that will pull from the mirror and press Enter: ferry writes the files and shows the numbered steps to apply them. Follow them on each machine."},
+		{"7-done-80x24", "**6. Done.** The screen says what was loaded where. A report is written beside the bundle (`…-import-report.md`)."},
+	}
+	var b strings.Builder
+	b.WriteString(`# Technician guide: from the USB stick to working mirrors
+
+You have a USB stick (or a disc) from the engineer. You do not need to know
+anything about containers to load it: ferry asks one question at a time and
+says what to do when something goes wrong.
+
+**Start:** open a terminal in the folder of the stick (where READ-ME-FIRST.txt
+is) and type ` + "`./ferry import`" + `, then Enter. (Or type ` + "`./ferry`" + ` and choose
+"Import a bundle".) The keys are shown at the bottom of every screen; Ctrl-C
+stops at any time, and running ferry again carries on safely.
+
+If the site has no registry at all, see "Serve" in [the far side](far-side.md):
+` + "`./ferry serve`" + ` makes the stick itself the registry.
+
+The screens below are ferry's own, at the smallest size it works in (80×24).
+`)
+	for _, s := range steps {
+		data, err := os.ReadFile("testdata/" + s.golden + ".golden")
+		require.NoError(t, err)
+		fmt.Fprintf(&b, "\n%s\n\n```text\n%s\n```\n", s.text, strings.TrimRight(string(data), "\n"))
+	}
+	b.WriteString(`
+## When something goes wrong
+
+| what you see | what to do |
+|---|---|
+| "part N of M … is missing" or "is damaged" | copy that part again from the original stick, then check again |
+| "the certificate of … is not trusted" | ask for the site's CA file and type its path in "CA file" |
+| "… refused the credentials" | check the username and password with the registry's administrator |
+| "… does not let these credentials push" | ask the administrator for push rights, or use another folder prefix |
+| "cannot reach …" | check the registry address and that the registry is running |
+| "… refused the index of … " | the engineer carried only some architectures; the images were loaded, but ask the engineer for a bundle with every architecture |
+`)
+	got := b.String()
+	if *update {
+		require.NoError(t, os.WriteFile(guidePath, []byte(got), 0o644))
+	}
+	want, err := os.ReadFile(guidePath)
+	require.NoError(t, err, "run go test ./tui/farside -update")
+	assert.Equal(t, string(want), got, "docs/technician-guide.md is out of date: run go test ./tui/farside -update")
+}
