@@ -165,7 +165,7 @@ func TestE2EFarSideWizardInARealTerminal(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("Tick the kinds of machines", 30*time.Second)
 	s.keys("Down", "Space", "Enter")
-	s.waitFor("Follow the steps for each kind", 5*time.Second)
+	s.waitFor("steps done", 5*time.Second)
 	s.keys("Enter")
 	s.waitFor("The bundle is loaded and checked", 5*time.Second)
 	s.keys("Enter")

@@ -2,14 +2,19 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
 
 	"ferry/artifacts/bundle"
+	"ferry/artifacts/bundleregistry"
 	"ferry/artifacts/push"
 	"ferry/targets/mirrorconfig"
 	"ferry/themes"
@@ -133,4 +138,26 @@ func runFarside(a *app, ctx context.Context, th themes.Theme, o farside.Options,
 		return err
 	}
 	return nil
+}
+
+func (e *farEngine) Serve(b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
+	reg, err := bundleregistry.New(b)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	l, err := net.Listen("tcp", listen)
+	if err != nil {
+		reg.Close()
+		return "", nil, nil, fmt.Errorf("cannot listen on %s: %v", listen, err)
+	}
+	srv := &http.Server{Handler: reg, ReadHeaderTimeout: 30 * time.Second}
+	go func() { _ = srv.Serve(l) }()
+	addr := l.Addr().String()
+	if h, p, err := net.SplitHostPort(addr); err == nil && (h == "0.0.0.0" || h == "::") {
+		if name, err := os.Hostname(); err == nil {
+			addr = net.JoinHostPort(name, p)
+		}
+	}
+	stop := func() { _ = srv.Close(); reg.Close() }
+	return addr, reg.Pulls, stop, nil
 }

@@ -55,6 +55,9 @@ type Engine interface {
 	Preflight(ctx context.Context, d Destination) ([]push.Check, error)
 	Import(ctx context.Context, b *bundle.Bundle, d Destination, progress func(push.Event)) (*importer.Report, error)
 	Configure(b *bundle.Bundle, d Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error)
+	// Serve serves the bundle as a read-only registry on listen until stop
+	// is called; pulls counts the manifests served so far.
+	Serve(b *bundle.Bundle, listen string) (addr string, pulls func() int64, stop func(), err error)
 }
 
 type stepID int
@@ -117,8 +120,19 @@ type Model struct {
 	report  *importer.Report
 	pushed  *progressBox
 
+	// mode is "" until chosen on the "where it goes" step: "load" or "serve".
+	mode      string
+	modes     picker.Model
+	serveAddr string
+	servePull func() int64
+	serveStop func()
+	serveErr  error
+	confirm   bool
+
 	platforms picker.Model
 	results   []*mirrorconfig.Result
+	stepCur   int          // the step under the cursor, across platforms
+	stepDone  map[int]bool // steps the technician ticked
 	confErr   error
 	scroll    int
 }
@@ -197,6 +211,13 @@ func New(eng Engine, th themes.Theme, o Options) *Model {
 		items = append(items, picker.Item{ID: p, Title: p, Detail: platformText[p]})
 	}
 	m.platforms = picker.New(items, true, th)
+	m.modes = picker.New([]picker.Item{
+		{ID: "load", Title: "Load it into the site's registry", Detail: "and Maven repository; then configure the machines"},
+		{ID: "serve", Title: "There is no registry here", Detail: "serve the bundle from this machine as a read-only registry"},
+	}, false, th)
+	if o.Destination.Registry != "" || o.Destination.MavenURL != "" {
+		m.mode = "load"
+	}
 	return m
 }
 
@@ -302,7 +323,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.results, m.confErr = msg.res, msg.err
 		return m, nil
 	case tickMsg:
-		if m.verifying || m.loading {
+		if m.verifying || m.loading || m.serveStop != nil {
 			return m, tick()
 		}
 		return m, nil
@@ -320,7 +341,21 @@ func (m *Model) next(s stepID) {
 
 func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	k := msg.String()
+	if m.confirm {
+		m.confirm = false
+		if k == "y" || k == "Y" {
+			if m.serveStop != nil {
+				m.serveStop()
+			}
+			return m, tea.Quit
+		}
+		return m, nil
+	}
 	if k == "ctrl+c" {
+		if m.serveStop != nil {
+			m.confirm = true
+			return m, nil
+		}
 		return m, tea.Quit
 	}
 	busy := m.verifying || m.testing || m.loading
@@ -353,6 +388,31 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case stepWhere:
+		if m.mode == "" {
+			switch k {
+			case "enter":
+				c := m.modes.Chosen()
+				if len(c) == 1 && c[0] == "serve" {
+					addr, pulls, stop, err := m.eng.Serve(m.bundle, "0.0.0.0:5000")
+					m.serveAddr, m.servePull, m.serveStop, m.serveErr = addr, pulls, stop, err
+					m.mode = "serve"
+					return m, tick()
+				}
+				m.mode = "load"
+				m.fields[m.focus].Focus()
+			case "esc":
+				m.step = stepCode
+			default:
+				m.modes, _ = m.modes.Update(msg)
+			}
+			return m, nil
+		}
+		if m.mode == "serve" {
+			if k == "esc" && m.serveStop == nil {
+				m.mode = ""
+			}
+			return m, nil
+		}
 		switch k {
 		case "tab", "down":
 			m.moveField(1)
@@ -361,7 +421,7 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.moveField(-1)
 			return m, nil
 		case "esc":
-			m.step = stepCode
+			m.mode = ""
 			return m, nil
 		case "enter":
 			if m.Destination().Registry == "" && m.Destination().MavenURL == "" {
@@ -396,29 +456,37 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case stepConfigure:
-		if m.platforms.Filtering() || (k != "enter" && k != "esc") {
+		if m.results == nil && (m.platforms.Filtering() || (k != "enter" && k != "esc")) {
 			p, used := m.platforms.Update(msg)
 			m.platforms = p
 			if used {
 				return m, nil
 			}
 		}
+		if m.results != nil {
+			switch k {
+			case "down":
+				m.stepCur = min(m.stepCur+1, m.stepCount()-1)
+			case "up":
+				m.stepCur = max(m.stepCur-1, 0)
+			case "space":
+				if m.stepDone == nil {
+					m.stepDone = map[int]bool{}
+				}
+				m.stepDone[m.stepCur] = !m.stepDone[m.stepCur]
+			case "enter":
+				m.next(stepDone)
+			}
+			return m, nil
+		}
 		switch k {
 		case "enter":
-			if m.results != nil {
-				m.next(stepDone)
-				return m, nil
-			}
 			chosen := m.platforms.Chosen()
 			if len(chosen) == 0 {
 				return m, nil
 			}
 			b, eng, d, dir := m.bundle, m.eng, m.Destination(), m.opts.ConfigDir
 			return m, func() tea.Msg { res, err := eng.Configure(b, d, chosen, dir); return configuredMsg{res, err} }
-		case "down":
-			m.scroll++
-		case "up":
-			m.scroll = max(0, m.scroll-1)
 		}
 		return m, nil
 	case stepDone:
@@ -533,6 +601,15 @@ func (m *Model) stepView(w, h int) string {
 			b.WriteString(th.Error.Render(ansi.Wordwrap("The bundle is damaged: "+m.verifyErr.Error(), w-2, "")) + "\n" + th.Subtle.Render("Copy the part again, then press Enter to check again."))
 		}
 	case stepWhere:
+		if m.mode == "" {
+			say("Where does it go?", "Does the site have a container registry (and a Maven repository) to load the bundle into? If it has none, this machine can serve the bundle to the others.")
+			b.WriteString(m.modes.View())
+			break
+		}
+		if m.mode == "serve" {
+			m.serveView(&b, w)
+			break
+		}
 		say("Where does it go?", "Type the site's registry (host:port, and a folder prefix if you like, e.g. registry.site:5000/mirror) and its login, the CA file if the site uses its own certificates, and the Maven repository. tab moves between fields; leave what you do not have empty.")
 		for i, f := range m.fields {
 			label := fmt.Sprintf("%-22s", fieldLabels[i])
@@ -577,26 +654,47 @@ func (m *Model) stepView(w, h int) string {
 			}
 			break
 		}
-		say("The mirror configuration", "Written to "+m.opts.ConfigDir+". Follow the steps for each kind of machine; ↑/↓ scrolls; Enter finishes.")
+		say("The mirror configuration", "Written to "+m.opts.ConfigDir+". Follow the steps on each kind of machine and tick each one (space) as you do it; ↑/↓ moves; Enter finishes.")
+		if m.report != nil && m.report.Verified {
+			if m.report.Registry != "" {
+				b.WriteString(th.OK.Render("✓ ferry checked: "+m.report.Registry+" serves every image by its digest") + "\n")
+			}
+			if m.report.Maven != nil {
+				b.WriteString(th.OK.Render("✓ ferry checked: the Maven repository serves every file with its checksum") + "\n")
+			}
+		}
 		var lines []string
+		cursorLine := 0
+		n := 0
 		for _, r := range m.results {
 			lines = append(lines, th.Header.Render(r.Platform))
 			for _, f := range r.Files {
 				lines = append(lines, "  "+filepath.Join(m.opts.ConfigDir, f.Path))
 			}
-			for i, s := range r.Steps {
-				for j, l := range strings.Split(ansi.Wordwrap(s, w-8, ""), "\n") {
+			for _, st := range r.Steps {
+				box := "[ ]"
+				if m.stepDone[n] {
+					box = th.OK.Render("[x]")
+				}
+				cur := "  "
+				if n == m.stepCur {
+					cur = th.Accent.Render("▸ ")
+					cursorLine = len(lines)
+				}
+				for j, l := range strings.Split(ansi.Wordwrap(st, w-10, ""), "\n") {
 					if j == 0 {
-						lines = append(lines, fmt.Sprintf("  %d. %s", i+1, l))
+						lines = append(lines, cur+box+" "+l)
 					} else {
-						lines = append(lines, "     "+l)
+						lines = append(lines, "      "+l)
 					}
 				}
+				n++
 			}
 		}
-		room := h - 6
-		start := min(m.scroll, max(0, len(lines)-room))
+		room := h - 8
+		start := max(0, min(cursorLine-room/2, len(lines)-room))
 		b.WriteString(strings.Join(lines[start:min(len(lines), start+room)], "\n"))
+		b.WriteString("\n" + th.Subtle.Render(fmt.Sprintf("%d of %d steps done", len(doneCount(m.stepDone)), n)))
 	case stepDone:
 		r := m.report
 		b.WriteString(th.OK.Render("✓ The bundle is loaded and checked.") + "\n\n")
@@ -614,6 +712,44 @@ func (m *Model) stepView(w, h int) string {
 		fmt.Fprintf(&b, "mirror configuration: %s\n\nPress Enter to finish.", m.opts.ConfigDir)
 	}
 	return b.String()
+}
+
+func (m *Model) serveView(b *strings.Builder, w int) {
+	th := m.th
+	if m.serveErr != nil {
+		b.WriteString(th.Error.Render(ansi.Wordwrap("The bundle cannot be served: "+m.serveErr.Error(), w-2, "")) + "\n\n" + th.Subtle.Render("esc goes back."))
+		return
+	}
+	b.WriteString(th.Title.Render("Serving the bundle") + "\n")
+	b.WriteString(th.Subtle.Render(ansi.Wordwrap("This machine now serves the bundle's images as a read-only registry. Keep it running, and this stick plugged in, while the nodes pull.", w-2, "")) + "\n\n")
+	fmt.Fprintf(b, "Address:  %s\n", th.Accent.Render(m.serveAddr))
+	b.WriteString(ansi.Wordwrap("Point the nodes at it: write the mirror configuration with `ferry configure --bundle BUNDLE --registry "+m.serveAddr+" --insecure --platform crio` (or containerd, openshift), and apply its steps on each node.", w-2, "") + "\n\n")
+	if m.servePull != nil {
+		fmt.Fprintf(b, "Pulls so far: %s\n\n", th.Accent.Render(fmt.Sprint(m.servePull())))
+	}
+	if m.confirm {
+		b.WriteString(th.Warn.Render("Stop serving? Nodes still pulling will fail. y: stop · any other key: keep serving"))
+	} else {
+		b.WriteString(th.Subtle.Render("ctrl+c stops serving (it asks first)."))
+	}
+}
+
+func (m *Model) stepCount() int {
+	n := 0
+	for _, r := range m.results {
+		n += len(r.Steps)
+	}
+	return n
+}
+
+func doneCount(d map[int]bool) []int {
+	var out []int
+	for k, v := range d {
+		if v {
+			out = append(out, k)
+		}
+	}
+	return out
 }
 
 func bar(th themes.Theme, done, total int64, w int) string {

@@ -30,6 +30,7 @@ type fake struct {
 	checkErr   error
 	imported   *Destination
 	configured []string
+	serving    bool
 }
 
 var idx = bundle.Index{Name: "demo-2.0", Target: "demo", Version: "2.0", Archs: []string{"amd64"}, Modules: []string{"core", "ui"},
@@ -63,6 +64,11 @@ func (f *fake) Configure(b *bundle.Bundle, d Destination, platforms []string, di
 	f.configured = platforms
 	return []*mirrorconfig.Result{{Platform: "crio", Files: []mirrorconfig.File{{Path: "crio/registries.conf.d/50-ferry-demo-2-0.conf"}},
 		Steps: []string{"On every host, copy crio/registries.conf.d/50-ferry-demo-2-0.conf to /etc/containers/registries.conf.d/.", "Restart CRI-O: `systemctl restart crio`."}}}, nil
+}
+
+func (f *fake) Serve(b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
+	f.serving = true
+	return "192.0.2.10:5000", func() int64 { return 3 }, func() { f.serving = false }, nil
 }
 
 func keyMsg(k string) tea.KeyPressMsg {
@@ -154,6 +160,8 @@ func TestFarSideWalk(t *testing.T) {
 		golden(t, "2-code"+suffix, m)
 		press(m, "y")
 		require.Equal(t, "Where it goes", m.Step())
+		golden(t, "3-mode"+suffix, m)
+		press(m, "enter")
 		typeText(m, "registry.site:5000/mirror")
 		press(m, "tab")
 		typeText(m, "loader")
@@ -170,6 +178,9 @@ func TestFarSideWalk(t *testing.T) {
 		assert.Equal(t, "s3cret", f.imported.Password)
 		press(m, "down", "space", "enter")
 		assert.Equal(t, []string{"crio"}, f.configured)
+		press(m, "space", "down")
+		assert.Contains(t, screen(m), "1 of 2 steps done")
+		assert.Contains(t, screen(m), "✓ ferry checked: registry.site:5000/mirror serves every")
 		golden(t, "6-configure"+suffix, m)
 		press(m, "enter")
 		require.Equal(t, "Done", m.Step())
@@ -193,6 +204,7 @@ func TestFailureScreens(t *testing.T) {
 	press(m, "enter")
 	assert.Equal(t, "Where it goes", m.Step())
 
+	press(m, "enter") // load into a registry
 	f.checkErr = errors.New("registry.site:5000 refused the credentials: check --username and the password (or your docker config)")
 	typeText(m, "registry.site:5000")
 	press(m, "enter")
@@ -204,4 +216,22 @@ func TestFailureScreens(t *testing.T) {
 	f.checkErr = nil
 	press(m, "r")
 	assert.Contains(t, screen(m), "✓ push allowed")
+}
+
+func TestServePathAsksBeforeStopping(t *testing.T) {
+	f := &fake{}
+	m := newModel(f, 100, 30)
+	press(m, "enter", "y", "down", "enter")
+	require.True(t, f.serving)
+	assert.Contains(t, screen(m), "Address:  192.0.2.10:5000")
+	assert.Contains(t, screen(m), "Pulls so far: 3")
+	_, cmd := m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	assert.Nil(t, cmd)
+	assert.Contains(t, screen(m), "Stop serving?")
+	press(m, "n")
+	assert.True(t, f.serving, "any other key keeps serving")
+	m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
+	_, cmd = m.Update(keyMsg("y"))
+	assert.False(t, f.serving)
+	require.NotNil(t, cmd)
 }
