@@ -235,3 +235,27 @@ func TestServePathAsksBeforeStopping(t *testing.T) {
 	assert.False(t, f.serving)
 	require.NotNil(t, cmd)
 }
+
+func TestMoreFailureScreens(t *testing.T) {
+	// A missing part is named at the check, with what to do.
+	f := &fake{verifyErr: errors.New("part 7 of 7 (demo-2.0.part007) is missing: copy it again from the original media")}
+	m := newModel(f, 100, 30)
+	press(m, "enter", "y")
+	assert.Contains(t, screen(m), "part 7 of 7 (demo-2.0.part007) is missing")
+	assert.Contains(t, screen(m), "Copy the part again")
+
+	// An untrusted certificate stops the connection test, nothing loads.
+	f.verifyErr = nil
+	press(m, "enter", "enter")
+	typeText(m, "registry.site:5000")
+	f.checkErr = errors.New("the certificate of registry.site:5000 is not trusted (fetching registry.site:5000/ferry-preflight): give its CA with --ca-file")
+	press(m, "enter")
+	assert.Contains(t, screen(m), "is not trusted")
+	assert.Contains(t, screen(m), "press r to test again, or esc to change the answers")
+	press(m, "enter")
+	assert.Nil(t, f.imported, "nothing is loaded after a failed check")
+	// esc goes back to the answers, keeping them.
+	press(m, "esc")
+	assert.Equal(t, "Where it goes", m.Step())
+	assert.Equal(t, "registry.site:5000", m.Destination().Registry)
+}
