@@ -32,27 +32,7 @@ Nothing is downloaded but manifests and sizes.`,
 			if output != "table" && output != "json" {
 				return usageError{fmt.Errorf("--output must be table or json, not %q", output)}
 			}
-			sel, err := sf.selection(cmd)
-			if err != nil {
-				return err
-			}
-			cat, err := a.loadCatalog()
-			if err != nil {
-				return err
-			}
-			pl, _, err := src.planner(sel)
-			if err != nil {
-				return err
-			}
-			pl.Catalog = cat
-			pl.Progress = func(e plan.Event) {
-				if e.Err != nil {
-					a.logf("[%d/%d] %s failed", e.Done, e.Total, e.Item)
-				} else {
-					a.logf("[%d/%d] %s", e.Done, e.Total, e.Item)
-				}
-			}
-			p, err := pl.Plan(cmd.Context(), sel)
+			p, _, _, err := a.resolve(cmd, &sf, &src)
 			if p == nil {
 				return err
 			}

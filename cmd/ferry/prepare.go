@@ -85,21 +85,7 @@ stopped.`,
 			if progress != "auto" && progress != "plain" && progress != "json" && progress != "none" {
 				return usageError{fmt.Errorf("--progress must be auto, plain, json or none, not %q", progress)}
 			}
-			sel, err := sf.selection(cmd)
-			if err != nil {
-				return err
-			}
-			cat, err := a.loadCatalog()
-			if err != nil {
-				return err
-			}
-			pl, acc, err := src.planner(sel)
-			if err != nil {
-				return err
-			}
-			pl.Catalog = cat
-			a.logf("resolving the plan…")
-			p, err := pl.Plan(cmd.Context(), sel)
+			p, acc, sel, err := a.resolve(cmd, &sf, &src)
 			if err != nil {
 				if p != nil {
 					for _, e := range p.Errors {

@@ -158,3 +158,31 @@ func (f *sourceFlags) planner(sel selection.Selection) (*plan.Planner, *source.A
 		Concurrency: f.concurrency,
 	}, acc, nil
 }
+
+// resolve makes the selection from the flags and resolves it into a plan,
+// logging each item with --verbose. The plan comes back with its errors
+// even when some items failed.
+func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*plan.Plan, *source.Access, selection.Selection, error) {
+	sel, err := sf.selection(cmd)
+	if err != nil {
+		return nil, nil, sel, err
+	}
+	cat, err := a.loadCatalog()
+	if err != nil {
+		return nil, nil, sel, err
+	}
+	pl, acc, err := src.planner(sel)
+	if err != nil {
+		return nil, nil, sel, err
+	}
+	pl.Catalog = cat
+	pl.Progress = func(e plan.Event) {
+		if e.Err != nil {
+			a.logf("[%d/%d] %s failed", e.Done, e.Total, e.Item)
+		} else {
+			a.logf("[%d/%d] %s", e.Done, e.Total, e.Item)
+		}
+	}
+	p, err := pl.Plan(cmd.Context(), sel)
+	return p, acc, sel, err
+}
