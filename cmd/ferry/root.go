@@ -88,9 +88,11 @@ func newRoot(a *app) *cobra.Command {
 		Short: "Carry container images and Maven artifacts across an air gap",
 		Long: `ferry carries a software product across an air gap.
 
-On a connected machine it shows exactly what a product, version, architecture
-and set of modules needs (every container image and Maven artifact, with
-sizes) before anything is downloaded.`,
+Run it without a command for the wizard: on the connected machine it walks
+you from product to a verified bundle on a USB stick; on the site it walks you
+from the stick to loaded registries and configured mirrors. Every step is
+also a plain command, listed below. ferry demo shows the whole journey with
+no network.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,

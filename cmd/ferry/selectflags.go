@@ -38,7 +38,7 @@ type selectFlags struct {
 func (f *selectFlags) register(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&f.answers, "answers", "", "a saved selection (answers file); flags given as well override it")
-	fl.StringVar(&f.target, "target", "", "the catalog target to carry (see `ferry catalog list`)")
+	fl.StringVar(&f.target, "target", "", "the catalog target to carry (see: ferry catalog list)")
 	fl.StringVar(&f.version, "version", "", "the target's version (default: the latest)")
 	fl.StringArrayVar(&f.archs, "arch", nil, "architecture to carry, repeatable (default: this machine's, "+runtime.GOARCH+")")
 	fl.StringSliceVar(&f.modules, "modules", nil, "modules to carry, comma-separated (default: the required and default ones)")
@@ -123,7 +123,7 @@ type sourceFlags struct {
 
 func (f *sourceFlags) register(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVar(&f.pullSecret, "pull-secret", "", "docker config JSON with registry credentials (as `oc` takes); the docker config is used too")
+	fl.StringVar(&f.pullSecret, "pull-secret", "", "docker config JSON with registry credentials, as oc takes; the docker config is used too")
 	fl.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of an extra certificate authority to trust, repeatable")
 	fl.StringArrayVar(&f.insecure, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
 	fl.StringArrayVar(&f.mirrors, "source-mirror", nil, "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references")
