@@ -40,7 +40,13 @@ func (e *farEngine) Find() []farside.Found {
 				}
 				if b, err := bundle.Open(m); err == nil {
 					seen[dir] = true
-					out = append(out, farside.Found{Path: dir, Index: b.Index})
+					present := 0
+					for _, p := range b.Index.Parts {
+						if st, err := os.Stat(filepath.Join(b.Dir, p.Name)); err == nil && st.Size() == p.Size {
+							present++
+						}
+					}
+					out = append(out, farside.Found{Path: dir, Index: b.Index, Present: present})
 				}
 			}
 		}
@@ -58,7 +64,7 @@ func (e *farEngine) Verify(ctx context.Context, b *bundle.Bundle, progress func(
 
 func (e *farEngine) dest(d farside.Destination) destination {
 	out := destination{Registry: d.Registry, Username: d.Username, Password: d.Password, Insecure: d.Insecure, Concurrency: 4,
-		MavenURL: d.MavenURL, MavenUser: d.MavenUser, MavenPassword: d.MavenPassword}
+		MavenURL: d.MavenURL, MavenUser: d.MavenUser, MavenPassword: d.MavenPassword, MavenDir: d.MavenDir}
 	if d.CAFile != "" {
 		out.CAFiles = []string{d.CAFile}
 	}
@@ -81,7 +87,11 @@ func (e *farEngine) Import(ctx context.Context, b *bundle.Bundle, d farside.Dest
 	im.Progress = progress
 	rep, err := im.Import(ctx, b)
 	if rep != nil {
-		_, _ = rep.Write(filepath.Join(b.Dir, "..", b.Index.Name+"-import-report"))
+		// Beside the bundle when the medium is writable, else here.
+		if _, werr := rep.Write(filepath.Join(b.Dir, b.Index.Name+"-import-report")); werr != nil {
+			wd, _ := os.Getwd()
+			_, _ = rep.Write(filepath.Join(wd, b.Index.Name+"-import-report"))
+		}
 	}
 	return rep, err
 }

@@ -35,15 +35,20 @@ type Destination struct {
 	Username, Password string
 	CAFile             string
 	Insecure           bool
-	MavenURL           string
-	MavenUser          string
-	MavenPassword      string
+	// MavenURL is the site's Maven repository; MavenDir a folder to copy
+	// the Maven files into instead.
+	MavenURL      string
+	MavenDir      string
+	MavenUser     string
+	MavenPassword string
 }
 
 // Found is a bundle found on mounted media.
 type Found struct {
 	Path  string
 	Index bundle.Index
+	// Present counts the parts that are there with the right size.
+	Present int
 }
 
 // Engine is what the far-side wizard asks of the workflow; every call runs
@@ -176,7 +181,7 @@ const (
 	fMavenPass
 )
 
-var fieldLabels = []string{"Registry address", "Username", "Password", "CA file", "Plain HTTP (y/n)", "Maven repository URL", "Maven username", "Maven password"}
+var fieldLabels = []string{"Registry address", "Username", "Password", "CA file", "Plain HTTP (y/n)", "Maven URL or folder", "Maven username", "Maven password"}
 
 // New builds the far-side wizard.
 func New(eng Engine, th themes.Theme, o Options) *Model {
@@ -276,8 +281,12 @@ func tick() tea.Cmd {
 // Destination is what the technician typed.
 func (m *Model) Destination() Destination {
 	v := func(i int) string { return strings.TrimSpace(m.fields[i].Value()) }
-	return Destination{Registry: v(fRegistry), Username: v(fUser), Password: m.fields[fPass].Value(), CAFile: v(fCA),
+	d := Destination{Registry: v(fRegistry), Username: v(fUser), Password: m.fields[fPass].Value(), CAFile: v(fCA),
 		Insecure: strings.HasPrefix(strings.ToLower(v(fInsecure)), "y"), MavenURL: v(fMaven), MavenUser: v(fMavenUser), MavenPassword: m.fields[fMavenPass].Value()}
+	if d.MavenURL != "" && !strings.Contains(d.MavenURL, "://") {
+		d.MavenDir, d.MavenURL = d.MavenURL, "" // a folder, not a URL
+	}
+	return d
 }
 
 // Step is the current step's title, for tests and the demo.
@@ -424,7 +433,7 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			m.mode = ""
 			return m, nil
 		case "enter":
-			if m.Destination().Registry == "" && m.Destination().MavenURL == "" {
+			if d := m.Destination(); d.Registry == "" && d.MavenURL == "" && d.MavenDir == "" {
 				return m, nil
 			}
 			m.next(stepTest)
@@ -580,7 +589,12 @@ func (m *Model) stepView(w, h int) string {
 		say("Where is the bundle?", "Plug in the USB stick. ferry looks for bundles on mounted media; pick one with ↑/↓ or type the folder where it is, then press Enter.")
 		b.WriteString(m.path.View() + "\n\n")
 		for _, f := range m.found {
-			fmt.Fprintf(&b, "  %s  %s %s · %s · %d part(s), %s\n", f.Path, f.Index.Target, f.Index.Version, strings.Join(f.Index.Archs, ", "), len(f.Index.Parts), size.Format(f.Index.Size))
+			parts := fmt.Sprintf("%d part(s)", len(f.Index.Parts))
+			if f.Present < len(f.Index.Parts) {
+				parts = th.Warn.Render(fmt.Sprintf("%d of %d parts present", f.Present, len(f.Index.Parts)))
+			}
+			line := fmt.Sprintf("%s %s · %s · modules %s · %s, %s", f.Index.Target, f.Index.Version, strings.Join(f.Index.Archs, ", "), strings.Join(f.Index.Modules, ", "), parts, size.Format(f.Index.Size))
+			fmt.Fprintf(&b, "  %s\n    %s\n", f.Path, ansi.Truncate(line, w-6, "…"))
 		}
 		if len(m.found) == 0 {
 			b.WriteString(th.Subtle.Render("No bundle found on mounted media (/media, /run/media, /mnt).") + "\n")
@@ -596,7 +610,11 @@ func (m *Model) stepView(w, h int) string {
 		switch {
 		case m.verifying:
 			done, total := m.read.get()
-			b.WriteString("Checking every part and every item… " + bar(th, done, total, w-40) + "\n")
+			part := 1
+			if ix.PartSize > 0 {
+				part = min(int(done/ix.PartSize)+1, len(ix.Parts))
+			}
+			fmt.Fprintf(&b, "Checking part %d of %d and every item in it…\n%s\n", part, len(ix.Parts), bar(th, done, total, w-10))
 		case m.verifyErr != nil:
 			b.WriteString(th.Error.Render(ansi.Wordwrap("The bundle is damaged: "+m.verifyErr.Error(), w-2, "")) + "\n" + th.Subtle.Render("Copy the part again, then press Enter to check again."))
 		}
@@ -610,7 +628,7 @@ func (m *Model) stepView(w, h int) string {
 			m.serveView(&b, w)
 			break
 		}
-		say("Where does it go?", "Type the site's registry (host:port, and a folder prefix if you like, e.g. registry.site:5000/mirror) and its login, the CA file if the site uses its own certificates, and the Maven repository. tab moves between fields; leave what you do not have empty.")
+		say("Where does it go?", "Type the site's registry (host:port, and a folder prefix if you like, e.g. registry.site:5000/mirror) and its login, the CA file if the site uses its own certificates, and the Maven repository's URL (or a folder to copy the Maven files into). tab moves between fields; leave what you do not have empty.")
 		for i, f := range m.fields {
 			label := fmt.Sprintf("%-22s", fieldLabels[i])
 			if i == m.focus {
@@ -708,6 +726,9 @@ func (m *Model) stepView(w, h int) string {
 			for _, p := range r.Problems {
 				b.WriteString(th.Warn.Render("still to do: "+p) + "\n")
 			}
+		}
+		if m.report != nil && m.report.Path != "" {
+			fmt.Fprintf(&b, "report: %s\n", m.report.Path)
 		}
 		fmt.Fprintf(&b, "mirror configuration: %s\n\nPress Enter to finish.", m.opts.ConfigDir)
 	}

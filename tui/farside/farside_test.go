@@ -37,7 +37,7 @@ var idx = bundle.Index{Name: "demo-2.0", Target: "demo", Version: "2.0", Archs: 
 	ShortCode: "7QK4-M2XD", Size: 160 << 20, Parts: []bundle.Part{{Name: "demo-2.0.part001"}}}
 
 func (f *fake) Find() []Found {
-	return []Found{{Path: "/media/tech/USB/bundle", Index: idx}}
+	return []Found{{Path: "/media/tech/USB/bundle", Index: idx, Present: 1}}
 }
 func (f *fake) Open(path string) (*bundle.Bundle, error) {
 	if !strings.HasPrefix(path, "/media") {
@@ -58,7 +58,7 @@ func (f *fake) Preflight(ctx context.Context, d Destination) ([]push.Check, erro
 func (f *fake) Import(ctx context.Context, b *bundle.Bundle, d Destination, progress func(push.Event)) (*importer.Report, error) {
 	f.imported = &d
 	progress(push.Event{BytesDone: 160 << 20, BytesTotal: 160 << 20})
-	return &importer.Report{Registry: d.Registry, Images: make([]push.Loaded, 2), Verified: true}, nil
+	return &importer.Report{Registry: d.Registry, Images: make([]push.Loaded, 2), Verified: true, Path: "/media/tech/USB/bundle/demo-2.0-import-report.md"}, nil
 }
 func (f *fake) Configure(b *bundle.Bundle, d Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
 	f.configured = platforms
@@ -258,4 +258,17 @@ func TestMoreFailureScreens(t *testing.T) {
 	press(m, "esc")
 	assert.Equal(t, "Where it goes", m.Step())
 	assert.Equal(t, "registry.site:5000", m.Destination().Registry)
+}
+
+func TestMavenFolderInsteadOfURL(t *testing.T) {
+	m := newModel(&fake{}, 100, 30)
+	press(m, "enter", "y", "enter")
+	require.Equal(t, "Where it goes", m.Step())
+	for i := 0; i < fMaven; i++ {
+		press(m, "tab")
+	}
+	typeText(m, "/srv/maven-repo")
+	d := m.Destination()
+	assert.Equal(t, "/srv/maven-repo", d.MavenDir)
+	assert.Empty(t, d.MavenURL)
 }

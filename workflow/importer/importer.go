@@ -42,6 +42,8 @@ type Report struct {
 	Maven    *MavenReport  `json:"maven,omitempty"`
 	Problems []string      `json:"problems,omitempty"`
 	Verified bool          `json:"verified"`
+	// Path is where the report was written, once it is.
+	Path string `json:"-"`
 }
 
 // MavenReport says what happened to the Maven files.

@@ -69,5 +69,6 @@ func (r *Report) Write(path string) ([]string, error) {
 	if err := os.WriteFile(out[1], append(js, '\n'), 0o644); err != nil {
 		return nil, fmt.Errorf("cannot write the report %s: %w", out[1], err)
 	}
+	r.Path = out[0]
 	return out, nil
 }
