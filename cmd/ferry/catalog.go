@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -52,6 +53,44 @@ func newCatalogCmd(a *app) *cobra.Command {
 			})
 			fmt.Fprintln(a.out(), t.Render())
 			fmt.Fprintln(a.out(), th.Subtle.Render("Show one with `ferry catalog show TARGET`; plan one with `ferry plan --target TARGET`."))
+			return nil
+		},
+	})
+	c.AddCommand(&cobra.Command{
+		Use:   "lint FILE...",
+		Short: "Check catalog files: format, names, references, templates for every version",
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usageError{fmt.Errorf("name the catalog files to check, for example `ferry catalog lint my-catalog.yaml`")}
+			}
+			return nil
+		},
+		RunE: func(_ *cobra.Command, args []string) error {
+			builtin, err := catalog.Builtin()
+			if err != nil {
+				return err
+			}
+			w := a.out()
+			th := a.theme()
+			for _, f := range args {
+				data, err := os.ReadFile(f)
+				if err != nil {
+					return fmt.Errorf("cannot read the catalog %s: %w", f, err)
+				}
+				ts, err := catalog.Parse(f, data)
+				if err != nil {
+					return err
+				}
+				var names []string
+				for _, t := range ts {
+					n := t.Name
+					if _, err := builtin.Target(t.Name); err == nil {
+						n += " (overrides the built-in one)"
+					}
+					names = append(names, n)
+				}
+				fmt.Fprintf(w, "%s %s: %d target(s): %s\n", th.OK.Render("OK"), f, len(ts), strings.Join(names, ", "))
+			}
 			return nil
 		},
 	})

@@ -32,6 +32,7 @@ type selectFlags struct {
 	modules    []string
 	imagesFile string
 	mavenFile  string
+	filesFile  string
 	mavenRepos []string
 }
 
@@ -44,6 +45,7 @@ func (f *selectFlags) register(c *cobra.Command) {
 	fl.StringSliceVar(&f.modules, "modules", nil, "modules to carry, comma-separated (default: the required and default ones)")
 	fl.StringVar(&f.imagesFile, "images", "", "a file of image references to carry, one per line")
 	fl.StringVar(&f.mavenFile, "maven", "", "a file of Maven coordinates to carry, one per line (group:artifact:version[:packaging[:classifier]])")
+	fl.StringVar(&f.filesFile, "files", "", "a file of plain files to carry, one per line: URL SHA256 [NAME]")
 	fl.StringArrayVar(&f.mavenRepos, "maven-repo", nil, "Maven repository URL to resolve from, repeatable, tried in order (default: Maven Central)")
 }
 
@@ -87,6 +89,13 @@ func (f *selectFlags) selection(c *cobra.Command) (selection.Selection, error) {
 		for _, c := range coords {
 			s.Maven = append(s.Maven, c.String())
 		}
+	}
+	if f.filesFile != "" {
+		files, err := readList(f.filesFile, "file list", plainfile.ParseList)
+		if err != nil {
+			return s, err
+		}
+		s.Files = append(s.Files, files...)
 	}
 	if len(s.Archs) == 0 {
 		s.Archs = []string{runtime.GOARCH}

@@ -206,8 +206,8 @@ func (w *work) modulesOf(kind, name string) []string {
 func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	name := sel.Target
 	if name == "" {
-		if len(sel.Images) == 0 && len(sel.Maven) == 0 {
-			return nil, fault.New(ErrSelection, "choose a target with --target (see `ferry catalog list`) or bring your own lists with --images/--maven")
+		if len(sel.Images) == 0 && len(sel.Maven) == 0 && len(sel.Files) == 0 {
+			return nil, fault.New(ErrSelection, "choose a target with --target (see `ferry catalog list`) or bring your own lists with --images/--maven/--files")
 		}
 		name = CustomTarget
 	}
@@ -255,6 +255,9 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	}
 	for _, c := range sel.Maven {
 		add(&w.maven, "maven", c, "", catalog.File{})
+	}
+	for _, f := range sel.Files {
+		add(&w.files, "file", f.URL, "", catalog.File{URL: f.URL, SHA256: f.SHA256, Name: f.Name})
 	}
 	return w, nil
 }

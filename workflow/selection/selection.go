@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"ferry/artifacts/maven"
+	"ferry/artifacts/plainfile"
 )
 
 // APIVersion and Kind head every answers file.
@@ -33,6 +34,8 @@ type Selection struct {
 	Images []string `yaml:"images,omitempty" json:"images,omitempty"`
 	// Maven are extra Maven coordinates carried on top of the target's.
 	Maven []string `yaml:"maven,omitempty" json:"maven,omitempty"`
+	// Files are extra plain files carried on top of the target's.
+	Files []plainfile.Entry `yaml:"files,omitempty" json:"files,omitempty"`
 	// MavenRepositories are the repositories Maven artifacts are resolved
 	// from, without credentials.
 	MavenRepositories []string `yaml:"mavenRepositories,omitempty" json:"mavenRepositories,omitempty"`
