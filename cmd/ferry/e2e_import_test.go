@@ -287,3 +287,23 @@ func TestE2EKilledImportCompletesWhenRunAgain(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, pushed[0].Digest, d)
 }
+
+func TestE2EImportMavenIntoAFolder(t *testing.T) {
+	bdir, _ := demoBundle(t)
+	mdir := t.TempDir()
+	code, stdout, stderr := ferry(t, "import", bdir, "--maven-dir", mdir)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "Maven: ")
+	jar := filepath.Join(mdir, "org/example/demo/demo-api/1.0/demo-api-1.0.jar")
+	data, err := os.ReadFile(jar)
+	require.NoError(t, err)
+	sha1hex, _ := maven.Sums(data)
+	got, err := os.ReadFile(jar + ".sha1")
+	require.NoError(t, err)
+	assert.Equal(t, sha1hex, string(got))
+	assert.FileExists(t, jar+".md5", "added where the bundle had none")
+	// Again: nothing copied.
+	code, stdout, _ = ferry(t, "import", bdir, "--maven-dir", mdir)
+	require.Equal(t, 0, code)
+	assert.Contains(t, stdout, "(0 uploaded")
+}

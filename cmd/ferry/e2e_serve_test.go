@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -183,4 +184,43 @@ func TestE2EServeCopiesWithCraneAndSkopeo(t *testing.T) {
 			assert.Equal(t, pp.ManifestDigest, bundle.Digest(raw), n+" "+plat)
 		}
 	}
+}
+
+// TestE2EServeOverTLS serves with a certificate and pulls with its CA.
+func TestE2EServeOverTLS(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	pushed := up.Push(t, demoImages()[2])
+	out := t.TempDir()
+	code, _, stderr := ferry(t, "prepare", "--images", writeFile(t, "i.txt", up.Host+"/apache/demo-console:1.0\n"), "--arch", "amd64",
+		"--insecure-source", up.Host, "--cache", t.TempDir(), "--output", out, "--progress", "none", "--no-binary")
+	require.Equal(t, 0, code, stderr)
+	// Borrow a CA-signed certificate for 127.0.0.1 from a TLS test registry.
+	tlsReg := registrytest.StartDistribution(t, registrytest.WithTLS())
+	dir := filepath.Dir(tlsReg.CAFile)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	host := l.Addr().String()
+	l.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		var so, se bytes.Buffer
+		done <- run(ctx, []string{"serve", out, "--listen", host, "--tls-cert", filepath.Join(dir, "server.pem"), "--tls-key", filepath.Join(dir, "server-key.pem")}, &so, &se, []string{"NO_COLOR=1"})
+	}()
+	defer func() { cancel(); <-done }()
+	client := &http.Client{Transport: tlsReg.Transport()}
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if resp, err := client.Get("https://" + host + "/v2/"); err == nil {
+			resp.Body.Close()
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	d, err := crane.Digest(host+"/apache/demo-console:1.0", crane.WithTransport(tlsReg.Transport()))
+	require.NoError(t, err)
+	assert.Equal(t, pushed[0].Digest, d)
+	// Without the CA, the certificate is refused.
+	_, err = crane.Digest(host + "/apache/demo-console:1.0")
+	assert.Error(t, err)
 }
