@@ -166,9 +166,14 @@ type partWriter struct {
 	f         *os.File
 	h         hash.Hash
 	written   int64
+	flushed   int64 // start of the range not yet handed to writeback
 	total     int64
 	done      []Part
 }
+
+// writebackChunk is how much of a part is written before its writeback is
+// started.
+const writebackChunk = 32 << 20
 
 func (p *partWriter) tmpName(n int) string {
 	return filepath.Join(p.dir, "."+PartName(p.name, n)+".tmp")
@@ -183,7 +188,7 @@ func (p *partWriter) Write(b []byte) (int, error) {
 			if err != nil {
 				return written, fmt.Errorf("cannot write part %d in %s: %w", p.n, p.dir, err)
 			}
-			p.f, p.h, p.written = f, sha256.New(), 0
+			p.f, p.h, p.written, p.flushed = f, sha256.New(), 0, 0
 		}
 		chunk := b
 		if p.size > 0 && int64(len(chunk)) > p.size-p.written {
@@ -196,6 +201,10 @@ func (p *partWriter) Write(b []byte) (int, error) {
 		written += n
 		if err != nil {
 			return written, fmt.Errorf("cannot write part %d in %s: %w", p.n, p.dir, err)
+		}
+		if p.written-p.flushed >= writebackChunk {
+			startWriteback(p.f, p.flushed, p.written-p.flushed)
+			p.flushed = p.written
 		}
 		b = b[n:]
 		if p.size > 0 && p.written == p.size {
