@@ -223,6 +223,11 @@ func TestServePathAsksBeforeStopping(t *testing.T) {
 	m := newModel(f, 100, 30)
 	press(m, "enter", "y", "down", "enter")
 	require.True(t, f.serving)
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		m.Update(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		golden(t, fmt.Sprintf("3-serve-%dx%d", sz[0], sz[1]), m)
+	}
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
 	assert.Contains(t, screen(m), "Address:  192.0.2.10:5000")
 	assert.Contains(t, screen(m), "Pulls so far: 3")
 	_, cmd := m.Update(tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl})
@@ -271,4 +276,16 @@ func TestMavenFolderInsteadOfURL(t *testing.T) {
 	d := m.Destination()
 	assert.Equal(t, "/srv/maven-repo", d.MavenDir)
 	assert.Empty(t, d.MavenURL)
+}
+
+// TestGoldenLoad snapshots the load step mid-way.
+func TestGoldenLoad(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		m := newModel(&fake{}, sz[0], sz[1])
+		press(m, "enter", "y", "enter")
+		m.done[stepWhere], m.done[stepTest] = true, true
+		m.step, m.loading = stepLoad, true
+		m.pushed.set(60<<20, 160<<20)
+		golden(t, fmt.Sprintf("5-load-%dx%d", sz[0], sz[1]), m)
+	}
 }

@@ -19,6 +19,7 @@ var docScreens = []struct{ golden, caption string }{
 	{"6-preview-summary-80x24", "The preview's summary: sizes before and after de-duplication, by module and architecture, and which media it fits."},
 	{"7-destination-80x24", "The destination: the free-space check runs before anything is downloaded."},
 	{"8-confirm-80x24", "The whole selection, and the same as a plain command."},
+	{"9-download-80x24", "The download: overall progress, and every item's state (verified, downloading, retrying). q asks before stopping; running ferry again resumes."},
 	{"10-done-80x24", "Done: the code to read to the technician."},
 }
 

@@ -228,6 +228,35 @@ func TestGoldenScreens(t *testing.T) {
 	walk(t, 120, 40)
 }
 
+// TestGoldenDownload snapshots the download step mid-way, from a fixed
+// progress state (no timing in the screen before half a second).
+func TestGoldenDownload(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		m, _ := newModel(t, sz[0], sz[1])
+		press(t, m, "enter", "enter", "enter", "enter", "enter", "enter", "enter")
+		require.Equal(t, stepConfirm, m.step)
+		m.step = stepDownload
+		m.done[stepConfirm] = true
+		m.cancel = func() {}
+		rs := &runState{items: map[string]*itemState{}, started: time.Now(), phase: prepare.PhaseDownload}
+		rs.last = prepare.Event{Phase: prepare.PhaseDownload, BytesDone: 60 << 20, BytesTotal: 160 << 20, ItemsDone: 1, ItemsTotal: 3}
+		for _, it := range []struct {
+			id, label, state string
+			done, size        int64
+			attempt           int
+		}{
+			{"a", "layer 4a1f0c2d9e3b of mirror.example.test/demo/core:2.0", prepare.Verified, 40 << 20, 40 << 20, 0},
+			{"b", "layer 9c0e77d21f40 of mirror.example.test/demo/core:2.0", prepare.Downloading, 20 << 20, 60 << 20, 0},
+			{"c", "layer 0b5d3e8a6c11 of mirror.example.test/demo/ui:2.0", prepare.Retrying, 0, 60 << 20, 2},
+		} {
+			rs.items[it.id] = &itemState{label: it.label, state: it.state, done: it.done, size: it.size, attempt: it.attempt}
+			rs.order = append(rs.order, it.id)
+		}
+		m.run = rs
+		golden(t, fmt.Sprintf("9-download-%dx%d", sz[0], sz[1]), m)
+	}
+}
+
 func TestWalkThroughSteps(t *testing.T) {
 	m, eng := newModel(t, 100, 30)
 	assert.Contains(t, screen(m), "step 1 of 10")
