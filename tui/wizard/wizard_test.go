@@ -242,8 +242,8 @@ func TestGoldenDownload(t *testing.T) {
 		rs.last = prepare.Event{Phase: prepare.PhaseDownload, BytesDone: 60 << 20, BytesTotal: 160 << 20, ItemsDone: 1, ItemsTotal: 3}
 		for _, it := range []struct {
 			id, label, state string
-			done, size        int64
-			attempt           int
+			done, size       int64
+			attempt          int
 		}{
 			{"a", "layer 4a1f0c2d9e3b of mirror.example.test/demo/core:2.0", prepare.Verified, 40 << 20, 40 << 20, 0},
 			{"b", "layer 9c0e77d21f40 of mirror.example.test/demo/core:2.0", prepare.Downloading, 20 << 20, 60 << 20, 0},
