@@ -102,6 +102,9 @@ type Model struct {
 	planState *planProgress
 	tab       int
 	bySize    bool
+	// pfilter narrows the preview's tables; pfiltering while it is typed.
+	pfilter    string
+	pfiltering bool
 	spin      int
 
 	// destination
@@ -254,7 +257,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 }
 
 func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
-	filtering := m.currentPicker() != nil && m.currentPicker().Filtering()
+	filtering := (m.currentPicker() != nil && m.currentPicker().Filtering()) || (m.step == stepPreview && m.pfiltering)
 	if m.confirmQuit {
 		switch msg.String() {
 		case "y", "Y":
@@ -314,7 +317,26 @@ func (m *Model) stepKey(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 	}
 	switch m.step {
 	case stepPreview:
+		if m.pfiltering {
+			switch msg.String() {
+			case "esc":
+				m.pfiltering, m.pfilter = false, ""
+			case "enter":
+				m.pfiltering = false
+			case "backspace":
+				if r := []rune(m.pfilter); len(r) > 0 {
+					m.pfilter = string(r[:len(r)-1])
+				}
+			default:
+				m.pfilter += msg.Text
+			}
+			m.scroll = 0
+			return m, nil
+		}
 		switch {
+		case key.Matches(msg, m.keys.Filter):
+			m.pfiltering = true
+			return m, nil
 		case key.Matches(msg, m.keys.Tab):
 			if msg.String() == "shift+tab" {
 				m.tab = (m.tab + 3) % 4
@@ -551,7 +573,7 @@ func (m *Model) stepKeys() help.KeyMap {
 	case stepArch, stepModules:
 		return keyHelp{[]key.Binding{k.Toggle, k.Next, k.Back, k.Filter, k.Help, k.Quit}, [][]key.Binding{{k.Toggle, k.Next, k.Back}, {k.Up, k.Down}, {k.Filter}, {k.Help, k.Quit}}}
 	case stepPreview:
-		return keyHelp{[]key.Binding{k.Next, k.Back, k.Tab, k.Sort, k.Help, k.Quit}, [][]key.Binding{{k.Next, k.Back}, {k.Tab, k.Sort}, {k.Up, k.Down}, {k.Help, k.Quit}}}
+		return keyHelp{[]key.Binding{k.Next, k.Back, k.Tab, k.Sort, k.Filter, k.Help, k.Quit}, [][]key.Binding{{k.Next, k.Back}, {k.Tab, k.Sort, k.Filter}, {k.Up, k.Down}, {k.Help, k.Quit}}}
 	case stepDest:
 		return keyHelp{[]key.Binding{k.Next, k.Back, k.Complete, k.Up, k.Down}, [][]key.Binding{{k.Next, k.Back}, {k.Complete, k.Up, k.Down}}}
 	case stepDownload:

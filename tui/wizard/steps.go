@@ -450,9 +450,17 @@ func (m *Model) previewView(w, h int) string {
 			tb = append(tb, th.Subtle.Render(" "+t+" "))
 		}
 	}
-	b.WriteString(strings.Join(tb, " ") + "\n\n")
+	b.WriteString(strings.Join(tb, " "))
+	switch {
+	case m.pfiltering:
+		b.WriteString("   " + th.Accent.Render("/") + m.pfilter + th.Accent.Render("▏"))
+	case m.pfilter != "":
+		b.WriteString("   " + th.Subtle.Render("filter: "+m.pfilter+" (/ changes, esc in the filter clears)"))
+	}
+	b.WriteString("\n\n")
 	var lines []string
 	p := m.plan
+	match := func(s string) bool { return m.pfilter == "" || strings.Contains(strings.ToLower(s), strings.ToLower(m.pfilter)) }
 	switch m.tab {
 	case 0:
 		ims := slices.Clone(p.Images)
@@ -464,11 +472,17 @@ func (m *Model) previewView(w, h int) string {
 		})
 		lines = append(lines, th.Header.Render(fmt.Sprintf("%-*s %10s %10s", w-26, "image", "size", "shared")))
 		for _, im := range ims {
+			if !match(im.Reference) {
+				continue
+			}
 			lines = append(lines, fmt.Sprintf("%-*s %10s %10s", w-26, ansi.Truncate(im.Reference, w-26, "…"), size.Format(im.Size), size.Format(im.Shared)))
 		}
 	case 1:
 		lines = append(lines, th.Header.Render(fmt.Sprintf("%-*s %10s", w-14, "Maven artifact", "size")))
 		for _, mv := range p.Maven {
+			if !match(mv.Coordinates) {
+				continue
+			}
 			lines = append(lines, fmt.Sprintf("%-*s %10s", w-14, ansi.Truncate(mv.Coordinates, w-14, "…"), size.Format(mv.Size)))
 		}
 		if len(p.Maven) == 0 {
@@ -476,6 +490,9 @@ func (m *Model) previewView(w, h int) string {
 		}
 	case 2:
 		for _, f := range p.Files {
+			if !match(f.Name) {
+				continue
+			}
 			lines = append(lines, fmt.Sprintf("%-*s %10s", w-14, ansi.Truncate(f.Name, w-14, "…"), size.Format(f.Size)))
 		}
 		if len(p.Files) == 0 {

@@ -305,6 +305,13 @@ func TestWalkThroughSteps(t *testing.T) {
 	assert.Contains(t, screen(m), "registry.example.test/demo/core:1.0")
 	press(t, m, "s") // sort by size
 	assert.True(t, m.bySize)
+	press(t, m, "/", "u", "i")
+	assert.NotContains(t, screen(m), "demo/core:1.0", "the filter narrows the table")
+	assert.Contains(t, screen(m), "demo/ui:1.0")
+	press(t, m, "q") // typed into the filter, not quitting
+	assert.Equal(t, "uiq", m.pfilter)
+	press(t, m, "esc")
+	assert.Contains(t, screen(m), "demo/core:1.0")
 
 	press(t, m, "enter")
 	assert.Equal(t, stepDest, m.step)
