@@ -105,7 +105,7 @@ type Model struct {
 	// pfilter narrows the preview's tables; pfiltering while it is typed.
 	pfilter    string
 	pfiltering bool
-	spin      int
+	spin       int
 
 	// destination
 	dest     textinput.Model

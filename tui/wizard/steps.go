@@ -460,7 +460,9 @@ func (m *Model) previewView(w, h int) string {
 	b.WriteString("\n\n")
 	var lines []string
 	p := m.plan
-	match := func(s string) bool { return m.pfilter == "" || strings.Contains(strings.ToLower(s), strings.ToLower(m.pfilter)) }
+	match := func(s string) bool {
+		return m.pfilter == "" || strings.Contains(strings.ToLower(s), strings.ToLower(m.pfilter))
+	}
 	switch m.tab {
 	case 0:
 		ims := slices.Clone(p.Images)
