@@ -112,7 +112,6 @@ type Model struct {
 	media    []Medium
 	space    *prepare.Space
 	spaceErr error
-	split    int64
 
 	// download
 	cancel      context.CancelFunc
