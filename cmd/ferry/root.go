@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/colorprofile"
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"ferry/targets/catalog"
@@ -62,6 +63,20 @@ func (a *app) out() *colorprofile.Writer {
 // plain says whether colour is off: --no-color, or NO_COLOR with any
 // non-empty value (no-color.org).
 func (a *app) plain() bool { return a.noColor || a.getenv("NO_COLOR") != "" }
+
+// termWidth is stdout's width on a terminal, 0 otherwise (tables then take
+// the width they need).
+func (a *app) termWidth() int {
+	f, ok := a.stdout.(*os.File)
+	if !ok || !term.IsTerminal(f.Fd()) {
+		return 0
+	}
+	w, _, err := term.GetSize(f.Fd())
+	if err != nil {
+		return 0
+	}
+	return w
+}
 
 // theme is the theme for printed output.
 func (a *app) theme() themes.Theme {
