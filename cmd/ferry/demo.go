@@ -67,7 +67,7 @@ for a projector, and exits 0 when both sides completed.`,
 				arch = "amd64"
 			}
 			stick := filepath.Join(dir, "usb-stick")
-			w := wizard.New(eng, th, wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Animate: true, DefaultOutput: stick, Banner: demo.Banner})
+			w := wizard.New(eng, th, wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Product: demo.Target, Animate: true, DefaultOutput: stick, Banner: demo.Banner})
 			if err := a.play(cmd, w, auto, pace, func() (string, bool) {
 				if w.Ready() {
 					return "enter", true

@@ -13,6 +13,7 @@ import (
 	"ferry/artifacts/image"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/plainfile"
+	"ferry/artifacts/release"
 	"ferry/artifacts/source"
 	"ferry/workflow/plan"
 	"ferry/workflow/selection"
@@ -164,6 +165,7 @@ func (f *sourceFlags) planner(sel selection.Selection) (*plan.Planner, *source.A
 		Images:      imgs,
 		Maven:       &maven.Resolver{Repositories: sel.MavenRepositories, Client: acc.HTTPClient()},
 		Files:       &plainfile.Sizer{Client: acc.HTTPClient()},
+		Releases:    &release.Reader{Access: acc},
 		Concurrency: f.concurrency,
 	}, acc, nil
 }

@@ -98,8 +98,11 @@ type Module struct {
 // the target's and the version's vars.
 type Needs struct {
 	Images []Item `yaml:"images"`
-	Maven  []Item `yaml:"maven"`
-	Files  []File `yaml:"files"`
+	// Releases are OpenShift release images whose component lists are read
+	// at plan time; they may use ${arch} (amd64) and ${uarch} (x86_64).
+	Releases []Item `yaml:"releases"`
+	Maven    []Item `yaml:"maven"`
+	Files    []File `yaml:"files"`
 }
 
 // Override is a version's replacement for a module's lists.

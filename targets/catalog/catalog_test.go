@@ -21,7 +21,12 @@ func TestBuiltinCatalogIsValid(t *testing.T) {
 		names = append(names, tg.Name)
 		assert.Equal(t, BuiltinSource, tg.Source)
 	}
-	assert.Equal(t, []string{"custom", "sonataflow"}, names)
+	assert.Equal(t, []string{"custom", "openshift", "sonataflow"}, names)
+	ocp, err := c.Target("openshift")
+	require.NoError(t, err)
+	osel, err := ocp.Select(Choice{Archs: []string{"arm64", "amd64"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"quay.io/openshift-release-dev/ocp-release:4.17.0-x86_64", "quay.io/openshift-release-dev/ocp-release:4.17.0-aarch64"}, osel.Needs[0].Releases)
 
 	sf, err := c.Target("sonataflow")
 	require.NoError(t, err)
@@ -89,7 +94,7 @@ func TestSelectRefusesUnknownNames(t *testing.T) {
 	}
 	_, err = c.Target("nope")
 	require.ErrorIs(t, err, ErrUnknown)
-	assert.Contains(t, err.Error(), `there is no target "nope" in the catalog (targets: custom, demo, sonataflow)`)
+	assert.Contains(t, err.Error(), `there is no target "nope" in the catalog (targets: custom, demo, openshift, sonataflow)`)
 }
 
 func TestUserCatalogOverridesBuiltinByName(t *testing.T) {

@@ -36,9 +36,12 @@ type Selected struct {
 type ModuleNeeds struct {
 	Module string
 	Images []string
-	Maven  []string
-	Files  []File
-	Notes  string
+	// Releases are OpenShift release images, one per chosen architecture,
+	// whose components the plan reads.
+	Releases []string
+	Maven    []string
+	Files    []File
+	Notes    string
 }
 
 // Select checks a choice against the target and expands it.
@@ -120,6 +123,17 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 				return nil, err
 			}
 			mn.Images = append(mn.Images, v)
+		}
+		for _, it := range needs.Releases {
+			for _, a := range archs {
+				v, err := expand(it, archVars(vars, a))
+				if err != nil {
+					return nil, err
+				}
+				if !slices.Contains(mn.Releases, v) {
+					mn.Releases = append(mn.Releases, v)
+				}
+			}
 		}
 		for _, it := range needs.Maven {
 			v, err := expand(it, vars)

@@ -106,7 +106,38 @@ func (t *Target) needs(m *Module, version string) (Needs, map[string]string) {
 	return needs, vars
 }
 
+// UnameArch is the kernel's name for an architecture (x86_64 for amd64), as
+// OpenShift release tags use it.
+func UnameArch(arch string) string {
+	switch arch {
+	case "amd64":
+		return "x86_64"
+	case "arm64":
+		return "aarch64"
+	}
+	return arch
+}
+
+// archVars adds ${arch} and ${uarch} for one architecture.
+func archVars(vars map[string]string, arch string) map[string]string {
+	out := make(map[string]string, len(vars)+2)
+	for k, v := range vars {
+		out[k] = v
+	}
+	out["arch"], out["uarch"] = arch, UnameArch(arch)
+	return out
+}
+
 func (n Needs) validate(vars map[string]string) error {
+	for _, it := range n.Releases {
+		s, err := expand(it, archVars(vars, "amd64"))
+		if err != nil {
+			return err
+		}
+		if err := checkImageRef(s); err != nil {
+			return &Error{Line: it.Line, Msg: err.Error()}
+		}
+	}
 	for _, it := range n.Images {
 		s, err := expand(it, vars)
 		if err != nil {

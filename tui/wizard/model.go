@@ -63,6 +63,8 @@ type Options struct {
 	Binary string
 	// Banner is shown in the header of every screen (the demo's).
 	Banner string
+	// Product, when set, is the target the product list starts on.
+	Product string
 }
 
 // Model is the wizard's root: it owns the size, the theme, the current
@@ -142,7 +144,7 @@ func New(eng Engine, th themes.Theme, opts Options) *Model {
 		if t.Name == "custom" {
 			continue
 		}
-		items = append(items, picker.Item{ID: t.Name, Title: t.Title, Detail: t.Name})
+		items = append(items, picker.Item{ID: t.Name, Title: t.Title, Detail: t.Name, On: t.Name == opts.Product})
 	}
 	m.product = picker.New(items, false, th)
 	return m

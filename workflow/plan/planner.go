@@ -38,6 +38,11 @@ type MavenResolver interface {
 	Resolve(ctx context.Context, c maven.Coordinate) (maven.Artifact, error)
 }
 
+// ReleaseReader lists the component images of an OpenShift release image.
+type ReleaseReader interface {
+	Components(ctx context.Context, ref string) ([]string, error)
+}
+
 // FileSizer finds a plain file's size by URL.
 type FileSizer interface {
 	Size(ctx context.Context, url string) (int64, error)
@@ -60,6 +65,8 @@ type Planner struct {
 	Images  ImageResolver
 	Maven   MavenResolver
 	Files   FileSizer
+	// Releases reads release payloads for modules that name them.
+	Releases ReleaseReader
 	// Concurrency bounds how many items resolve at once (default 8).
 	Concurrency int
 	// Progress, when set, receives an event as each item finishes. It is
@@ -81,7 +88,27 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	if conc <= 0 {
 		conc = 8
 	}
-	total := len(work.images) + len(work.maven) + len(work.files)
+	// Release payloads first: what they list joins the images to resolve.
+	for _, rel := range work.releases {
+		if p.Releases == nil {
+			pl.Errors = append(pl.Errors, Problem{Kind: "release", Item: rel.ref, Modules: []string{rel.module}, Message: "no release reader is configured to read " + rel.ref})
+			continue
+		}
+		comps, err := p.Releases.Components(ctx, rel.ref)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			pl.Errors = append(pl.Errors, Problem{Kind: "release", Item: rel.ref, Modules: []string{rel.module}, Message: err.Error()})
+			continue
+		}
+		work.add(&work.images, "image", rel.ref, rel.module, catalog.File{})
+		for _, c := range comps {
+			work.add(&work.images, "image", c, rel.module, catalog.File{})
+		}
+		work.notes = append(work.notes, Note{Module: rel.module, Text: fmt.Sprintf("read %d component images from %s (%s)", len(comps), rel.ref, "release-manifests/image-references")})
+	}
+	total := len(work.images) + len(work.maven) + len(work.files) + len(pl.Errors)
 	var mu sync.Mutex
 	done := 0
 	report := func(kind, item string, err error) {
@@ -189,6 +216,24 @@ type work struct {
 	maven    []*item
 	files    []*item
 	notes    []Note
+	releases []release
+	index    map[string]*item
+}
+
+type release struct{ ref, module string }
+
+// add lists an item once, remembering every module that needs it.
+func (w *work) add(list *[]*item, kind, name, module string, f catalog.File) {
+	key := kind + "\x00" + name
+	if it, ok := w.index[key]; ok {
+		if !slices.Contains(it.modules, module) {
+			it.modules = append(it.modules, module)
+		}
+		return
+	}
+	it := &item{name: name, modules: []string{module}, file: f}
+	w.index[key] = it
+	*list = append(*list, it)
 }
 
 func (w *work) modulesOf(kind, name string) []string {
@@ -219,23 +264,11 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	if err != nil {
 		return nil, fault.Wrap(ErrSelection, err)
 	}
-	w := &work{selected: Selected{Target: t.Name, Title: t.Title, Version: s.Version, Archs: s.Archs}}
+	w := &work{selected: Selected{Target: t.Name, Title: t.Title, Version: s.Version, Archs: s.Archs}, index: map[string]*item{}}
 	for _, m := range s.Modules {
 		w.selected.Modules = append(w.selected.Modules, Module{Name: m, Title: t.Module(m).Title, Reason: s.Why[m]})
 	}
-	index := map[string]*item{}
-	add := func(list *[]*item, kind, name, module string, f catalog.File) {
-		key := kind + "\x00" + name
-		if it, ok := index[key]; ok {
-			if !slices.Contains(it.modules, module) {
-				it.modules = append(it.modules, module)
-			}
-			return
-		}
-		it := &item{name: name, modules: []string{module}, file: f}
-		index[key] = it
-		*list = append(*list, it)
-	}
+	add := w.add
 	for _, n := range s.Needs {
 		for _, ref := range n.Images {
 			add(&w.images, "image", ref, n.Module, catalog.File{})
@@ -245,6 +278,9 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 		}
 		for _, f := range n.Files {
 			add(&w.files, "file", f.URL, n.Module, f)
+		}
+		for _, r := range n.Releases {
+			w.releases = append(w.releases, release{ref: r, module: n.Module})
 		}
 		if n.Notes != "" {
 			w.notes = append(w.notes, Note{Module: n.Module, Text: strings.TrimSpace(n.Notes)})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"sort"
 	"sync"
 	"testing"
@@ -189,4 +190,11 @@ func TestFitMedia(t *testing.T) {
 	assert.True(t, fits["16 GB stick"])
 	assert.Equal(t, "16 GB stick", (&Plan{Media: m}).SmallestFit())
 	assert.Equal(t, "", (&Plan{Media: FitMedia(1 << 40)}).SmallestFit())
+}
+
+func writeCatalog(t *testing.T, content string) string {
+	t.Helper()
+	p := t.TempDir() + "/catalog.yaml"
+	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	return p
 }
