@@ -1,0 +1,81 @@
+//go:build e2e
+
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"ferry/artifacts/registrytest"
+)
+
+// TestE2EOpenShiftTargetReadsTheReleasePayload plans the built-in
+// openshift target against a fixture release image on a distribution
+// registry standing in for quay.io: the release and every component it
+// lists, by digest.
+func TestE2EOpenShiftTargetReadsTheReleasePayload(t *testing.T) {
+	reg := registrytest.StartDistribution(t)
+	comps := reg.Push(t,
+		registrytest.ImageSpec{Repo: "openshift-release-dev/ocp-v4.0-art-dev", Tag: "etcd", Platforms: []string{"linux/amd64"}, Layers: []registrytest.LayerSpec{{Name: "etcd", Size: 30_000}}},
+		registrytest.ImageSpec{Repo: "openshift-release-dev/ocp-v4.0-art-dev", Tag: "console", Platforms: []string{"linux/amd64"}, Layers: []registrytest.LayerSpec{{Name: "console", Size: 20_000}}},
+	)
+	var tags []string
+	for i, c := range comps {
+		tags = append(tags, fmt.Sprintf(`{"name":"c%d","from":{"kind":"DockerImage","name":"quay.io/openshift-release-dev/ocp-v4.0-art-dev@%s"}}`, i, c.Digest))
+	}
+	refs := `{"kind":"ImageStream","apiVersion":"image.openshift.io/v1","metadata":{"name":"4.17.0"},"spec":{"tags":[` + strings.Join(tags, ",") + `]}}`
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	require.NoError(t, tw.WriteHeader(&tar.Header{Name: "release-manifests/image-references", Mode: 0o644, Size: int64(len(refs)), Typeflag: tar.TypeReg}))
+	_, _ = tw.Write([]byte(refs))
+	require.NoError(t, tw.Close())
+	img, err := mutate.AppendLayers(empty.Image, static.NewLayer(buf.Bytes(), types.OCIUncompressedLayer))
+	require.NoError(t, err)
+	cf, _ := img.ConfigFile()
+	cf.OS, cf.Architecture = "linux", "amd64"
+	img, err = mutate.ConfigFile(img, cf)
+	require.NoError(t, err)
+	ref, _ := name.ParseReference(reg.Host+"/openshift-release-dev/ocp-release:4.17.0-x86_64", name.Insecure)
+	require.NoError(t, remote.Write(ref, img))
+
+	p, code, stderr := planJSON(t, "plan", "--target", "openshift", "--arch", "amd64", "--source-mirror", "quay.io="+reg.Host, "--insecure-source", reg.Host)
+	require.Equal(t, 0, code, stderr)
+	var got []string
+	for _, im := range p.Images {
+		got = append(got, im.Reference)
+	}
+	assert.ElementsMatch(t, []string{
+		"quay.io/openshift-release-dev/ocp-release:4.17.0-x86_64",
+		"quay.io/openshift-release-dev/ocp-v4.0-art-dev@" + comps[0].Digest,
+		"quay.io/openshift-release-dev/ocp-v4.0-art-dev@" + comps[1].Digest,
+	}, got)
+	var notes []string
+	for _, n := range p.Notes {
+		notes = append(notes, n.Text)
+	}
+	assert.Contains(t, strings.Join(notes, "\n"), "read 2 component images from quay.io/openshift-release-dev/ocp-release:4.17.0-x86_64")
+	var releaseSize int64
+	for _, im := range p.Images {
+		if strings.Contains(im.Reference, "ocp-release") {
+			releaseSize = im.Size
+		}
+	}
+	assert.Equal(t, registrytest.ExpectedUnique(comps, "amd64")+releaseSize, p.Totals.Images.Unique)
+
+	// A version whose release image is missing is one sentence.
+	_, code, stderr = planJSON(t, "plan", "--target", "openshift", "--version", "4.16.0", "--arch", "amd64", "--source-mirror", "quay.io="+reg.Host, "--insecure-source", reg.Host)
+	assert.Equal(t, 1, code)
+	oneSentence(t, stderr, "quay.io/openshift-release-dev/ocp-release:4.16.0-x86_64 does not exist")
+}
