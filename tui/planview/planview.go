@@ -38,6 +38,12 @@ func Render(p *plan.Plan, th themes.Theme, width int) string {
 		b.WriteString("\n")
 	}
 	b.WriteString(totals(p, th))
+	if len(p.Notes) > 0 {
+		b.WriteString("\n" + th.Title.Render("Notes:") + "\n")
+		for _, n := range p.Notes {
+			fmt.Fprintf(&b, "  %s %s\n", th.Accent.Render(moduleLabel(n.Module)+":"), n.Text)
+		}
+	}
 	if len(p.Errors) > 0 {
 		b.WriteString("\n")
 		b.WriteString(problems(p, th))

@@ -39,6 +39,7 @@ func samplePlan() *plan.Plan {
 			Modules: []plan.ModuleTotal{{Module: "core", Listed: 300 * 1024 * 1024, Unique: 300 * 1024 * 1024}, {Module: "ui", Listed: 150 * 1024 * 1024, Unique: 150 * 1024 * 1024}, {Module: "", Listed: 2560, Unique: 2560}},
 			Archs:   []plan.ArchTotal{{Arch: "amd64", Size: 200 * 1024 * 1024}, {Arch: "arm64", Size: 130 * 1024 * 1024}},
 		},
+		Notes:  []plan.Note{{Module: "core", Text: "read 2 component images from registry.example.test/demo/release:2.0 (release-manifests/image-references)"}},
 		Errors: []plan.Problem{{Kind: "image", Item: "registry.example.test/demo/gone:2.0", Message: "registry.example.test/demo/gone:2.0 does not exist on registry.example.test: check the repository name and the tag"}},
 	}
 	p.Media = plan.FitMedia(p.Totals.Unique)
@@ -75,6 +76,7 @@ func TestRenderSaysWhatMatters(t *testing.T) {
 		"per architecture:         amd64 200.0 MiB · arm64 130.0 MiB",
 		"fits on every common medium",
 		"1 item could not be resolved:",
+		"core: read 2 component images from registry.example.test/demo/release:2.0",
 		"✗ registry.example.test/demo/gone:2.0 does not exist",
 	} {
 		assert.Contains(t, out, want)
