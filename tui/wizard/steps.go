@@ -626,7 +626,7 @@ func (m *Model) confirmView(w int) string {
 		th.Title.Render(m.target.Title),
 		fmt.Sprintf("version        %s", orDash(s.Version)),
 		fmt.Sprintf("architectures  %s", strings.Join(s.Archs, ", ")),
-		fmt.Sprintf("modules        %s", ansi.Wordwrap(strings.Join(s.Modules, ", "), w-24, "")),
+		fmt.Sprintf("modules        %s", strings.ReplaceAll(ansi.Wordwrap(strings.Join(s.Modules, ", "), w-24, ""), "\n", "\n               ")),
 		fmt.Sprintf("size           %s (%d images, %d Maven artifacts, %d files)", size.Format(m.plan.Totals.Unique), m.plan.Totals.Images.Count, m.plan.Totals.Maven.Count, m.plan.Totals.Files.Count),
 		fmt.Sprintf("destination    %s", m.destPath()),
 	}
