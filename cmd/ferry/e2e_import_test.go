@@ -101,6 +101,7 @@ func TestE2EImportIntoDistributionAndAgain(t *testing.T) {
 	r := readReport(t, rep)
 	assert.True(t, r.Verified)
 	assert.Len(t, r.Images, 3)
+	assert.Positive(t, r.Blobs.BlobsMounted, "the shared base layer is sent once and mounted into the other repositories")
 	md, _ := os.ReadFile(rep + ".md")
 	assert.Contains(t, string(md), "# ferry import report")
 	assert.NotContains(t, string(md)+string(mustJSON(t, r)), "dav-s3cret", "no secret in the report")
@@ -306,4 +307,20 @@ func TestE2EImportMavenIntoAFolder(t *testing.T) {
 	code, stdout, _ = ferry(t, "import", bdir, "--maven-dir", mdir)
 	require.Equal(t, 0, code)
 	assert.Contains(t, stdout, "(0 uploaded")
+}
+
+func TestE2EImportFlatRepoMapping(t *testing.T) {
+	bdir, pushed := demoBundle(t)
+	site := registrytest.StartDistribution(t)
+	code, _, stderr := ferry(t, "import", bdir, "--registry", site.Host+"/mirror", "--insecure", "--repo-mapping", "flat")
+	require.Equal(t, 0, code, stderr)
+	d, err := crane.Digest(site.Host+"/mirror/apache-demo-operator:1.0", crane.Insecure)
+	require.NoError(t, err)
+	assert.Equal(t, pushed[0].Digest, d)
+	cfg := t.TempDir()
+	code, _, stderr = ferry(t, "configure", "--bundle", bdir, "--registry", site.Host+"/mirror", "--repo-mapping", "flat", "--insecure", "--platform", "crio", "--output", cfg)
+	require.Equal(t, 0, code, stderr)
+	conf, err := os.ReadFile(filepath.Join(cfg, "crio/registries.conf.d/50-ferry-demo-1-0.conf"))
+	require.NoError(t, err)
+	assert.Contains(t, string(conf), `location = "`+site.Host+`/mirror/apache-demo-operator"`)
 }
