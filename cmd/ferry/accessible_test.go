@@ -70,6 +70,6 @@ targets:
 	se.Reset()
 	code = runIO(context.Background(), []string{"--accessible", "--catalog", cat}, strings.NewReader("9\n"), &so, &se, []string{"NO_COLOR=1"})
 	assert.Equal(t, 1, code)
-	assert.Contains(t, so.String(), "Please type a number from 1 to 3.")
+	assert.Contains(t, so.String(), "Please type a number from 1 to 4.")
 	oneSentence(t, se.String(), "the input ended")
 }

@@ -180,6 +180,19 @@ func showTarget(a *app, t *catalog.Target, version string) error {
 		for _, im := range n.Images {
 			fmt.Fprintf(w, "    image  %s\n", im)
 		}
+		for _, r := range n.Releases {
+			fmt.Fprintf(w, "    release  %s %s\n", r, th.Subtle.Render("(components read at plan time)"))
+		}
+		for _, b := range n.Bundles {
+			which := "all sections"
+			switch {
+			case len(b.Include) > 0:
+				which = strings.Join(b.Include, ", ")
+			case len(b.Exclude) > 0:
+				which = "all but " + strings.Join(b.Exclude, ", ")
+			}
+			fmt.Fprintf(w, "    bundles  %s %s\n", b.URL, th.Subtle.Render(fmt.Sprintf("(Kubernetes %s: %s, read at plan time)", b.KubeVersion, which)))
+		}
 		for _, mv := range n.Maven {
 			fmt.Fprintf(w, "    maven  %s\n", mv)
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ferry/artifacts/eksa"
 	"ferry/artifacts/image"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/plainfile"
@@ -166,6 +167,7 @@ func (f *sourceFlags) planner(sel selection.Selection) (*plan.Planner, *source.A
 		Maven:       &maven.Resolver{Repositories: sel.MavenRepositories, Client: acc.HTTPClient()},
 		Files:       &plainfile.Sizer{Client: acc.HTTPClient()},
 		Releases:    &release.Reader{Access: acc},
+		Bundles:     &eksa.Reader{Client: acc.HTTPClient()},
 		Concurrency: f.concurrency,
 	}, acc, nil
 }

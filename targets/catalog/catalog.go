@@ -101,12 +101,34 @@ type Needs struct {
 	// Releases are OpenShift release images whose component lists are read
 	// at plan time; they may use ${arch} (amd64) and ${uarch} (x86_64).
 	Releases []Item `yaml:"releases"`
-	Maven    []Item `yaml:"maven"`
-	Files    []File `yaml:"files"`
+	// Bundles are EKS Anywhere Bundles manifests read at plan time.
+	Bundles []BundlesRef `yaml:"bundles"`
+	Maven   []Item       `yaml:"maven"`
+	Files   []File       `yaml:"files"`
 }
 
 // Override is a version's replacement for a module's lists.
 type Override Needs
+
+// BundlesRef reads part of an EKS Anywhere Bundles manifest: the
+// versionsBundle of one Kubernetes version, its sections filtered.
+type BundlesRef struct {
+	// URL of the manifest (templated).
+	URL string `yaml:"url"`
+	// KubeVersion picks the versionsBundle ("1.28").
+	KubeVersion string `yaml:"kubeVersion"`
+	// Include keeps only these sections (vSphere, tinkerbell…); Exclude
+	// drops these. Neither: every section.
+	Include []string `yaml:"include"`
+	Exclude []string `yaml:"exclude"`
+	// Archives also carries the archives (OVAs, raw images, binaries)
+	// listed with a sha256; otherwise only images.
+	Archives bool `yaml:"archives"`
+	// With carries this entry only when all these modules are carried too.
+	With []string `yaml:"with"`
+
+	Line int `yaml:"-"`
+}
 
 // Item is one templated string of a catalog with the line it was read from.
 type Item struct {

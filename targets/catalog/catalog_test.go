@@ -21,7 +21,15 @@ func TestBuiltinCatalogIsValid(t *testing.T) {
 		names = append(names, tg.Name)
 		assert.Equal(t, BuiltinSource, tg.Source)
 	}
-	assert.Equal(t, []string{"custom", "openshift", "sonataflow"}, names)
+	assert.Equal(t, []string{"custom", "eks-anywhere", "openshift", "sonataflow"}, names)
+	eksa, err := c.Target("eks-anywhere")
+	require.NoError(t, err)
+	esel, err := eksa.Select(Choice{Archs: []string{"amd64"}})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"kubernetes-1-28", "vsphere"}, esel.Modules)
+	require.Len(t, esel.Needs[1].Bundles, 1, "the provider's entries follow the Kubernetes versions carried")
+	assert.Equal(t, "https://anywhere-assets.eks.amazonaws.com/releases/bundles/57/manifest.yaml", esel.Needs[1].Bundles[0].URL)
+	assert.Equal(t, "1.28", esel.Needs[1].Bundles[0].KubeVersion)
 	ocp, err := c.Target("openshift")
 	require.NoError(t, err)
 	osel, err := ocp.Select(Choice{Archs: []string{"arm64", "amd64"}})
@@ -94,7 +102,7 @@ func TestSelectRefusesUnknownNames(t *testing.T) {
 	}
 	_, err = c.Target("nope")
 	require.ErrorIs(t, err, ErrUnknown)
-	assert.Contains(t, err.Error(), `there is no target "nope" in the catalog (targets: custom, demo, openshift, sonataflow)`)
+	assert.Contains(t, err.Error(), `there is no target "nope" in the catalog (targets: custom, demo, eks-anywhere, openshift, sonataflow)`)
 }
 
 func TestUserCatalogOverridesBuiltinByName(t *testing.T) {

@@ -247,7 +247,7 @@ func (v *Version) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads a module and records its line.
 func (m *Module) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "module", "name", "title", "description", "required", "default", "dependsOn", "notes", "images", "releases", "maven", "files"); err != nil {
+	if err := checkKeys(n, "module", "name", "title", "description", "required", "default", "dependsOn", "notes", "images", "releases", "bundles", "maven", "files"); err != nil {
 		return err
 	}
 	type plain Module
@@ -260,11 +260,24 @@ func (m *Module) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads a per-version module override.
 func (o *Override) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "module list", "images", "releases", "maven", "files"); err != nil {
+	if err := checkKeys(n, "module list", "images", "releases", "bundles", "maven", "files"); err != nil {
 		return err
 	}
 	type plain Override
 	return n.Decode((*plain)(o))
+}
+
+// UnmarshalYAML reads a Bundles reference and records its line.
+func (b *BundlesRef) UnmarshalYAML(n *yaml.Node) error {
+	if err := checkKeys(n, "bundles entry", "url", "kubeVersion", "include", "exclude", "archives", "with"); err != nil {
+		return err
+	}
+	type plain BundlesRef
+	if err := n.Decode((*plain)(b)); err != nil {
+		return err
+	}
+	b.Line = n.Line
+	return nil
 }
 
 // UnmarshalYAML reads a file entry and records its line.

@@ -39,9 +39,11 @@ type ModuleNeeds struct {
 	// Releases are OpenShift release images, one per chosen architecture,
 	// whose components the plan reads.
 	Releases []string
-	Maven    []string
-	Files    []File
-	Notes    string
+	// Bundles are EKS Anywhere Bundles manifests to read, URLs expanded.
+	Bundles []BundlesRef
+	Maven   []string
+	Files   []File
+	Notes   string
 }
 
 // Select checks a choice against the target and expands it.
@@ -133,6 +135,16 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 				if !slices.Contains(mn.Releases, v) {
 					mn.Releases = append(mn.Releases, v)
 				}
+			}
+		}
+		for _, b := range needs.Bundles {
+			if !slices.ContainsFunc(b.With, func(w string) bool { return !want[w] }) {
+				u, err := expand(Item{Value: b.URL, Line: b.Line}, vars)
+				if err != nil {
+					return nil, err
+				}
+				b.URL = u
+				mn.Bundles = append(mn.Bundles, b)
 			}
 		}
 		for _, it := range needs.Maven {

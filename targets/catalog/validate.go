@@ -60,6 +60,15 @@ func (t *Target) validate() error {
 			}
 		}
 	}
+	for _, m := range t.Modules {
+		for _, b := range m.Bundles {
+			for _, w := range b.With {
+				if !seenM[w] {
+					return &Error{Line: b.Line, Msg: fmt.Sprintf("a bundles entry of module %q is carried with %q, which the target does not define", m.Name, w)}
+				}
+			}
+		}
+	}
 	for _, v := range t.Versions {
 		for mod := range v.Modules {
 			if !seenM[mod] {
@@ -129,6 +138,18 @@ func archVars(vars map[string]string, arch string) map[string]string {
 }
 
 func (n Needs) validate(vars map[string]string) error {
+	for _, b := range n.Bundles {
+		u, err := expand(Item{Value: b.URL, Line: b.Line}, vars)
+		if err != nil {
+			return err
+		}
+		if pu, err := url.Parse(u); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			return &Error{Line: b.Line, Msg: fmt.Sprintf("bundles url %q must be an http(s) URL", u)}
+		}
+		if b.KubeVersion == "" {
+			return &Error{Line: b.Line, Msg: "a bundles entry needs kubeVersion: (for example \"1.28\")"}
+		}
+	}
 	for _, it := range n.Releases {
 		s, err := expand(it, archVars(vars, "amd64"))
 		if err != nil {

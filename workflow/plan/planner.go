@@ -14,6 +14,7 @@ import (
 
 	"ferry/artifacts/image"
 	"ferry/artifacts/maven"
+	"ferry/artifacts/plainfile"
 	"ferry/targets/catalog"
 	"ferry/workflow/selection"
 )
@@ -43,6 +44,12 @@ type ReleaseReader interface {
 	Components(ctx context.Context, ref string) ([]string, error)
 }
 
+// BundlesReader lists the images and archives an EKS Anywhere Bundles
+// manifest selects.
+type BundlesReader interface {
+	List(ctx context.Context, ref catalog.BundlesRef) ([]string, []plainfile.Entry, error)
+}
+
 // FileSizer finds a plain file's size by URL.
 type FileSizer interface {
 	Size(ctx context.Context, url string) (int64, error)
@@ -67,6 +74,8 @@ type Planner struct {
 	Files   FileSizer
 	// Releases reads release payloads for modules that name them.
 	Releases ReleaseReader
+	// Bundles reads EKS Anywhere Bundles manifests for modules that name them.
+	Bundles BundlesReader
 	// Concurrency bounds how many items resolve at once (default 8).
 	Concurrency int
 	// Progress, when set, receives an event as each item finishes. It is
@@ -107,6 +116,27 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 			work.add(&work.images, "image", c, rel.module, catalog.File{})
 		}
 		work.notes = append(work.notes, Note{Module: rel.module, Text: fmt.Sprintf("read %d component images from %s (%s)", len(comps), rel.ref, "release-manifests/image-references")})
+	}
+	for _, b := range work.bundles {
+		if p.Bundles == nil {
+			pl.Errors = append(pl.Errors, Problem{Kind: "bundles", Item: b.ref.URL, Modules: []string{b.module}, Message: "no Bundles reader is configured to read " + b.ref.URL})
+			continue
+		}
+		imgs, files, err := p.Bundles.List(ctx, b.ref)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			pl.Errors = append(pl.Errors, Problem{Kind: "bundles", Item: b.ref.URL, Modules: []string{b.module}, Message: err.Error()})
+			continue
+		}
+		for _, ref := range imgs {
+			work.add(&work.images, "image", ref, b.module, catalog.File{})
+		}
+		for _, f := range files {
+			work.add(&work.files, "file", f.URL, b.module, catalog.File{URL: f.URL, SHA256: f.SHA256, Name: f.Name})
+		}
+		work.notes = append(work.notes, Note{Module: b.module, Text: fmt.Sprintf("read %d images and %d archives for Kubernetes %s from %s", len(imgs), len(files), b.ref.KubeVersion, b.ref.URL)})
 	}
 	total := len(work.images) + len(work.maven) + len(work.files) + len(pl.Errors)
 	var mu sync.Mutex
@@ -217,7 +247,13 @@ type work struct {
 	files    []*item
 	notes    []Note
 	releases []release
+	bundles  []bundlesWork
 	index    map[string]*item
+}
+
+type bundlesWork struct {
+	ref    catalog.BundlesRef
+	module string
 }
 
 type release struct{ ref, module string }
@@ -281,6 +317,9 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 		}
 		for _, r := range n.Releases {
 			w.releases = append(w.releases, release{ref: r, module: n.Module})
+		}
+		for _, b := range n.Bundles {
+			w.bundles = append(w.bundles, bundlesWork{ref: b, module: n.Module})
 		}
 		if n.Notes != "" {
 			w.notes = append(w.notes, Note{Module: n.Module, Text: strings.TrimSpace(n.Notes)})
