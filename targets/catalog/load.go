@@ -56,6 +56,14 @@ func Load(paths ...string) (*Catalog, error) {
 		return nil, err
 	}
 	for _, p := range paths {
+		if IsRequirements(p) {
+			t, err := LoadRequirements(p)
+			if err != nil {
+				return nil, err
+			}
+			c.add(t)
+			continue
+		}
 		files, err := catalogFiles(p)
 		if err != nil {
 			return nil, err

@@ -19,6 +19,9 @@ var KnownArchs = []string{"amd64", "arm64", "ppc64le", "s390x", "arm", "386", "r
 
 var namePattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?$`)
 
+// nonName is what a name cannot hold.
+var nonName = regexp.MustCompile(`[^a-z0-9-]+`)
+
 var varPattern = regexp.MustCompile(`\$\{([^}]*)\}`)
 
 func (t *Target) validate() error {
