@@ -159,7 +159,11 @@ func showTarget(a *app, t *catalog.Target, version string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(w, "\n%s\n", th.Title.Render("Modules of "+sel.Version))
+	heading := "Modules"
+	if sel.Version != "" {
+		heading += " of " + sel.Version
+	}
+	fmt.Fprintf(w, "\n%s\n", th.Title.Render(heading))
 	for i, m := range t.Modules {
 		mark := "optional"
 		switch {
