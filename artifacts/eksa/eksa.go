@@ -28,8 +28,15 @@ type Reader struct {
 
 // Contents is what a Bundles manifest lists for one Kubernetes version.
 type Contents struct {
-	Images []string
+	Images []Image
 	Files  []plainfile.Entry
+}
+
+// Image is an image the manifest lists: the reference clusters pull (a
+// tag) and the digest the manifest pins it to.
+type Image struct {
+	URI    string
+	Digest string
 }
 
 // Read fetches the manifest and lists what ref selects. Errors are
@@ -88,10 +95,10 @@ func Parse(name string, data []byte, ref catalog.BundlesRef) (*Contents, error) 
 					if uri == "" {
 						return
 					}
-					if scalar(m, "imageDigest") != "" {
+					if d := scalar(m, "imageDigest"); d != "" {
 						if !seenImg[uri] {
 							seenImg[uri] = true
-							out.Images = append(out.Images, uri)
+							out.Images = append(out.Images, Image{URI: uri, Digest: d})
 						}
 						return
 					}
@@ -145,7 +152,7 @@ func walk(n *yaml.Node, fn func(*yaml.Node)) {
 }
 
 // List is Read in the shape the planner asks for.
-func (r *Reader) List(ctx context.Context, ref catalog.BundlesRef) ([]string, []plainfile.Entry, error) {
+func (r *Reader) List(ctx context.Context, ref catalog.BundlesRef) ([]Image, []plainfile.Entry, error) {
 	c, err := r.Read(ctx, ref)
 	if err != nil {
 		return nil, nil, err

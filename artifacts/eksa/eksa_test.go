@@ -52,15 +52,15 @@ spec:
 func TestParseFiltersSections(t *testing.T) {
 	c, err := Parse("m.yaml", []byte(manifest), catalog.BundlesRef{KubeVersion: "1.28", Exclude: []string{"vSphere"}})
 	require.NoError(t, err)
-	assert.Equal(t, []string{
-		"public.ecr.aws/release-container-registry/cert-manager/cert-manager-controller:v1.13.0-eks-a-57",
-		"public.ecr.aws/release-container-registry/kubernetes-sigs/kind/node:v1.28.3-eks-d-1-28-8-eks-a-57",
+	assert.Equal(t, []Image{
+		{URI: "public.ecr.aws/release-container-registry/cert-manager/cert-manager-controller:v1.13.0-eks-a-57", Digest: "sha256:" + strings.Repeat("1", 64)},
+		{URI: "public.ecr.aws/release-container-registry/kubernetes-sigs/kind/node:v1.28.3-eks-d-1-28-8-eks-a-57", Digest: "sha256:" + strings.Repeat("3", 64)},
 	}, c.Images)
 	assert.Empty(t, c.Files, "archives only when asked")
 
 	c, err = Parse("m.yaml", []byte(manifest), catalog.BundlesRef{KubeVersion: "1.28", Include: []string{"vSphere"}})
 	require.NoError(t, err)
-	assert.Equal(t, []string{"public.ecr.aws/release-container-registry/kubernetes-sigs/cluster-api-provider-vsphere/release/manager:v1.8.5-eks-a-57"}, c.Images)
+	assert.Equal(t, "public.ecr.aws/release-container-registry/kubernetes-sigs/cluster-api-provider-vsphere/release/manager:v1.8.5-eks-a-57", c.Images[0].URI)
 
 	c, err = Parse("m.yaml", []byte(manifest), catalog.BundlesRef{KubeVersion: "1.28", Include: []string{"eksD"}, Archives: true})
 	require.NoError(t, err)

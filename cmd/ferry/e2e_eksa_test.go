@@ -47,12 +47,18 @@ spec:
         imageDigest: %s
         uri: public.ecr.aws/release-container-registry/tinkerbell/tink:v0.10.0-eks-a-57
 `, pushed[0].Digest, pushed[1].Digest, pushed[2].Digest)
+	// Release v0.17.0 (bundle 45) pins cert-manager to another digest than
+	// its tag now resolves to.
+	moved := strings.Replace(manifest, pushed[0].Digest, "sha256:"+strings.Repeat("9", 64), 1)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/releases/bundles/57/manifest.yaml" {
+		switch r.URL.Path {
+		case "/releases/bundles/57/manifest.yaml":
+			_, _ = w.Write([]byte(manifest))
+		case "/releases/bundles/45/manifest.yaml":
+			_, _ = w.Write([]byte(moved))
+		default:
 			http.NotFound(w, r)
-			return
 		}
-		_, _ = w.Write([]byte(manifest))
 	}))
 	defer srv.Close()
 	raw, err := catalog.BuiltinFile("eks-anywhere.yaml")
@@ -84,6 +90,11 @@ spec:
 	}
 	assert.Contains(t, got, "public.ecr.aws/release-container-registry/tinkerbell/tink:v0.10.0-eks-a-57")
 	assert.NotContains(t, got, "public.ecr.aws/release-container-registry/kubernetes-sigs/cluster-api-provider-vsphere/release/manager:v1.8.5-eks-a-57")
+
+	// A tag that no longer resolves to the pinned digest is refused.
+	_, code, stderr = planJSON(t, append(common, "--version", "v0.17.0")...)
+	assert.Equal(t, 1, code)
+	oneSentence(t, stderr, "cert-manager-controller:v1.13.0-eks-a-57 resolves to "+pushed[0].Digest+" but the Bundles manifest pins sha256:9999")
 
 	// A Kubernetes version the manifest lacks is one sentence.
 	_, code, stderr = planJSON(t, append(common, "--modules", "kubernetes-1-27")...)

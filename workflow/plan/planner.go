@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"ferry/artifacts/eksa"
 	"ferry/artifacts/fault"
 
 	"golang.org/x/sync/errgroup"
@@ -47,7 +48,7 @@ type ReleaseReader interface {
 // BundlesReader lists the images and archives an EKS Anywhere Bundles
 // manifest selects.
 type BundlesReader interface {
-	List(ctx context.Context, ref catalog.BundlesRef) ([]string, []plainfile.Entry, error)
+	List(ctx context.Context, ref catalog.BundlesRef) ([]eksa.Image, []plainfile.Entry, error)
 }
 
 // FileSizer finds a plain file's size by URL.
@@ -130,8 +131,9 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 			pl.Errors = append(pl.Errors, Problem{Kind: "bundles", Item: b.ref.URL, Modules: []string{b.module}, Message: err.Error()})
 			continue
 		}
-		for _, ref := range imgs {
-			work.add(&work.images, "image", ref, b.module, catalog.File{})
+		for _, im := range imgs {
+			work.add(&work.images, "image", im.URI, b.module, catalog.File{})
+			work.pinned[im.URI] = im.Digest
 		}
 		for _, f := range files {
 			work.add(&work.files, "file", f.URL, b.module, catalog.File{URL: f.URL, SHA256: f.SHA256, Name: f.Name})
@@ -161,6 +163,9 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	for i, it := range work.images {
 		g.Go(func() error {
 			r, err := p.Images.Resolve(gctx, it.name, work.selected.Archs)
+			if want, ok := work.pinned[it.name]; ok && err == nil && want != r.Digest {
+				err = fmt.Errorf("%s resolves to %s but the Bundles manifest pins %s: the tag was moved upstream; use the manifest of the release you mean", it.name, r.Digest, want)
+			}
 			if err == nil {
 				images[i] = &Image{Reference: it.name, Modules: it.modules, Digest: r.Digest, MediaType: r.MediaType,
 					Platforms: r.Platforms, AvailablePlatforms: r.Available, Size: r.Size(), Blobs: r.Blobs}
@@ -249,6 +254,8 @@ type work struct {
 	releases []release
 	bundles  []bundlesWork
 	index    map[string]*item
+	// pinned are digests a manifest expects a tag to resolve to.
+	pinned map[string]string
 }
 
 type bundlesWork struct {
@@ -300,7 +307,7 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	if err != nil {
 		return nil, fault.Wrap(ErrSelection, err)
 	}
-	w := &work{selected: Selected{Target: t.Name, Title: t.Title, Version: s.Version, Archs: s.Archs}, index: map[string]*item{}}
+	w := &work{selected: Selected{Target: t.Name, Title: t.Title, Version: s.Version, Archs: s.Archs}, index: map[string]*item{}, pinned: map[string]string{}}
 	for _, m := range s.Modules {
 		w.selected.Modules = append(w.selected.Modules, Module{Name: m, Title: t.Module(m).Title, Reason: s.Why[m]})
 	}
