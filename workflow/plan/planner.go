@@ -98,47 +98,10 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	if conc <= 0 {
 		conc = 8
 	}
-	// Release payloads first: what they list joins the images to resolve.
-	for _, rel := range work.releases {
-		if p.Releases == nil {
-			pl.Errors = append(pl.Errors, Problem{Kind: "release", Item: rel.ref, Modules: []string{rel.module}, Message: "no release reader is configured to read " + rel.ref})
-			continue
-		}
-		comps, err := p.Releases.Components(ctx, rel.ref)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			pl.Errors = append(pl.Errors, Problem{Kind: "release", Item: rel.ref, Modules: []string{rel.module}, Message: err.Error()})
-			continue
-		}
-		work.add(&work.images, "image", rel.ref, rel.module, catalog.File{})
-		for _, c := range comps {
-			work.add(&work.images, "image", c, rel.module, catalog.File{})
-		}
-		work.notes = append(work.notes, Note{Module: rel.module, Text: fmt.Sprintf("read %d component images from %s (%s)", len(comps), rel.ref, "release-manifests/image-references")})
-	}
-	for _, b := range work.bundles {
-		if p.Bundles == nil {
-			pl.Errors = append(pl.Errors, Problem{Kind: "bundles", Item: b.ref.URL, Modules: []string{b.module}, Message: "no Bundles reader is configured to read " + b.ref.URL})
-			continue
-		}
-		imgs, files, err := p.Bundles.List(ctx, b.ref)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			pl.Errors = append(pl.Errors, Problem{Kind: "bundles", Item: b.ref.URL, Modules: []string{b.module}, Message: err.Error()})
-			continue
-		}
-		for _, im := range imgs {
-			work.add(&work.images, "image", im.URI, b.module, catalog.File{})
-			work.pinned[im.URI] = im.Digest
-		}
-		for _, f := range files {
-			work.add(&work.files, "file", f.URL, b.module, catalog.File{URL: f.URL, SHA256: f.SHA256, Name: f.Name})
-		}
-		work.notes = append(work.notes, Note{Module: b.module, Text: fmt.Sprintf("read %d images and %d archives for Kubernetes %s from %s", len(imgs), len(files), b.ref.KubeVersion, b.ref.URL)})
+	// Release payloads and Bundles manifests first: what they list joins
+	// the items to resolve.
+	if err := p.readDynamic(ctx, work, pl, conc); err != nil {
+		return nil, err
 	}
 	total := len(work.images) + len(work.maven) + len(work.files) + len(pl.Errors)
 	var mu sync.Mutex
@@ -226,6 +189,74 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 		return pl, fmt.Errorf("%w: %d of %d items failed", ErrIncomplete, len(pl.Errors), total)
 	}
 	return pl, nil
+}
+
+// readDynamic reads the release payloads and Bundles manifests the modules
+// name, in parallel, then adds what they list in catalog order, so the
+// plan does not depend on which answered first.
+func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) error {
+	type result struct {
+		comps []string
+		imgs  []eksa.Image
+		files []plainfile.Entry
+		err   error
+	}
+	rels := make([]result, len(w.releases))
+	buns := make([]result, len(w.bundles))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(conc)
+	for i, r := range w.releases {
+		g.Go(func() error {
+			if p.Releases == nil {
+				rels[i].err = fmt.Errorf("no release reader is configured to read %s", r.ref)
+				return nil
+			}
+			rels[i].comps, rels[i].err = p.Releases.Components(gctx, r.ref)
+			return nil
+		})
+	}
+	for i, b := range w.bundles {
+		g.Go(func() error {
+			if p.Bundles == nil {
+				buns[i].err = fmt.Errorf("no Bundles reader is configured to read %s", b.ref.URL)
+				return nil
+			}
+			buns[i].imgs, buns[i].files, buns[i].err = p.Bundles.List(gctx, b.ref)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i, r := range w.releases {
+		res := rels[i]
+		if res.err != nil {
+			pl.Errors = append(pl.Errors, Problem{Kind: "release", Item: r.ref, Modules: []string{r.module}, Message: res.err.Error()})
+			continue
+		}
+		w.add(&w.images, "image", r.ref, r.module, catalog.File{})
+		for _, c := range res.comps {
+			w.add(&w.images, "image", c, r.module, catalog.File{})
+		}
+		w.notes = append(w.notes, Note{Module: r.module, Text: fmt.Sprintf("read %d component images from %s (release-manifests/image-references)", len(res.comps), r.ref)})
+	}
+	for i, b := range w.bundles {
+		res := buns[i]
+		if res.err != nil {
+			pl.Errors = append(pl.Errors, Problem{Kind: "bundles", Item: b.ref.URL, Modules: []string{b.module}, Message: res.err.Error()})
+			continue
+		}
+		for _, im := range res.imgs {
+			w.add(&w.images, "image", im.URI, b.module, catalog.File{})
+			w.pinned[im.URI] = im.Digest
+		}
+		for _, f := range res.files {
+			w.add(&w.files, "file", f.URL, b.module, catalog.File{URL: f.URL, SHA256: f.SHA256, Name: f.Name})
+		}
+		w.notes = append(w.notes, Note{Module: b.module, Text: fmt.Sprintf("read %d images and %d archives for Kubernetes %s from %s", len(res.imgs), len(res.files), b.ref.KubeVersion, b.ref.URL)})
+	}
+	return nil
 }
 
 func compact[T any](in []*T) []T {
