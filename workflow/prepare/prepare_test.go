@@ -29,6 +29,8 @@ type fixture struct {
 	plan  *plan.Plan
 	prep  *Preparer
 	cache *download.Cache
+	// planAgain resolves the same selection again (after a push).
+	planAgain func(t *testing.T) *plan.Plan
 }
 
 func newFixture(t *testing.T, sidecarOK bool) *fixture {
@@ -49,12 +51,16 @@ func newFixture(t *testing.T, sidecarOK bool) *fixture {
 	require.NoError(t, err)
 	cat, err := catalog.Builtin()
 	require.NoError(t, err)
-	pl, err := (&plan.Planner{Catalog: cat, Images: res, Maven: &maven.Resolver{Repositories: []string{mvn.URL}}}).Plan(context.Background(),
-		selection.Selection{Archs: []string{"amd64"}, Images: []string{reg.Host + "/demo/app:1"}, Maven: []string{c.String()}})
-	require.NoError(t, err)
+	planAgain := func(t *testing.T) *plan.Plan {
+		pl, err := (&plan.Planner{Catalog: cat, Images: res, Maven: &maven.Resolver{Repositories: []string{mvn.URL}}}).Plan(context.Background(),
+			selection.Selection{Archs: []string{"amd64"}, Images: []string{reg.Host + "/demo/app:1"}, Maven: []string{c.String()}})
+		require.NoError(t, err)
+		return pl
+	}
+	pl := planAgain(t)
 	cache, err := download.OpenCache(t.TempDir())
 	require.NoError(t, err)
-	return &fixture{reg: reg, mvn: mvn, plan: pl, cache: cache,
+	return &fixture{reg: reg, mvn: mvn, plan: pl, cache: cache, planAgain: planAgain,
 		prep: &Preparer{Downloader: &download.Downloader{Cache: cache, Access: acc, Retry: download.Retry{Attempts: 1}}}}
 }
 
