@@ -89,6 +89,8 @@ type Options struct {
 	ConfigDir string
 	// Banner is shown above every screen (the demo's).
 	Banner string
+	// Tick is how often progress is read while work runs (default 100ms).
+	Tick time.Duration
 }
 
 // Model is the far-side wizard's root.
@@ -196,7 +198,13 @@ func New(eng Engine, th themes.Theme, o Options) *Model {
 		Quit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 	}
 	m.help.Styles = help.DefaultStyles(th.Name != themes.Mono)
+	noBlink := func(ti *textinput.Model) {
+		st := ti.Styles()
+		st.Cursor.Blink = false
+		ti.SetStyles(st)
+	}
 	m.path = textinput.New()
+	noBlink(&m.path)
 	m.path.Prompt = "› "
 	m.path.SetValue(o.Path)
 	m.path.Focus()
@@ -204,6 +212,7 @@ func New(eng Engine, th themes.Theme, o Options) *Model {
 	vals := []string{d.Registry, d.Username, d.Password, d.CAFile, yn(d.Insecure), d.MavenURL, d.MavenUser, d.MavenPassword}
 	for i, v := range vals {
 		ti := textinput.New()
+		noBlink(&ti)
 		ti.Prompt = ""
 		ti.SetValue(v)
 		if i == fPass || i == fMavenPass {
@@ -274,8 +283,13 @@ func (m *Model) Init() tea.Cmd {
 	return func() tea.Msg { return foundMsg(eng.Find()) }
 }
 
-func tick() tea.Cmd {
-	return tea.Tick(100*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{} })
+// tick re-reads progress a few times a second, never once per event.
+func (m *Model) tick() tea.Cmd {
+	d := m.opts.Tick
+	if d <= 0 {
+		d = 100 * time.Millisecond
+	}
+	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{} })
 }
 
 // Destination is what the technician typed.
@@ -333,7 +347,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tickMsg:
 		if m.verifying || m.loading || m.serveStop != nil {
-			return m, tick()
+			return m, m.tick()
 		}
 		return m, nil
 	case tea.KeyPressMsg:
@@ -391,7 +405,7 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			box.set(0, b.Index.Size)
 			return m, tea.Batch(func() tea.Msg {
 				return verifiedMsg{eng.Verify(context.Background(), b, func(n int64) { box.set(n, b.Index.Size) })}
-			}, tick())
+			}, m.tick())
 		case k == "n" || k == "esc":
 			m.step = stepFind
 		}
@@ -405,7 +419,7 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 					addr, pulls, stop, err := m.eng.Serve(m.bundle, "0.0.0.0:5000")
 					m.serveAddr, m.servePull, m.serveStop, m.serveErr = addr, pulls, stop, err
 					m.mode = "serve"
-					return m, tick()
+					return m, m.tick()
 				}
 				m.mode = "load"
 				m.fields[m.focus].Focus()
@@ -456,7 +470,7 @@ func (m *Model) key(msg tea.KeyPressMsg) (tea.Model, tea.Cmd) {
 			return m, tea.Batch(func() tea.Msg {
 				rep, err := eng.Import(context.Background(), b, d, func(e push.Event) { box.set(e.BytesDone, e.BytesTotal) })
 				return loadedMsg{rep, err}
-			}, tick())
+			}, m.tick())
 		}
 		return m, nil
 	case stepLoad:

@@ -124,7 +124,7 @@ func typeText(m *Model, s string) {
 }
 
 func newModel(f *fake, w, h int) *Model {
-	m := New(f, themes.MonoTheme(), Options{ConfigDir: "/home/tech/mirror-config"})
+	m := New(f, themes.MonoTheme(), Options{ConfigDir: "/home/tech/mirror-config", Tick: time.Millisecond})
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	run(m, m.Init())
 	return m
