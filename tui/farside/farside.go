@@ -25,6 +25,7 @@ import (
 	"ferry/artifacts/size"
 	"ferry/targets/mirrorconfig"
 	"ferry/themes"
+	"ferry/tui/components/frame"
 	"ferry/tui/components/picker"
 	"ferry/workflow/importer"
 )
@@ -312,7 +313,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tea.WindowSizeMsg:
 		m.width, m.height = msg.Width, msg.Height
 		m.help.SetWidth(msg.Width)
-		m.platforms.SetSize(max(20, msg.Width-26), max(5, msg.Height-12))
+		w, h := frame.ContentSize(msg.Width, msg.Height)
+		m.platforms.SetSize(w, max(5, h-7))
 		return m, nil
 	case foundMsg:
 		m.found = msg
@@ -559,37 +561,9 @@ func (m *Model) View() tea.View {
 }
 
 func (m *Model) render() string {
-	if m.width == 0 {
-		return ""
-	}
-	if m.width < 80 || m.height < 24 {
-		return fmt.Sprintf("ferry needs a window of at least 80×24;\nthis one is %d×%d.\nPlease make it larger.", m.width, m.height)
-	}
-	th := m.th
-	w, h := m.width-25, m.height-6
-	header := th.Title.Render("ferry") + th.Subtle.Render(" · import a bundle")
-	if m.opts.Banner != "" {
-		header += "   " + th.Warn.Render(m.opts.Banner)
-	}
-	pos := th.Subtle.Render(fmt.Sprintf("step %d of %d", int(m.step)+1, len(stepTitles)))
-	header += strings.Repeat(" ", max(1, m.width-lipgloss.Width(header)-lipgloss.Width(pos))) + pos
-	var rail strings.Builder
-	for i, t := range stepTitles {
-		s := stepID(i)
-		switch {
-		case s == m.step:
-			rail.WriteString(th.Accent.Render("▸ " + t))
-		case m.done[s]:
-			rail.WriteString(th.OK.Render("✓ ") + t)
-		default:
-			rail.WriteString(th.Subtle.Render("  " + t))
-		}
-		rail.WriteString("\n")
-	}
-	body := lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).Render(m.stepView(w, h))
-	sep := strings.TrimRight(strings.Repeat(th.Border.Render("│")+"\n", h), "\n")
-	main := lipgloss.JoinHorizontal(lipgloss.Top, lipgloss.NewStyle().Width(22).Render(rail.String()), sep, " ", body)
-	return lipgloss.JoinVertical(lipgloss.Left, header, "", main, "", m.help.View(m.keys))
+	w, h := frame.ContentSize(m.width, m.height)
+	f := frame.Frame{Theme: m.th, Title: "import a bundle", Banner: m.opts.Banner, Steps: stepTitles}
+	return f.Render(m.width, m.height, int(m.step), func(i int) bool { return m.done[stepID(i)] }, "", m.stepView(w, h), m.help.View(m.keys))
 }
 
 func (m *Model) stepView(w, h int) string {

@@ -7,7 +7,6 @@ package wizard
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"sync"
 	"time"
@@ -16,10 +15,10 @@ import (
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 
 	"ferry/targets/catalog"
 	"ferry/themes"
+	"ferry/tui/components/frame"
 	"ferry/tui/components/picker"
 	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
@@ -27,9 +26,8 @@ import (
 
 // Minimum terminal size.
 const (
-	MinWidth  = 80
-	MinHeight = 24
-	railWidth = 20
+	MinWidth  = frame.MinWidth
+	MinHeight = frame.MinHeight
 )
 
 type stepID int
@@ -500,9 +498,7 @@ func (m *Model) resize() {
 }
 
 // contentSize is the room right of the rail, between header and footer.
-func (m *Model) contentSize() (int, int) {
-	return max(20, m.width-railWidth-3), max(5, m.height-5)
-}
+func (m *Model) contentSize() (int, int) { return frame.ContentSize(m.width, m.height) }
 
 // View draws header, rail, the step and the key help.
 func (m *Model) View() tea.View {
@@ -513,54 +509,27 @@ func (m *Model) View() tea.View {
 }
 
 func (m *Model) render() string {
-	if m.width == 0 {
-		return ""
-	}
-	if m.width < MinWidth || m.height < MinHeight {
-		return lipgloss.Place(m.width, m.height, lipgloss.Center, lipgloss.Center,
-			fmt.Sprintf("ferry needs a window of at least %d×%d;\nthis one is %d×%d.\nPlease make it larger.", MinWidth, MinHeight, m.width, m.height))
-	}
-	w, h := m.contentSize()
-	header := m.th.Title.Render("ferry") + m.th.Subtle.Render(" · prepare a bundle")
-	if m.opts.Banner != "" {
-		header += "   " + m.th.Warn.Render(m.opts.Banner)
-	}
-	pos := m.th.Subtle.Render(fmt.Sprintf("step %d of %d", int(m.step)+1, len(stepTitles)))
-	header += strings.Repeat(" ", max(1, m.width-lipgloss.Width(header)-lipgloss.Width(pos))) + pos
-	body := lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).Render(m.stepView(w, h))
-	rail := lipgloss.NewStyle().Width(railWidth).Height(h).Render(m.rail())
-	sep := lipgloss.NewStyle().Height(h).Render(strings.TrimRight(strings.Repeat(m.th.Border.Render("│")+"\n", h), "\n"))
-	main := lipgloss.JoinHorizontal(lipgloss.Top, rail, sep, " ", body)
 	footer := m.help.View(m.stepKeys())
 	if m.confirmQuit {
 		footer = m.th.Warn.Render("Stop the download? Running ferry again resumes where it stopped. y: stop · any other key: go on")
 	}
-	return lipgloss.JoinVertical(lipgloss.Left, header, "", main, "", footer)
+	w, h := m.contentSize()
+	f := frame.Frame{Theme: m.th, Title: "prepare a bundle", Banner: m.opts.Banner, Steps: stepTitles}
+	return f.Render(m.width, m.height, int(m.step), func(i int) bool { return m.done[stepID(i)] }, m.railExtra(), m.stepView(w, h), footer)
 }
 
-// rail lists the steps: done ones ticked, the current one marked.
-func (m *Model) rail() string {
-	var b strings.Builder
-	for i, t := range stepTitles {
-		s := stepID(i)
-		switch {
-		case s == m.step:
-			b.WriteString(m.th.Accent.Render("▸ " + t))
-		case m.done[s]:
-			b.WriteString(m.th.OK.Render("✓ ") + t)
-		default:
-			b.WriteString(m.th.Subtle.Render("  " + t))
-		}
-		b.WriteString("\n")
+// railExtra is the selection so far, under the steps.
+func (m *Model) railExtra() string {
+	if m.target == nil {
+		return ""
 	}
-	if m.target != nil {
-		b.WriteString("\n" + m.th.Subtle.Render(m.target.Name))
-		if m.version != "" && m.step > stepVersion {
-			b.WriteString(m.th.Subtle.Render(" " + m.version))
-		}
-		if m.step > stepArch {
-			b.WriteString("\n" + m.th.Subtle.Render(strings.Join(m.arch.Chosen(), ", ")))
-		}
+	var b strings.Builder
+	b.WriteString("\n" + m.th.Subtle.Render(m.target.Name))
+	if m.version != "" && m.step > stepVersion {
+		b.WriteString(m.th.Subtle.Render(" " + m.version))
+	}
+	if m.step > stepArch {
+		b.WriteString("\n" + m.th.Subtle.Render(strings.Join(m.arch.Chosen(), ", ")))
 	}
 	return b.String()
 }
