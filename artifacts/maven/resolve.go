@@ -2,62 +2,80 @@ package maven
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
-	"syscall"
 
 	"golang.org/x/sync/errgroup"
 
 	"ferry/artifacts/fault"
 )
 
-// Sentinel errors callers tell apart.
+// Sentinel errors callers tell apart with errors.Is.
 var (
-	ErrNotFound     = errors.New("not found")
+	// ErrNotFound marks an artifact that no repository has.
+	ErrNotFound = errors.New("not found")
+	// ErrUnauthorized marks a repository that refused the login, or asked
+	// for one (HTTP 401 or 403).
 	ErrUnauthorized = errors.New("unauthorized")
 )
 
-// Sidecars are the checksum files carried beside a POM or main file when
-// the repository has them.
+// Sidecars are the extensions of the checksum files carried beside a POM
+// or main file when the repository has them.
 var Sidecars = []string{".md5", ".sha1", ".sha256", ".sha512"}
+
+// DefaultConcurrency is how many requests one Resolve makes at once unless
+// Resolver.Concurrency says otherwise.
+const DefaultConcurrency = 4
+
+// maxPOM is far larger than any real POM; a bigger answer is not one.
+const maxPOM = 16 << 20
 
 // File is one file of an artifact in repository layout.
 type File struct {
 	// Path is repository-relative, e.g. "org/x/a/1.0/a-1.0.jar".
 	Path string `json:"path"`
-	Size int64  `json:"size"`
+	// Size is in bytes.
+	Size int64 `json:"size"`
 }
 
 // Artifact is a coordinate resolved against a repository: every file the
 // bundle carries for it.
 type Artifact struct {
+	// Coordinate is the artifact as asked for.
 	Coordinate Coordinate
-	// Packaging from the coordinate, else the POM's, else "jar".
+	// Packaging comes from the coordinate, else the POM's <packaging>,
+	// else "jar".
 	Packaging string
-	// Repository is the URL that served it, without credentials.
+	// Repository is the URL of the repository that served it, without
+	// credentials.
 	Repository string
-	// Files sorted by path: the POM, the main file (unless packaging is
-	// pom), and the checksum sidecars the repository has for each.
+	// Files are sorted by Path: the POM, the main file (unless packaging
+	// is pom), and the checksum sidecars the repository has for each.
 	Files []File
-	Size  int64
+	// Size is the sum of the Files' sizes.
+	Size int64
 }
 
-// Resolver finds artifacts' files and sizes in repositories, tried in order.
+// Resolver finds artifacts' files and sizes in one or more Maven
+// repositories, tried in order.
 type Resolver struct {
-	// Repositories are base URLs; user:password@ in one is used for Basic
-	// auth and never shown.
+	// Repositories are base URLs. A user:password@ in one is sent as Basic
+	// auth and never shown in errors or results.
 	Repositories []string
-	// Client is the HTTP client; nil means http.DefaultClient.
+	// Client makes the requests; nil means http.DefaultClient.
 	Client *http.Client
+	// Concurrency is how many requests one Resolve makes at once;
+	// 0 means DefaultConcurrency.
+	Concurrency int
 }
 
-// Extension is the main file's extension for a packaging; "" for pom.
+// Extension is the main file's extension for a packaging, with its dot:
+// ".jar" for the packagings that build a jar (and for ""), "" for pom,
+// which has no main file, and the packaging itself otherwise.
 func Extension(packaging string) string {
 	switch packaging {
 	case "pom":
@@ -68,87 +86,96 @@ func Extension(packaging string) string {
 	return "." + packaging
 }
 
-// Resolve finds the first repository with c's POM and lists its files.
+// Resolve finds the first repository that has c's POM and lists the files
+// the bundle carries for c from there, with their sizes. An artifact no
+// repository has gives an error matching ErrNotFound; a repository that
+// refuses the login stops the search with one matching ErrUnauthorized.
 func (r *Resolver) Resolve(ctx context.Context, c Coordinate) (Artifact, error) {
+	if err := c.check(); err != nil {
+		return Artifact{}, err
+	}
 	if len(r.Repositories) == 0 {
 		return Artifact{}, fmt.Errorf("no Maven repository to resolve %s from: give one with --maven-repo", c)
 	}
 	var tried []string
-	for _, repo := range r.Repositories {
-		a, err := r.resolveIn(ctx, repo, c)
-		if errors.Is(err, ErrNotFound) {
-			tried = append(tried, RedactURL(repo))
-			continue
+	for _, raw := range r.Repositories {
+		rp, err := parseRepository(raw)
+		if err != nil {
+			return Artifact{}, err
 		}
-		return a, err
+		a, found, err := r.resolveIn(ctx, rp, c)
+		if err != nil || found {
+			return a, err
+		}
+		tried = append(tried, rp.shown)
 	}
 	return Artifact{}, fault.New(ErrNotFound, "%s was not found in any Maven repository (tried %s): check the coordinates", c, strings.Join(tried, ", "))
 }
 
-func (r *Resolver) resolveIn(ctx context.Context, repo string, c Coordinate) (Artifact, error) {
-	base := strings.TrimSuffix(repo, "/")
-	pomPath := c.Dir() + "/" + c.ArtifactID + "-" + c.Version + ".pom"
-	body, err := r.get(ctx, base, pomPath)
+// resolveIn lists c's files in one repository; found is false when the
+// repository has no POM for c.
+func (r *Resolver) resolveIn(ctx context.Context, rp repository, c Coordinate) (a Artifact, found bool, err error) {
+	pomPath := c.Dir() + "/" + c.baseName() + ".pom"
+	pom, err := r.get(ctx, rp, c, pomPath)
+	if errors.Is(err, ErrNotFound) {
+		return Artifact{}, false, nil
+	}
 	if err != nil {
-		return Artifact{}, err
+		return Artifact{}, false, err
 	}
-	a := Artifact{Coordinate: c, Packaging: c.Packaging, Repository: RedactURL(base)}
+	a = Artifact{Coordinate: c, Packaging: c.Packaging, Repository: rp.shown}
 	if a.Packaging == "" {
-		var pom struct {
-			Packaging string `xml:"packaging"`
-		}
-		if err := xml.Unmarshal(body, &pom); err != nil {
-			return Artifact{}, fmt.Errorf("the POM of %s at %s cannot be read: %v", c, a.Repository, err)
-		}
-		a.Packaging = strings.TrimSpace(pom.Packaging)
-		if a.Packaging == "" {
-			a.Packaging = "jar"
+		if a.Packaging, err = declaredPackaging(pom, rp, c); err != nil {
+			return Artifact{}, true, err
 		}
 	}
-	mains := []string{pomPath}
-	if ext := Extension(a.Packaging); ext != "" {
-		name := c.ArtifactID + "-" + c.Version
-		if c.Classifier != "" {
-			name += "-" + c.Classifier
-		}
-		mains = append(mains, c.Dir()+"/"+name+ext)
-	}
+
+	// Everything but the POM is sized by HEAD: the main file must be
+	// there, each sidecar may be.
 	type probe struct {
 		path     string
 		required bool
 	}
 	var probes []probe
-	for i, m := range mains {
-		if i > 0 {
-			probes = append(probes, probe{m, true})
+	owners := []string{pomPath}
+	if ext := Extension(a.Packaging); ext != "" {
+		name := c.baseName()
+		if c.Classifier != "" {
+			name += "-" + c.Classifier
 		}
+		mainPath := c.Dir() + "/" + name + ext
+		owners = append(owners, mainPath)
+		probes = append(probes, probe{mainPath, true})
+	}
+	for _, o := range owners {
 		for _, s := range Sidecars {
-			probes = append(probes, probe{m + s, false})
+			probes = append(probes, probe{o + s, false})
 		}
 	}
-	a.Files = []File{{Path: pomPath, Size: int64(len(body))}}
 	sizes := make([]int64, len(probes))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(4)
+	g.SetLimit(r.concurrency())
 	for i, p := range probes {
 		g.Go(func() error {
-			n, err := r.size(gctx, base, p.path)
-			if errors.Is(err, ErrNotFound) && !p.required {
-				sizes[i] = -1
-				return nil
-			}
-			if errors.Is(err, ErrNotFound) {
+			n, err := r.size(gctx, rp, c, p.path)
+			switch {
+			case errors.Is(err, ErrNotFound) && p.required:
 				// The POM is here, so a missing main file is this
 				// repository's answer, not a reason to try the next one.
-				return fmt.Errorf("%s has a POM at %s but no %s: check the packaging or classifier", c, a.Repository, p.path[strings.LastIndex(p.path, "/")+1:])
+				return fmt.Errorf("%s has a POM at %s but no %s: check the packaging or classifier", c, rp.shown, p.path[strings.LastIndex(p.path, "/")+1:])
+			case errors.Is(err, ErrNotFound):
+				n = -1
+			case err != nil:
+				return err
 			}
 			sizes[i] = n
-			return err
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return Artifact{}, err
+		return Artifact{}, true, err
 	}
+	a.Files = []File{{Path: pomPath, Size: int64(len(pom))}}
 	for i, p := range probes {
 		if sizes[i] >= 0 {
 			a.Files = append(a.Files, File{Path: p.path, Size: sizes[i]})
@@ -158,7 +185,26 @@ func (r *Resolver) resolveIn(ctx context.Context, repo string, c Coordinate) (Ar
 	for _, f := range a.Files {
 		a.Size += f.Size
 	}
-	return a, nil
+	return a, true, nil
+}
+
+// declaredPackaging is the packaging c's POM declares, "jar" when it
+// declares none. It must be usable as a file extension, since it becomes
+// one.
+func declaredPackaging(pom []byte, rp repository, c Coordinate) (string, error) {
+	p, err := pomPackaging(pom)
+	if err != nil {
+		return "", fmt.Errorf("the POM of %s from %s cannot be read: %v: check that the URL points at a Maven repository", c, rp.shown, err)
+	}
+	if p == "" {
+		return "jar", nil
+	}
+	if why := checkPart("packaging", p); why != "" || strings.Contains(p, "${") {
+		withJar := c
+		withJar.Packaging = "jar"
+		return "", fmt.Errorf("the POM of %s from %s declares the packaging %q, which cannot name its main file: give the packaging in the coordinate, e.g. %s", c, rp.shown, p, withJar)
+	}
+	return p, nil
 }
 
 func (r *Resolver) client() *http.Client {
@@ -168,117 +214,76 @@ func (r *Resolver) client() *http.Client {
 	return http.DefaultClient
 }
 
-// request builds a request for base/path, moving any credentials in base
-// into a Basic auth header.
-func request(ctx context.Context, method, base, path string) (*http.Request, error) {
-	u, err := url.Parse(base + "/" + path)
-	if err != nil {
-		return nil, fmt.Errorf("%s is not a valid repository URL", RedactURL(base))
+func (r *Resolver) concurrency() int {
+	if r.Concurrency > 0 {
+		return r.Concurrency
 	}
-	user := u.User
-	u.User = nil
-	req, err := http.NewRequestWithContext(ctx, method, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	if user != nil {
-		pass, _ := user.Password()
-		req.SetBasicAuth(user.Username(), pass)
-	}
-	return req, nil
+	return DefaultConcurrency
 }
 
-// get fetches a small file (a POM) whole.
-func (r *Resolver) get(ctx context.Context, base, path string) ([]byte, error) {
-	req, err := request(ctx, http.MethodGet, base, path)
+// get fetches a POM whole.
+func (r *Resolver) get(ctx context.Context, rp repository, c Coordinate, path string) ([]byte, error) {
+	req, err := rp.request(ctx, http.MethodGet, path)
 	if err != nil {
 		return nil, err
 	}
 	resp, err := r.client().Do(req)
 	if err != nil {
-		return nil, explain(base, err)
+		return nil, explain(rp.shown, err)
 	}
-	defer resp.Body.Close()
-	if err := status(base, path, resp); err != nil {
+	defer discard(resp)
+	if err := rp.status(resp, c, path); err != nil {
 		return nil, err
 	}
-	return io.ReadAll(io.LimitReader(resp.Body, 16<<20))
-}
-
-// size asks for a file's size with HEAD, counting a GET's bytes when the
-// server sends no length.
-func (r *Resolver) size(ctx context.Context, base, path string) (int64, error) {
-	req, err := request(ctx, http.MethodHead, base, path)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxPOM+1))
 	if err != nil {
-		return 0, err
-	}
-	resp, err := r.client().Do(req)
-	if err != nil {
-		return 0, explain(base, err)
-	}
-	resp.Body.Close()
-	if err := status(base, path, resp); err != nil {
-		return 0, err
-	}
-	if resp.ContentLength >= 0 {
-		return resp.ContentLength, nil
-	}
-	req, _ = request(ctx, http.MethodGet, base, path)
-	resp, err = r.client().Do(req)
-	if err != nil {
-		return 0, explain(base, err)
-	}
-	defer resp.Body.Close()
-	if err := status(base, path, resp); err != nil {
-		return 0, err
-	}
-	return io.Copy(io.Discard, resp.Body)
-}
-
-func status(base, path string, resp *http.Response) error {
-	shown := RedactURL(base)
-	switch {
-	case resp.StatusCode == http.StatusOK:
-		return nil
-	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone:
-		return fault.New(ErrNotFound, "%s/%s", shown, path)
-	case resp.StatusCode == http.StatusUnauthorized:
-		return fault.New(ErrUnauthorized, "the Maven repository %s refused the credentials: check the user and password in the repository URL", shown)
-	case resp.StatusCode == http.StatusForbidden:
-		return fault.New(ErrUnauthorized, "the Maven repository %s does not allow these credentials to read %s: ask for read access", shown, path)
-	}
-	return fmt.Errorf("the Maven repository %s answered HTTP %d for %s: try again later or check the URL", shown, resp.StatusCode, path)
-}
-
-func explain(base string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return err
-	}
-	shown := RedactURL(base)
-	if errors.Is(err, syscall.ECONNREFUSED) {
-		return fmt.Errorf("cannot reach the Maven repository %s (connection refused): check the URL and that the server is running", shown)
-	}
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	return fmt.Errorf("cannot reach the Maven repository %s: %v", shown, err)
-}
-
-// RedactURL drops user:password@ from a URL so it can be shown or stored.
-func RedactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		if i := strings.Index(raw, "@"); i >= 0 {
-			if j := strings.Index(raw, "://"); j >= 0 && j < i {
-				return raw[:j+3] + raw[i+1:]
-			}
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
-		return raw
+		return nil, fmt.Errorf("reading the POM of %s from %s broke off (%v): try again", c, rp.shown, err)
 	}
-	if u.User == nil {
-		return raw
+	if len(data) > maxPOM {
+		return nil, fmt.Errorf("what %s serves as the POM of %s is larger than %d MiB, which no POM is: check that the URL points at a Maven repository", rp.shown, c, maxPOM>>20)
 	}
-	u.User = nil
-	return u.String()
+	return data, nil
+}
+
+// size asks for a file's size with HEAD, and counts the bytes of a GET
+// when the server gives no length or does not answer HEAD.
+func (r *Resolver) size(ctx context.Context, rp repository, c Coordinate, path string) (int64, error) {
+	req, err := rp.request(ctx, http.MethodHead, path)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := r.client().Do(req)
+	if err != nil {
+		return 0, explain(rp.shown, err)
+	}
+	discard(resp)
+	if resp.StatusCode != http.StatusMethodNotAllowed && resp.StatusCode != http.StatusNotImplemented {
+		if err := rp.status(resp, c, path); err != nil {
+			return 0, err
+		}
+		if resp.ContentLength >= 0 {
+			return resp.ContentLength, nil
+		}
+	}
+	if req, err = rp.request(ctx, http.MethodGet, path); err != nil {
+		return 0, err
+	}
+	if resp, err = r.client().Do(req); err != nil {
+		return 0, explain(rp.shown, err)
+	}
+	defer resp.Body.Close()
+	if err := rp.status(resp, c, path); err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		return 0, fmt.Errorf("reading %s from %s to count its size broke off after %d bytes (%v): try again", path, rp.shown, n, err)
+	}
+	return n, nil
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"encoding/xml"
 	"fmt"
 	"hash"
 	"net/http"
@@ -34,8 +35,8 @@ type Server struct {
 	user, pass string
 }
 
-// NewServer serves root (GET and HEAD, with Content-Length) until the test
-// ends.
+// NewServer serves root (GET and HEAD, with Content-Length; 404 for
+// anything missing) until the test ends.
 func NewServer(t testing.TB, root string) *Server {
 	t.Helper()
 	s := &Server{root: root}
@@ -45,14 +46,15 @@ func NewServer(t testing.TB, root string) *Server {
 	return s
 }
 
-// RequireAuth makes the server demand this Basic login.
+// RequireAuth makes the server demand this Basic login from then on.
 func (s *Server) RequireAuth(user, pass string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.user, s.pass = user, pass
 }
 
-// Requests lists "METHOD /path" for every request served so far.
+// Requests lists "METHOD /path" for every request served so far, in the
+// order they arrived.
 func (s *Server) Requests() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -92,12 +94,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // WriteArtifact writes c into root in repository layout: a POM declaring
-// packaging, the main file (unless packaging is pom) and, for both, the
-// checksum sidecars named ("sha1", "md5", "sha256", "sha512"). It returns
-// every file written, by repository path, with its size.
-func WriteArtifact(t testing.TB, root string, c maven.Coordinate, packaging string, main []byte, sidecars ...string) map[string]int64 {
+// packaging, the main file holding mainContent (unless packaging is pom),
+// named with c's classifier, and for both the checksum sidecars named
+// ("sha1", "md5", "sha256", "sha512"). It returns every file written, by
+// repository path, with its size. The packaging's file extension is worked
+// out here, not by package maven, so tests check the Resolver against an
+// independent answer.
+func WriteArtifact(t testing.TB, root string, c maven.Coordinate, packaging string, mainContent []byte, sidecars ...string) (written map[string]int64) {
 	t.Helper()
-	written := map[string]int64{}
+	written = map[string]int64{}
 	put := func(rel string, data []byte) {
 		p := filepath.Join(root, filepath.FromSlash(rel))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -109,8 +114,7 @@ func WriteArtifact(t testing.TB, root string, c maven.Coordinate, packaging stri
 		written[rel] = int64(len(data))
 		for _, sc := range sidecars {
 			sum := hex.EncodeToString(digest(t, sc, data))
-			sp := p + "." + sc
-			if err := os.WriteFile(sp, []byte(sum), 0o644); err != nil {
+			if err := os.WriteFile(p+"."+sc, []byte(sum), 0o644); err != nil {
 				t.Fatal(err)
 			}
 			written[rel+"."+sc] = int64(len(sum))
@@ -124,17 +128,35 @@ func WriteArtifact(t testing.TB, root string, c maven.Coordinate, packaging stri
   <version>%s</version>
   <packaging>%s</packaging>
 </project>
-`, c.GroupID, c.ArtifactID, c.Version, packaging)
-	base := c.Dir() + "/" + c.ArtifactID + "-" + c.Version
+`, escape(c.GroupID), escape(c.ArtifactID), escape(c.Version), escape(packaging))
+	base := strings.ReplaceAll(c.GroupID, ".", "/") + "/" + c.ArtifactID + "/" + c.Version + "/" + c.ArtifactID + "-" + c.Version
 	put(base+".pom", []byte(pom))
-	if ext := maven.Extension(packaging); ext != "" {
+	if ext, ok := extension(packaging); ok {
 		name := base
 		if c.Classifier != "" {
 			name += "-" + c.Classifier
 		}
-		put(name+ext, main)
+		put(name+"."+ext, mainContent)
 	}
 	return written
+}
+
+// extension is the main file's extension for a packaging, as Maven's
+// artifact handlers name it; ok is false for pom, which has none.
+func extension(packaging string) (ext string, ok bool) {
+	switch packaging {
+	case "pom":
+		return "", false
+	case "jar", "maven-plugin", "bundle", "ejb", "eclipse-plugin", "takari-jar":
+		return "jar", true
+	}
+	return packaging, true
+}
+
+func escape(s string) string {
+	var b strings.Builder
+	_ = xml.EscapeText(&b, []byte(s))
+	return b.String()
 }
 
 func digest(t testing.TB, algo string, data []byte) []byte {
