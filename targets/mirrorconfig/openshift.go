@@ -1,0 +1,66 @@
+package mirrorconfig
+
+import (
+	"fmt"
+	"strings"
+)
+
+type mirrorEntry struct {
+	Source             string   `yaml:"source"`
+	Mirrors            []string `yaml:"mirrors"`
+	MirrorSourcePolicy string   `yaml:"mirrorSourcePolicy,omitempty"`
+}
+
+type objectMeta struct {
+	Name      string            `yaml:"name"`
+	Namespace string            `yaml:"namespace,omitempty"`
+	Labels    map[string]string `yaml:"labels,omitempty"`
+}
+
+type object struct {
+	APIVersion string            `yaml:"apiVersion"`
+	Kind       string            `yaml:"kind"`
+	Metadata   objectMeta        `yaml:"metadata"`
+	Spec       any               `yaml:"spec,omitempty"`
+	Data       map[string]string `yaml:"data,omitempty"`
+}
+
+func openshift(r *Result, in Input, opts Options) {
+	var never, plain []mirrorEntry
+	for _, m := range in.Mirrors {
+		never = append(never, mirrorEntry{Source: m.Source, Mirrors: []string{m.Target}, MirrorSourcePolicy: "NeverContactSource"})
+		plain = append(plain, mirrorEntry{Source: m.Source, Mirrors: []string{m.Target}})
+	}
+	r.add("openshift/imagedigestmirrorset.yaml", yamlDoc(object{
+		APIVersion: "config.openshift.io/v1", Kind: "ImageDigestMirrorSet", Metadata: objectMeta{Name: in.Name + "-digest"},
+		Spec: map[string]any{"imageDigestMirrors": never}}))
+	r.add("openshift/imagetagmirrorset.yaml", yamlDoc(object{
+		APIVersion: "config.openshift.io/v1", Kind: "ImageTagMirrorSet", Metadata: objectMeta{Name: in.Name + "-tag"},
+		Spec: map[string]any{"imageTagMirrors": never}}))
+	r.Steps = append(r.Steps,
+		"Log in to the cluster as a cluster administrator: `oc login …`.",
+		"Apply the digest mirrors: `oc apply -f openshift/imagedigestmirrorset.yaml`.",
+		"Apply the tag mirrors: `oc apply -f openshift/imagetagmirrorset.yaml`.")
+	if opts.ICSP {
+		r.add("openshift/imagecontentsourcepolicy.yaml", yamlDoc(object{
+			APIVersion: "operator.openshift.io/v1alpha1", Kind: "ImageContentSourcePolicy", Metadata: objectMeta{Name: in.Name},
+			Spec: map[string]any{"repositoryDigestMirrors": plain}}))
+		r.Steps = append(r.Steps, "On OpenShift 4.12 and older, which lack the two mirror sets, apply instead: `oc apply -f openshift/imagecontentsourcepolicy.yaml`.")
+	}
+	if len(in.CAPEM) > 0 {
+		cm := in.Name + "-registry-ca"
+		// additionalTrustedCA keys are host..port: ':' is not allowed in
+		// a ConfigMap key.
+		key := strings.ReplaceAll(in.Registry, ":", "..")
+		r.add("openshift/user-ca-bundle.yaml", yamlDoc(object{
+			APIVersion: "v1", Kind: "ConfigMap", Metadata: objectMeta{Name: cm, Namespace: "openshift-config"},
+			Data: map[string]string{key: string(in.CAPEM)}}))
+		r.Steps = append(r.Steps,
+			"Give the cluster the site's CA for the mirror: `oc apply -f openshift/user-ca-bundle.yaml`.",
+			fmt.Sprintf("Make the cluster trust it: `oc patch image.config.openshift.io/cluster --type=merge -p '{\"spec\":{\"additionalTrustedCA\":{\"name\":\"%s\"}}}'`.", cm))
+	}
+	if in.Insecure {
+		r.Steps = append(r.Steps, fmt.Sprintf("Allow the plain-HTTP mirror: `oc patch image.config.openshift.io/cluster --type=merge -p '{\"spec\":{\"registrySources\":{\"insecureRegistries\":[\"%s\"]}}}'` (this replaces the list: first check `oc get image.config.openshift.io/cluster -o yaml` and add any registries already there).", in.Registry))
+	}
+	r.Steps = append(r.Steps, "Wait until every node has the new configuration: `oc get mcp` shows UPDATED True for every pool (nodes may restart one by one).")
+}
