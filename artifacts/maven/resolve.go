@@ -287,3 +287,31 @@ func (r *Resolver) size(ctx context.Context, rp repository, c Coordinate, path s
 	}
 	return n, nil
 }
+
+// Fetch reads a small repository file (a POM, a maven-metadata.xml) from
+// the first repository that has it, and says which one served it, without
+// credentials. A file no repository has gives an error matching
+// ErrNotFound; a refused login stops the search with one matching
+// ErrUnauthorized. c names the artifact the file belongs to, in errors.
+func (r *Resolver) Fetch(ctx context.Context, c Coordinate, path string) (data []byte, repository string, err error) {
+	if len(r.Repositories) == 0 {
+		return nil, "", fmt.Errorf("no Maven repository to resolve %s from: give one with --maven-repo", c)
+	}
+	var tried []string
+	for _, raw := range r.Repositories {
+		rp, err := parseRepository(raw)
+		if err != nil {
+			return nil, "", err
+		}
+		data, err := r.get(ctx, rp, c, path)
+		if errors.Is(err, ErrNotFound) {
+			tried = append(tried, rp.shown)
+			continue
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		return data, rp.shown, nil
+	}
+	return nil, "", fault.New(ErrNotFound, "%s (%s) was not found in any Maven repository (tried %s): check the coordinates", c, path, strings.Join(tried, ", "))
+}
