@@ -36,6 +36,12 @@ type selectFlags struct {
 	mavenFile  string
 	filesFile  string
 	mavenRepos []string
+
+	mavenPOMs    []string
+	mavenScopes  []string
+	mavenPhases  []string
+	mavenVersion string
+	mavenNoDeps  bool
 }
 
 func (f *selectFlags) register(c *cobra.Command) {
@@ -49,6 +55,11 @@ func (f *selectFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.mavenFile, "maven", "", "a file of Maven coordinates to carry, one per line (group:artifact:version[:packaging[:classifier]])")
 	fl.StringVar(&f.filesFile, "files", "", "a file of plain files to carry, one per line: URL SHA256 [NAME]")
 	fl.StringArrayVar(&f.mavenRepos, "maven-repo", nil, "Maven repository URL to resolve from, repeatable, tried in order (default: Maven Central)")
+	fl.StringArrayVar(&f.mavenPOMs, "maven-pom", nil, "a project's pom.xml whose build must work offline, repeatable: its dependencies, parents, BOMs and build plugins are carried")
+	fl.StringSliceVar(&f.mavenScopes, "maven-scopes", nil, "scopes of direct Maven dependencies to carry, comma-separated (default: compile,runtime for --maven lists; compile,provided,runtime,test for --maven-pom)")
+	fl.StringSliceVar(&f.mavenPhases, "maven-phases", nil, "Maven lifecycle phases the far side runs, whose plugins are carried, comma-separated (default: clean,install with --maven-pom; none for lists alone)")
+	fl.StringVar(&f.mavenVersion, "maven-version", "", "the far side's Maven, whose default plugin versions are carried: 3.8 or 3.9, or a full version (default: 3.9)")
+	fl.BoolVar(&f.mavenNoDeps, "maven-no-deps", false, "carry listed Maven coordinates as they are, without their dependencies")
 }
 
 // selection builds the selection from the answers file and the flags.
@@ -75,6 +86,33 @@ func (f *selectFlags) selection(c *cobra.Command) (selection.Selection, error) {
 	}
 	if changed("maven-repo") {
 		s.MavenRepositories = f.mavenRepos
+	}
+	if changed("maven-pom") {
+		s.MavenProjects = f.mavenPOMs
+	}
+	if changed("maven-scopes") {
+		s.MavenScopes = f.mavenScopes
+	}
+	if changed("maven-phases") {
+		s.MavenPhases = f.mavenPhases
+	}
+	if changed("maven-version") {
+		s.MavenVersion = f.mavenVersion
+	}
+	if changed("maven-no-deps") {
+		s.MavenDirectOnly = f.mavenNoDeps
+	}
+	for _, sc := range s.MavenScopes {
+		switch sc {
+		case "compile", "provided", "runtime", "test":
+		default:
+			return s, usageError{fmt.Errorf("%q is not a Maven scope ferry carries: give compile, provided, runtime or test", sc)}
+		}
+	}
+	for _, p := range s.MavenProjects {
+		if _, err := os.Stat(p); err != nil {
+			return s, fmt.Errorf("the Maven project %s cannot be read: give the path of its pom.xml", p)
+		}
 	}
 	if f.imagesFile != "" {
 		refs, err := readList(f.imagesFile, "image list", image.ParseList)
@@ -162,9 +200,11 @@ func (f *sourceFlags) planner(sel selection.Selection) (*plan.Planner, *source.A
 	if err != nil {
 		return nil, nil, err
 	}
+	mr := &maven.Resolver{Repositories: sel.MavenRepositories, Client: acc.HTTPClient()}
 	return &plan.Planner{
 		Images:      imgs,
-		Maven:       &maven.Resolver{Repositories: sel.MavenRepositories, Client: acc.HTTPClient()},
+		Maven:       mr,
+		MavenFetch:  mr,
 		Files:       &plainfile.Sizer{Client: acc.HTTPClient()},
 		Releases:    &release.Reader{Access: acc},
 		Bundles:     &eksa.Reader{Client: acc.HTTPClient()},

@@ -104,7 +104,11 @@ func rows(p *plan.Plan) []row {
 		}
 		for _, mv := range p.Maven {
 			if first(mv.Modules) == mod {
-				out = append(out, row{item: mv.Coordinates, detail: plural(len(mv.Files), "file"), size: size.Format(mv.Size)})
+				detail := plural(len(mv.Files), "file")
+				if mv.Why != "" && mv.Why != "listed" {
+					detail += " · " + mv.Why
+				}
+				out = append(out, row{item: mv.Coordinates, detail: detail, size: size.Format(mv.Size)})
 			}
 		}
 		for _, f := range p.Files {

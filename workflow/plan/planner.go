@@ -15,6 +15,7 @@ import (
 
 	"ferry/artifacts/image"
 	"ferry/artifacts/maven"
+	"ferry/artifacts/maven/closure"
 	"ferry/artifacts/plainfile"
 	"ferry/targets/catalog"
 	"ferry/workflow/selection"
@@ -39,6 +40,10 @@ type ImageResolver interface {
 type MavenResolver interface {
 	Resolve(ctx context.Context, c maven.Coordinate) (maven.Artifact, error)
 }
+
+// MavenFetcher reads POMs and maven-metadata.xml, for Maven closures;
+// package maven's Resolver is one.
+type MavenFetcher = closure.Fetcher
 
 // ReleaseReader lists the component images of an OpenShift release image.
 type ReleaseReader interface {
@@ -72,7 +77,11 @@ type Planner struct {
 	Catalog *catalog.Catalog
 	Images  ImageResolver
 	Maven   MavenResolver
-	Files   FileSizer
+	// MavenFetch, when set, makes every listed Maven coordinate carry its
+	// closure (dependencies, parents, BOMs, and the plugins of the phases
+	// chosen) and lets a selection name Maven projects.
+	MavenFetch MavenFetcher
+	Files      FileSizer
 	// Releases reads release payloads for modules that name them.
 	Releases ReleaseReader
 	// Bundles reads EKS Anywhere Bundles manifests for modules that name them.
@@ -101,6 +110,9 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	// Release payloads and Bundles manifests first: what they list joins
 	// the items to resolve.
 	if err := p.readDynamic(ctx, work, pl, conc); err != nil {
+		return nil, err
+	}
+	if err := p.closeMaven(ctx, work, sel, conc); err != nil {
 		return nil, err
 	}
 	total := len(work.images) + len(work.maven) + len(work.files) + len(pl.Errors)
@@ -139,6 +151,10 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	}
 	for i, it := range work.maven {
 		g.Go(func() error {
+			if it.err != nil {
+				report("maven", it.name, it.err)
+				return ctx.Err()
+			}
 			c, err := maven.ParseCoordinate(it.name)
 			var a maven.Artifact
 			if err == nil {
@@ -150,7 +166,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 			}
 			if err == nil {
 				mavens[i] = &Maven{Coordinates: it.name, Modules: it.modules, Packaging: a.Packaging,
-					Repository: a.Repository, Files: a.Files, Size: a.Size}
+					Repository: a.Repository, Files: a.Files, Size: a.Size, Scope: it.scope, Why: it.why}
 			}
 			report("maven", it.name, err)
 			return ctx.Err()
@@ -274,6 +290,10 @@ type item struct {
 	name    string
 	modules []string
 	file    catalog.File
+	// why and scope say why a Maven artifact is carried.
+	why, scope string
+	// err is why the item could not be expanded, reported as its failure.
+	err error
 }
 
 type work struct {
@@ -325,7 +345,7 @@ func (w *work) modulesOf(kind, name string) []string {
 func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	name := sel.Target
 	if name == "" {
-		if len(sel.Images) == 0 && len(sel.Maven) == 0 && len(sel.Files) == 0 {
+		if len(sel.Images) == 0 && len(sel.Maven) == 0 && len(sel.Files) == 0 && len(sel.MavenProjects) == 0 {
 			return nil, fault.New(ErrSelection, "choose a target with --target (see `ferry catalog list`) or bring your own lists with --images/--maven/--files")
 		}
 		name = CustomTarget

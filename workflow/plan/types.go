@@ -68,6 +68,13 @@ type Maven struct {
 	Repository  string       `json:"repository"`
 	Files       []maven.File `json:"files"`
 	Size        int64        `json:"size"`
+	// Scope is the scope the artifact is needed in; empty for parents,
+	// BOMs and plugins.
+	Scope string `json:"scope,omitempty"`
+	// Why says why it is carried: "listed", "dependency of g:a:v",
+	// "parent of g:a:v", "BOM imported by g:a:v", "plugin for the compile
+	// phase", …
+	Why string `json:"why,omitempty"`
 }
 
 // File is one plain file.

@@ -39,6 +39,23 @@ type Selection struct {
 	// MavenRepositories are the repositories Maven artifacts are resolved
 	// from, without credentials.
 	MavenRepositories []string `yaml:"mavenRepositories,omitempty" json:"mavenRepositories,omitempty"`
+	// MavenProjects are pom.xml files whose builds must work offline: their
+	// dependencies, parents, BOMs and build plugins are carried.
+	MavenProjects []string `yaml:"mavenProjects,omitempty" json:"mavenProjects,omitempty"`
+	// MavenScopes are the scopes of direct dependencies carried; empty
+	// means compile and runtime for coordinates, every scope a build uses
+	// for projects.
+	MavenScopes []string `yaml:"mavenScopes,omitempty" json:"mavenScopes,omitempty"`
+	// MavenPhases are the lifecycle phases the far side runs, whose plugins
+	// are carried; empty means none for coordinates alone, clean and
+	// install for projects.
+	MavenPhases []string `yaml:"mavenPhases,omitempty" json:"mavenPhases,omitempty"`
+	// MavenVersion is the far side's Maven, whose default plugin versions
+	// apply ("3.8", "3.9.6"); empty means 3.9.
+	MavenVersion string `yaml:"mavenVersion,omitempty" json:"mavenVersion,omitempty"`
+	// MavenDirectOnly carries Maven coordinates as listed, without their
+	// dependencies.
+	MavenDirectOnly bool `yaml:"mavenDirectOnly,omitempty" json:"mavenDirectOnly,omitempty"`
 }
 
 type answersFile struct {
