@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 
 	"deps.dev/util/semver"
 	"golang.org/x/sync/errgroup"
@@ -51,6 +52,20 @@ type Resolver struct {
 	Phases []string
 	// Concurrency bounds how many POMs are read at once (default 8).
 	Concurrency int
+
+	// cache keeps what was read for every call, so several closures
+	// resolved one after another, or at once, read each POM once.
+	cacheOnce sync.Once
+	cache     *cache
+}
+
+type cache struct {
+	poms, models, versions onceMap
+}
+
+func (r *Resolver) caches() *cache {
+	r.cacheOnce.Do(func() { r.cache = &cache{} })
+	return r.cache
 }
 
 func (r *Resolver) jdk() string {
@@ -78,17 +93,16 @@ type Artifact struct {
 type Result struct {
 	// Artifacts are sorted by coordinate.
 	Artifacts []Artifact
-	// POMsRead counts the POMs read to work it out.
-	POMsRead int
+	// POMs counts the POMs the closure carries, one per project version
+	// it names.
+	POMs int
 }
 
 // session holds one resolution's caches.
 type session struct {
 	r            *Resolver
 	mavenVersion string
-	poms         onceMap
-	models       onceMap
-	versions     onceMap
+	*cache
 
 	out   map[string]int // by coordinate string → index in arts
 	arts  []Artifact
@@ -100,7 +114,7 @@ func newSession(r *Resolver) *session {
 	if mv == "" {
 		mv = DefaultMavenVersion
 	}
-	return &session{r: r, mavenVersion: mv, out: map[string]int{}, pomOf: map[string]string{}}
+	return &session{r: r, mavenVersion: mv, cache: r.caches(), out: map[string]int{}, pomOf: map[string]string{}}
 }
 
 // Coordinates resolves the closure of root coordinates: each root, its
@@ -402,7 +416,11 @@ func (s *session) result() *Result {
 		arts = append(arts, Artifact{Coordinate: maven.Coordinate{GroupID: parts[0], ArtifactID: parts[1], Version: parts[2], Packaging: "pom"}, Why: s.pomOf[k]})
 	}
 	slices.SortFunc(arts, func(a, b Artifact) int { return strings.Compare(a.Coordinate.String(), b.Coordinate.String()) })
-	return &Result{Artifacts: arts, POMsRead: s.poms.len()}
+	poms := map[string]bool{}
+	for _, a := range arts {
+		poms[gav{a.Coordinate.GroupID, a.Coordinate.ArtifactID, a.Coordinate.Version}.String()] = true
+	}
+	return &Result{Artifacts: arts, POMs: len(poms)}
 }
 
 // Types: the main file's extension and classifier for a dependency type,
