@@ -18,7 +18,7 @@ test:
 
 ## e2e: integration tests against real servers on loopback (docker-registry, skopeo, nginx)
 e2e:
-	CI=$(or $(CI),) $(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./cmd/... ./artifacts/registrytest/... ./workflow/...
+	CI=$(or $(CI),) $(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./cmd/... ./artifacts/registrytest/... ./artifacts/maven/... ./workflow/...
 
 ## bench: Go benchmarks (planning, rendering), then prepare side by side
 ## with crane and skopeo on ~2 GB on a loopback registry (FERRY_BENCH_MB)

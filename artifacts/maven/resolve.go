@@ -313,5 +313,5 @@ func (r *Resolver) Fetch(ctx context.Context, c Coordinate, path string) (data [
 		}
 		return data, rp.shown, nil
 	}
-	return nil, "", fault.New(ErrNotFound, "%s (%s) was not found in any Maven repository (tried %s): check the coordinates", c, path, strings.Join(tried, ", "))
+	return nil, "", fault.New(ErrNotFound, "%s was not found in any Maven repository (tried %s): check the coordinates", c, strings.Join(tried, ", "))
 }

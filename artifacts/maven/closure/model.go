@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"ferry/artifacts/fault"
 	"ferry/artifacts/maven"
 )
 
@@ -76,9 +77,9 @@ func (s *session) raw(ctx context.Context, id gav) (*pom, error) {
 		if err := id.check(); err != nil {
 			return nil, err
 		}
-		data, _, err := s.r.Fetcher.Fetch(ctx, id.coordinate("pom"), id.pomPath())
+		data, _, err := s.r.Fetcher.Fetch(ctx, id.coordinate(""), id.pomPath())
 		if errors.Is(err, maven.ErrNotFound) {
-			return nil, fmt.Errorf("%w: %w", errNoPOM, err)
+			return nil, fault.Wrap(errNoPOM, err)
 		}
 		if err != nil {
 			return nil, err

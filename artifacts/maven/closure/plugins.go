@@ -199,6 +199,11 @@ func (s *session) pluginClosure(ctx context.Context, w wantedPlugin, line string
 		return err
 	}
 	added := s.arts[before:]
+	for _, a := range added {
+		if a.Why == w.why && a.Coordinate.ArtifactID == w.ArtifactID {
+			id.v = a.Coordinate.Version // after any relocation
+		}
+	}
 	for i := range added {
 		if added[i].Why != w.why {
 			added[i].Scope = ""
@@ -212,12 +217,30 @@ func (s *session) pluginClosure(ctx context.Context, w wantedPlugin, line string
 	if line == "3.8" && !s.closureHas(added, "org.codehaus.plexus", "plexus-utils") {
 		// Maven before 3.9 adds plexus-utils 1.1 to every plugin that
 		// does not bring its own (dependency:go-offline misses it).
+		at := len(s.arts)
 		if err := s.walk(ctx, []node{{id: gav{"org.codehaus.plexus", "plexus-utils", "1.1"}, scope: "runtime", why: "added by Maven " + line + " to plugin " + id.String()}}, []string{"runtime"}, nil); err != nil {
 			return err
 		}
+		for i := at; i < len(s.arts); i++ {
+			s.arts[i].Scope = ""
+		}
 	}
 	if w.ArtifactID == "maven-surefire-plugin" && m != nil {
-		return s.surefireProviders(ctx, w.Version)
+		// Surefire asks for its provider at the version of the
+		// surefire-booter on its class path, which is its own unless a
+		// repository rewrote versions.
+		v := w.Version
+		for _, a := range added {
+			if a.Why == w.why && a.Coordinate.ArtifactID == w.ArtifactID {
+				v = a.Coordinate.Version
+			}
+		}
+		for _, a := range added {
+			if a.Coordinate.GroupID == "org.apache.maven.surefire" && a.Coordinate.ArtifactID == "surefire-booter" {
+				v = a.Coordinate.Version
+			}
+		}
+		return s.surefireProviders(ctx, v)
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"deps.dev/util/semver"
 	"golang.org/x/sync/errgroup"
 
+	"ferry/artifacts/fault"
 	"ferry/artifacts/maven"
 )
 
@@ -286,8 +287,8 @@ func (s *session) resolveNode(ctx context.Context, n *node) (*model, error) {
 	for hops := 0; ; hops++ {
 		var err error
 		m, err = s.model(ctx, n.id)
-		if errors.Is(err, errNoPOM) {
-			return nil, fmt.Errorf("%s, %s, is not in any Maven repository: check the repositories given with --maven-repo", n.id, n.why)
+		if errors.Is(err, errNoPOM) && n.why != "listed" {
+			return nil, fault.New(maven.ErrNotFound, "%s, %s, is not in any Maven repository: check the repositories given with --maven-repo", n.id, n.why)
 		}
 		if err != nil {
 			return nil, err

@@ -33,8 +33,9 @@ var pluginGroups = []string{"org/apache/maven/plugins", "org/codehaus/mojo"}
 // DebianRepository is a copy of Debian's Maven repository with what Debian
 // leaves out added, so that real Maven takes it as a remote repository
 // without a checksum warning: .sha1 and .md5 beside every file,
-// maven-metadata.xml in every artifact folder, and the plugin prefixes of
-// Maven's plugin groups. Symlinks are copied as the files they point to;
+// maven-metadata.xml in every artifact folder, the plugin prefixes of
+// Maven's plugin groups, and the plexus-utils 1.1 Maven adds to plugins.
+// Symlinks are copied as the files they point to;
 // dangling ones are left out. Copying takes seconds, so the test process
 // makes one copy and every caller gets the same folder: callers must not
 // write into it. The copy is removed when the test process exits. Without
@@ -51,12 +52,13 @@ func DebianRepository(t testing.TB) string {
 	debianCopy.once.Do(func() {
 		start := time.Now()
 		debianCopy.dir, debianCopy.err = copyDebianRepository()
-		debianCopy.took = time.Since(start)
+		if debianCopy.err == nil {
+			t.Logf("copied Debian's Maven repository in %v", time.Since(start).Round(time.Millisecond))
+		}
 	})
 	if debianCopy.err != nil {
 		t.Fatal(debianCopy.err)
 	}
-	t.Logf("Debian's Maven repository, copied in %v, is at %s", debianCopy.took.Round(time.Millisecond), debianCopy.dir)
 	return debianCopy.dir
 }
 
@@ -65,7 +67,6 @@ func DebianRepository(t testing.TB) string {
 var debianCopy struct {
 	once sync.Once
 	dir  string
-	took time.Duration
 	err  error
 }
 
@@ -80,6 +81,9 @@ func copyDebianRepository() (string, error) {
 	}
 	if err := copyDereferenced(DebianMavenRepo, dir, nil); err != nil {
 		return "", fmt.Errorf("copy %s: %w", DebianMavenRepo, err)
+	}
+	if err := addInjectedPlexusUtils(dir); err != nil {
+		return "", err
 	}
 	if err := writeMetadata(dir, time.Now().UTC()); err != nil {
 		return "", fmt.Errorf("metadata for the copy of %s: %w", DebianMavenRepo, err)
@@ -154,6 +158,44 @@ func copyDereferenced(src, dst string, ancestors []fs.FileInfo) error {
 	return nil
 }
 
+// addInjectedPlexusUtils adds the plexus-utils 1.1 that Maven 3 puts on
+// the class path of every plugin not depending on plexus-utils itself, which
+// Debian does not ship: Debian's newest plexus-utils under that version, as
+// Debian stands its plugins in for the old versions Maven's lifecycle names.
+func addInjectedPlexusUtils(root string) error {
+	dir := filepath.Join(root, "org", "codehaus", "plexus", "plexus-utils")
+	versions, err := versionsIn(dir)
+	if errors.Is(err, fs.ErrNotExist) || len(versions) == 0 || slices.Contains(versions, "1.1") {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	newest := versioningOf(versions, time.Time{}).Release
+	jar, err := os.ReadFile(filepath.Join(dir, newest, "plexus-utils-"+newest+".jar"))
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	pom := `<?xml version="1.0" encoding="UTF-8"?>
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>org.codehaus.plexus</groupId>
+  <artifactId>plexus-utils</artifactId>
+  <version>1.1</version>
+</project>
+`
+	if err := os.Mkdir(filepath.Join(dir, "1.1"), 0o755); err != nil {
+		return err
+	}
+	if err := writeFileWithSidecars(filepath.Join(dir, "1.1", "plexus-utils-1.1.pom"), []byte(pom)); err != nil {
+		return err
+	}
+	return writeFileWithSidecars(filepath.Join(dir, "1.1", "plexus-utils-1.1.jar"), jar)
+}
+
 // isSidecar tells the checksum files written here from the files they vouch
 // for.
 func isSidecar(name string) bool {
@@ -205,7 +247,7 @@ type metadata struct {
 	GroupID    string      `xml:"groupId,omitempty"`
 	ArtifactID string      `xml:"artifactId,omitempty"`
 	Versioning *versioning `xml:"versioning,omitempty"`
-	Plugins    []plugin    `xml:"plugins>plugin,omitempty"`
+	Plugins    *plugins    `xml:"plugins,omitempty"`
 }
 
 type versioning struct {
@@ -213,6 +255,10 @@ type versioning struct {
 	Release     string   `xml:"release,omitempty"`
 	Versions    []string `xml:"versions>version"`
 	LastUpdated string   `xml:"lastUpdated"`
+}
+
+type plugins struct {
+	Plugin []plugin `xml:"plugin"`
 }
 
 type plugin struct {
@@ -242,11 +288,15 @@ func writeMetadata(root string, now time.Time) error {
 			md.Versioning = versioningOf(versions, now)
 		}
 		if slices.Contains(pluginGroups, rel) {
-			if md.Plugins, err = pluginsIn(p); err != nil {
+			found, err := pluginsIn(p)
+			if err != nil {
 				return err
 			}
+			if len(found) > 0 {
+				md.Plugins = &plugins{Plugin: found}
+			}
 		}
-		if md.Versioning == nil && len(md.Plugins) == 0 {
+		if md.Versioning == nil && md.Plugins == nil {
 			return nil
 		}
 		data, err := xml.MarshalIndent(md, "", "  ")
@@ -311,7 +361,7 @@ func pluginsIn(dir string) ([]plugin, error) {
 	if err != nil {
 		return nil, err
 	}
-	var plugins []plugin
+	var found []plugin
 	for _, e := range entries {
 		id := e.Name()
 		if !e.IsDir() {
@@ -334,13 +384,13 @@ func pluginsIn(dir string) ([]plugin, error) {
 			continue
 		}
 		v := versions[len(versions)-1]
-		plugins = append(plugins, plugin{
+		found = append(found, plugin{
 			Name:       pomName(filepath.Join(dir, id, v, id+"-"+v+".pom"), id),
 			Prefix:     prefix,
 			ArtifactID: id,
 		})
 	}
-	return plugins, nil
+	return found, nil
 }
 
 // pomName is the project name a POM declares, or fallback.

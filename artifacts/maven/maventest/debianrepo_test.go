@@ -3,6 +3,7 @@
 package maventest_test
 
 import (
+	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"encoding/hex"
@@ -11,6 +12,7 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -121,4 +123,67 @@ func assertFile(t *testing.T, file, want string) {
 	got, err := os.ReadFile(file)
 	require.NoError(t, err)
 	assert.Equal(t, want, string(got), file)
+}
+
+// TestDebianRepositoryBuildsOffline is the harness's promise: real Maven,
+// with no network but loopback, builds a project from the copy alone, with
+// no checksum warning, and finds a plugin that no lifecycle binds by its
+// prefix (group metadata) and its version (artifact metadata).
+func TestDebianRepositoryBuildsOffline(t *testing.T) {
+	if _, err := exec.LookPath("mvn"); err != nil {
+		msg := "mvn is not installed: install the Debian package maven (apt-get install maven)"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	n := maventest.NewIsolated(t)
+	url := n.ServeFolder(t, maventest.DebianRepository(t))
+
+	work := t.TempDir()
+	write := func(rel, content string) {
+		p := filepath.Join(work, filepath.FromSlash(rel))
+		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+		require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
+	}
+	write("settings.xml", `<settings>
+  <mirrors>
+    <mirror><id>site</id><mirrorOf>*</mirrorOf><url>`+url+`</url></mirror>
+  </mirrors>
+</settings>
+`)
+	write("demo/pom.xml", `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>org.example.demo</groupId>
+  <artifactId>demo</artifactId>
+  <version>1.0</version>
+  <properties>
+    <maven.compiler.source>8</maven.compiler.source>
+    <maven.compiler.target>8</maven.compiler.target>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+  </properties>
+</project>
+`)
+	write("demo/src/main/java/org/example/demo/Demo.java", `package org.example.demo;
+
+public class Demo {
+    public static void main(String[] args) { System.out.println("demo"); }
+}
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	mvn := n.Command(ctx, "mvn", "-B", "--strict-checksums", "-s", filepath.Join(work, "settings.xml"),
+		"-Dmaven.repo.local="+filepath.Join(work, "m2"), "-f", filepath.Join(work, "demo/pom.xml"),
+		"clean:clean", "package", "plugin:help")
+	mvn.Env = append(os.Environ(), "HOME="+work)
+	out, err := mvn.CombinedOutput()
+	log := string(out)
+	require.NoError(t, err, log)
+	assert.Contains(t, log, "BUILD SUCCESS")
+	assert.Contains(t, log, "Downloaded from site: "+url+"/org/apache/maven/plugins/maven-metadata.xml", "the prefix plugin: resolves through group metadata")
+	assert.Contains(t, log, "Downloaded from site: "+url+"/org/apache/maven/plugins/maven-plugin-plugin/maven-metadata.xml", "its version through artifact metadata")
+	assert.Contains(t, log, "--- maven-plugin-plugin:")
+	assert.NotContains(t, strings.ToLower(log), "checksum", log)
+	_, err = os.Stat(filepath.Join(work, "demo/target/demo-1.0.jar"))
+	assert.NoError(t, err)
 }
