@@ -17,7 +17,7 @@ func pomPackaging(data []byte) (string, error) {
 		Packaging string `xml:"packaging"`
 	}
 	d := xml.NewDecoder(bytes.NewReader(data))
-	d.CharsetReader = asLatin1
+	d.CharsetReader = CharsetReader
 	if err := d.Decode(&pom); err != nil {
 		return "", fmt.Errorf("it is not well-formed XML (%v)", err)
 	}
@@ -27,11 +27,12 @@ func pomPackaging(data []byte) (string, error) {
 	return strings.TrimSpace(pom.Packaging), nil
 }
 
-// asLatin1 decodes a POM that declares an encoding other than UTF-8.
+// CharsetReader, as an xml.Decoder's CharsetReader, decodes a POM that
+// declares an encoding other than UTF-8.
 // Older POMs say ISO-8859-1 and put accented names in <developers>; what
 // ferry reads (<packaging>) is ASCII, so decoding every such file as
 // Latin-1 reads it right whatever the label.
-func asLatin1(_ string, in io.Reader) (io.Reader, error) {
+func CharsetReader(_ string, in io.Reader) (io.Reader, error) {
 	data, err := io.ReadAll(in)
 	if err != nil {
 		return nil, err

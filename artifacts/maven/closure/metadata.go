@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strings"
+
+	"ferry/artifacts/maven"
 )
 
 // parseMetadataVersions reads the versions an artifact-level
@@ -17,7 +19,7 @@ func parseMetadataVersions(data []byte) ([]string, error) {
 		} `xml:"versioning"`
 	}
 	d := xml.NewDecoder(bytes.NewReader(data))
-	d.CharsetReader = asLatin1
+	d.CharsetReader = maven.CharsetReader
 	if err := d.Decode(&md); err != nil {
 		return nil, fmt.Errorf("its maven-metadata.xml is not well-formed XML (%v)", err)
 	}
@@ -41,7 +43,7 @@ func parseMetadataRelease(data []byte) (string, error) {
 		} `xml:"versioning"`
 	}
 	d := xml.NewDecoder(bytes.NewReader(data))
-	d.CharsetReader = asLatin1
+	d.CharsetReader = maven.CharsetReader
 	if err := d.Decode(&md); err != nil {
 		return "", fmt.Errorf("its maven-metadata.xml is not well-formed XML (%v)", err)
 	}

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"ferry/artifacts/maven"
 )
 
 // pom is the part of a POM file that decides what a build needs. Fields
@@ -147,7 +149,7 @@ func parsePOM(data []byte) (*pom, error) {
 	}
 	var p pom
 	d := xml.NewDecoder(bytes.NewReader(data))
-	d.CharsetReader = asLatin1
+	d.CharsetReader = maven.CharsetReader
 	d.Strict = false
 	if err := d.Decode(&p); err != nil {
 		return nil, fmt.Errorf("is not well-formed XML (%v)", err)
@@ -161,7 +163,7 @@ func parsePOM(data []byte) (*pom, error) {
 
 func checkDepth(data []byte) error {
 	d := xml.NewDecoder(bytes.NewReader(data))
-	d.CharsetReader = asLatin1
+	d.CharsetReader = maven.CharsetReader
 	d.Strict = false
 	depth := 0
 	for {
@@ -226,20 +228,4 @@ func trimDeps(ds []dependency) {
 			d.Exclusions[j].GroupID, d.Exclusions[j].ArtifactID = t(d.Exclusions[j].GroupID), t(d.Exclusions[j].ArtifactID)
 		}
 	}
-}
-
-// asLatin1 decodes a POM that declares an encoding other than UTF-8: the
-// parts read here are ASCII, so Latin-1 reads them right whatever the
-// label.
-func asLatin1(_ string, in io.Reader) (io.Reader, error) {
-	data, err := io.ReadAll(in)
-	if err != nil {
-		return nil, err
-	}
-	var b strings.Builder
-	b.Grow(len(data))
-	for _, c := range data {
-		b.WriteRune(rune(c))
-	}
-	return strings.NewReader(b.String()), nil
 }
