@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/sync/errgroup"
 
@@ -71,6 +72,9 @@ type Resolver struct {
 	// Concurrency is how many requests one Resolve makes at once;
 	// 0 means DefaultConcurrency.
 	Concurrency int
+
+	// fetched keeps the small files read (repository and path → bytes).
+	fetched sync.Map
 }
 
 // Extension is the main file's extension for a packaging, with its dot:
@@ -221,8 +225,21 @@ func (r *Resolver) concurrency() int {
 	return DefaultConcurrency
 }
 
-// get fetches a POM whole.
+// get fetches a POM whole, once per repository and path: a closure reads
+// every POM before its artifacts are sized, and sizing reads them again.
 func (r *Resolver) get(ctx context.Context, rp repository, c Coordinate, path string) ([]byte, error) {
+	key := rp.shown + "\x00" + path
+	if data, ok := r.fetched.Load(key); ok {
+		return data.([]byte), nil
+	}
+	data, err := r.fetch(ctx, rp, c, path)
+	if err == nil {
+		r.fetched.Store(key, data)
+	}
+	return data, err
+}
+
+func (r *Resolver) fetch(ctx context.Context, rp repository, c Coordinate, path string) ([]byte, error) {
 	req, err := rp.request(ctx, http.MethodGet, path)
 	if err != nil {
 		return nil, err

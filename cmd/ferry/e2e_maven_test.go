@@ -30,19 +30,6 @@ func helloProject(t *testing.T) string {
 	return dst
 }
 
-func needMvn(t *testing.T) string {
-	t.Helper()
-	mvn, err := exec.LookPath("mvn")
-	if err != nil {
-		msg := "mvn is not installed: install the Debian package maven"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return mvn
-}
-
 // mavenBundle plans and prepares the hello project's offline build from
 // Debian's Maven artifacts served on loopback.
 func mavenBundle(t *testing.T) (string, plan.Plan, *maventest.Server) {
@@ -59,7 +46,7 @@ func mavenBundle(t *testing.T) (string, plan.Plan, *maventest.Server) {
 }
 
 func TestE2EMavenProjectBuildsOfflineFromTheSiteRepository(t *testing.T) {
-	mvn := needMvn(t)
+	mvn := maventest.NeedMvn(t)
 	bundle, p, _ := mavenBundle(t)
 
 	why := map[string]string{}
@@ -112,7 +99,7 @@ func TestE2EMavenProjectBuildsOfflineFromTheSiteRepository(t *testing.T) {
 }
 
 func TestE2EMavenProjectBuildsOfflineFromAFolder(t *testing.T) {
-	mvn := needMvn(t)
+	mvn := maventest.NeedMvn(t)
 	bundle, _, _ := mavenBundle(t)
 	dir := filepath.Join(t.TempDir(), "m2")
 	code, _, stderr := ferry(t, "import", bundle, "--maven-dir", dir)
@@ -131,7 +118,7 @@ func TestE2EMavenProjectBuildsOfflineFromAFolder(t *testing.T) {
 // The closure ferry plans matches what Maven itself resolves for the
 // project's dependencies.
 func TestE2EMavenClosureMatchesMavenDependencyList(t *testing.T) {
-	mvn := needMvn(t)
+	mvn := maventest.NeedMvn(t)
 	up := maventest.ServeDebianRepository(t)
 	proj := helloProject(t)
 	pom := filepath.Join(proj, "pom.xml")
@@ -140,7 +127,8 @@ func TestE2EMavenClosureMatchesMavenDependencyList(t *testing.T) {
 	var ours []string
 	for _, m := range p.Maven {
 		if m.Scope != "" {
-			ours = append(ours, strings.SplitN(m.Coordinates, ":", 4)[0]+":"+strings.SplitN(m.Coordinates, ":", 4)[1]+":"+strings.SplitN(m.Coordinates, ":", 4)[2]+":"+m.Scope)
+			gav := strings.SplitN(m.Coordinates, ":", 4)[:3]
+			ours = append(ours, strings.Join(gav, ":")+":"+m.Scope)
 		}
 	}
 	slices.Sort(ours)

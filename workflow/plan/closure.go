@@ -19,8 +19,8 @@ import (
 // closure cannot be worked out stays in the list carrying that failure.
 func (p *Planner) closeMaven(ctx context.Context, w *work, sel selection.Selection, conc int) error {
 	if p.MavenFetch == nil {
-		if len(sel.MavenProjects) > 0 {
-			w.maven = append(w.maven, &item{name: sel.MavenProjects[0], err: fmt.Errorf("no Maven repository is configured to resolve %s from: give one with --maven-repo", sel.MavenProjects[0])})
+		for _, f := range sel.MavenProjects {
+			w.maven = append(w.maven, &item{name: f, modules: []string{""}, err: fmt.Errorf("no Maven repository is configured to resolve %s from: give one with --maven-repo", f)})
 		}
 		return nil
 	}

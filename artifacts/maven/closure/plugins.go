@@ -194,47 +194,33 @@ func (s *session) pluginClosure(ctx context.Context, w wantedPlugin, line string
 		}
 		first = append(first, node{id: gav{d.GroupID, d.ArtifactID, d.Version}, typ: d.Type, classifier: d.Classifier, scope: "runtime", excl: d.Exclusions, why: "dependency of plugin " + id.String()})
 	}
-	before := len(s.arts)
-	if err := s.walk(ctx, first, []string{"runtime"}, nil); err != nil {
+	added, err := s.walkPluginPath(ctx, first)
+	if err != nil {
 		return err
 	}
-	added := s.arts[before:]
 	for _, a := range added {
 		if a.Why == w.why && a.Coordinate.ArtifactID == w.ArtifactID {
 			id.v = a.Coordinate.Version // after any relocation
 		}
 	}
 	for i := range added {
-		if added[i].Why != w.why {
-			added[i].Scope = ""
-			if strings.HasPrefix(added[i].Why, "dependency of ") && !strings.HasPrefix(added[i].Why, "dependency of plugin") {
-				added[i].Why = strings.Replace(added[i].Why, "dependency of ", "dependency of plugin "+id.String()+" via ", 1)
-			}
-		} else {
-			added[i].Scope = ""
+		if why := added[i].Why; strings.HasPrefix(why, "dependency of ") && !strings.HasPrefix(why, "dependency of plugin") {
+			added[i].Why = strings.Replace(why, "dependency of ", "dependency of plugin "+id.String()+" via ", 1)
 		}
 	}
 	if line == "3.8" && !s.closureHas(added, "org.codehaus.plexus", "plexus-utils") {
 		// Maven before 3.9 adds plexus-utils 1.1 to every plugin that
 		// does not bring its own (dependency:go-offline misses it).
-		at := len(s.arts)
-		if err := s.walk(ctx, []node{{id: gav{"org.codehaus.plexus", "plexus-utils", "1.1"}, scope: "runtime", why: "added by Maven " + line + " to plugin " + id.String()}}, []string{"runtime"}, nil); err != nil {
+		injected := node{id: gav{"org.codehaus.plexus", "plexus-utils", "1.1"}, scope: "runtime", why: "added by Maven " + line + " to plugin " + id.String()}
+		if _, err := s.walkPluginPath(ctx, []node{injected}); err != nil {
 			return err
-		}
-		for i := at; i < len(s.arts); i++ {
-			s.arts[i].Scope = ""
 		}
 	}
 	if w.ArtifactID == "maven-surefire-plugin" && m != nil {
 		// Surefire asks for its provider at the version of the
 		// surefire-booter on its class path, which is its own unless a
 		// repository rewrote versions.
-		v := w.Version
-		for _, a := range added {
-			if a.Why == w.why && a.Coordinate.ArtifactID == w.ArtifactID {
-				v = a.Coordinate.Version
-			}
-		}
+		v := id.v
 		for _, a := range added {
 			if a.Coordinate.GroupID == "org.apache.maven.surefire" && a.Coordinate.ArtifactID == "surefire-booter" {
 				v = a.Coordinate.Version
@@ -243,6 +229,20 @@ func (s *session) pluginClosure(ctx context.Context, w wantedPlugin, line string
 		return s.surefireProviders(ctx, v)
 	}
 	return nil
+}
+
+// walkPluginPath resolves what a plugin's class path holds from first, as
+// runtime dependencies, and returns the artifacts it added; they carry no
+// scope, since no project build uses them.
+func (s *session) walkPluginPath(ctx context.Context, first []node) ([]Artifact, error) {
+	before := len(s.arts)
+	if err := s.walk(ctx, first, []string{"runtime"}, nil); err != nil {
+		return nil, err
+	}
+	for i := before; i < len(s.arts); i++ {
+		s.arts[i].Scope = ""
+	}
+	return s.arts[before:], nil
 }
 
 func (s *session) closureHas(arts []Artifact, g, a string) bool {
@@ -270,12 +270,8 @@ func (s *session) surefireProviders(ctx context.Context, version string) error {
 	}
 	for _, p := range providers {
 		n := node{id: gav{"org.apache.maven.surefire", p, version}, scope: "runtime", why: "test provider surefire " + version + " loads for the project's tests"}
-		before := len(s.arts)
-		if err := s.walk(ctx, []node{n}, []string{"runtime"}, nil); err != nil {
+		if _, err := s.walkPluginPath(ctx, []node{n}); err != nil {
 			return err
-		}
-		for i := before; i < len(s.arts); i++ {
-			s.arts[i].Scope = ""
 		}
 	}
 	return nil
@@ -284,14 +280,12 @@ func (s *session) surefireProviders(ctx context.Context, version string) error {
 // latestRelease is the release version the repository's metadata names,
 // which Maven uses for a plugin declared without a version.
 func (s *session) latestRelease(ctx context.Context, id gav) (string, error) {
-	c := id.coordinate("")
-	data, _, err := s.r.Fetcher.Fetch(ctx, c, strings.ReplaceAll(id.g, ".", "/")+"/"+id.a+"/maven-metadata.xml")
+	md, err := s.metadata(ctx, id)
 	if err != nil {
 		return "", fmt.Errorf("the plugin %s:%s has no version in the project, and the repository's list of its versions cannot be read: give it a version in the POM (%w)", id.g, id.a, err)
 	}
-	v, err := parseMetadataRelease(data)
-	if err != nil {
-		return "", fmt.Errorf("the plugin %s:%s has no version in the project, and %v: give it a version in the POM", id.g, id.a, err)
+	if md.release == "" {
+		return "", fmt.Errorf("the plugin %s:%s has no version in the project, and its maven-metadata.xml names no release: give it a version in the POM", id.g, id.a)
 	}
-	return v, nil
+	return md.release, nil
 }

@@ -210,7 +210,6 @@ type node struct {
 	typ        string // "" means jar
 	classifier string
 	scope      string
-	optional   bool
 	excl       []exclusion
 	why        string
 }
@@ -230,7 +229,7 @@ func (n node) conflictKey() string {
 func (s *session) walk(ctx context.Context, level []node, scopes []string, managed map[string]dep) error {
 	chosen := map[string]bool{}
 	for depth := 1; len(level) > 0; depth++ {
-		s.prefetch(ctx, level)
+		s.prefetch(ctx, level, chosen)
 		var next []node
 		for _, n := range level {
 			if depth == 1 && !slices.Contains(scopes, n.scope) {
@@ -353,24 +352,29 @@ func (s *session) child(ctx context.Context, parent node, d dep, depth int) (nod
 	if d.Version == "" {
 		return node{}, false, fmt.Errorf("the POM of %s gives no version for its dependency %s:%s, and no dependencyManagement does: Maven cannot build with it either; name the artifact with an explicit version instead", parent.id, d.GroupID, d.ArtifactID)
 	}
-	n := node{id: gav{d.GroupID, d.ArtifactID, d.Version}, typ: d.Type, classifier: d.Classifier, scope: scope, optional: optional, why: why}
+	n := node{id: gav{d.GroupID, d.ArtifactID, d.Version}, typ: d.Type, classifier: d.Classifier, scope: scope, why: why}
 	n.excl = append(append([]exclusion(nil), parent.excl...), d.Exclusions...)
 	return n, true, nil
 }
 
 // prefetch reads the POMs of a level in parallel, so the walk, which is
 // sequential to stay deterministic, finds them cached.
-func (s *session) prefetch(ctx context.Context, level []node) {
+func (s *session) prefetch(ctx context.Context, level []node, chosen map[string]bool) {
 	conc := s.r.Concurrency
 	if conc <= 0 {
 		conc = 8
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
+	// Only the nodes the walk will choose: a nearer or earlier version
+	// of the same artifact wins, and the losers' POMs are never needed.
+	first := map[string]bool{}
 	for _, n := range level {
-		if isRange(n.id.v) {
+		k := n.conflictKey()
+		if isRange(n.id.v) || chosen[k] || first[k] {
 			continue
 		}
+		first[k] = true
 		g.Go(func() error {
 			_, _ = s.model(gctx, n.id) // errors come back, cached, in the walk
 			return nil
@@ -470,18 +474,11 @@ func isRange(v string) bool { return strings.HasPrefix(v, "[") || strings.HasPre
 // pickVersion chooses the highest version in a range that the
 // repository's maven-metadata.xml lists, as Maven does.
 func (s *session) pickVersion(ctx context.Context, id gav, why string) (string, error) {
-	v, err := s.versions.do(ctx, id.g+":"+id.a, func() (any, error) {
-		c := id.coordinate("")
-		data, _, err := s.r.Fetcher.Fetch(ctx, c, strings.ReplaceAll(id.g, ".", "/")+"/"+id.a+"/maven-metadata.xml")
-		if err != nil {
-			return nil, fmt.Errorf("%s:%s, %s, asks for the version range %s, and the repository's list of versions cannot be read: %w", id.g, id.a, why, id.v, err)
-		}
-		return parseMetadataVersions(data)
-	})
+	md, err := s.metadata(ctx, id)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("%s:%s, %s, asks for the version range %s, and the repository's list of versions cannot be read: %w", id.g, id.a, why, id.v, err)
 	}
-	versions := v.([]string)
+	versions := md.versions
 	con, err := semver.Maven.ParseConstraint(id.v)
 	if err != nil {
 		return "", fmt.Errorf("%s:%s, %s, asks for the version range %s, which is not a Maven version range: check its POM", id.g, id.a, why, id.v)

@@ -12,7 +12,6 @@ import (
 	"io/fs"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -130,13 +129,7 @@ func assertFile(t *testing.T, file, want string) {
 // no checksum warning, and finds a plugin that no lifecycle binds by its
 // prefix (group metadata) and its version (artifact metadata).
 func TestDebianRepositoryBuildsOffline(t *testing.T) {
-	if _, err := exec.LookPath("mvn"); err != nil {
-		msg := "mvn is not installed: install the Debian package maven (apt-get install maven)"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	maventest.NeedMvn(t)
 	n := maventest.NewIsolated(t)
 	url := n.ServeFolder(t, maventest.DebianRepository(t))
 

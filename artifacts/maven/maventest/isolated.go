@@ -32,19 +32,12 @@ type Isolated struct {
 // or fails under CI.
 func NewIsolated(t testing.TB) *Isolated {
 	t.Helper()
-	need := func(msg string) {
-		t.Helper()
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
 	if os.Geteuid() != 0 {
-		need("creating a network namespace needs root: run the test as root")
+		Missing(t, "creating a network namespace needs root: run the test as root")
 	}
 	ip, err := exec.LookPath("ip")
 	if err != nil {
-		need("ip is not installed: install the Debian package iproute2 (apt-get install iproute2)")
+		Missing(t, "ip is not installed: install the Debian package iproute2 (apt-get install iproute2)")
 	}
 	var random [4]byte
 	_, _ = rand.Read(random[:])
@@ -75,13 +68,7 @@ func (n *Isolated) Command(ctx context.Context, name string, args ...string) *ex
 // namespace can reach. Without nginx the test is skipped, or fails under CI.
 func (n *Isolated) ServeFolder(t testing.TB, root string) string {
 	t.Helper()
-	if _, err := os.Stat(NginxBinary); err != nil {
-		msg := "nginx is not installed: install the Debian package nginx (apt-get install nginx)"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	needNginx(t)
 	root, err := filepath.Abs(root)
 	if err != nil {
 		t.Fatal(err)

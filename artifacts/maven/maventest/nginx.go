@@ -25,13 +25,7 @@ type DAV struct {
 // Without nginx the test is skipped, or fails under CI.
 func StartNginxDAV(t testing.TB, user, pass string) *DAV {
 	t.Helper()
-	if _, err := os.Stat(NginxBinary); err != nil {
-		msg := "nginx is not installed: install the Debian package nginx (apt-get install nginx)"
-		if os.Getenv("CI") != "" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	needNginx(t)
 	dir := t.TempDir()
 	root := filepath.Join(dir, "repo")
 	for _, d := range []string{root, filepath.Join(dir, "tmp")} {
