@@ -179,3 +179,23 @@ func FuzzParseCoordinate(f *testing.F) {
 		}
 	})
 }
+
+func TestLocalOnlyAndDirCoordinate(t *testing.T) {
+	for p, want := range map[string]bool{
+		"org/x/a/1.0/a-1.0.jar":                   false,
+		"org/x/a/1.0/a-1.0.jar.sha1":              false,
+		"org/x/a/maven-metadata.xml":              false,
+		"org/x/a/1.0/_remote.repositories":        true,
+		"org/x/a/1.0/a-1.0.jar.lastUpdated":       true,
+		"org/x/a/maven-metadata-local.xml":        true,
+		"org/x/a/maven-metadata-central.xml.sha1": true,
+		"org/x/a/resolver-status.properties":      true,
+	} {
+		assert.Equal(t, want, maven.LocalOnly(p), p)
+	}
+	c, err := maven.DirCoordinate("org/apache/commons/commons-lang3/3.12.0")
+	require.NoError(t, err)
+	assert.Equal(t, "org.apache.commons:commons-lang3:3.12.0", c.String())
+	_, err = maven.DirCoordinate("org/x")
+	assert.ErrorContains(t, err, "is not a version folder")
+}

@@ -41,6 +41,9 @@ type File struct {
 	Path string `json:"path"`
 	// Size is in bytes.
 	Size int64 `json:"size"`
+	// SHA256 is the content's sum in hex, when known before download (a
+	// file read out of an image).
+	SHA256 string `json:"sha256,omitempty"`
 }
 
 // Artifact is a coordinate resolved against a repository: every file the

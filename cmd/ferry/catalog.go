@@ -200,6 +200,9 @@ func showTarget(a *app, t *catalog.Target, version string) error {
 		for _, mv := range n.Maven {
 			fmt.Fprintf(w, "    maven  %s\n", mv)
 		}
+		for _, mi := range n.MavenFromImages {
+			fmt.Fprintf(w, "    maven  %s in %s %s\n", mi.Path, mi.Image, th.Subtle.Render("(the Maven repository, read at plan time; the image is not carried)"))
+		}
 		for _, f := range n.Files {
 			fmt.Fprintf(w, "    file   %s\n", f.URL)
 		}

@@ -12,6 +12,7 @@ import (
 
 	"ferry/artifacts/eksa"
 	"ferry/artifacts/image"
+	"ferry/artifacts/imagefs"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/plainfile"
 	"ferry/artifacts/release"
@@ -208,6 +209,7 @@ func (f *sourceFlags) planner(sel selection.Selection) (*plan.Planner, *source.A
 		Files:       &plainfile.Sizer{Client: acc.HTTPClient()},
 		Releases:    &release.Reader{Access: acc},
 		Bundles:     &eksa.Reader{Client: acc.HTTPClient()},
+		MavenImages: &imagefs.Remote{Access: acc},
 		Concurrency: f.concurrency,
 	}, acc, nil
 }

@@ -104,7 +104,21 @@ type Needs struct {
 	// Bundles are EKS Anywhere Bundles manifests read at plan time.
 	Bundles []BundlesRef `yaml:"bundles"`
 	Maven   []Item       `yaml:"maven"`
-	Files   []File       `yaml:"files"`
+	// MavenFromImages are Maven repositories inside images, carried as
+	// Maven artifacts without the images.
+	MavenFromImages []MavenImage `yaml:"mavenFromImages"`
+	Files           []File       `yaml:"files"`
+}
+
+// MavenImage names a Maven repository in repository layout inside an
+// image, such as the offline repository SonataFlow's builder image holds.
+type MavenImage struct {
+	// Image is the image reference (templated).
+	Image string `yaml:"image"`
+	// Path is the repository's folder inside the image, absolute.
+	Path string `yaml:"path"`
+
+	Line int `yaml:"-"`
 }
 
 // Override is a version's replacement for a module's lists.

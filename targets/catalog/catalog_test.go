@@ -138,26 +138,30 @@ func TestParseReportsFileLineAndWhat(t *testing.T) {
 		yaml string
 		want string
 	}{
-		"empty":         {"", "bad.yaml: the file is empty"},
-		"syntax":        {head + "  - name: [\n", "bad.yaml:4:"},
-		"api version":   {"apiVersion: ferry/v9\nkind: Catalog\n", `bad.yaml:1: apiVersion is "ferry/v9"`},
-		"kind":          {"apiVersion: ferry/v1\nkind: Thing\n", `bad.yaml:1: kind is "Thing"`},
-		"unknown field": {head + target + "    colour: blue\n", `bad.yaml:6: unknown field "colour" in target`},
-		"module typo":   {head + target + "    modules:\n      - name: m\n        title: M\n        image: [x]\n", `bad.yaml:9: unknown field "image" in module`},
-		"bad name":      {head + "  - name: Bad_Name\n    title: T\n", `bad.yaml:4: target name "Bad_Name"`},
-		"no title":      {head + "  - name: t\n", `bad.yaml:4: target "t" needs a title`},
-		"arch":          {head + target + "    archs: [sparc]\n", `bad.yaml:4: target "t" names architecture "sparc"`},
-		"dup target":    {head + target + target, `bad.yaml:6: target "t" is already defined at line 4`},
-		"dup version":   {head + target + "    versions: [{version: '1'}, {version: '1'}]\n", `bad.yaml:6: version "1" is listed twice`},
-		"dependsOn":     {head + target + "    modules:\n      - name: m\n        title: M\n        dependsOn: [x]\n", `bad.yaml:7: module "m" depends on "x"`},
-		"unknown var":   {head + target + "    modules:\n      - name: m\n        title: M\n        images:\n          - quay.io/a/b:${nope}\n", `bad.yaml:10: "quay.io/a/b:${nope}" uses ${nope}, which is not defined`},
-		"bad image":     {head + target + "    modules:\n      - name: m\n        title: M\n        images:\n          - quay.io/a/B:1\n", `bad.yaml:10: image "quay.io/a/B:1" is not a valid reference`},
-		"no registry":   {head + target + "    modules:\n      - name: m\n        title: M\n        images:\n          - library/ubuntu:24.04\n", `bad.yaml:10: image "library/ubuntu:24.04" must name its registry`},
-		"bad maven":     {head + target + "    modules:\n      - name: m\n        title: M\n        maven:\n          - org.example:only-two\n", `bad.yaml:10:`},
-		"bad sha":       {head + target + "    modules:\n      - name: m\n        title: M\n        files:\n          - url: https://x.test/f\n            sha256: abc\n", `bad.yaml:10: file https://x.test/f needs sha256: with 64 hex digits`},
-		"bad url":       {head + target + "    modules:\n      - name: m\n        title: M\n        files:\n          - url: ftp://x.test/f\n            sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:10: file url "ftp://x.test/f" must be an http(s) URL`},
-		"list type":     {head + target + "    archs: amd64\n", "bad.yaml:6: cannot unmarshal"},
-		"version mod":   {head + target + "    versions:\n      - version: '1'\n        modules: {ghost: {images: []}}\n", `bad.yaml:7: version "1" lists items for module "ghost"`},
+		"empty":            {"", "bad.yaml: the file is empty"},
+		"syntax":           {head + "  - name: [\n", "bad.yaml:4:"},
+		"api version":      {"apiVersion: ferry/v9\nkind: Catalog\n", `bad.yaml:1: apiVersion is "ferry/v9"`},
+		"kind":             {"apiVersion: ferry/v1\nkind: Thing\n", `bad.yaml:1: kind is "Thing"`},
+		"unknown field":    {head + target + "    colour: blue\n", `bad.yaml:6: unknown field "colour" in target`},
+		"module typo":      {head + target + "    modules:\n      - name: m\n        title: M\n        image: [x]\n", `bad.yaml:9: unknown field "image" in module`},
+		"bad name":         {head + "  - name: Bad_Name\n    title: T\n", `bad.yaml:4: target name "Bad_Name"`},
+		"no title":         {head + "  - name: t\n", `bad.yaml:4: target "t" needs a title`},
+		"arch":             {head + target + "    archs: [sparc]\n", `bad.yaml:4: target "t" names architecture "sparc"`},
+		"dup target":       {head + target + target, `bad.yaml:6: target "t" is already defined at line 4`},
+		"dup version":      {head + target + "    versions: [{version: '1'}, {version: '1'}]\n", `bad.yaml:6: version "1" is listed twice`},
+		"dependsOn":        {head + target + "    modules:\n      - name: m\n        title: M\n        dependsOn: [x]\n", `bad.yaml:7: module "m" depends on "x"`},
+		"unknown var":      {head + target + "    modules:\n      - name: m\n        title: M\n        images:\n          - quay.io/a/b:${nope}\n", `bad.yaml:10: "quay.io/a/b:${nope}" uses ${nope}, which is not defined`},
+		"bad image":        {head + target + "    modules:\n      - name: m\n        title: M\n        images:\n          - quay.io/a/B:1\n", `bad.yaml:10: image "quay.io/a/B:1" is not a valid reference`},
+		"no registry":      {head + target + "    modules:\n      - name: m\n        title: M\n        images:\n          - library/ubuntu:24.04\n", `bad.yaml:10: image "library/ubuntu:24.04" must name its registry`},
+		"no host":          {head + target + "    modules:\n      - name: m\n        title: M\n        images:\n          - ubuntu:24.04\n", `bad.yaml:10: image "ubuntu:24.04" must name its registry`},
+		"bad maven":        {head + target + "    modules:\n      - name: m\n        title: M\n        maven:\n          - org.example:only-two\n", `bad.yaml:10:`},
+		"bad sha":          {head + target + "    modules:\n      - name: m\n        title: M\n        files:\n          - url: https://x.test/f\n            sha256: abc\n", `bad.yaml:10: file https://x.test/f needs sha256: with 64 hex digits`},
+		"bad url":          {head + target + "    modules:\n      - name: m\n        title: M\n        files:\n          - url: ftp://x.test/f\n            sha256: " + strings.Repeat("a", 64) + "\n", `bad.yaml:10: file url "ftp://x.test/f" must be an http(s) URL`},
+		"list type":        {head + target + "    archs: amd64\n", "bad.yaml:6: cannot unmarshal"},
+		"maven image path": {head + target + "    modules:\n      - name: m\n        title: M\n        mavenFromImages:\n          - image: quay.io/a/b:1\n            path: home/m2\n", `bad.yaml:10: mavenFromImages path "home/m2" must be an absolute folder`},
+		"maven image ref":  {head + target + "    modules:\n      - name: m\n        title: M\n        mavenFromImages:\n          - image: library/b:1\n            path: /m2\n", `bad.yaml:10: image "library/b:1" must name its registry`},
+		"maven image key":  {head + target + "    modules:\n      - name: m\n        title: M\n        mavenFromImages:\n          - image: quay.io/a/b:1\n            folder: /m2\n", `bad.yaml:11: unknown field "folder" in mavenFromImages entry`},
+		"version mod":      {head + target + "    versions:\n      - version: '1'\n        modules: {ghost: {images: []}}\n", `bad.yaml:7: version "1" lists items for module "ghost"`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -189,4 +193,29 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestSelectExpandsMavenFromImages(t *testing.T) {
+	c, err := Parse("c.yaml", []byte(`apiVersion: ferry/v1
+kind: Catalog
+targets:
+  - name: flow
+    title: Flow
+    versions: [{version: "10.1.0"}]
+    modules:
+      - name: builder
+        title: Builder
+        required: true
+        mavenFromImages:
+          - image: docker.io/apache/incubator-kie-sonataflow-builder:${version}
+            path: /home/kogito/.m2/repository
+`))
+	require.NoError(t, err)
+	require.Len(t, c, 1)
+	s, err := c[0].Select(Choice{Archs: []string{"amd64"}})
+	require.NoError(t, err)
+	require.Len(t, s.Needs, 1)
+	require.Len(t, s.Needs[0].MavenFromImages, 1)
+	assert.Equal(t, "docker.io/apache/incubator-kie-sonataflow-builder:10.1.0", s.Needs[0].MavenFromImages[0].Image)
+	assert.Equal(t, "/home/kogito/.m2/repository", s.Needs[0].MavenFromImages[0].Path)
 }

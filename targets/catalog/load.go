@@ -255,7 +255,7 @@ func (v *Version) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads a module and records its line.
 func (m *Module) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "module", "name", "title", "description", "required", "default", "dependsOn", "notes", "images", "releases", "bundles", "maven", "files"); err != nil {
+	if err := checkKeys(n, "module", "name", "title", "description", "required", "default", "dependsOn", "notes", "images", "releases", "bundles", "maven", "mavenFromImages", "files"); err != nil {
 		return err
 	}
 	type plain Module
@@ -268,11 +268,24 @@ func (m *Module) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads a per-version module override.
 func (o *Override) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "module list", "images", "releases", "bundles", "maven", "files"); err != nil {
+	if err := checkKeys(n, "module list", "images", "releases", "bundles", "maven", "mavenFromImages", "files"); err != nil {
 		return err
 	}
 	type plain Override
 	return n.Decode((*plain)(o))
+}
+
+// UnmarshalYAML reads a Maven repository in an image and records its line.
+func (m *MavenImage) UnmarshalYAML(n *yaml.Node) error {
+	if err := checkKeys(n, "mavenFromImages entry", "image", "path"); err != nil {
+		return err
+	}
+	type plain MavenImage
+	if err := n.Decode((*plain)(m)); err != nil {
+		return err
+	}
+	m.Line = n.Line
+	return nil
 }
 
 // UnmarshalYAML reads a Bundles reference and records its line.

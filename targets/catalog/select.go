@@ -42,8 +42,11 @@ type ModuleNeeds struct {
 	// Bundles are EKS Anywhere Bundles manifests to read, URLs expanded.
 	Bundles []BundlesRef
 	Maven   []string
-	Files   []File
-	Notes   string
+	// MavenFromImages are Maven repositories inside images, image
+	// references expanded.
+	MavenFromImages []MavenImage
+	Files           []File
+	Notes           string
 }
 
 // Select checks a choice against the target and expands it.
@@ -153,6 +156,14 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 				return nil, err
 			}
 			mn.Maven = append(mn.Maven, v)
+		}
+		for _, mi := range needs.MavenFromImages {
+			v, err := expand(Item{Value: mi.Image, Line: mi.Line}, vars)
+			if err != nil {
+				return nil, err
+			}
+			mi.Image = v
+			mn.MavenFromImages = append(mn.MavenFromImages, mi)
 		}
 		for _, f := range needs.Files {
 			if len(f.Archs) > 0 && !slices.ContainsFunc(f.Archs, func(a string) bool { return slices.Contains(archs, a) }) {

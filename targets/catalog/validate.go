@@ -171,6 +171,18 @@ func (n Needs) validate(vars map[string]string) error {
 			return &Error{Line: it.Line, Msg: err.Error()}
 		}
 	}
+	for _, mi := range n.MavenFromImages {
+		s, err := expand(Item{Value: mi.Image, Line: mi.Line}, vars)
+		if err != nil {
+			return err
+		}
+		if err := checkImageRef(s); err != nil {
+			return &Error{Line: mi.Line, Msg: err.Error()}
+		}
+		if !strings.HasPrefix(mi.Path, "/") || strings.Contains(mi.Path, "..") {
+			return &Error{Line: mi.Line, Msg: fmt.Sprintf("mavenFromImages path %q must be an absolute folder inside the image, such as /home/kogito/.m2/repository", mi.Path)}
+		}
+	}
 	for _, it := range n.Maven {
 		s, err := expand(it, vars)
 		if err != nil {
@@ -211,8 +223,8 @@ func checkImageRef(s string) error {
 	if err != nil {
 		return fmt.Errorf("image %q is not a valid reference (%v)", s, err)
 	}
-	first, _, _ := strings.Cut(s, "/")
-	if !strings.ContainsAny(first, ".:") && first != "localhost" {
+	first, _, qualified := strings.Cut(s, "/")
+	if !qualified || !strings.ContainsAny(first, ".:") && first != "localhost" {
 		return fmt.Errorf("image %q must name its registry (for example docker.io/%s)", s, strings.TrimPrefix(ref.Context().RepositoryStr(), ""))
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"ferry/artifacts/image"
+	"ferry/artifacts/imagefs"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/maven/closure"
 	"ferry/artifacts/plainfile"
@@ -44,6 +45,12 @@ type MavenResolver interface {
 // MavenFetcher reads POMs and maven-metadata.xml, for Maven closures;
 // package maven's Resolver is one.
 type MavenFetcher = closure.Fetcher
+
+// MavenImageReader lists a folder inside an image, for the Maven
+// repositories images hold.
+type MavenImageReader interface {
+	List(ctx context.Context, ref, arch, dir string) (*imagefs.Result, string, error)
+}
 
 // ReleaseReader lists the component images of an OpenShift release image.
 type ReleaseReader interface {
@@ -86,6 +93,9 @@ type Planner struct {
 	Releases ReleaseReader
 	// Bundles reads EKS Anywhere Bundles manifests for modules that name them.
 	Bundles BundlesReader
+	// MavenImages reads the Maven repositories inside images that modules
+	// name.
+	MavenImages MavenImageReader
 	// Concurrency bounds how many items resolve at once (default 8).
 	Concurrency int
 	// Progress, when set, receives an event as each item finishes. It is
@@ -113,6 +123,9 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 		return nil, err
 	}
 	if err := p.closeMaven(ctx, work, sel, conc); err != nil {
+		return nil, err
+	}
+	if err := p.readMavenImages(ctx, work, pl, conc); err != nil {
 		return nil, err
 	}
 	total := len(work.images) + len(work.maven) + len(work.files) + len(pl.Errors)
@@ -193,7 +206,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 		return nil, err
 	}
 	pl.Images = compact(images)
-	pl.Maven = compact(mavens)
+	pl.Maven = append(compact(mavens), work.imageMaven...)
 	pl.Files = compact(files)
 	pl.Notes = work.notes
 	slices.SortFunc(pl.Errors, func(a, b Problem) int {
@@ -304,6 +317,10 @@ type work struct {
 	notes    []Note
 	releases []release
 	bundles  []bundlesWork
+	// mavenImages are Maven repositories inside images, and imageMaven
+	// the artifacts read from them.
+	mavenImages []mavenImageWork
+	imageMaven  []Maven
 	index    map[string]*item
 	// pinned are digests a manifest expects a tag to resolve to.
 	pinned map[string]string
@@ -378,6 +395,9 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 		}
 		for _, b := range n.Bundles {
 			w.bundles = append(w.bundles, bundlesWork{ref: b, module: n.Module})
+		}
+		for _, mi := range n.MavenFromImages {
+			w.mavenImages = append(w.mavenImages, mavenImageWork{src: mi, module: n.Module})
 		}
 		if n.Notes != "" {
 			w.notes = append(w.notes, Note{Module: n.Module, Text: strings.TrimSpace(n.Notes)})

@@ -71,10 +71,23 @@ type Maven struct {
 	// Scope is the scope the artifact is needed in; empty for parents,
 	// BOMs and plugins.
 	Scope string `json:"scope,omitempty"`
+	// Image, when set, says the files are read out of an image rather
+	// than fetched from Repository.
+	Image *MavenImage `json:"image,omitempty"`
 	// Why says why it is carried: "listed", "dependency of g:a:v",
 	// "parent of g:a:v", "BOM imported by g:a:v", "plugin for the compile
 	// phase", …
 	Why string `json:"why,omitempty"`
+}
+
+// MavenImage is a Maven repository folder inside an image.
+type MavenImage struct {
+	// Reference is the image as the catalog names it.
+	Reference string `json:"reference"`
+	// Digest is the image manifest read, which prepare reads again.
+	Digest string `json:"digest"`
+	// Path is the repository's folder inside the image.
+	Path string `json:"path"`
 }
 
 // File is one plain file.

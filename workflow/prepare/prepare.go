@@ -239,8 +239,23 @@ func workList(pl *plan.Plan) []*work {
 				label: fmt.Sprintf("%s %s of %s", b.Kind, shortDigest(b.Digest), im.Reference)})
 		}
 	}
+	fromImage := map[string]*work{}
 	for _, m := range pl.Maven {
-		out = append(out, &work{kind: "maven", key: m.Coordinates, label: m.Coordinates, size: m.Size, repo: m.Repository, files: m.Files})
+		if m.Image == nil {
+			out = append(out, &work{kind: "maven", key: m.Coordinates, label: m.Coordinates, size: m.Size, repo: m.Repository, files: m.Files})
+			continue
+		}
+		// One extraction per image folder, however many artifacts it holds.
+		k := mavenKey(m)
+		w, ok := fromImage[k]
+		if !ok {
+			w = &work{kind: "mavenimage", key: k, label: "Maven repository " + m.Image.Path + " of " + m.Image.Reference,
+				ref: imageByDigest(m.Image), repo: m.Image.Path}
+			fromImage[k] = w
+			out = append(out, w)
+		}
+		w.files = append(w.files, m.Files...)
+		w.size += m.Size
 	}
 	for _, f := range pl.Files {
 		k := "file:" + strings.ToLower(f.SHA256)
@@ -253,7 +268,7 @@ func workList(pl *plan.Plan) []*work {
 	// Manifests and Maven files first: the bundle's manifest, its first
 	// entry, needs them. Then the rest, biggest first, so long downloads
 	// start early.
-	first := func(w *work) bool { return w.kind == "manifest" || w.kind == "maven" }
+	first := func(w *work) bool { return w.kind == "manifest" || w.kind == "maven" || w.kind == "mavenimage" }
 	sort.SliceStable(out, func(i, j int) bool {
 		if first(out[i]) != first(out[j]) {
 			return first(out[i])
@@ -261,6 +276,24 @@ func workList(pl *plan.Plan) []*work {
 		return out[i].size > out[j].size
 	})
 	return out
+}
+
+// mavenKey names the download a Maven artifact's files come with.
+func mavenKey(m plan.Maven) string {
+	if m.Image != nil {
+		return "mavenimage:" + imageByDigest(m.Image) + "\x00" + m.Image.Path
+	}
+	return m.Coordinates
+}
+
+// imageByDigest is the image a Maven repository was listed in, pinned to
+// the manifest read at plan time.
+func imageByDigest(mi *plan.MavenImage) string {
+	repo, _, _ := strings.Cut(mi.Reference, "@")
+	if i := strings.LastIndex(repo, ":"); i > strings.LastIndex(repo, "/") {
+		repo = repo[:i]
+	}
+	return repo + "@" + mi.Digest
 }
 
 func shortDigest(d string) string {
@@ -391,6 +424,8 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result, rea
 				})
 			case "file":
 				err = p.Downloader.File(gctx, w.url, w.sha256, w.size, prog(""))
+			case "mavenimage":
+				err = p.extractMaven(gctx, w, prog(""))
 			}
 			if err != nil {
 				update(w, "", 0, Failed, 0, err)
@@ -469,7 +504,7 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait fun
 		}
 	}
 	for _, mv := range pl.Maven {
-		if err := wait(mv.Coordinates); err != nil {
+		if err := wait(mavenKey(mv)); err != nil {
 			return bundle.Index{}, err
 		}
 	}
@@ -547,7 +582,7 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait fun
 		for _, f := range mv.Files {
 			if !seenMaven[f.Path] {
 				seenMaven[f.Path] = true
-				mavenFiles = append(mavenFiles, file{path: bundle.MavenDir + "/" + f.Path, src: cache.MavenPath(f.Path), key: mv.Coordinates})
+				mavenFiles = append(mavenFiles, file{path: bundle.MavenDir + "/" + f.Path, src: cache.MavenPath(f.Path), key: mavenKey(mv)})
 			}
 		}
 	}
