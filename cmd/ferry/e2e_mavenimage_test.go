@@ -70,7 +70,7 @@ func TestE2EMavenRepositoryFromAnImageBuildsOffline(t *testing.T) {
 	const inImage = "home/kogito/.m2/repository"
 	base := tarOf(t, repo, inImage, map[string]string{
 		inImage + "/org/apache/commons/commons-lang3/3.12.0/_remote.repositories": "commons-lang3-3.12.0.jar>central=\n",
-		inImage + "/junk/leftover/1.0/leftover-1.0.jar":                        "removed by the next layer",
+		inImage + "/junk/leftover/1.0/leftover-1.0.jar":                           "removed by the next layer",
 		"etc/motd": "not in the repository",
 	})
 	var top bytes.Buffer

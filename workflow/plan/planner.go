@@ -321,7 +321,7 @@ type work struct {
 	// the artifacts read from them.
 	mavenImages []mavenImageWork
 	imageMaven  []Maven
-	index    map[string]*item
+	index       map[string]*item
 	// pinned are digests a manifest expects a tag to resolve to.
 	pinned map[string]string
 }
