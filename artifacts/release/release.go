@@ -43,9 +43,15 @@ type imageStream struct {
 	} `json:"spec"`
 }
 
-// Components returns the pull specs of every component of the release
-// image ref, sorted as the release lists them. Errors are sentences.
-func (r *Reader) Components(ctx context.Context, ref string) ([]string, error) {
+// Component is one image of a release payload: its name in the payload
+// (rhel-coreos, machine-config-operator, …) and its pull spec by digest.
+type Component struct {
+	Name, Image string
+}
+
+// Components returns every component of the release image ref, in the
+// order the release lists them. Errors are sentences.
+func (r *Reader) Components(ctx context.Context, ref string) ([]Component, error) {
 	fetch, err := r.Access.Reference(ref)
 	if err != nil {
 		return nil, err
@@ -72,10 +78,10 @@ func (r *Reader) Components(ctx context.Context, ref string) ([]string, error) {
 		if err := json.Unmarshal(data, &is); err != nil || is.Kind != "ImageStream" {
 			return nil, fmt.Errorf("%s in %s is not an ImageStream: the image is not an OpenShift release payload", ReferencesPath, ref)
 		}
-		var out []string
+		var out []Component
 		for _, t := range is.Spec.Tags {
 			if t.From.Kind == "DockerImage" && t.From.Name != "" {
-				out = append(out, t.From.Name)
+				out = append(out, Component{Name: t.Name, Image: t.From.Name})
 			}
 		}
 		if len(out) == 0 {

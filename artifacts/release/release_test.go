@@ -62,7 +62,7 @@ func TestComponentsFromTheNewestLayer(t *testing.T) {
 	r := &Reader{Access: acc}
 	got, err := r.Components(context.Background(), ref)
 	require.NoError(t, err)
-	assert.Equal(t, comps, got)
+	assert.Equal(t, []Component{{Name: "c0", Image: comps[0]}, {Name: "c1", Image: comps[1]}}, got, "each with its tag's name")
 
 	// An image that is not a release payload says so.
 	plain, _ := mutate.AppendLayers(empty.Image, tarLayer(t, map[string]string{"etc/hostname": "x"}))

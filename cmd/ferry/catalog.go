@@ -187,6 +187,9 @@ func showTarget(a *app, t *catalog.Target, version string) error {
 		for _, r := range n.Releases {
 			fmt.Fprintf(w, "    release  %s %s\n", r, th.Subtle.Render("(components read at plan time)"))
 		}
+		for _, rc := range n.ReleaseComponents {
+			fmt.Fprintf(w, "    release  %s %s\n", rc.Release, th.Subtle.Render("(only "+strings.Join(rc.Components, ", ")+", read at plan time)"))
+		}
 		for _, b := range n.Bundles {
 			which := "all sections"
 			switch {

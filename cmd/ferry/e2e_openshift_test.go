@@ -27,13 +27,15 @@ import (
 // lists, by digest.
 func TestE2EOpenShiftTargetReadsTheReleasePayload(t *testing.T) {
 	reg := registrytest.StartDistribution(t)
-	comps := reg.Push(t,
-		registrytest.ImageSpec{Repo: "openshift-release-dev/ocp-v4.0-art-dev", Tag: "etcd", Platforms: []string{"linux/amd64"}, Layers: []registrytest.LayerSpec{{Name: "etcd", Size: 30_000}}},
-		registrytest.ImageSpec{Repo: "openshift-release-dev/ocp-v4.0-art-dev", Tag: "console", Platforms: []string{"linux/amd64"}, Layers: []registrytest.LayerSpec{{Name: "console", Size: 20_000}}},
-	)
+	names := []string{"rhel-coreos", "rhel-coreos-extensions", "machine-config-operator", "docker-builder", "console"}
+	var specs []registrytest.ImageSpec
+	for i, n := range names {
+		specs = append(specs, registrytest.ImageSpec{Repo: "openshift-release-dev/ocp-v4.0-art-dev", Tag: n, Platforms: []string{"linux/amd64"}, Layers: []registrytest.LayerSpec{{Name: n, Size: int64(10_000 * (i + 1))}}})
+	}
+	comps := reg.Push(t, specs...)
 	var tags []string
 	for i, c := range comps {
-		tags = append(tags, fmt.Sprintf(`{"name":"c%d","from":{"kind":"DockerImage","name":"quay.io/openshift-release-dev/ocp-v4.0-art-dev@%s"}}`, i, c.Digest))
+		tags = append(tags, fmt.Sprintf(`{"name":%q,"from":{"kind":"DockerImage","name":"quay.io/openshift-release-dev/ocp-v4.0-art-dev@%s"}}`, names[i], c.Digest))
 	}
 	refs := `{"kind":"ImageStream","apiVersion":"image.openshift.io/v1","metadata":{"name":"4.17.0"},"spec":{"tags":[` + strings.Join(tags, ",") + `]}}`
 	var buf bytes.Buffer
@@ -56,16 +58,16 @@ func TestE2EOpenShiftTargetReadsTheReleasePayload(t *testing.T) {
 	for _, im := range p.Images {
 		got = append(got, im.Reference)
 	}
-	assert.ElementsMatch(t, []string{
-		"quay.io/openshift-release-dev/ocp-release:4.17.0-x86_64",
-		"quay.io/openshift-release-dev/ocp-v4.0-art-dev@" + comps[0].Digest,
-		"quay.io/openshift-release-dev/ocp-v4.0-art-dev@" + comps[1].Digest,
-	}, got)
+	want := []string{"quay.io/openshift-release-dev/ocp-release:4.17.0-x86_64"}
+	for _, c := range comps {
+		want = append(want, "quay.io/openshift-release-dev/ocp-v4.0-art-dev@"+c.Digest)
+	}
+	assert.ElementsMatch(t, want, got)
 	var notes []string
 	for _, n := range p.Notes {
 		notes = append(notes, n.Text)
 	}
-	assert.Contains(t, strings.Join(notes, "\n"), "read 2 component images from quay.io/openshift-release-dev/ocp-release:4.17.0-x86_64")
+	assert.Contains(t, strings.Join(notes, "\n"), "read 5 component images from quay.io/openshift-release-dev/ocp-release:4.17.0-x86_64")
 	var releaseSize int64
 	for _, im := range p.Images {
 		if strings.Contains(im.Reference, "ocp-release") {
@@ -73,6 +75,16 @@ func TestE2EOpenShiftTargetReadsTheReleasePayload(t *testing.T) {
 		}
 	}
 	assert.Equal(t, registrytest.ExpectedUnique(comps, "amd64")+releaseSize, p.Totals.Images.Unique)
+
+	// On-cluster layering alone: the four components its builds pull,
+	// picked by name, without the release image or the rest.
+	p, code, stderr = planJSON(t, "plan", "--target", "openshift", "--modules", "on-cluster-layering", "--arch", "amd64", "--source-mirror", "quay.io="+reg.Host, "--insecure-source", reg.Host)
+	require.Equal(t, 0, code, stderr)
+	got = nil
+	for _, im := range p.Images {
+		got = append(got, im.Reference)
+	}
+	assert.ElementsMatch(t, want[1:5], got)
 
 	// A version whose release image is missing is one sentence.
 	_, code, stderr = planJSON(t, "plan", "--target", "openshift", "--version", "4.16.0", "--arch", "amd64", "--source-mirror", "quay.io="+reg.Host, "--insecure-source", reg.Host)

@@ -101,6 +101,9 @@ type Needs struct {
 	// Releases are OpenShift release images whose component lists are read
 	// at plan time; they may use ${arch} (amd64) and ${uarch} (x86_64).
 	Releases []Item `yaml:"releases"`
+	// ReleaseComponents pick components of release images by name, for
+	// what needs only some of a payload (on-cluster image builds).
+	ReleaseComponents []ReleaseComponents `yaml:"releaseComponents"`
 	// Bundles are EKS Anywhere Bundles manifests read at plan time.
 	Bundles []BundlesRef `yaml:"bundles"`
 	Maven   []Item       `yaml:"maven"`
@@ -108,6 +111,16 @@ type Needs struct {
 	// Maven artifacts without the images.
 	MavenFromImages []MavenImage `yaml:"mavenFromImages"`
 	Files           []File       `yaml:"files"`
+}
+
+// ReleaseComponents names some components of an OpenShift release image.
+type ReleaseComponents struct {
+	// Release is the release image (templated, ${arch} and ${uarch} too).
+	Release string `yaml:"release"`
+	// Components are names in its image-references (rhel-coreos, …).
+	Components []string `yaml:"components"`
+
+	Line int `yaml:"-"`
 }
 
 // MavenImage names a Maven repository in repository layout inside an

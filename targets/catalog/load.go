@@ -255,7 +255,7 @@ func (v *Version) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads a module and records its line.
 func (m *Module) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "module", "name", "title", "description", "required", "default", "dependsOn", "notes", "images", "releases", "bundles", "maven", "mavenFromImages", "files"); err != nil {
+	if err := checkKeys(n, "module", "name", "title", "description", "required", "default", "dependsOn", "notes", "images", "releases", "releaseComponents", "bundles", "maven", "mavenFromImages", "files"); err != nil {
 		return err
 	}
 	type plain Module
@@ -268,11 +268,24 @@ func (m *Module) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads a per-version module override.
 func (o *Override) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "module list", "images", "releases", "bundles", "maven", "mavenFromImages", "files"); err != nil {
+	if err := checkKeys(n, "module list", "images", "releases", "releaseComponents", "bundles", "maven", "mavenFromImages", "files"); err != nil {
 		return err
 	}
 	type plain Override
 	return n.Decode((*plain)(o))
+}
+
+// UnmarshalYAML reads a pick of release components and records its line.
+func (r *ReleaseComponents) UnmarshalYAML(n *yaml.Node) error {
+	if err := checkKeys(n, "releaseComponents entry", "release", "components"); err != nil {
+		return err
+	}
+	type plain ReleaseComponents
+	if err := n.Decode((*plain)(r)); err != nil {
+		return err
+	}
+	r.Line = n.Line
+	return nil
 }
 
 // UnmarshalYAML reads a Maven repository in an image and records its line.

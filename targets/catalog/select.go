@@ -39,6 +39,9 @@ type ModuleNeeds struct {
 	// Releases are OpenShift release images, one per chosen architecture,
 	// whose components the plan reads.
 	Releases []string
+	// ReleaseComponents pick components of release images, one entry per
+	// chosen architecture.
+	ReleaseComponents []ReleaseComponents
 	// Bundles are EKS Anywhere Bundles manifests to read, URLs expanded.
 	Bundles []BundlesRef
 	Maven   []string
@@ -138,6 +141,17 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 				if !slices.Contains(mn.Releases, v) {
 					mn.Releases = append(mn.Releases, v)
 				}
+			}
+		}
+		for _, rc := range needs.ReleaseComponents {
+			for _, a := range archs {
+				v, err := expand(Item{Value: rc.Release, Line: rc.Line}, archVars(vars, a))
+				if err != nil {
+					return nil, err
+				}
+				pick := rc
+				pick.Release = v
+				mn.ReleaseComponents = append(mn.ReleaseComponents, pick)
 			}
 		}
 		for _, b := range needs.Bundles {

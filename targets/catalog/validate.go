@@ -171,6 +171,18 @@ func (n Needs) validate(vars map[string]string) error {
 			return &Error{Line: it.Line, Msg: err.Error()}
 		}
 	}
+	for _, rc := range n.ReleaseComponents {
+		s, err := expand(Item{Value: rc.Release, Line: rc.Line}, archVars(vars, "amd64"))
+		if err != nil {
+			return err
+		}
+		if err := checkImageRef(s); err != nil {
+			return &Error{Line: rc.Line, Msg: err.Error()}
+		}
+		if len(rc.Components) == 0 {
+			return &Error{Line: rc.Line, Msg: fmt.Sprintf("releaseComponents of %s names no components: list them, for example [rhel-coreos]", s)}
+		}
+	}
 	for _, mi := range n.MavenFromImages {
 		s, err := expand(Item{Value: mi.Image, Line: mi.Line}, vars)
 		if err != nil {

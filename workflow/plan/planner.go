@@ -18,6 +18,7 @@ import (
 	"ferry/artifacts/maven"
 	"ferry/artifacts/maven/closure"
 	"ferry/artifacts/plainfile"
+	"ferry/artifacts/release"
 	"ferry/targets/catalog"
 	"ferry/workflow/selection"
 )
@@ -54,7 +55,7 @@ type MavenImageReader interface {
 
 // ReleaseReader lists the component images of an OpenShift release image.
 type ReleaseReader interface {
-	Components(ctx context.Context, ref string) ([]string, error)
+	Components(ctx context.Context, ref string) ([]release.Component, error)
 }
 
 // BundlesReader lists the images and archives an EKS Anywhere Bundles
@@ -220,12 +221,27 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	return pl, nil
 }
 
+// pickComponents carries the named components of a release; a name the
+// release does not list is an error for the plan.
+func (p *Planner) pickComponents(w *work, pl *Plan, r releaseWork, comps []release.Component) {
+	for _, name := range r.only {
+		i := slices.IndexFunc(comps, func(c release.Component) bool { return c.Name == name })
+		if i < 0 {
+			pl.Errors = append(pl.Errors, Problem{Kind: "release", Item: r.ref + " " + name, Modules: []string{r.module},
+				Message: fmt.Sprintf("the release %s has no component %q: check the name against `oc adm release info %s`", r.ref, name, r.ref)})
+			continue
+		}
+		w.add(&w.images, "image", comps[i].Image, r.module, catalog.File{})
+	}
+	w.notes = append(w.notes, Note{Module: r.module, Text: fmt.Sprintf("picked %s from the %d components of %s (release-manifests/image-references)", strings.Join(r.only, ", "), len(comps), r.ref)})
+}
+
 // readDynamic reads the release payloads and Bundles manifests the modules
 // name, in parallel, then adds what they list in catalog order, so the
 // plan does not depend on which answered first.
 func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) error {
 	type result struct {
-		comps []string
+		comps []release.Component
 		imgs  []eksa.Image
 		files []plainfile.Entry
 		err   error
@@ -264,9 +280,13 @@ func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) 
 			pl.Errors = append(pl.Errors, Problem{Kind: "release", Item: r.ref, Modules: []string{r.module}, Message: res.err.Error()})
 			continue
 		}
+		if r.only != nil {
+			p.pickComponents(w, pl, r, res.comps)
+			continue
+		}
 		w.add(&w.images, "image", r.ref, r.module, catalog.File{})
 		for _, c := range res.comps {
-			w.add(&w.images, "image", c, r.module, catalog.File{})
+			w.add(&w.images, "image", c.Image, r.module, catalog.File{})
 		}
 		w.notes = append(w.notes, Note{Module: r.module, Text: fmt.Sprintf("read %d component images from %s (release-manifests/image-references)", len(res.comps), r.ref)})
 	}
@@ -315,7 +335,7 @@ type work struct {
 	maven    []*item
 	files    []*item
 	notes    []Note
-	releases []release
+	releases []releaseWork
 	bundles  []bundlesWork
 	// mavenImages are Maven repositories inside images, and imageMaven
 	// the artifacts read from them.
@@ -331,7 +351,12 @@ type bundlesWork struct {
 	module string
 }
 
-type release struct{ ref, module string }
+// releaseWork is a release image to read; only, when set, picks the
+// components carried by name, without the release image itself.
+type releaseWork struct {
+	ref, module string
+	only        []string
+}
 
 // add lists an item once, remembering every module that needs it.
 func (w *work) add(list *[]*item, kind, name, module string, f catalog.File) {
@@ -391,7 +416,10 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 			add(&w.files, "file", f.URL, n.Module, f)
 		}
 		for _, r := range n.Releases {
-			w.releases = append(w.releases, release{ref: r, module: n.Module})
+			w.releases = append(w.releases, releaseWork{ref: r, module: n.Module})
+		}
+		for _, rc := range n.ReleaseComponents {
+			w.releases = append(w.releases, releaseWork{ref: rc.Release, module: n.Module, only: rc.Components})
 		}
 		for _, b := range n.Bundles {
 			w.bundles = append(w.bundles, bundlesWork{ref: b, module: n.Module})
