@@ -7,11 +7,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 )
@@ -29,6 +27,9 @@ type Writer struct {
 	manifest  string
 	closed    bool
 	buf       []byte
+	// starts[path] is where an entry's header begins in the stream,
+	// contents[path] where its content does.
+	starts, contents map[string]int64
 }
 
 // Create starts a bundle called name in dir. partSize 0 means one part.
@@ -37,19 +38,52 @@ func Create(dir, name string, partSize int64, mtime time.Time) (*Writer, error) 
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("cannot create the output folder %s: %w", dir, err)
 	}
-	// An index from an earlier run would name parts about to be replaced.
+	// An index from an earlier run would name parts about to be reused or
+	// replaced.
 	if err := os.Remove(filepath.Join(dir, IndexName(name))); err != nil && !os.IsNotExist(err) {
 		return nil, fmt.Errorf("cannot replace the earlier bundle index in %s: %w", dir, err)
 	}
 	pw := &partWriter{dir: dir, name: name, size: partSize}
-	return &Writer{dir: dir, name: name, mtime: mtime.UTC(), parts: pw, tw: tar.NewWriter(pw)}, nil
+	pw.findOld()
+	return &Writer{dir: dir, name: name, mtime: mtime.UTC(), parts: pw, tw: tar.NewWriter(pw),
+		starts: map[string]int64{}, contents: map[string]int64{}}, nil
+}
+
+// Reused is how many bytes of the stream so far were found already on
+// disk, left by an earlier run that stopped.
+func (w *Writer) Reused() int64 { return w.parts.Reused() }
+
+// Resumable is how many bytes of the next entry's content an earlier run
+// left on disk, so that AddFrom reads them from there.
+func (w *Writer) resumable(size int64) int64 {
+	if !w.parts.comparing() {
+		return 0
+	}
+	return min(size, w.parts.oldEnd-w.parts.total)
 }
 
 // Add writes one entry of size bytes read from r and returns its sha256.
+// Content an earlier run left on disk is compared byte for byte.
 func (w *Writer) Add(path string, size int64, r io.Reader) (string, error) {
+	return w.add(path, size, func(int64) (io.Reader, error) { return r, nil }, false)
+}
+
+// AddFrom writes one entry of size bytes and returns its sha256. What an
+// earlier, interrupted run left on disk of this entry's content is read
+// from there; open gives the rest, from offset. The caller checks the
+// sha256 against what it expects and calls Cut when it differs.
+func (w *Writer) AddFrom(path string, size int64, open func(offset int64) (io.Reader, error)) (string, error) {
+	return w.add(path, size, open, true)
+}
+
+func (w *Writer) add(path string, size int64, open func(offset int64) (io.Reader, error), resume bool) (string, error) {
 	if err := checkPath(path); err != nil {
 		return "", err
 	}
+	if err := w.tw.Flush(); err != nil {
+		return "", fmt.Errorf("write %s: %w", path, err)
+	}
+	w.starts[path] = w.parts.total
 	hdr := &tar.Header{
 		Typeflag: tar.TypeReg, Name: path, Size: size, Mode: 0o644,
 		ModTime: w.mtime, Format: tar.FormatPAX,
@@ -57,13 +91,29 @@ func (w *Writer) Add(path string, size int64, r io.Reader) (string, error) {
 	if err := w.tw.WriteHeader(hdr); err != nil {
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
+	w.contents[path] = w.parts.total
 	h := sha256.New()
 	if w.buf == nil {
 		w.buf = make([]byte, 1<<20)
 	}
-	n, err := io.CopyBuffer(w.tw, io.TeeReader(io.LimitReader(r, size), h), w.buf)
-	if err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
+	var n int64
+	if old := w.resumable(size); resume && old > 0 {
+		m, err := io.CopyBuffer(w.tw, io.TeeReader(w.parts.oldReader(old), h), w.buf)
+		n += m
+		if err != nil {
+			return "", fmt.Errorf("write %s: %w", path, err)
+		}
+	}
+	if n < size {
+		r, err := open(n)
+		if err != nil {
+			return "", fmt.Errorf("write %s: %w", path, err)
+		}
+		m, err := io.CopyBuffer(w.tw, io.TeeReader(io.LimitReader(r, size-n), h), w.buf)
+		n += m
+		if err != nil {
+			return "", fmt.Errorf("write %s: %w", path, err)
+		}
 	}
 	if n != size {
 		return "", fmt.Errorf("write %s: %d bytes where %d were expected", path, n, size)
@@ -74,6 +124,12 @@ func (w *Writer) Add(path string, size int64, r io.Reader) (string, error) {
 		w.manifest = "sha256:" + sum
 	}
 	return sum, nil
+}
+
+// ContentOffset is where an entry's content starts in the stream.
+func (w *Writer) ContentOffset(path string) (int64, bool) {
+	off, ok := w.contents[path]
+	return off, ok
 }
 
 // AddBytes writes one entry from memory.
@@ -134,13 +190,38 @@ func (w *Writer) Close(idx Index) (Index, error) {
 	return idx, nil
 }
 
-// Abort removes the part being written; finished parts stay (a later run
-// replaces them), but no index names them.
+// Abort stops writing and leaves what was written for a later run of the
+// same plan to resume from; no index names it.
 func (w *Writer) Abort() {
+	if !w.closed {
+		w.closed = true
+		w.parts.keep()
+	}
+}
+
+// Discard stops writing and removes the part being written (the medium is
+// full, say); finished parts stay, but no index names them.
+func (w *Writer) Discard() {
 	if !w.closed {
 		w.closed = true
 		w.parts.abort()
 	}
+}
+
+// Cut stops writing and leaves the stream on disk ending where entry path
+// begins: its content was wrong, and a later run resumes up to there and
+// writes it anew.
+func (w *Writer) Cut(path string) error {
+	if w.closed {
+		return nil
+	}
+	w.closed = true
+	start, ok := w.starts[path]
+	if !ok {
+		w.parts.abort()
+		return nil
+	}
+	return w.parts.cut(start)
 }
 
 // checkPath refuses entry names that could escape the bundle when
@@ -152,118 +233,6 @@ func checkPath(p string) error {
 	for _, seg := range strings.Split(p, "/") {
 		if seg == "" || seg == "." || seg == ".." {
 			return fmt.Errorf("%w: %q", ErrUnsafePath, p)
-		}
-	}
-	return nil
-}
-
-// partWriter cuts a stream into parts. Each part is written under a
-// temporary name, synced, and renamed when complete.
-type partWriter struct {
-	dir, name string
-	size      int64 // 0: one part
-	n         int   // current part number, 1-based
-	f         *os.File
-	h         hash.Hash
-	written   int64
-	flushed   int64 // start of the range not yet handed to writeback
-	total     int64
-	done      []Part
-}
-
-// writebackChunk is how much of a part is written before its writeback is
-// started.
-const writebackChunk = 32 << 20
-
-func (p *partWriter) tmpName(n int) string {
-	return filepath.Join(p.dir, "."+PartName(p.name, n)+".tmp")
-}
-
-func (p *partWriter) Write(b []byte) (int, error) {
-	written := 0
-	for len(b) > 0 {
-		if p.f == nil {
-			p.n++
-			f, err := os.OpenFile(p.tmpName(p.n), os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o644)
-			if err != nil {
-				return written, fmt.Errorf("cannot write part %d in %s: %w", p.n, p.dir, err)
-			}
-			p.f, p.h, p.written, p.flushed = f, sha256.New(), 0, 0
-		}
-		chunk := b
-		if p.size > 0 && int64(len(chunk)) > p.size-p.written {
-			chunk = chunk[:p.size-p.written]
-		}
-		n, err := p.f.Write(chunk)
-		p.h.Write(chunk[:n])
-		p.written += int64(n)
-		p.total += int64(n)
-		written += n
-		if err != nil {
-			return written, fmt.Errorf("cannot write part %d in %s: %w", p.n, p.dir, err)
-		}
-		if p.written-p.flushed >= writebackChunk {
-			startWriteback(p.f, p.flushed, p.written-p.flushed)
-			p.flushed = p.written
-		}
-		b = b[n:]
-		if p.size > 0 && p.written == p.size {
-			if err := p.finish(); err != nil {
-				return written, err
-			}
-		}
-	}
-	return written, nil
-}
-
-// finish syncs the current part and gives it its final name.
-func (p *partWriter) finish() error {
-	if err := p.f.Sync(); err != nil {
-		return fmt.Errorf("cannot write part %d in %s: %w", p.n, p.dir, err)
-	}
-	if err := p.f.Close(); err != nil {
-		return fmt.Errorf("cannot write part %d in %s: %w", p.n, p.dir, err)
-	}
-	final := PartName(p.name, p.n)
-	if err := os.Rename(p.tmpName(p.n), filepath.Join(p.dir, final)); err != nil {
-		return err
-	}
-	p.done = append(p.done, Part{Name: final, Size: p.written, SHA256: hex.EncodeToString(p.h.Sum(nil))})
-	p.f = nil
-	return syncDir(p.dir)
-}
-
-func (p *partWriter) close() error {
-	if p.f != nil {
-		return p.finish()
-	}
-	return nil
-}
-
-func (p *partWriter) abort() {
-	if p.f != nil {
-		p.f.Close()
-		os.Remove(p.tmpName(p.n))
-		p.f = nil
-	}
-}
-
-// removeStale deletes parts numbered above count, left by an earlier run.
-func (p *partWriter) removeStale(count int) error {
-	matches, err := filepath.Glob(filepath.Join(p.dir, p.name+".part[0-9][0-9][0-9]*"))
-	if err != nil {
-		return err
-	}
-	keep := map[string]bool{}
-	for _, d := range p.done {
-		keep[d.Name] = true
-	}
-	sort.Strings(matches)
-	for _, m := range matches {
-		if !keep[filepath.Base(m)] {
-			if err := os.Remove(m); err != nil {
-				return fmt.Errorf("cannot remove the stale part %s: %w", m, err)
-			}
 		}
 	}
 	return nil

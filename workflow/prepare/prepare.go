@@ -491,7 +491,7 @@ func EstimateSize(pl *plan.Plan) int64 {
 
 // write writes the bundle from the cache in the format's order, waiting
 // for each entry's download.
-func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait func(key string) error) (bundle.Index, error) {
+func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait func(key string) error) (_ bundle.Index, err error) {
 	// The manifest needs every image manifest and index (to list the
 	// absent children of sparse indexes) and every Maven file's sha256.
 	for _, im := range pl.Images {
@@ -615,9 +615,14 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait fun
 	if err != nil {
 		return bundle.Index{}, err
 	}
-	ok := false
 	defer func() {
-		if !ok {
+		switch {
+		case err == nil:
+		case errors.Is(err, syscall.ENOSPC):
+			// Nothing on a full medium is worth resuming from.
+			w.Discard()
+		default:
+			// What was written stays for the next run to resume from.
 			w.Abort()
 		}
 	}()
@@ -633,8 +638,10 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait fun
 		}
 		if want != "" && sum != want {
 			// The cache copy went bad after it was verified (a power cut,
-			// a failing disk): drop it so the next run fetches it again.
+			// a failing disk): drop it so the next run fetches it again,
+			// and end the bundle's stream before it.
 			os.Remove(src)
+			w.Cut(path)
 			return fmt.Errorf("the cached copy of %s is damaged: it was removed from the cache; run prepare again to fetch it", path)
 		}
 		st, _ := os.Stat(src)
@@ -679,7 +686,6 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait fun
 	if err != nil {
 		return bundle.Index{}, describeWrite(o.Output, err)
 	}
-	ok = true
 	return idx, nil
 }
 
@@ -728,10 +734,19 @@ func sha256File(path string) (string, int64, error) {
 // describeWrite turns a write failure into a sentence; a full disk says so.
 func describeWrite(dir string, err error) error {
 	if errors.Is(err, syscall.ENOSPC) {
-		return fmt.Errorf("the medium at %s is full: nothing usable was left there; free space or use a larger medium and run again", dir)
+		return mediumFull{dir}
 	}
 	return fmt.Errorf("cannot write the bundle to %s: %w", dir, err)
 }
+
+// mediumFull is a write that found the medium full.
+type mediumFull struct{ dir string }
+
+func (e mediumFull) Error() string {
+	return fmt.Sprintf("the medium at %s is full: nothing usable was left there; free space or use a larger medium and run again", e.dir)
+}
+
+func (e mediumFull) Unwrap() error { return syscall.ENOSPC }
 
 // extras writes what travels beside the bundle: READ-ME-FIRST.txt, the
 // answers file and ferry itself.
