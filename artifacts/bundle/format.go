@@ -131,3 +131,27 @@ func Digest(b []byte) string {
 	s := sha256.Sum256(b)
 	return "sha256:" + hex.EncodeToString(s[:])
 }
+
+// Span is a stretch of one part: Part indexes Parts.
+type Span struct {
+	Part         int
+	Offset, Size int64
+}
+
+// Spans says which stretches of which parts hold the stream's bytes from
+// offset, size of them.
+func (idx Index) Spans(offset, size int64) []Span {
+	var out []Span
+	var start int64
+	for i, p := range idx.Parts {
+		end := start + p.Size
+		if size > 0 && offset < end {
+			n := min(size, end-offset)
+			out = append(out, Span{Part: i, Offset: offset - start, Size: n})
+			offset += n
+			size -= n
+		}
+		start = end
+	}
+	return out
+}

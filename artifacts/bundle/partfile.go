@@ -160,7 +160,7 @@ func (p *partFile) Write(b []byte) error {
 		b = b[n:]
 		if len(p.cur) == cap(p.cur) {
 			p.todo <- chunk{p.cur, p.cur}
-			p.cur = <-p.free
+			p.cur = (<-p.free)[:0]
 			p.last = time.Now()
 		}
 	}

@@ -204,3 +204,10 @@ func partsIntact(t *testing.T, dir string) {
 	require.NoError(t, err)
 	require.NoError(t, b.CheckParts(true, nil))
 }
+
+func TestSpansCrossParts(t *testing.T) {
+	idx := Index{Parts: []Part{{Size: 100}, {Size: 100}, {Size: 30}}}
+	assert.Equal(t, []Span{{Part: 0, Offset: 90, Size: 10}, {Part: 1, Offset: 0, Size: 100}, {Part: 2, Offset: 0, Size: 5}}, idx.Spans(90, 115))
+	assert.Equal(t, []Span{{Part: 1, Offset: 0, Size: 100}}, idx.Spans(100, 100))
+	assert.Empty(t, idx.Spans(10, 0))
+}

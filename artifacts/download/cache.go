@@ -16,13 +16,14 @@ import (
 //	blobs/sha256/<hex>    verified content, by digest
 //	partial/sha256/<hex>  downloads in progress, resumed on the next run
 //	maven/<path>          Maven files, checked against their sidecars
+//	located/sha256/<hex>  where a written bundle holds a blob (Location)
 type Cache struct {
 	Dir string
 }
 
 // OpenCache creates the cache's folders.
 func OpenCache(dir string) (*Cache, error) {
-	for _, d := range []string{"blobs/sha256", "partial/sha256", "maven"} {
+	for _, d := range []string{"blobs/sha256", "partial/sha256", "maven", "located/sha256"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
 			return nil, fmt.Errorf("cannot use the cache folder %s: %w", dir, err)
 		}
@@ -57,6 +58,16 @@ func (c *Cache) MavenPath(repoPath string) string {
 	return filepath.Join(c.Dir, "maven", filepath.FromSlash(repoPath))
 }
 
+// Have says whether the cache holds the blob, as a copy or in a written
+// bundle.
+func (c *Cache) Have(digest string, size int64) bool {
+	if c.HasBlob(digest, size) {
+		return true
+	}
+	_, ok := c.Locate(digest, size)
+	return ok
+}
+
 // HasBlob says whether the blob is stored complete with the given size.
 func (c *Cache) HasBlob(digest string, size int64) bool {
 	st, err := os.Stat(c.BlobPath(digest))
@@ -66,7 +77,7 @@ func (c *Cache) HasBlob(digest string, size int64) bool {
 // Missing returns how many bytes of the blob are not yet in the cache,
 // counting what a partial download already holds.
 func (c *Cache) Missing(digest string, size int64) int64 {
-	if c.HasBlob(digest, size) {
+	if c.Have(digest, size) {
 		return 0
 	}
 	if st, err := os.Stat(c.partialPath(digest)); err == nil && st.Size() <= size {

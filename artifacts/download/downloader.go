@@ -59,28 +59,19 @@ func (d *Downloader) Blob(ctx context.Context, original, digest string, size int
 		}
 		return nil
 	}
-	ref, err := d.Access.Reference(original)
+	open, host, err := d.blobOpener(original, digest)
 	if err != nil {
 		return err
 	}
-	repo := ref.Context()
-	url := fmt.Sprintf("%s://%s/v2/%s/blobs/%s", d.Access.Scheme(repo.RegistryStr()), repo.RegistryStr(), repo.RepositoryStr(), digest)
-	open := func(ctx context.Context, offset int64) (io.ReadCloser, int64, error) {
-		rt, err := d.repoTransport(ctx, repo)
-		if err != nil {
-			return nil, 0, err
-		}
-		return rangeGet(ctx, rt, url, offset)
-	}
 	check := func(hs *hashState) error {
 		if got := "sha256:" + hs.sum("sha256"); got != digest {
-			return fault.New(ErrDigestMismatch, "%s served blob %s with content that hashes to %s: the registry or a proxy corrupted it; it was not kept", repo.RegistryStr(), short(digest), short(got))
+			return d.DigestMismatch(original, digest, got)
 		}
 		return nil
 	}
 	err = fetch(ctx, d.Cache.partialPath(digest), d.Cache.BlobPath(digest), size, nil, open, check, d.Retry, progress)
 	if err != nil {
-		return explainFetch(original, repo.RegistryStr(), err)
+		return explainFetch(original, host, err)
 	}
 	return nil
 }
@@ -370,4 +361,113 @@ func explainFetch(what, host string, err error) error {
 		return fmt.Errorf("%s: the connection kept failing (%v): check the network and run again; the download resumes where it stopped", what, err)
 	}
 	return fmt.Errorf("%s: %v", what, err)
+}
+
+// blobOpener opens a blob of the image original from an offset; host is
+// the registry it comes from.
+func (d *Downloader) blobOpener(original, digest string) (opener, string, error) {
+	ref, err := d.Access.Reference(original)
+	if err != nil {
+		return nil, "", err
+	}
+	repo := ref.Context()
+	url := fmt.Sprintf("%s://%s/v2/%s/blobs/%s", d.Access.Scheme(repo.RegistryStr()), repo.RegistryStr(), repo.RepositoryStr(), digest)
+	return func(ctx context.Context, offset int64) (io.ReadCloser, int64, error) {
+		rt, err := d.repoTransport(ctx, repo)
+		if err != nil {
+			return nil, 0, err
+		}
+		return rangeGet(ctx, rt, url, offset)
+	}, repo.RegistryStr(), nil
+}
+
+// StreamBlob writes a blob of the image original to w, from offset to its
+// end, without the cache: the caller checks the digest of what it wrote.
+// A dropped connection resumes with a Range request; from a registry that
+// ignores Range the blob comes again from its start and what lies before
+// the position reached is skipped. progress sees the position reached.
+func (d *Downloader) StreamBlob(ctx context.Context, original, digest string, size, offset int64, w io.Writer, progress Progress) error {
+	open, host, err := d.blobOpener(original, digest)
+	if err != nil {
+		return err
+	}
+	pos := offset
+	sinkErr := func(err error) error { return &sinkError{err} }
+	buf := make([]byte, 256<<10)
+	for attempt := 0; ; attempt++ {
+		err = func() error {
+			body, start, err := open(ctx, pos)
+			if err != nil {
+				return err
+			}
+			defer body.Close()
+			if start < pos {
+				if _, err := io.CopyN(io.Discard, body, pos-start); err != nil {
+					return err
+				}
+			}
+			last := time.Now()
+			for pos < size {
+				n, rerr := body.Read(buf[:min(int64(len(buf)), size-pos)])
+				if n > 0 {
+					if _, err := w.Write(buf[:n]); err != nil {
+						return sinkErr(err)
+					}
+					pos += int64(n)
+					if progress != nil && time.Since(last) > 50*time.Millisecond {
+						progress(pos, attempt, nil)
+						last = time.Now()
+					}
+				}
+				if rerr == io.EOF && pos < size {
+					return fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, pos, size)
+				}
+				if rerr != nil && rerr != io.EOF {
+					return rerr
+				}
+			}
+			return nil
+		}()
+		if err == nil {
+			if progress != nil {
+				progress(pos, attempt, nil)
+			}
+			return nil
+		}
+		var se *sinkError
+		if errors.As(err, &se) {
+			return se.err
+		}
+		retryable, after := transient(err)
+		if !retryable || attempt >= d.Retry.attempts() || ctx.Err() != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return explainFetch(original, host, err)
+		}
+		if progress != nil {
+			progress(pos, attempt+1, err)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d.Retry.delay(attempt, after)):
+		}
+	}
+}
+
+// sinkError is a failure of where a stream goes, not of where it comes
+// from: never retried.
+type sinkError struct{ err error }
+
+func (e *sinkError) Error() string { return e.err.Error() }
+
+// DigestMismatch is the sentence for a blob whose content does not hash to
+// its digest.
+func (d *Downloader) DigestMismatch(original, digest, got string) error {
+	host := original
+	if ref, err := d.Access.Reference(original); err == nil {
+		host = ref.Context().RegistryStr()
+	}
+	return fault.New(ErrDigestMismatch, "%s served blob %s with content that hashes to %s: the registry or a proxy corrupted it; it was not kept", host, short(digest), short(got))
 }

@@ -139,6 +139,13 @@ func (p *FaultProxy) Corrupt(digest string) {
 	p.corrupt[digest] = true
 }
 
+// Repair serves the blob as it is again.
+func (p *FaultProxy) Repair(digest string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	delete(p.corrupt, digest)
+}
+
 // Throttle limits each response to bytesPerSecond (0: no limit).
 func (p *FaultProxy) Throttle(bytesPerSecond int64) {
 	p.mu.Lock()

@@ -57,6 +57,12 @@ targets:
 }
 
 func TestE2EFlakyRegistryCompletes(t *testing.T) {
+	for _, mode := range cacheModes {
+		t.Run("cache-copies="+mode, func(t *testing.T) { flakyRegistryCompletes(t, mode) })
+	}
+}
+
+func flakyRegistryCompletes(t *testing.T, mode string) {
 	up := registrytest.StartDistribution(t)
 	pushed := up.Push(t, bigImages()...)
 	proxy := registrytest.NewFaultProxy(t, up)
@@ -71,7 +77,7 @@ func TestE2EFlakyRegistryCompletes(t *testing.T) {
 	cat := noMavenCatalog(t, up.Host)
 	out := t.TempDir()
 	start := time.Now()
-	code, _, stderr := ferry(t, append(prepareThrough(proxy, up, cat, t.TempDir(), out), "--progress", "json")...)
+	code, _, stderr := ferry(t, prepareThrough(proxy, up, cat, t.TempDir(), out, "--progress", "json", "--cache-copies", mode)...)
 	require.Equal(t, 0, code, stderr)
 	// Progress never goes backwards, retries or not.
 	var last int64
@@ -107,11 +113,18 @@ func TestE2ERegistryWithoutRangeRestartsTheBlob(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	total := layerSizes(pushed[0], "linux/amd64")
 	assert.Greater(t, proxy.BlobBytes(), total, "the cut blob was sent again from the start")
+	assert.Less(t, proxy.BlobBytes(), total+2_100_000, "and only that blob")
 	code, _, stderr = ferry(t, "verify", out)
 	require.Equal(t, 0, code, stderr)
 }
 
 func TestE2ECorruptBlobIsRejectedAndNotCached(t *testing.T) {
+	for _, mode := range cacheModes {
+		t.Run("cache-copies="+mode, func(t *testing.T) { corruptBlobIsRejected(t, mode) })
+	}
+}
+
+func corruptBlobIsRejected(t *testing.T, mode string) {
 	up := registrytest.StartDistribution(t)
 	pushed := up.Push(t, bigImages()...)
 	proxy := registrytest.NewFaultProxy(t, up)
@@ -123,17 +136,88 @@ func TestE2ECorruptBlobIsRejectedAndNotCached(t *testing.T) {
 	}
 	proxy.Corrupt(big)
 	cache, out := t.TempDir(), t.TempDir()
-	code, _, stderr := ferry(t, prepareThrough(proxy, up, noMavenCatalog(t, up.Host), cache, out)...)
+	args := prepareThrough(proxy, up, noMavenCatalog(t, up.Host), cache, out, "--cache-copies", mode)
+	code, _, stderr := ferry(t, args...)
 	assert.Equal(t, 1, code)
+	assert.Contains(t, stderr, "served blob "+big[:19]+"… with content that hashes to")
 	assert.Contains(t, stderr, "corrupted it; it was not kept")
 	hex := big[len("sha256:"):]
 	assert.NoFileExists(t, filepath.Join(cache, "blobs", "sha256", hex))
 	assert.NoFileExists(t, filepath.Join(cache, "partial", "sha256", hex))
+	assert.NoFileExists(t, filepath.Join(cache, "located", "sha256", hex))
 	matches, _ := filepath.Glob(filepath.Join(out, "*.ferry.json"))
 	assert.Empty(t, matches, "no bundle index for a failed prepare")
+
+	// Once the registry serves it right, the next run completes and
+	// fetches the blob whole: the damaged bytes were not kept anywhere.
+	proxy.Repair(big)
+	before := proxy.BlobBytes()
+	code, _, stderr = ferry(t, args...)
+	require.Equal(t, 0, code, stderr)
+	assert.GreaterOrEqual(t, proxy.BlobBytes()-before, pushed[0].Platforms["linux/amd64"].Layers[big])
+	code, _, stderr = ferry(t, "verify", out)
+	require.Equal(t, 0, code, stderr)
 }
 
+// TestE2EEarlierBundleServesALaterPrepare: where the cache keeps no
+// copies, a later prepare into another folder reads the blobs from the
+// earlier bundle instead of fetching them; once that bundle is changed or
+// gone, they are fetched again.
+func TestE2EEarlierBundleServesALaterPrepare(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	pushed := up.Push(t, bigImages()...)
+	proxy := registrytest.NewFaultProxy(t, up)
+	cat := noMavenCatalog(t, up.Host)
+	cache := t.TempDir()
+	outA, outB, outC := t.TempDir(), t.TempDir(), t.TempDir()
+	code, _, stderr := ferry(t, prepareThrough(proxy, up, cat, cache, outA, "--split", "1M")...)
+	require.Equal(t, 0, code, stderr)
+	total := layerSizes(pushed[0], "linux/amd64")
+	first := proxy.BlobBytes()
+	assert.GreaterOrEqual(t, first, total)
+	copies, _ := filepath.Glob(filepath.Join(cache, "blobs", "sha256", "*"))
+	for _, c := range copies {
+		st, err := os.Stat(c)
+		require.NoError(t, err)
+		assert.Less(t, st.Size(), int64(100_000), "no copy of a layer in the cache: %s", c)
+	}
+
+	code, stdout, stderr := ferry(t, prepareThrough(proxy, up, cat, cache, outB)...)
+	require.Equal(t, 0, code, stderr)
+	// The plan reads the image's config again; no layer crosses the wire.
+	assert.Less(t, proxy.BlobBytes()-first, int64(10_000), "nothing fetched again")
+	assert.Contains(t, stdout, "fetched 0 B")
+	code, _, stderr = ferry(t, "verify", outB)
+	require.Equal(t, 0, code, stderr)
+
+	// A part of A changed since: what it holds is fetched again.
+	parts, _ := filepath.Glob(filepath.Join(outA, "demo-1.0.part*"))
+	require.NotEmpty(t, parts)
+	for _, p := range parts {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		data[len(data)/2] ^= 1
+		require.NoError(t, os.WriteFile(p, data, 0o644))
+	}
+	require.NoError(t, os.RemoveAll(outB))
+	code, _, stderr = ferry(t, prepareThrough(proxy, up, cat, cache, outC)...)
+	require.Equal(t, 0, code, stderr)
+	assert.GreaterOrEqual(t, proxy.BlobBytes()-first, total-200_000, "the blobs came from the registry again")
+	code, _, stderr = ferry(t, "verify", outC)
+	require.Equal(t, 0, code, stderr)
+}
+
+// cacheModes are the two ways blobs reach the bundle: streamed (the cache
+// shares a disk with the output) and through a copy in the cache.
+var cacheModes = []string{"never", "always"}
+
 func TestE2EKilledPrepareResumesWithOnlyTheRemainder(t *testing.T) {
+	for _, mode := range cacheModes {
+		t.Run("cache-copies="+mode, func(t *testing.T) { killedPrepareResumes(t, mode) })
+	}
+}
+
+func killedPrepareResumes(t *testing.T, mode string) {
 	up := registrytest.StartDistribution(t)
 	pushed := up.Push(t, bigImages()...)
 	proxy := registrytest.NewFaultProxy(t, up)
@@ -144,7 +228,7 @@ func TestE2EKilledPrepareResumesWithOnlyTheRemainder(t *testing.T) {
 	require.NoError(t, build.Run())
 	cat := noMavenCatalog(t, up.Host)
 	cache, out := t.TempDir(), t.TempDir()
-	args := prepareThrough(proxy, up, cat, cache, out)
+	args := prepareThrough(proxy, up, cat, cache, out, "--cache-copies", mode)
 
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")

@@ -55,7 +55,7 @@ func defaultCache() string {
 func newPrepareCmd(a *app) *cobra.Command {
 	var sf selectFlags
 	var src sourceFlags
-	var output, cacheDir, split, progress, name string
+	var output, cacheDir, split, progress, name, copies string
 	var retries int
 	var noBinary bool
 	c := &cobra.Command{
@@ -109,7 +109,11 @@ stopped.`,
 			if err != nil {
 				return err
 			}
-			opts := prepare.Options{Output: output, Name: name, PartSize: partSize, Answers: &sel}
+			mode, ok := map[string]prepare.Copies{"auto": prepare.CopiesAuto, "always": prepare.CopiesAlways, "never": prepare.CopiesNever}[copies]
+			if !ok {
+				return usageError{fmt.Errorf("--cache-copies %q is not one of auto, always, never", copies)}
+			}
+			opts := prepare.Options{Output: output, Name: name, PartSize: partSize, Answers: &sel, CacheCopies: mode}
 			if v := a.getenv("SOURCE_DATE_EPOCH"); v != "" {
 				secs, err := strconv.ParseInt(v, 10, 64)
 				if err != nil {
@@ -143,6 +147,7 @@ stopped.`,
 	f := c.Flags()
 	f.StringVarP(&output, "output", "o", "", "folder to write the bundle to (created if missing)")
 	f.StringVar(&cacheDir, "cache", defaultCache(), "download cache; a later prepare reuses what it holds")
+	f.StringVar(&copies, "cache-copies", "auto", "keep a copy of every image blob in the cache: always, never, or auto (only when the cache is on another file system than the output; otherwise the cache notes where the bundle holds each blob)")
 	f.StringVar(&split, "split", "auto", "part size: 700M, 4G…, or fat32 (4 GiB − 1), dvd, none; auto: fat32 on FAT file systems, else none")
 	f.StringVar(&name, "name", "", "the bundle's base name (default: target-version)")
 	f.IntVar(&retries, "retries", 5, "retries of a failing download (5xx, 429, dropped connections) before giving up")
@@ -163,6 +168,6 @@ func printSummary(a *app, p *plan.Plan, res *prepare.Result) {
 	if res.Answers != "" {
 		fmt.Fprintf(w, "  answers: %s (replay with --answers)\n", res.Answers)
 	}
-	fmt.Fprintf(w, "  fetched %s, reused %s from the cache, in %s\n", size.Format(res.Fetched), size.Format(res.Reused), res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "  fetched %s, reused %s from the cache and earlier parts, in %s\n", size.Format(res.Fetched), size.Format(res.Reused), res.Elapsed.Round(time.Millisecond))
 	fmt.Fprintf(w, "\n%s copy the whole folder to the medium, then run `ferry verify --quick` on the copy.\n", th.Title.Render("Next:"))
 }

@@ -22,6 +22,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/download"
+	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
 	"ferry/artifacts/maven"
 	"ferry/workflow/plan"
@@ -77,7 +78,26 @@ type Options struct {
 	Binary string
 	// Answers is saved beside the bundle, for --answers.
 	Answers *selection.Selection
+	// CacheCopies says whether image blobs also go into the cache.
+	CacheCopies Copies
 }
+
+// Copies says when the cache keeps a copy of every image blob.
+type Copies int
+
+const (
+	// CopiesAuto keeps copies when the cache and the output are on
+	// different file systems: there the copy costs no time (a USB stick is
+	// slower than the local disk) and outlives the stick. On one file
+	// system every byte would be written twice, so the blobs are streamed
+	// into the bundle and the cache records where the bundle holds them.
+	CopiesAuto Copies = iota
+	// CopiesAlways keeps a copy of every blob in the cache.
+	CopiesAlways
+	// CopiesNever streams blobs into the bundle and records where it
+	// holds them.
+	CopiesNever
+)
 
 // Result says what was written.
 type Result struct {
@@ -113,7 +133,18 @@ type work struct {
 	files  []maven.File // Maven files
 	url    string
 	sha256 string
+	// from says where the writer takes an image blob: the cache's copy,
+	// an earlier bundle, the cache once downloaded, or the registry.
+	from string
 }
+
+// Where the writer takes a blob from.
+const (
+	fromCopy     = "copy"
+	fromLocated  = "located"
+	fromDownload = "download"
+	fromStream   = "stream"
+)
 
 // Prepare downloads what the plan needs and writes the bundle.
 func (p *Preparer) Prepare(ctx context.Context, pl *plan.Plan, o Options) (*Result, error) {
@@ -129,36 +160,96 @@ func (p *Preparer) Prepare(ctx context.Context, pl *plan.Plan, o Options) (*Resu
 
 	// Free space, before the first byte.
 	p.emit(Event{Phase: PhaseCheck})
+	outSpace, cacheSpace, err := p.spaces(o.Output, cache.Dir)
+	if err != nil {
+		return nil, err
+	}
+	copies := o.CacheCopies == CopiesAlways || (o.CacheCopies == CopiesAuto && outSpace.Device != cacheSpace.Device)
 	var missing, reused int64
 	for _, w := range items {
 		m := p.missing(w)
+		if w.kind == "blob" {
+			switch {
+			case cache.HasBlob(w.key, w.size):
+				w.from = fromCopy
+			case m == 0 && !inOwnParts(cache, w, o):
+				w.from = fromLocated
+			case copies:
+				w.from = fromDownload
+			default:
+				// Streamed into the bundle: the cache needs no room for it.
+				w.from = fromStream
+				reused += w.size - m
+				continue
+			}
+		}
 		missing += m
 		reused += w.size - m
 	}
-	out := EstimateSize(pl)
+	out := EstimateSize(pl) - earlierParts(o.Output, o.Name)
 	if o.Binary != "" {
 		if st, err := os.Stat(o.Binary); err == nil {
 			out += st.Size()
 		}
 	}
-	if err := p.checkSpace(o.Output, cache.Dir, out, missing); err != nil {
+	if err := checkSpace(o.Output, cache.Dir, outSpace, cacheSpace, out, missing); err != nil {
 		return nil, err
 	}
 
 	// Download and write at once: the writer takes each entry, in the
-	// bundle's order, as soon as its download is verified.
-	res := &Result{Dir: o.Output, Reused: reused}
+	// bundle's order, as soon as its download is verified, or streams it.
+	res := &Result{Dir: o.Output}
 	idx, err := p.run(ctx, pl, o, items, res)
 	if err != nil {
 		return nil, err
 	}
 	res.Index = idx
+	var total int64
+	for _, w := range items {
+		total += w.size
+	}
+	res.Reused = max(0, total-res.Fetched)
 	if err := p.extras(pl, o, res); err != nil {
 		return nil, err
 	}
 	res.Elapsed = time.Since(start)
 	p.emit(Event{Phase: PhaseDone, BytesDone: idx.Size, BytesTotal: idx.Size})
 	return res, nil
+}
+
+// inOwnParts says whether the earlier bundle holding a blob is the one
+// about to be written: its parts are then compared and reused as they are,
+// or replaced, and never read as another bundle.
+func inOwnParts(cache *download.Cache, w *work, o Options) bool {
+	loc, ok := cache.Locate(w.key, w.size)
+	if !ok {
+		return false
+	}
+	abs, err := filepath.Abs(o.Output)
+	if err != nil {
+		return true
+	}
+	for _, s := range loc.Segments {
+		if filepath.Dir(s.Path) == abs && strings.HasPrefix(filepath.Base(s.Path), o.Name+".part") {
+			return true
+		}
+	}
+	return false
+}
+
+// earlierParts is the size of the parts an earlier run of the same name
+// left in the output: they are reused or replaced.
+func earlierParts(dir, name string) int64 {
+	var n int64
+	for _, pattern := range []string{name + ".part[0-9][0-9][0-9]*", "." + name + ".part[0-9][0-9][0-9]*.tmp"} {
+		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, m := range matches {
+			if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() {
+				n += st.Size()
+			}
+		}
+	}
+	return n
 }
 
 // DefaultName is target-version, or the target alone.
@@ -192,19 +283,23 @@ func (p *Preparer) missing(w *work) int64 {
 	return n
 }
 
-func (p *Preparer) checkSpace(output, cacheDir string, out, cacheNeed int64) error {
+func (p *Preparer) spaces(output, cacheDir string) (Space, Space, error) {
 	stat := p.Space
 	if stat == nil {
 		stat = StatSpace
 	}
 	os, err := stat(output)
 	if err != nil {
-		return err
+		return Space{}, Space{}, err
 	}
 	cs, err := stat(cacheDir)
 	if err != nil {
-		return err
+		return Space{}, Space{}, err
 	}
+	return os, cs, nil
+}
+
+func checkSpace(output, cacheDir string, os, cs Space, out, cacheNeed int64) error {
 	if os.Device == cs.Device {
 		if need := out + cacheNeed; need > os.Free {
 			return &SpaceError{Path: output, Need: need, Free: os.Free, What: "the bundle and the download cache together",
@@ -324,20 +419,39 @@ func (p *Preparer) run(ctx context.Context, pl *plan.Plan, o Options, items []*w
 			return ctx.Err()
 		}
 	}
+	tr := newTracker(p, items)
+	var streamed []*work
+	for _, w := range items {
+		if w.from == fromStream {
+			streamed = append(streamed, w)
+		}
+	}
+	// The streamed blobs in the bundle's order, and as many ahead as
+	// downloads run at once.
+	sort.Slice(streamed, func(i, j int) bool { return streamed[i].key < streamed[j].key })
+	st := newStreamer(ctx, p.Downloader, streamed, p.concurrency(), func(w *work, n int64, attempt int, err error) {
+		state := Downloading
+		if err != nil {
+			state = Retrying
+		}
+		tr.update(w, "", n, state, attempt, err)
+	})
+	defer st.stopAll()
 	type written struct {
 		idx bundle.Index
 		err error
 	}
 	wdone := make(chan written, 1)
 	go func() {
-		idx, err := p.write(ctx, pl, o, wait)
+		idx, err := p.write(ctx, pl, o, items, wait, tr, st)
 		wdone <- written{idx, err}
 	}()
-	derr := p.download(ctx, items, res, ready)
+	derr := p.download(ctx, items, res, ready, tr)
 	if derr != nil {
 		cancel()
 	}
 	w := <-wdone
+	res.Fetched += st.Fetched()
 	switch {
 	case derr != nil:
 		return bundle.Index{}, derr
@@ -347,57 +461,80 @@ func (p *Preparer) run(ctx context.Context, pl *plan.Plan, o Options, items []*w
 	return w.idx, nil
 }
 
-func (p *Preparer) download(ctx context.Context, items []*work, res *Result, ready map[string]chan struct{}) error {
-	var total int64
+func (p *Preparer) concurrency() int {
+	if p.Concurrency <= 0 {
+		return 8
+	}
+	return p.Concurrency
+}
+
+// tracker turns what downloads report into events whose overall figures
+// never go backwards.
+type tracker struct {
+	p         *Preparer
+	mu        sync.Mutex
+	done      map[string]int64
+	bytesDone int64
+	total     int64
+	itemsDone int
+	items     int
+}
+
+func newTracker(p *Preparer, items []*work) *tracker {
+	t := &tracker{p: p, done: map[string]int64{}, items: len(items)}
 	for _, w := range items {
-		total += w.size
+		t.total += w.size
 	}
-	var mu sync.Mutex
-	done := map[string]int64{}
-	var bytesDone int64
-	itemsDone := 0
-	// Bytes done per item and part of it (a Maven artifact has several
-	// files); only ever raised, so progress never goes backwards.
-	itemBytes := func(w *work) int64 {
-		var n int64
-		for k, v := range done {
-			if strings.HasPrefix(k, w.key+"\x00") {
-				n += v
-			}
+	return t
+}
+
+// itemBytes is the bytes done of an item, over its parts (a Maven
+// artifact has several files).
+func (t *tracker) itemBytes(w *work) int64 {
+	var n int64
+	for k, v := range t.done {
+		if strings.HasPrefix(k, w.key+"\x00") {
+			n += v
 		}
-		return n
 	}
-	update := func(w *work, sub string, n int64, state string, attempt int, err error) {
-		mu.Lock()
-		defer mu.Unlock()
-		if state == Verified || state == Cached {
-			// Finished: the item counts exactly its size.
-			if cur := itemBytes(w); w.size > cur {
-				bytesDone += w.size - cur
-				done[w.key+"\x00"+sub] += w.size - cur
-			}
-		} else if k := w.key + "\x00" + sub; n > done[k] {
-			bytesDone += n - done[k]
-			done[k] = n
+	return n
+}
+
+// update records sub (a part of w, or "") at n bytes, only ever raised.
+func (t *tracker) update(w *work, sub string, n int64, state string, attempt int, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if state == Verified || state == Cached {
+		// Finished: the item counts exactly its size.
+		if cur := t.itemBytes(w); w.size > cur {
+			t.bytesDone += w.size - cur
+			t.done[w.key+"\x00"+sub] += w.size - cur
 		}
-		if state == Verified || state == Cached || state == Failed {
-			itemsDone++
-		}
-		p.emit(Event{Phase: PhaseDownload, Item: w.key, Label: w.label, State: state, Done: itemBytes(w), Size: w.size,
-			Attempt: attempt, Err: err, BytesDone: bytesDone, BytesTotal: total, ItemsDone: itemsDone, ItemsTotal: len(items)})
+	} else if k := w.key + "\x00" + sub; n > t.done[k] {
+		t.bytesDone += n - t.done[k]
+		t.done[k] = n
 	}
+	if state == Verified || state == Cached || state == Failed {
+		t.itemsDone++
+	}
+	t.p.emit(Event{Phase: PhaseDownload, Item: w.key, Label: w.label, State: state, Done: t.itemBytes(w), Size: w.size,
+		Attempt: attempt, Err: err, BytesDone: t.bytesDone, BytesTotal: t.total, ItemsDone: t.itemsDone, ItemsTotal: t.items})
+}
+
+// download fetches into the cache all but the blobs the writer streams or
+// reads from an earlier bundle.
+func (p *Preparer) download(ctx context.Context, items []*work, res *Result, ready map[string]chan struct{}, tr *tracker) error {
 	for _, w := range items {
-		update(w, "", 0, Queued, 0, nil)
-	}
-	conc := p.Concurrency
-	if conc <= 0 {
-		conc = 8
+		tr.update(w, "", 0, Queued, 0, nil)
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(conc)
+	g.SetLimit(p.concurrency())
 	var fetched int64
 	var fmu sync.Mutex
 	for _, w := range items {
+		if w.from == fromStream || w.from == fromLocated {
+			continue
+		}
 		g.Go(func() error {
 			before := p.missing(w)
 			prog := func(sub string) download.Progress {
@@ -406,7 +543,7 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result, rea
 					if err != nil {
 						state = Retrying
 					}
-					update(w, sub, n, state, attempt, err)
+					tr.update(w, sub, n, state, attempt, err)
 				}
 			}
 			var err error
@@ -416,7 +553,7 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result, rea
 			case "manifest":
 				err = p.Downloader.Manifest(gctx, w.ref, w.key, w.size)
 				if err == nil {
-					update(w, "", w.size, Downloading, 0, nil)
+					tr.update(w, "", w.size, Downloading, 0, nil)
 				}
 			case "maven":
 				err = p.Downloader.MavenFiles(gctx, w.repo, w.files, func(path string, n int64, attempt int, e error) {
@@ -428,7 +565,7 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result, rea
 				err = p.extractMaven(gctx, w, prog(""))
 			}
 			if err != nil {
-				update(w, "", 0, Failed, 0, err)
+				tr.update(w, "", 0, Failed, 0, err)
 				return err
 			}
 			state := Verified
@@ -438,7 +575,7 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result, rea
 			fmu.Lock()
 			fetched += before
 			fmu.Unlock()
-			update(w, "", w.size, state, 0, nil)
+			tr.update(w, "", w.size, state, 0, nil)
 			close(ready[w.key])
 			return nil
 		})
@@ -491,7 +628,7 @@ func EstimateSize(pl *plan.Plan) int64 {
 
 // write writes the bundle from the cache in the format's order, waiting
 // for each entry's download.
-func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait func(key string) error) (_ bundle.Index, err error) {
+func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []*work, wait func(key string) error, tr *tracker, st *streamer) (_ bundle.Index, err error) {
 	// The manifest needs every image manifest and index (to list the
 	// absent children of sparse indexes) and every Maven file's sha256.
 	for _, im := range pl.Images {
@@ -628,11 +765,17 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait fun
 	}()
 	total := EstimateSize(pl)
 	var written int64
+	wrote := func(path string, size int64) {
+		written += size
+		p.emit(Event{Phase: PhaseWrite, Item: path, BytesDone: written, BytesTotal: total})
+	}
 	add := func(path, src, key, want string) error {
 		if err := wait(key); err != nil {
 			return err
 		}
-		sum, err := w.AddFile(path, src)
+		open, done := openFile(src)
+		sum, err := w.AddFrom(path, fileSize(src), open)
+		done()
 		if err != nil {
 			return describeWrite(o.Output, err)
 		}
@@ -644,19 +787,74 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait fun
 			w.Cut(path)
 			return fmt.Errorf("the cached copy of %s is damaged: it was removed from the cache; run prepare again to fetch it", path)
 		}
-		st, _ := os.Stat(src)
-		if st != nil {
-			written += st.Size()
+		wrote(path, fileSize(src))
+		return nil
+	}
+	byKey := map[string]*work{}
+	for _, it := range items {
+		byKey[it.key] = it
+	}
+	// located are the blobs this bundle holds without a copy in the cache.
+	var located []entry
+	addBlob := func(b blob) error {
+		hex := strings.TrimPrefix(b.digest, "sha256:")
+		path := bundle.ImagesDir + "/blobs/sha256/" + hex
+		it := byKey[b.digest]
+		if it == nil || it.kind != "blob" || it.from == fromCopy || it.from == fromDownload {
+			return add(path, cache.BlobPath(b.digest), b.digest, hex)
 		}
-		p.emit(Event{Phase: PhaseWrite, Item: path, BytesDone: written, BytesTotal: total})
+		var loc *download.Location
+		if it.from == fromLocated {
+			loc, _ = cache.Locate(b.digest, b.size)
+		}
+		var body io.ReadCloser
+		sum, err := w.AddFrom(path, b.size, func(offset int64) (io.Reader, error) {
+			if loc != nil {
+				if r, err := loc.Open(offset); err == nil {
+					body = r
+					return r, nil
+				}
+				loc = nil
+			}
+			body = st.open(b.digest, offset)
+			return body, nil
+		})
+		if body != nil {
+			body.Close()
+		}
+		if err != nil {
+			if errors.Is(err, context.Canceled) && ctx.Err() != nil {
+				return ctx.Err()
+			}
+			var fe *fault.Error
+			if errors.As(err, &fe) {
+				return err
+			}
+			return describeWrite(o.Output, err)
+		}
+		if sum != hex {
+			w.Cut(path)
+			tr.update(it, "", 0, Failed, 0, nil)
+			if loc != nil {
+				cache.Forget(b.digest)
+				return fmt.Errorf("the copy of %s in the earlier bundle at %s is damaged: the cache no longer points there; run prepare again to fetch it", path, filepath.Dir(loc.Segments[0].Path))
+			}
+			return p.Downloader.DigestMismatch(it.ref, b.digest, "sha256:"+sum)
+		}
+		state := Verified
+		if loc != nil || it.from == fromLocated {
+			state = Cached
+		}
+		tr.update(it, "", b.size, state, 0, nil)
+		located = append(located, entry{path, b.size})
+		wrote(path, b.size)
 		return nil
 	}
 	if _, err := w.AddBytes(bundle.ManifestName, manifestJSON); err != nil {
 		return bundle.Index{}, describeWrite(o.Output, err)
 	}
 	for _, b := range blobs {
-		hex := strings.TrimPrefix(b.digest, "sha256:")
-		if err := add(bundle.ImagesDir+"/blobs/sha256/"+hex, cache.BlobPath(b.digest), b.digest, hex); err != nil {
+		if err := addBlob(b); err != nil {
 			return bundle.Index{}, err
 		}
 	}
@@ -686,7 +884,35 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, wait fun
 	if err != nil {
 		return bundle.Index{}, describeWrite(o.Output, err)
 	}
+	p.recordLocations(w, idx, o.Output, located)
 	return idx, nil
+}
+
+// recordLocations tells the cache where the bundle holds the blobs it has
+// no copy of. A cache that cannot take them is no reason to fail a bundle
+// that is written: the next prepare fetches those blobs again.
+func (p *Preparer) recordLocations(w *bundle.Writer, idx bundle.Index, dir string, entries []entry) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		off, ok := w.ContentOffset(e.path)
+		if !ok {
+			continue
+		}
+		loc := download.Location{Size: e.size}
+		for _, sp := range idx.Spans(off, e.size) {
+			loc.Segments = append(loc.Segments, download.Segment{Path: filepath.Join(abs, idx.Parts[sp.Part].Name), Offset: sp.Offset, Size: sp.Size})
+		}
+		_ = p.Downloader.Cache.Record("sha256:"+e.path[strings.LastIndex(e.path, "/")+1:], loc)
+	}
+}
+
+// entry is a bundle entry and its size.
+type entry struct {
+	path string
+	size int64
 }
 
 // blob is an image blob the bundle carries.
@@ -715,6 +941,37 @@ func absentChildren(path string, carried map[string]blob) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, nil
+}
+
+// fileSize is a cached file's size (0 when it is gone: the write then
+// reports it short).
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// openFile opens a cached file from an offset, for Writer.AddFrom; done
+// closes it.
+func openFile(path string) (open func(int64) (io.Reader, error), done func()) {
+	var f *os.File
+	open = func(offset int64) (io.Reader, error) {
+		var err error
+		if f, err = os.Open(path); err != nil {
+			return nil, err
+		}
+		if _, err := f.Seek(offset, io.SeekStart); err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+	return open, func() {
+		if f != nil {
+			f.Close()
+		}
+	}
 }
 
 func sha256File(path string) (string, int64, error) {

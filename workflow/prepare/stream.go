@@ -1,0 +1,218 @@
+package prepare
+
+import (
+	"context"
+	"io"
+	"sync"
+
+	"ferry/artifacts/download"
+)
+
+// Streaming writes each byte once. Where the cache keeps no copies (it
+// shares a disk with the output, see Options.CacheCopies) the writer takes
+// every image blob it has nowhere else straight from the registry, in the
+// bundle's order, so the parts stay sequential (FAT32 has no sparse
+// files). To keep several connections busy, the next blobs in that order
+// are fetched ahead into small bounded spools; a spool that is full holds
+// its connection until the writer gets there.
+
+const (
+	// spoolChunk is the size of the buffers a spool holds.
+	spoolChunk = 256 << 10
+	// spoolChunks is how many chunks a spool holds ahead of the writer.
+	spoolChunks = 16
+)
+
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, spoolChunk); return &b }}
+
+// streamer fetches the blobs the writer streams, a few ahead of it.
+type streamer struct {
+	ctx    context.Context
+	d      *download.Downloader
+	order  []*work // blobs to stream, in the bundle's order
+	pos    map[string]int
+	ahead  int
+	report func(w *work, done int64, attempt int, err error)
+
+	mu      sync.Mutex
+	spools  map[int]*spool
+	next    int // the next index to start ahead
+	fetched int64
+}
+
+func newStreamer(ctx context.Context, d *download.Downloader, order []*work, ahead int, report func(*work, int64, int, error)) *streamer {
+	s := &streamer{ctx: ctx, d: d, order: order, pos: map[string]int{}, ahead: max(ahead, 1), report: report, spools: map[int]*spool{}}
+	for i, w := range order {
+		s.pos[w.key] = i
+	}
+	return s
+}
+
+// spool is one blob being fetched: chunks in order, then the outcome.
+type spool struct {
+	offset int64
+	chunks chan *[]byte
+	err    error // set before chunks is closed
+	cancel context.CancelFunc
+	cur    *[]byte
+	rest   []byte
+}
+
+// open returns the blob's content from offset on, and starts fetching the
+// blobs after it. The reader must be closed.
+func (s *streamer) open(key string, offset int64) io.ReadCloser {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := s.pos[key]
+	sp := s.spools[i]
+	if sp != nil && sp.offset != offset {
+		// Started ahead from the beginning, but the bundle already holds
+		// the beginning.
+		sp.stop()
+		sp = nil
+	}
+	if sp == nil {
+		sp = s.start(i, offset)
+	}
+	s.next = max(s.next, i+1)
+	for s.next < len(s.order) && s.next < i+s.ahead {
+		s.start(s.next, 0)
+		s.next++
+	}
+	return &spoolReader{s: s, i: i, sp: sp}
+}
+
+func (s *streamer) start(i int, offset int64) *spool {
+	ctx, cancel := context.WithCancel(s.ctx)
+	sp := &spool{offset: offset, chunks: make(chan *[]byte, spoolChunks), cancel: cancel}
+	s.spools[i] = sp
+	w := s.order[i]
+	go func() {
+		sink := &spoolWriter{ctx: ctx, sp: sp}
+		var got int64
+		err := s.d.StreamBlob(ctx, w.ref, w.key, w.size, offset, sink, func(done int64, attempt int, err error) {
+			got = done - offset
+			s.report(w, done, attempt, err)
+		})
+		if err == nil {
+			err = sink.flush()
+		}
+		s.mu.Lock()
+		s.fetched += got
+		s.mu.Unlock()
+		sp.err = err
+		close(sp.chunks)
+	}()
+	return sp
+}
+
+// Fetched is how many bytes came over the network.
+func (s *streamer) Fetched() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.fetched
+}
+
+func (sp *spool) stop() {
+	sp.cancel()
+	for b := range sp.chunks {
+		chunkPool.Put(b)
+	}
+}
+
+// spoolWriter cuts what the fetch receives into chunks for the spool.
+type spoolWriter struct {
+	ctx context.Context
+	sp  *spool
+	buf *[]byte
+	n   int
+}
+
+func (w *spoolWriter) Write(b []byte) (int, error) {
+	written := 0
+	for len(b) > 0 {
+		if w.buf == nil {
+			w.buf, w.n = chunkPool.Get().(*[]byte), 0
+		}
+		c := copy((*w.buf)[w.n:], b)
+		w.n += c
+		b = b[c:]
+		written += c
+		if w.n == len(*w.buf) {
+			if err := w.flush(); err != nil {
+				return written, err
+			}
+		}
+	}
+	return written, nil
+}
+
+func (w *spoolWriter) flush() error {
+	if w.buf == nil || w.n == 0 {
+		return nil
+	}
+	b := (*w.buf)[:w.n]
+	w.buf = nil
+	select {
+	case w.sp.chunks <- &b:
+		return nil
+	case <-w.ctx.Done():
+		return w.ctx.Err()
+	}
+}
+
+// spoolReader gives the writer a spool's content.
+type spoolReader struct {
+	s  *streamer
+	i  int
+	sp *spool
+}
+
+func (r *spoolReader) Read(b []byte) (int, error) {
+	sp := r.sp
+	for len(sp.rest) == 0 {
+		if sp.cur != nil {
+			chunkPool.Put(sp.cur)
+			sp.cur = nil
+		}
+		select {
+		case c, ok := <-sp.chunks:
+			if !ok {
+				if sp.err != nil {
+					return 0, sp.err
+				}
+				return 0, io.EOF
+			}
+			sp.cur, sp.rest = c, *c
+		case <-r.s.ctx.Done():
+			return 0, r.s.ctx.Err()
+		}
+	}
+	n := copy(b, sp.rest)
+	sp.rest = sp.rest[n:]
+	return n, nil
+}
+
+// Close ends the blob's fetch and frees its spool.
+func (r *spoolReader) Close() error {
+	r.s.mu.Lock()
+	delete(r.s.spools, r.i)
+	r.s.mu.Unlock()
+	if r.sp.cur != nil {
+		chunkPool.Put(r.sp.cur)
+		r.sp.cur = nil
+	}
+	r.sp.stop()
+	return nil
+}
+
+// stopAll ends every fetch still running.
+func (s *streamer) stopAll() {
+	s.mu.Lock()
+	spools := s.spools
+	s.spools = map[int]*spool{}
+	s.mu.Unlock()
+	for _, sp := range spools {
+		sp.stop()
+	}
+}
