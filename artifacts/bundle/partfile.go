@@ -10,8 +10,8 @@ import (
 )
 
 // A part is written through a small pipeline: the tar stream fills one
-// aligned buffer while a second goroutine hashes and writes the one before
-// it. Where the file system allows it the writes bypass the page cache
+// aligned buffer while a second goroutine hashes the one before it and a
+// third writes the one before that. Where the file system allows it the writes bypass the page cache
 // (O_DIRECT): the bytes go to the medium in large sequential requests as
 // they come, instead of piling up as dirty pages that the kernel writes
 // back in small pieces and that the final sync then waits for. A file
@@ -23,9 +23,11 @@ const (
 	// memory (the largest logical block size in common use).
 	ioAlign = 4096
 	// ioBuf is the size of each buffer handed to the writing goroutine.
-	ioBuf = 8 << 20
-	// ioBuffers is how many buffers a part writer cycles through.
-	ioBuffers = 3
+	ioBuf = 4 << 20
+	// ioBuffers is how many buffers a part writer cycles through: one
+	// filling, one hashing, one writing, and room for each stage to run
+	// ahead by one.
+	ioBuffers = 6
 )
 
 // alignedBuffer returns n bytes whose address is a multiple of ioAlign.
@@ -45,7 +47,8 @@ type partFile struct {
 	synced int64       // start of the range not yet handed to writeback
 	cur    []byte      // the buffer being filled
 	free   chan []byte // buffers ready to be filled, shared by a bundle's parts
-	todo   chan chunk  // what to write, in order
+	todo   chan chunk  // what to hash, in order
+	hashed chan chunk  // what to write, in order
 	done   chan struct{}
 	hash   func([]byte)
 	noHash int       // leading bytes already hashed (a resumed part's head)
@@ -70,7 +73,8 @@ func openPart(path string, base int64, pool chan []byte, hash func([]byte)) (*pa
 	if err != nil {
 		return nil, err
 	}
-	p := &partFile{f: f, direct: direct, free: pool, todo: make(chan chunk, ioBuffers+1), done: make(chan struct{}), hash: hash, last: time.Now()}
+	p := &partFile{f: f, direct: direct, free: pool, todo: make(chan chunk, ioBuffers+1), hashed: make(chan chunk, ioBuffers+1),
+		done: make(chan struct{}), hash: hash, last: time.Now()}
 	p.cur = (<-pool)[:0]
 	if base > 0 {
 		// Direct writes start at a block boundary: the block's head is
@@ -94,18 +98,28 @@ func openPart(path string, base int64, pool chan []byte, hash func([]byte)) (*pa
 			p.cur = p.cur[:p.noHash]
 		}
 	}
+	go p.hashLoop()
 	go p.writeLoop()
 	return p, nil
 }
 
-func (p *partFile) writeLoop() {
-	defer close(p.done)
-	off := p.start
+func (p *partFile) hashLoop() {
+	defer close(p.hashed)
 	for c := range p.todo {
 		if p.failed() == nil && len(c.b) > 0 {
 			k := min(p.noHash, len(c.b))
 			p.noHash -= k
 			p.hash(c.b[k:])
+		}
+		p.hashed <- c
+	}
+}
+
+func (p *partFile) writeLoop() {
+	defer close(p.done)
+	off := p.start
+	for c := range p.hashed {
+		if p.failed() == nil && len(c.b) > 0 {
 			if err := p.writeAt(c.b, off); err != nil {
 				p.mu.Lock()
 				p.err = err

@@ -3,12 +3,9 @@ package bundle
 import (
 	"archive/tar"
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -91,12 +88,11 @@ func (e *PartError) Error() string {
 func (e *PartError) Unwrap() error { return e.Kind }
 
 // CheckParts checks every part's presence and size, and with hashes its
-// sha256, reporting each part checked to done.
+// sha256, reporting each part checked to done. Sizes are checked for every
+// part first, so a missing or truncated part is named at once.
 func (b *Bundle) CheckParts(hashes bool, done func(n int, bytes int64)) error {
-	buf := make([]byte, 1<<20)
 	for i, p := range b.Index.Parts {
-		path := filepath.Join(b.Dir, p.Name)
-		st, err := os.Stat(path)
+		st, err := os.Stat(filepath.Join(b.Dir, p.Name))
 		if err != nil {
 			return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrMissingPart, What: "is missing"}
 		}
@@ -104,101 +100,24 @@ func (b *Bundle) CheckParts(hashes bool, done func(n int, bytes int64)) error {
 			return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrDamagedPart,
 				What: fmt.Sprintf("has %d bytes where %d were written (truncated or from another bundle)", st.Size(), p.Size)}
 		}
-		if hashes {
-			f, err := os.Open(path)
-			if err != nil {
-				return err
-			}
-			h := sha256.New()
-			_, err = io.CopyBuffer(h, f, buf)
-			f.Close()
-			if err != nil {
-				return fmt.Errorf("read part %d of %d (%s): %w", i+1, len(b.Index.Parts), p.Name, err)
-			}
-			if hex.EncodeToString(h.Sum(nil)) != p.SHA256 {
-				return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrDamagedPart, What: "is damaged (its checksum does not match)"}
-			}
-		}
-		if done != nil {
+		if !hashes && done != nil {
 			done(i+1, p.Size)
 		}
 	}
-	return nil
+	if !hashes {
+		return nil
+	}
+	s := b.stream(done)
+	defer s.Close()
+	_, err := io.Copy(io.Discard, s)
+	return err
 }
 
 // Stream returns the bundle's tar stream read straight from its parts, in
 // order, checking each part's size and sha256 as it is read: a damaged
 // part fails the read with a *PartError naming it.
 func (b *Bundle) Stream() io.ReadCloser {
-	return &stream{b: b}
-}
-
-type stream struct {
-	b   *Bundle
-	i   int
-	f   *os.File
-	h   hash.Hash
-	n   int64
-	err error
-}
-
-func (s *stream) Read(p []byte) (int, error) {
-	for {
-		if s.err != nil {
-			return 0, s.err
-		}
-		if s.f == nil {
-			if s.i >= len(s.b.Index.Parts) {
-				return 0, io.EOF
-			}
-			part := s.b.Index.Parts[s.i]
-			f, err := os.Open(filepath.Join(s.b.Dir, part.Name))
-			if err != nil {
-				s.err = &PartError{N: s.i + 1, Of: len(s.b.Index.Parts), Name: part.Name, Kind: ErrMissingPart, What: "is missing"}
-				return 0, s.err
-			}
-			s.f, s.h, s.n = f, sha256.New(), 0
-		}
-		n, err := s.f.Read(p)
-		s.h.Write(p[:n])
-		s.n += int64(n)
-		part := s.b.Index.Parts[s.i]
-		if s.n > part.Size {
-			s.err = &PartError{N: s.i + 1, Of: len(s.b.Index.Parts), Name: part.Name, Kind: ErrDamagedPart, What: "is longer than written (from another bundle?)"}
-			return 0, s.err
-		}
-		if err == io.EOF {
-			s.f.Close()
-			s.f = nil
-			switch {
-			case s.n != part.Size:
-				s.err = &PartError{N: s.i + 1, Of: len(s.b.Index.Parts), Name: part.Name, Kind: ErrDamagedPart,
-					What: fmt.Sprintf("has %d bytes where %d were written (truncated)", s.n, part.Size)}
-			case hex.EncodeToString(s.h.Sum(nil)) != part.SHA256:
-				s.err = &PartError{N: s.i + 1, Of: len(s.b.Index.Parts), Name: part.Name, Kind: ErrDamagedPart, What: "is damaged (its checksum does not match)"}
-			}
-			s.i++
-			if n > 0 || s.err != nil {
-				if s.err != nil {
-					return 0, s.err
-				}
-				return n, nil
-			}
-			continue
-		}
-		if err != nil {
-			s.err = err
-		}
-		return n, err
-	}
-}
-
-func (s *stream) Close() error {
-	if s.f != nil {
-		s.f.Close()
-		s.f = nil
-	}
-	return nil
+	return b.stream(nil)
 }
 
 // Entry handler for Walk: the tar header and its content.

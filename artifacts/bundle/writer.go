@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -97,8 +98,9 @@ func (w *Writer) add(path string, size int64, open func(offset int64) (io.Reader
 		w.buf = make([]byte, 1<<20)
 	}
 	var n int64
+	dst := io.MultiWriter(w.tw, h)
 	if old := w.resumable(size); resume && old > 0 {
-		m, err := io.CopyBuffer(w.tw, io.TeeReader(w.parts.oldReader(old), h), w.buf)
+		m, err := io.CopyBuffer(dst, w.parts.oldReader(old), w.buf)
 		n += m
 		if err != nil {
 			return "", fmt.Errorf("write %s: %w", path, err)
@@ -109,9 +111,11 @@ func (w *Writer) add(path string, size int64, open func(offset int64) (io.Reader
 		if err != nil {
 			return "", fmt.Errorf("write %s: %w", path, err)
 		}
-		m, err := io.CopyBuffer(w.tw, io.TeeReader(io.LimitReader(r, size-n), h), w.buf)
+		// A source that writes itself (io.WriterTo) saves a copy; it may
+		// not give more than the entry holds.
+		m, err := io.CopyBuffer(&atMost{w: dst, left: size - n}, r, w.buf)
 		n += m
-		if err != nil {
+		if err != nil && !errors.Is(err, errTooLong) {
 			return "", fmt.Errorf("write %s: %w", path, err)
 		}
 	}
@@ -124,6 +128,28 @@ func (w *Writer) add(path string, size int64, open func(offset int64) (io.Reader
 		w.manifest = "sha256:" + sum
 	}
 	return sum, nil
+}
+
+// atMost passes on at most left bytes; more is errTooLong.
+type atMost struct {
+	w    io.Writer
+	left int64
+}
+
+var errTooLong = errors.New("more content than the entry holds")
+
+func (a *atMost) Write(b []byte) (int, error) {
+	if int64(len(b)) > a.left {
+		n, err := a.w.Write(b[:a.left])
+		a.left -= int64(n)
+		if err == nil {
+			err = errTooLong
+		}
+		return n, err
+	}
+	n, err := a.w.Write(b)
+	a.left -= int64(n)
+	return n, err
 }
 
 // ContentOffset is where an entry's content starts in the stream.

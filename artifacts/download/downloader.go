@@ -392,8 +392,6 @@ func (d *Downloader) StreamBlob(ctx context.Context, original, digest string, si
 		return err
 	}
 	pos := offset
-	sinkErr := func(err error) error { return &sinkError{err} }
-	buf := make([]byte, 256<<10)
 	for attempt := 0; ; attempt++ {
 		err = func() error {
 			body, start, err := open(ctx, pos)
@@ -406,25 +404,21 @@ func (d *Downloader) StreamBlob(ctx context.Context, original, digest string, si
 					return err
 				}
 			}
-			last := time.Now()
-			for pos < size {
-				n, rerr := body.Read(buf[:min(int64(len(buf)), size-pos)])
-				if n > 0 {
-					if _, err := w.Write(buf[:n]); err != nil {
-						return sinkErr(err)
-					}
-					pos += int64(n)
-					if progress != nil && time.Since(last) > 50*time.Millisecond {
-						progress(pos, attempt, nil)
-						last = time.Now()
-					}
+			// The sink may read the body itself (io.ReaderFrom): what fails
+			// in reading is told apart from what fails in writing.
+			src := &countingReader{r: body, pos: &pos, tick: func() {
+				if progress != nil {
+					progress(pos, attempt, nil)
 				}
-				if rerr == io.EOF && pos < size {
-					return fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, pos, size)
-				}
-				if rerr != nil && rerr != io.EOF {
-					return rerr
-				}
+			}}
+			_, werr := io.Copy(w, io.LimitReader(src, size-pos))
+			switch {
+			case src.err != nil && src.err != io.EOF:
+				return src.err
+			case werr != nil:
+				return &sinkError{werr}
+			case pos < size:
+				return fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, pos, size)
 			}
 			return nil
 		}()
@@ -454,6 +448,29 @@ func (d *Downloader) StreamBlob(ctx context.Context, original, digest string, si
 		case <-time.After(d.Retry.delay(attempt, after)):
 		}
 	}
+}
+
+// countingReader advances pos by what it reads, keeps the read error, and
+// ticks now and then.
+type countingReader struct {
+	r    io.Reader
+	pos  *int64
+	tick func()
+	last time.Time
+	err  error
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	*c.pos += int64(n)
+	if err != nil {
+		c.err = err
+	}
+	if time.Since(c.last) > 50*time.Millisecond {
+		c.tick()
+		c.last = time.Now()
+	}
+	return n, err
 }
 
 // sinkError is a failure of where a stream goes, not of where it comes

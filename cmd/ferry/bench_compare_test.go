@@ -117,9 +117,18 @@ func TestCompareWithCraneAndSkopeo(t *testing.T) {
 	}
 	var runs []benchRun
 	runs = append(runs, timed(t, "ferry prepare (download, verify, write bundle)", unique, bin, ferryArgs(imagesFile, filepath.Join(work, "f1"))...))
+	// The bundle just written must be whole: the figures mean nothing
+	// otherwise. Full verify reads it back from the disk (direct writes
+	// leave nothing in the page cache); --quick checks the parts only.
+	bundleDir := filepath.Join(work, "f1", "bundle")
+	verify := timed(t, "ferry verify", unique, bin, "verify", bundleDir)
+	quick := timed(t, "ferry verify --quick", unique, bin, "verify", "--quick", bundleDir)
 	require.NoError(t, os.RemoveAll(filepath.Join(work, "f1")))
 	runs = append(runs, timed(t, "ferry prepare, half the data", half, bin, ferryArgs(halfFile, filepath.Join(work, "f2"))...))
 	require.NoError(t, os.RemoveAll(filepath.Join(work, "f2")))
+	copies := timed(t, "ferry prepare --cache-copies always (a copy of every blob in the cache too)", unique, bin,
+		append(ferryArgs(imagesFile, filepath.Join(work, "f3")), "--cache-copies", "always")...)
+	require.NoError(t, os.RemoveAll(filepath.Join(work, "f3")))
 	craneArgs := append([]string{"pull", "--format=oci", "--insecure"}, refs...)
 	runs = append(runs, timed(t, "crane pull --format=oci", unique, crane, append(craneArgs, filepath.Join(work, "crane"))...))
 	require.NoError(t, os.RemoveAll(filepath.Join(work, "crane")))
@@ -135,7 +144,7 @@ func TestCompareWithCraneAndSkopeo(t *testing.T) {
 		rss = max(rss, one.rssKiB)
 	}
 	runs = append(runs, benchRun{name: "skopeo copy --all (one call per image)", elapsed: time.Since(start), rssKiB: rss, bytes: unique})
-	runs = append(runs, withSync)
+	runs = append(runs, withSync, copies, verify, quick)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nunique data: %s in %d images × 2 architectures\n\n", size.Format(unique), len(pushed))

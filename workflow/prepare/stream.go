@@ -133,6 +133,7 @@ func (w *spoolWriter) Write(b []byte) (int, error) {
 	for len(b) > 0 {
 		if w.buf == nil {
 			w.buf, w.n = chunkPool.Get().(*[]byte), 0
+			*w.buf = (*w.buf)[:cap(*w.buf)]
 		}
 		c := copy((*w.buf)[w.n:], b)
 		w.n += c
@@ -147,14 +148,36 @@ func (w *spoolWriter) Write(b []byte) (int, error) {
 	return written, nil
 }
 
+// ReadFrom reads straight into the spool's chunks.
+func (w *spoolWriter) ReadFrom(r io.Reader) (int64, error) {
+	var total int64
+	for {
+		if err := w.flush(); err != nil {
+			return total, err
+		}
+		w.buf = chunkPool.Get().(*[]byte)
+		*w.buf = (*w.buf)[:cap(*w.buf)]
+		n, err := io.ReadFull(r, *w.buf)
+		w.n = n
+		total += int64(n)
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			return total, w.flush()
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 func (w *spoolWriter) flush() error {
 	if w.buf == nil || w.n == 0 {
 		return nil
 	}
-	b := (*w.buf)[:w.n]
+	b := w.buf
+	*b = (*b)[:w.n]
 	w.buf = nil
 	select {
-	case w.sp.chunks <- &b:
+	case w.sp.chunks <- b:
 		return nil
 	case <-w.ctx.Done():
 		return w.ctx.Err()
@@ -191,6 +214,28 @@ func (r *spoolReader) Read(b []byte) (int, error) {
 	n := copy(b, sp.rest)
 	sp.rest = sp.rest[n:]
 	return n, nil
+}
+
+// WriteTo hands the spool's chunks on without copying them first.
+func (r *spoolReader) WriteTo(w io.Writer) (int64, error) {
+	var total int64
+	for {
+		if len(r.sp.rest) > 0 {
+			n, err := w.Write(r.sp.rest)
+			total += int64(n)
+			r.sp.rest = r.sp.rest[n:]
+			if err != nil {
+				return total, err
+			}
+		}
+		var b [1]byte
+		if _, err := r.Read(b[:0]); err != nil {
+			if err == io.EOF {
+				return total, nil
+			}
+			return total, err
+		}
+	}
 }
 
 // Close ends the blob's fetch and frees its spool.

@@ -1,0 +1,175 @@
+package bundle
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+)
+
+// The stream is read in three stages, so that reading the medium, hashing
+// the parts and whatever the reader does with the entries (hashing them
+// too, when verifying) run at once: one goroutine reads each part ahead
+// into a few buffers, a second hashes the part and checks it at its end,
+// and the reader takes the buffers in order.
+
+const (
+	readAheadBuf     = 4 << 20
+	readAheadBuffers = 4
+)
+
+// piece is a buffer of a part, a part's end, or the failure that ends the
+// stream.
+type piece struct {
+	buf  []byte // given back once read; nil for an end or a failure
+	data []byte
+	end  bool // part index part ended, n bytes long
+	part int
+	n    int64
+	err  error
+}
+
+type stream struct {
+	b      *Bundle
+	out    chan piece
+	free   chan []byte
+	stop   chan struct{}
+	once   sync.Once
+	cur    []byte
+	rest   []byte
+	err    error
+	onPart func(n int, bytes int64)
+}
+
+func (b *Bundle) stream(onPart func(n int, bytes int64)) *stream {
+	s := &stream{b: b, out: make(chan piece, readAheadBuffers+1), free: make(chan []byte, readAheadBuffers),
+		stop: make(chan struct{}), onPart: onPart}
+	for range readAheadBuffers {
+		s.free <- make([]byte, readAheadBuf)
+	}
+	read := make(chan piece, readAheadBuffers+1)
+	go s.read(read)
+	go s.hash(read)
+	return s
+}
+
+// send passes p on unless the stream was closed.
+func (s *stream) send(ch chan<- piece, p piece) bool {
+	select {
+	case ch <- p:
+		return true
+	case <-s.stop:
+		return false
+	}
+}
+
+func (s *stream) read(out chan<- piece) {
+	defer close(out)
+	parts := s.b.Index.Parts
+	for i, part := range parts {
+		f, err := os.Open(filepath.Join(s.b.Dir, part.Name))
+		if err != nil {
+			s.send(out, piece{err: &PartError{N: i + 1, Of: len(parts), Name: part.Name, Kind: ErrMissingPart, What: "is missing"}})
+			return
+		}
+		var n int64
+		for {
+			var buf []byte
+			select {
+			case buf = <-s.free:
+			case <-s.stop:
+				f.Close()
+				return
+			}
+			m, err := io.ReadFull(f, buf)
+			n += int64(m)
+			if n > part.Size {
+				f.Close()
+				s.send(out, piece{err: &PartError{N: i + 1, Of: len(parts), Name: part.Name, Kind: ErrDamagedPart, What: "is longer than written (from another bundle?)"}})
+				return
+			}
+			if m > 0 {
+				if !s.send(out, piece{buf: buf, data: buf[:m]}) {
+					f.Close()
+					return
+				}
+			} else {
+				s.free <- buf
+			}
+			if err == io.EOF || err == io.ErrUnexpectedEOF {
+				break
+			}
+			if err != nil {
+				f.Close()
+				s.send(out, piece{err: fmt.Errorf("read part %d of %d (%s): %w", i+1, len(parts), part.Name, err)})
+				return
+			}
+		}
+		f.Close()
+		if !s.send(out, piece{end: true, part: i, n: n}) {
+			return
+		}
+	}
+}
+
+func (s *stream) hash(in <-chan piece) {
+	defer close(s.out)
+	parts := s.b.Index.Parts
+	h := sha256.New()
+	for p := range in {
+		if p.end {
+			part := parts[p.part]
+			switch {
+			case p.n != part.Size:
+				p = piece{err: &PartError{N: p.part + 1, Of: len(parts), Name: part.Name, Kind: ErrDamagedPart,
+					What: fmt.Sprintf("has %d bytes where %d were written (truncated)", p.n, part.Size)}}
+			case hex.EncodeToString(h.Sum(nil)) != part.SHA256:
+				p = piece{err: &PartError{N: p.part + 1, Of: len(parts), Name: part.Name, Kind: ErrDamagedPart, What: "is damaged (its checksum does not match)"}}
+			}
+			h.Reset()
+		} else if p.err == nil {
+			h.Write(p.data)
+		}
+		if !s.send(s.out, p) || p.err != nil {
+			s.Close()
+			return
+		}
+	}
+}
+
+func (s *stream) Read(b []byte) (int, error) {
+	for len(s.rest) == 0 {
+		if s.cur != nil {
+			s.free <- s.cur
+			s.cur = nil
+		}
+		if s.err != nil {
+			return 0, s.err
+		}
+		p, ok := <-s.out
+		switch {
+		case !ok:
+			s.err = io.EOF
+		case p.err != nil:
+			s.err = p.err
+		case p.end:
+			if s.onPart != nil {
+				s.onPart(p.part+1, p.n)
+			}
+		default:
+			s.cur, s.rest = p.buf, p.data
+		}
+	}
+	n := copy(b, s.rest)
+	s.rest = s.rest[n:]
+	return n, nil
+}
+
+// Close stops reading ahead.
+func (s *stream) Close() error {
+	s.once.Do(func() { close(s.stop) })
+	return nil
+}
