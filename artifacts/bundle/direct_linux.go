@@ -40,3 +40,17 @@ func setDirect(f *os.File, on bool) error {
 	_, err = unix.FcntlInt(f.Fd(), unix.F_SETFL, flags)
 	return err
 }
+
+// openDirectRead opens path for reading, bypassing the page cache where the
+// file system allows it.
+func openDirectRead(path string) (*os.File, bool, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_DIRECT, 0)
+	if err == nil {
+		return f, true, nil
+	}
+	if !errors.Is(err, syscall.EINVAL) {
+		return nil, false, err
+	}
+	f, err = os.Open(path)
+	return f, false, err
+}

@@ -3,11 +3,13 @@ package bundle
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 )
 
 // The stream is read in three stages, so that reading the medium, hashing
@@ -15,6 +17,11 @@ import (
 // too, when verifying) run at once: one goroutine reads each part ahead
 // into a few buffers, a second hashes the part and checks it at its end,
 // and the reader takes the buffers in order.
+//
+// Parts are read with direct I/O where the file system allows it: verify
+// then checks what the medium holds, not what the kernel remembers of a
+// stick written a minute ago, and a large read does not fill the page
+// cache.
 
 const (
 	readAheadBuf     = 4 << 20
@@ -48,7 +55,7 @@ func (b *Bundle) stream(onPart func(n int, bytes int64)) *stream {
 	s := &stream{b: b, out: make(chan piece, readAheadBuffers+1), free: make(chan []byte, readAheadBuffers),
 		stop: make(chan struct{}), onPart: onPart}
 	for range readAheadBuffers {
-		s.free <- make([]byte, readAheadBuf)
+		s.free <- alignedBuffer(readAheadBuf)
 	}
 	read := make(chan piece, readAheadBuffers+1)
 	go s.read(read)
@@ -70,7 +77,7 @@ func (s *stream) read(out chan<- piece) {
 	defer close(out)
 	parts := s.b.Index.Parts
 	for i, part := range parts {
-		f, err := os.Open(filepath.Join(s.b.Dir, part.Name))
+		f, err := openRead(filepath.Join(s.b.Dir, part.Name))
 		if err != nil {
 			s.send(out, piece{err: &PartError{N: i + 1, Of: len(parts), Name: part.Name, Kind: ErrMissingPart, What: "is missing"}})
 			return
@@ -84,7 +91,7 @@ func (s *stream) read(out chan<- piece) {
 				f.Close()
 				return
 			}
-			m, err := io.ReadFull(f, buf)
+			m, err := f.readFull(buf)
 			n += int64(m)
 			if n > part.Size {
 				f.Close()
@@ -172,4 +179,60 @@ func (s *stream) Read(b []byte) (int, error) {
 func (s *stream) Close() error {
 	s.once.Do(func() { close(s.stop) })
 	return nil
+}
+
+// partReader reads a part, directly where it can.
+type partReader struct {
+	*os.File
+	direct bool
+	off    int64
+}
+
+func openRead(path string) (*partReader, error) {
+	f, direct, err := openDirectRead(path)
+	if err != nil {
+		return nil, err
+	}
+	return &partReader{File: f, direct: direct}, nil
+}
+
+// readFull fills buf but at the end of the file, like io.ReadFull. A
+// direct read the file system refuses is done again through the page
+// cache.
+func (r *partReader) readFull(buf []byte) (int, error) {
+	if !r.direct {
+		n, err := io.ReadFull(r.File, buf)
+		r.off += int64(n)
+		return n, err
+	}
+	n := 0
+	for n < len(buf) {
+		m, err := r.ReadAt(buf[n:], r.off)
+		if err != nil && errors.Is(err, syscall.EINVAL) && m == 0 {
+			if err := setDirect(r.File, false); err != nil {
+				return n, err
+			}
+			r.direct = false
+			m, err = io.ReadFull(io.NewSectionReader(r.File, r.off, int64(len(buf)-n)), buf[n:])
+			n += m
+			r.off += int64(m)
+			return n, err
+		}
+		n += m
+		r.off += int64(m)
+		if err == io.EOF || (err == nil && m%ioAlign != 0) {
+			// A short direct read ends at the end of the file.
+			if n == 0 {
+				return 0, io.EOF
+			}
+			return n, io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			return n, err
+		}
+		if m == 0 {
+			return n, io.ErrUnexpectedEOF
+		}
+	}
+	return n, nil
 }
