@@ -56,11 +56,7 @@ targets:
 `)
 }
 
-func TestE2EFlakyRegistryCompletes(t *testing.T) {
-	for _, mode := range cacheModes {
-		t.Run("cache-copies="+mode, func(t *testing.T) { flakyRegistryCompletes(t, mode) })
-	}
-}
+func TestE2EFlakyRegistryCompletes(t *testing.T) { inCacheModes(t, flakyRegistryCompletes) }
 
 func flakyRegistryCompletes(t *testing.T, mode string) {
 	up := registrytest.StartDistribution(t)
@@ -118,11 +114,7 @@ func TestE2ERegistryWithoutRangeRestartsTheBlob(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 }
 
-func TestE2ECorruptBlobIsRejectedAndNotCached(t *testing.T) {
-	for _, mode := range cacheModes {
-		t.Run("cache-copies="+mode, func(t *testing.T) { corruptBlobIsRejected(t, mode) })
-	}
-}
+func TestE2ECorruptBlobIsRejectedAndNotCached(t *testing.T) { inCacheModes(t, corruptBlobIsRejected) }
 
 func corruptBlobIsRejected(t *testing.T, mode string) {
 	up := registrytest.StartDistribution(t)
@@ -207,15 +199,15 @@ func TestE2EEarlierBundleServesALaterPrepare(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 }
 
-// cacheModes are the two ways blobs reach the bundle: streamed (the cache
-// shares a disk with the output) and through a copy in the cache.
-var cacheModes = []string{"never", "always"}
-
-func TestE2EKilledPrepareResumesWithOnlyTheRemainder(t *testing.T) {
-	for _, mode := range cacheModes {
-		t.Run("cache-copies="+mode, func(t *testing.T) { killedPrepareResumes(t, mode) })
+// inCacheModes runs a test both ways blobs reach the bundle: streamed (the
+// cache shares a disk with the output) and through a copy in the cache.
+func inCacheModes(t *testing.T, test func(t *testing.T, mode string)) {
+	for _, mode := range []string{"never", "always"} {
+		t.Run("cache-copies="+mode, func(t *testing.T) { test(t, mode) })
 	}
 }
+
+func TestE2EKilledPrepareResumesWithOnlyTheRemainder(t *testing.T) { inCacheModes(t, killedPrepareResumes) }
 
 func killedPrepareResumes(t *testing.T, mode string) {
 	up := registrytest.StartDistribution(t)
