@@ -207,7 +207,9 @@ func inCacheModes(t *testing.T, test func(t *testing.T, mode string)) {
 	}
 }
 
-func TestE2EKilledPrepareResumesWithOnlyTheRemainder(t *testing.T) { inCacheModes(t, killedPrepareResumes) }
+func TestE2EKilledPrepareResumesWithOnlyTheRemainder(t *testing.T) {
+	inCacheModes(t, killedPrepareResumes)
+}
 
 func killedPrepareResumes(t *testing.T, mode string) {
 	up := registrytest.StartDistribution(t)

@@ -95,11 +95,14 @@ stopped.`,
 				}
 				return err
 			}
+			sp, err := prepare.StatSpace(output)
+			if err != nil {
+				return err
+			}
+			if sp.Unknown {
+				fmt.Fprintf(a.stderr, "ferry: warning: the file system at %s does not say how much space is free: the bundle (up to %s) is written without that check.\n", output, size.Format(prepare.EstimateSize(p)))
+			}
 			if auto {
-				sp, err := prepare.StatSpace(output)
-				if err != nil {
-					return err
-				}
 				if sp.FAT {
 					partSize = splitFAT32
 					a.logf("the output is a FAT file system: parts of %s", size.Format(partSize))

@@ -198,6 +198,10 @@ func Run(ctx context.Context, eng wizard.Engine, in io.Reader, out io.Writer, o 
 			continue
 		}
 		need := prepare.EstimateSize(pl)
+		if sp.Unknown {
+			fmt.Fprintf(out, "This file system does not say how much space is free; the bundle needs %s. Going on without that check.\n", size.Format(need))
+			break
+		}
 		if sp.Free < need {
 			fmt.Fprintf(out, "Not enough space there: %s needed, %s free. Choose another place.\n", size.Format(need), size.Format(sp.Free))
 			continue

@@ -17,7 +17,7 @@ var docScreens = []struct{ golden, caption string }{
 	{"2-product-80x24", "Choose the product; `/` filters as you type."},
 	{"5-modules-80x24", "Modules: required ones are ticked and locked, the total updates as you tick."},
 	{"6-preview-summary-80x24", "The preview's summary: sizes before and after de-duplication, by module and architecture, and which media it fits."},
-	{"7-destination-80x24", "The destination: the free-space check runs before anything is downloaded."},
+	{"7-destination-80x24", "The destination: the free-space check runs before anything is downloaded. A file system that does not say how big it is (some FUSE and network file systems) shows \"free space unknown\" with a warning, and enter goes on without the check."},
 	{"8-confirm-80x24", "The whole selection, and the same as a plain command."},
 	{"9-download-80x24", "The download: overall progress, and every item's state (verified, downloading, retrying). q asks before stopping; running ferry again resumes."},
 	{"10-done-80x24", "Done: the code to read to the technician."},

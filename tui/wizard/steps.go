@@ -304,7 +304,9 @@ func (m *Model) need() int64 {
 	return prepare.EstimateSize(m.plan)
 }
 
-func (m *Model) fits() bool { return m.space != nil && m.space.Free >= m.need() }
+func (m *Model) fits() bool {
+	return m.space != nil && (m.space.Unknown || m.space.Free >= m.need())
+}
 
 // runState is what the download goroutine shares with the screen.
 type runState struct {
@@ -584,6 +586,11 @@ func (m *Model) destView(w int) string {
 		split := "one part"
 		if ps := m.partSize(); ps > 0 {
 			split = "parts of " + size.Format(ps) + " (FAT32 holds no file of 4 GiB or more)"
+		}
+		if m.space.Unknown {
+			fmt.Fprintf(&b, "needs %s · free space unknown · %s\n", size.Format(need), split)
+			b.WriteString(th.Warn.Render("! this file system does not say how much space is free: enter goes on without that check"))
+			break
 		}
 		fmt.Fprintf(&b, "needs %s · %s free · %s\n", size.Format(need), size.Format(m.space.Free), split)
 		if m.fits() {

@@ -33,6 +33,7 @@ type fakeEngine struct {
 	cat      *catalog.Catalog
 	prepared *prepare.Options
 	free     int64
+	unknown  bool // the file system does not say its size
 }
 
 func newFake(t *testing.T) *fakeEngine {
@@ -100,7 +101,7 @@ func (f *fakeEngine) Prepare(ctx context.Context, p *plan.Plan, o prepare.Option
 }
 
 func (f *fakeEngine) Space(path string) (prepare.Space, error) {
-	return prepare.Space{Free: f.free, FAT: strings.Contains(strings.ToLower(path), "fat")}, nil
+	return prepare.Space{Free: f.free, FAT: strings.Contains(strings.ToLower(path), "fat"), Unknown: f.unknown}, nil
 }
 func (f *fakeEngine) Media() []Medium {
 	return []Medium{{Path: "/media/engineer/USB-FAT", Free: 30 << 30, FAT: true}, {Path: "/media/engineer/DISK", Free: 900 << 30}}
@@ -337,6 +338,17 @@ func TestNotEnoughSpaceStopsAtDestination(t *testing.T) {
 	assert.Contains(t, screen(m), "not enough space")
 	press(t, m, "enter")
 	assert.Equal(t, stepDest, m.step, "enter does not go on")
+}
+
+func TestUnknownFreeSpaceGoesOnWithAWarning(t *testing.T) {
+	m, eng := newModel(t, 100, 30)
+	eng.free, eng.unknown = 0, true
+	press(t, m, "enter", "enter", "enter", "enter", "enter", "enter")
+	assert.Equal(t, stepDest, m.step)
+	assert.Contains(t, screen(m), "free space unknown")
+	assert.Contains(t, screen(m), "does not say how much space is free")
+	press(t, m, "enter")
+	assert.Equal(t, stepConfirm, m.step, "enter goes on")
 }
 
 func TestQuitAsksWhileDownloading(t *testing.T) {

@@ -300,6 +300,16 @@ func (p *Preparer) spaces(output, cacheDir string) (Space, Space, error) {
 }
 
 func checkSpace(output, cacheDir string, os, cs Space, out, cacheNeed int64) error {
+	// A file system that does not say how big it is cannot be checked.
+	if os.Unknown {
+		out = 0
+		if os.Device == cs.Device {
+			return nil
+		}
+	}
+	if cs.Unknown {
+		cacheNeed = 0
+	}
 	if os.Device == cs.Device {
 		if need := out + cacheNeed; need > os.Free {
 			return &SpaceError{Path: output, Need: need, Free: os.Free, What: "the bundle and the download cache together",

@@ -90,6 +90,17 @@ func TestTooLittleSpaceIsRefusedBeforeAnyDownload(t *testing.T) {
 	assert.Contains(t, err.Error(), "use a larger medium or a smaller selection")
 }
 
+func TestSpaceAFileSystemDoesNotTellIsNotChecked(t *testing.T) {
+	unknown := Space{Unknown: true, Device: 1}
+	assert.NoError(t, checkSpace("out", "cache", unknown, unknown, 1<<40, 1<<40), "one file system that does not say")
+	// The cache elsewhere is still checked.
+	err := checkSpace("out", "cache", unknown, Space{Free: 10, Device: 2}, 1<<40, 1000)
+	var se *SpaceError
+	require.ErrorAs(t, err, &se)
+	assert.Equal(t, "cache", se.Path)
+	assert.NoError(t, checkSpace("out", "cache", Space{Free: 1 << 41, Device: 1}, Space{Unknown: true, Device: 2}, 1<<40, 1<<40))
+}
+
 func TestPrepareEventsAndResult(t *testing.T) {
 	f := newFixture(t, true)
 	var mu sync.Mutex

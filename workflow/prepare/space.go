@@ -17,6 +17,10 @@ type Space struct {
 	Device uint64
 	// FAT is true for FAT file systems, which hold no file of 4 GiB or more.
 	FAT bool
+	// Unknown is true where the file system does not say how big it is
+	// (some FUSE and network file systems report no blocks at all): its
+	// free space cannot be checked.
+	Unknown bool
 }
 
 // msdosMagic is the statfs type of FAT file systems (MSDOS_SUPER_MAGIC).
@@ -34,7 +38,7 @@ func StatSpace(path string) (Space, error) {
 		if err := syscall.Statfs(p, &st); err == nil {
 			var fi syscall.Stat_t
 			_ = syscall.Stat(p, &fi)
-			return Space{Free: int64(st.Bavail) * int64(st.Bsize), Device: uint64(fi.Dev), FAT: st.Type == msdosMagic}, nil
+			return Space{Free: int64(st.Bavail) * int64(st.Bsize), Device: uint64(fi.Dev), FAT: st.Type == msdosMagic, Unknown: st.Blocks == 0}, nil
 		} else if !os.IsNotExist(err) {
 			return Space{}, fmt.Errorf("cannot read the free space of %s: %w", p, err)
 		}
