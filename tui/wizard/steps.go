@@ -338,7 +338,15 @@ func (m *Model) startDownload() tea.Cmd {
 		res, err := eng.Prepare(ctx, p, opts, func(e prepare.Event) {
 			rs.mu.Lock()
 			defer rs.mu.Unlock()
-			if e.Phase != rs.phase {
+			// Downloads and the write overlap (blobs stream into the
+			// bundle): the screen says "writing" once the downloads
+			// are done, and never goes back.
+			switch {
+			case e.Phase == prepare.PhaseDownload && rs.phase != prepare.PhaseWrite && rs.phase != prepare.PhaseDone:
+				rs.phase = e.Phase
+			case e.Phase == prepare.PhaseWrite && (rs.last.ItemsTotal == 0 || rs.last.ItemsDone >= rs.last.ItemsTotal):
+				rs.phase = e.Phase
+			case e.Phase == prepare.PhaseDone || e.Phase == prepare.PhaseCheck:
 				rs.phase = e.Phase
 			}
 			if e.Phase == prepare.PhaseDownload {
