@@ -34,6 +34,8 @@ type fakeEngine struct {
 	prepared *prepare.Options
 	free     int64
 	unknown  bool // the file system does not say its size
+	// events, when set, are what Prepare reports instead of its one event.
+	events []prepare.Event
 }
 
 func newFake(t *testing.T) *fakeEngine {
@@ -94,8 +96,14 @@ func planTotals(p *plan.Plan) {
 
 func (f *fakeEngine) Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, progress func(prepare.Event)) (*prepare.Result, error) {
 	f.prepared = &o
-	progress(prepare.Event{Phase: prepare.PhaseDownload, Item: "sha256:base", Label: "layer base", State: prepare.Verified, Done: 40 << 20, Size: 40 << 20,
-		BytesDone: 40 << 20, BytesTotal: p.Totals.Unique, ItemsDone: 1, ItemsTotal: 3})
+	if f.events != nil {
+		for _, e := range f.events {
+			progress(e)
+		}
+	} else {
+		progress(prepare.Event{Phase: prepare.PhaseDownload, Item: "sha256:base", Label: "layer base", State: prepare.Verified, Done: 40 << 20, Size: 40 << 20,
+			BytesDone: 40 << 20, BytesTotal: p.Totals.Unique, ItemsDone: 1, ItemsTotal: 3})
+	}
 	return &prepare.Result{Dir: o.Output, Answers: filepath.Join(o.Output, "demo-2.0.answers.yaml"),
 		Index: bundle.Index{Name: "demo-2.0", ShortCode: "7QK4-M2XD", Size: p.Totals.Unique + 4096, Parts: []bundle.Part{{Name: "demo-2.0.part001"}}}}, nil
 }
@@ -349,6 +357,30 @@ func TestUnknownFreeSpaceGoesOnWithAWarning(t *testing.T) {
 	assert.Contains(t, screen(m), "does not say how much space is free")
 	press(t, m, "enter")
 	assert.Equal(t, stepConfirm, m.step, "enter goes on")
+}
+
+// TestDownloadScreenSaysWritingOnlyOnceDownloadsAreDone: blobs stream into
+// the bundle, so write events come while downloads still run; the screen
+// keeps saying downloading until the last item is in.
+func TestDownloadScreenSaysWritingOnlyOnceDownloadsAreDone(t *testing.T) {
+	dl := func(done int) prepare.Event {
+		return prepare.Event{Phase: prepare.PhaseDownload, Item: fmt.Sprint("sha256:", done), State: prepare.Verified, ItemsDone: done, ItemsTotal: 3}
+	}
+	write := prepare.Event{Phase: prepare.PhaseWrite, Item: "images/blobs/sha256/x"}
+	for _, tc := range []struct {
+		events []prepare.Event
+		want   string
+	}{
+		{[]prepare.Event{dl(1), write, dl(2), write}, prepare.PhaseDownload},
+		{[]prepare.Event{dl(1), write, dl(3), write}, prepare.PhaseWrite},
+		{[]prepare.Event{dl(3), write, dl(3)}, prepare.PhaseWrite},
+	} {
+		m, eng := newModel(t, 100, 30)
+		eng.events = tc.events
+		press(t, m, "enter", "enter", "enter", "enter", "enter", "enter", "enter", "enter")
+		require.NotNil(t, m.run)
+		assert.Equal(t, tc.want, m.run.phase)
+	}
 }
 
 func TestQuitAsksWhileDownloading(t *testing.T) {
