@@ -288,3 +288,39 @@ func TestE2EVerifyNamesTheDamagedPart(t *testing.T) {
 	assert.Equal(t, 1, code)
 	oneSentence(t, stderr, "part 7 of 7 (demo-1.0.part007) is missing: copy it again from the original media")
 }
+
+// TestE2EPrepareAgainIntoTheSameFolder: the same plan again rewrites
+// nothing and fetches nothing; another part size replaces the parts, and
+// the blobs the old parts held are fetched again rather than read from
+// files being overwritten.
+func TestE2EPrepareAgainIntoTheSameFolder(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	pushed := up.Push(t, bigImages()...)
+	proxy := registrytest.NewFaultProxy(t, up)
+	cat := noMavenCatalog(t, up.Host)
+	cache, out := t.TempDir(), t.TempDir()
+	total := layerSizes(pushed[0], "linux/amd64")
+
+	code, _, stderr := ferry(t, prepareThrough(proxy, up, cat, cache, out)...)
+	require.Equal(t, 0, code, stderr)
+	first := partSums(t, out)
+	fetched := proxy.BlobBytes()
+
+	code, stdout, stderr := ferry(t, prepareThrough(proxy, up, cat, cache, out)...)
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "fetched 0 B")
+	assert.Less(t, proxy.BlobBytes()-fetched, int64(10_000), "no layer fetched again")
+	assert.Equal(t, first, partSums(t, out))
+
+	fetched = proxy.BlobBytes()
+	code, _, stderr = ferry(t, prepareThrough(proxy, up, cat, cache, out, "--split", "1M")...)
+	require.Equal(t, 0, code, stderr)
+	assert.GreaterOrEqual(t, proxy.BlobBytes()-fetched, total-100_000, "the layers came from the registry")
+	assert.Greater(t, len(partSums(t, out)), 5)
+	code, _, stderr = ferry(t, "verify", out)
+	require.Equal(t, 0, code, stderr)
+	entries, _ := os.ReadDir(out)
+	for _, e := range entries {
+		assert.NotContains(t, e.Name(), ".tmp", "no temporary part left behind")
+	}
+}
