@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"os"
 	"os/exec"
@@ -323,4 +324,41 @@ func TestE2EPrepareAgainIntoTheSameFolder(t *testing.T) {
 	for _, e := range entries {
 		assert.NotContains(t, e.Name(), ".tmp", "no temporary part left behind")
 	}
+}
+
+// TestE2ESlowConnectionsSpillIntoTheCache: where every connection is
+// slow, the writer would wait on one at a time; the blobs beyond the
+// spools then download into the cache in parallel. The bundle is the same
+// as one written without waiting.
+func TestE2ESlowConnectionsSpillIntoTheCache(t *testing.T) {
+	up := registrytest.StartDistribution(t)
+	var layers []registrytest.LayerSpec
+	// Larger than a spool: the rest of each comes over one connection.
+	for i := range 6 {
+		layers = append(layers, registrytest.LayerSpec{Name: fmt.Sprint("l", i), Size: 6_000_000})
+	}
+	up.Push(t, registrytest.ImageSpec{Repo: "apache/demo-operator", Tag: "1.0", Platforms: []string{"linux/amd64"}, Layers: layers})
+	proxy := registrytest.NewFaultProxy(t, up)
+	cat := noMavenCatalog(t, up.Host)
+
+	fast := t.TempDir()
+	code, _, stderr := ferry(t, prepareThrough(proxy, up, cat, t.TempDir(), fast, "--concurrency", "2")...)
+	require.Equal(t, 0, code, stderr)
+
+	proxy.Throttle(5_000_000) // each response: 1.2 s a layer
+	cache, slow := t.TempDir(), t.TempDir()
+	code, _, stderr = ferry(t, prepareThrough(proxy, up, cat, cache, slow, "--concurrency", "2")...)
+	require.Equal(t, 0, code, stderr)
+	copies, _ := filepath.Glob(filepath.Join(cache, "blobs", "sha256", "*"))
+	var spilled int
+	for _, c := range copies {
+		if st, err := os.Stat(c); err == nil && st.Size() > 5_000_000 {
+			spilled++
+		}
+	}
+	assert.GreaterOrEqual(t, spilled, 2, "layers went through the cache while the writer waited")
+	assert.Less(t, spilled, len(layers), "the first ones streamed")
+	assert.Equal(t, partSums(t, fast), partSums(t, slow))
+	code, _, stderr = ferry(t, "verify", slow)
+	require.Equal(t, 0, code, stderr)
 }

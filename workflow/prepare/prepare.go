@@ -446,6 +446,20 @@ func (p *Preparer) run(ctx context.Context, pl *plan.Plan, o Options, items []*w
 		}
 		tr.update(w, "", n, state, attempt, err)
 	})
+	st.spill = func(w *work) error {
+		before := p.missing(w)
+		err := p.Downloader.Blob(ctx, w.ref, w.key, w.size, func(n int64, attempt int, err error) {
+			state := Downloading
+			if err != nil {
+				state = Retrying
+			}
+			tr.update(w, "", n, state, attempt, err)
+		})
+		if err == nil {
+			st.addFetched(before)
+		}
+		return err
+	}
 	defer st.stopAll()
 	type written struct {
 		idx bundle.Index
@@ -780,8 +794,10 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 		p.emit(Event{Phase: PhaseWrite, Item: path, BytesDone: written, BytesTotal: total})
 	}
 	add := func(path, src, key, want string) error {
-		if err := wait(key); err != nil {
-			return err
+		if key != "" {
+			if err := wait(key); err != nil {
+				return err
+			}
 		}
 		open, done := openFile(src)
 		sum, err := w.AddFrom(path, fileSize(src), open)
@@ -812,6 +828,19 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 		it := byKey[b.digest]
 		if it == nil || it.kind != "blob" || it.from == fromCopy || it.from == fromDownload {
 			return add(path, cache.BlobPath(b.digest), b.digest, hex)
+		}
+		if spilled, err := st.spilledWait(b.digest); spilled {
+			// Downloaded into the cache while the writer waited on the
+			// network.
+			if err != nil {
+				tr.update(it, "", 0, Failed, 0, err)
+				return err
+			}
+			if err := add(path, cache.BlobPath(b.digest), "", hex); err != nil {
+				return err
+			}
+			tr.update(it, "", b.size, Verified, 0, nil)
+			return nil
 		}
 		var loc *download.Location
 		if it.from == fromLocated {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"ferry/artifacts/download"
 )
@@ -15,6 +17,12 @@ import (
 // files). To keep several connections busy, the next blobs in that order
 // are fetched ahead into small bounded spools; a spool that is full holds
 // its connection until the writer gets there.
+//
+// Where each connection is slow (a far registry, a CDN that caps each
+// one), that leaves the writer waiting on one connection at a time. When
+// the writer spends most of a blob waiting, the streamer also downloads
+// the blobs beyond its spools into the cache, in parallel: those are
+// written twice, but only where the network, not the disk, sets the pace.
 
 const (
 	// spoolChunk is the size of the buffers a spool holds.
@@ -37,11 +45,32 @@ type streamer struct {
 	mu      sync.Mutex
 	spools  map[int]*spool
 	next    int // the next index to start ahead
-	fetched int64
+	fetched atomic.Int64
+
+	// spill downloads a blob into the cache; spilled holds what each
+	// spilled blob's download returned, once done.
+	spill   func(w *work) error
+	spilled map[int]*spillState
+	spills  chan struct{} // bounds the spill downloads running at once
+	// waited is how long the writer waited on spools; last is the last
+	// blob's wait and time, which decide whether to spill.
+	waited             atomic.Int64
+	lastWait, lastTook time.Duration
 }
 
+// spillState is one blob downloading into the cache.
+type spillState struct {
+	done chan struct{}
+	err  error
+}
+
+// starvedFor is how long a blob must take, most of it waiting on the
+// network, before the streamer spills blobs into the cache.
+const starvedFor = 250 * time.Millisecond
+
 func newStreamer(ctx context.Context, d *download.Downloader, order []*work, ahead int, report func(*work, int64, int, error)) *streamer {
-	s := &streamer{ctx: ctx, d: d, order: order, pos: map[string]int{}, ahead: max(ahead, 1), report: report, spools: map[int]*spool{}}
+	s := &streamer{ctx: ctx, d: d, order: order, pos: map[string]int{}, ahead: max(ahead, 1), report: report, spools: map[int]*spool{},
+		spilled: map[int]*spillState{}, spills: make(chan struct{}, max(ahead, 1))}
 	for i, w := range order {
 		s.pos[w.key] = i
 	}
@@ -76,10 +105,56 @@ func (s *streamer) open(key string, offset int64) io.ReadCloser {
 	}
 	s.next = max(s.next, i+1)
 	for s.next < len(s.order) && s.next < i+s.ahead {
-		s.start(s.next, 0)
+		if s.spilled[s.next] == nil {
+			s.start(s.next, 0)
+		}
 		s.next++
 	}
-	return &spoolReader{s: s, i: i, sp: sp}
+	if s.spill != nil && s.lastTook > starvedFor && s.lastWait > s.lastTook/2 {
+		// The writer waits on the network: the blobs beyond the spools
+		// download into the cache meanwhile, as many at once as spools.
+		for k := s.next; k < len(s.order) && k < s.next+s.ahead; k++ {
+			if s.spilled[k] == nil {
+				s.startSpill(k)
+			}
+		}
+	}
+	return &spoolReader{s: s, i: i, sp: sp, opened: time.Now(), waitedBefore: s.waited.Load()}
+}
+
+// startSpill downloads blob k into the cache; called with s.mu held.
+func (s *streamer) startSpill(k int) {
+	st := &spillState{done: make(chan struct{})}
+	s.spilled[k] = st
+	w := s.order[k]
+	go func() {
+		defer close(st.done)
+		select {
+		case s.spills <- struct{}{}:
+		case <-s.ctx.Done():
+			st.err = s.ctx.Err()
+			return
+		}
+		defer func() { <-s.spills }()
+		st.err = s.spill(w)
+	}()
+}
+
+// spilledWait says whether blob key went into the cache instead, and
+// waits for its download.
+func (s *streamer) spilledWait(key string) (bool, error) {
+	s.mu.Lock()
+	st := s.spilled[s.pos[key]]
+	s.mu.Unlock()
+	if st == nil {
+		return false, nil
+	}
+	select {
+	case <-st.done:
+		return true, st.err
+	case <-s.ctx.Done():
+		return true, s.ctx.Err()
+	}
 }
 
 func (s *streamer) start(i int, offset int64) *spool {
@@ -97,21 +172,19 @@ func (s *streamer) start(i int, offset int64) *spool {
 		if err == nil {
 			err = sink.flush()
 		}
-		s.mu.Lock()
-		s.fetched += got
-		s.mu.Unlock()
+		// Never under s.mu: open stops spools while holding it.
+		s.fetched.Add(got)
 		sp.err = err
 		close(sp.chunks)
 	}()
 	return sp
 }
 
+// addFetched counts bytes a spill download fetched.
+func (s *streamer) addFetched(n int64) { s.fetched.Add(n) }
+
 // Fetched is how many bytes came over the network.
-func (s *streamer) Fetched() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.fetched
-}
+func (s *streamer) Fetched() int64 { return s.fetched.Load() }
 
 func (sp *spool) stop() {
 	sp.cancel()
@@ -186,9 +259,11 @@ func (w *spoolWriter) flush() error {
 
 // spoolReader gives the writer a spool's content.
 type spoolReader struct {
-	s  *streamer
-	i  int
-	sp *spool
+	s            *streamer
+	i            int
+	sp           *spool
+	opened       time.Time
+	waitedBefore int64
 }
 
 func (r *spoolReader) Read(b []byte) (int, error) {
@@ -198,18 +273,27 @@ func (r *spoolReader) Read(b []byte) (int, error) {
 			chunkPool.Put(sp.cur)
 			sp.cur = nil
 		}
+		var c *[]byte
+		var ok bool
 		select {
-		case c, ok := <-sp.chunks:
-			if !ok {
-				if sp.err != nil {
-					return 0, sp.err
-				}
-				return 0, io.EOF
+		case c, ok = <-sp.chunks:
+		default:
+			// Nothing has come yet: the writer waits on the network.
+			t0 := time.Now()
+			select {
+			case c, ok = <-sp.chunks:
+			case <-r.s.ctx.Done():
+				return 0, r.s.ctx.Err()
 			}
-			sp.cur, sp.rest = c, *c
-		case <-r.s.ctx.Done():
-			return 0, r.s.ctx.Err()
+			r.s.waited.Add(int64(time.Since(t0)))
 		}
+		if !ok {
+			if sp.err != nil {
+				return 0, sp.err
+			}
+			return 0, io.EOF
+		}
+		sp.cur, sp.rest = c, *c
 	}
 	n := copy(b, sp.rest)
 	sp.rest = sp.rest[n:]
@@ -242,6 +326,7 @@ func (r *spoolReader) WriteTo(w io.Writer) (int64, error) {
 func (r *spoolReader) Close() error {
 	r.s.mu.Lock()
 	delete(r.s.spools, r.i)
+	r.s.lastTook, r.s.lastWait = time.Since(r.opened), time.Duration(r.s.waited.Load()-r.waitedBefore)
 	r.s.mu.Unlock()
 	if r.sp.cur != nil {
 		chunkPool.Put(r.sp.cur)

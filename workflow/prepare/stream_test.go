@@ -95,6 +95,41 @@ func fetching() int {
 	return bytes.Count(buf[:n], []byte("prepare.(*streamer).start.func"))
 }
 
+// TestStreamerRestartsAPrefetchedBlobFromAnOffset: a blob fetched ahead
+// from its start but opened from the middle is fetched again from there.
+func TestStreamerRestartsAPrefetchedBlobFromAnOffset(t *testing.T) {
+	f := newFixture(t, true)
+	blobs := streamedBlobs(t, f)
+	big := len(blobs) - 1
+	for i, b := range blobs {
+		if b.size > blobs[big].size {
+			big = i
+		}
+	}
+	require.NotZero(t, big, "the largest blob is not the first")
+	require.Greater(t, blobs[big].size, int64(1000))
+	whole := newStreamer(context.Background(), f.prep.Downloader, blobs, 1, func(*work, int64, int, error) {})
+	r := whole.open(blobs[big].key, 0)
+	var full bytes.Buffer
+	_, err := io.Copy(&full, r)
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	whole.stopAll()
+
+	s := newStreamer(context.Background(), f.prep.Downloader, blobs, len(blobs), func(*work, int64, int, error) {})
+	defer s.stopAll()
+	r = s.open(blobs[0].key, 0) // starts every other blob ahead, from 0
+	_, err = io.Copy(io.Discard, r)
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	r = s.open(blobs[big].key, 500)
+	var rest bytes.Buffer
+	_, err = io.Copy(&rest, r)
+	require.NoError(t, err)
+	require.NoError(t, r.Close())
+	assert.Equal(t, full.Bytes()[500:], rest.Bytes())
+}
+
 // TestStreamerStopsWhenCancelled: a cancelled run ends the reads with the
 // context's error.
 func TestStreamerStopsWhenCancelled(t *testing.T) {
