@@ -386,19 +386,14 @@ func (p *partWriter) cut(off int64) error {
 
 // removeStale deletes parts numbered above count, left by an earlier run.
 func (p *partWriter) removeStale(count int) error {
-	var matches []string
-	for _, pattern := range []string{p.name + ".part[0-9][0-9][0-9]*", "." + p.name + ".part[0-9][0-9][0-9]*.tmp"} {
-		m, err := filepath.Glob(filepath.Join(p.dir, pattern))
-		if err != nil {
-			return err
-		}
-		matches = append(matches, m...)
+	matches, err := PartFiles(p.dir, p.name)
+	if err != nil {
+		return err
 	}
 	keep := map[string]bool{}
 	for _, d := range p.done {
 		keep[d.Name] = true
 	}
-	sort.Strings(matches)
 	for _, m := range matches {
 		if !keep[filepath.Base(m)] {
 			if err := os.Remove(m); err != nil {
@@ -407,4 +402,19 @@ func (p *partWriter) removeStale(count int) error {
 		}
 	}
 	return nil
+}
+
+// PartFiles lists the part files of bundle name in dir, finished and
+// temporary, whatever run wrote them, sorted.
+func PartFiles(dir, name string) ([]string, error) {
+	var out []string
+	for _, pattern := range []string{name + ".part[0-9][0-9][0-9]*", "." + name + ".part[0-9][0-9][0-9]*.tmp"} {
+		m, err := filepath.Glob(filepath.Join(dir, pattern))
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m...)
+	}
+	sort.Strings(out)
+	return out, nil
 }

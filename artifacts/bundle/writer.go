@@ -54,7 +54,7 @@ func Create(dir, name string, partSize int64, mtime time.Time) (*Writer, error) 
 // disk, left by an earlier run that stopped.
 func (w *Writer) Reused() int64 { return w.parts.Reused() }
 
-// Resumable is how many bytes of the next entry's content an earlier run
+// resumable is how many bytes of the next entry's content an earlier run
 // left on disk, so that AddFrom reads them from there.
 func (w *Writer) resumable(size int64) int64 {
 	if !w.parts.comparing() {
@@ -161,20 +161,6 @@ func (w *Writer) ContentOffset(path string) (int64, bool) {
 // AddBytes writes one entry from memory.
 func (w *Writer) AddBytes(path string, b []byte) (string, error) {
 	return w.Add(path, int64(len(b)), bytes.NewReader(b))
-}
-
-// AddFile writes one entry from a file on disk.
-func (w *Writer) AddFile(path, src string) (string, error) {
-	f, err := os.Open(src)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	return w.Add(path, st.Size(), f)
 }
 
 // Close writes SHA256SUMS, finishes the last part and writes the index,

@@ -165,26 +165,17 @@ func (p *Preparer) Prepare(ctx context.Context, pl *plan.Plan, o Options) (*Resu
 		return nil, err
 	}
 	copies := o.CacheCopies == CopiesAlways || (o.CacheCopies == CopiesAuto && outSpace.Device != cacheSpace.Device)
-	var missing, reused int64
+	var missing int64
 	for _, w := range items {
-		m := p.missing(w)
 		if w.kind == "blob" {
-			switch {
-			case cache.HasBlob(w.key, w.size):
-				w.from = fromCopy
-			case m == 0 && !inOwnParts(cache, w, o):
-				w.from = fromLocated
-			case copies:
-				w.from = fromDownload
-			default:
-				// Streamed into the bundle: the cache needs no room for it.
-				w.from = fromStream
-				reused += w.size - m
+			w.from = blobSource(cache, w, o, copies)
+			if w.from != fromDownload {
+				// Held already, or streamed into the bundle: the cache
+				// needs no room for it.
 				continue
 			}
 		}
-		missing += m
-		reused += w.size - m
+		missing += p.missing(w)
 	}
 	out := EstimateSize(pl) - earlierParts(o.Output, o.Name)
 	if o.Binary != "" {
@@ -217,14 +208,25 @@ func (p *Preparer) Prepare(ctx context.Context, pl *plan.Plan, o Options) (*Resu
 	return res, nil
 }
 
-// inOwnParts says whether the earlier bundle holding a blob is the one
-// about to be written: its parts are then compared and reused as they are,
-// or replaced, and never read as another bundle.
-func inOwnParts(cache *download.Cache, w *work, o Options) bool {
-	loc, ok := cache.Locate(w.key, w.size)
-	if !ok {
-		return false
+// blobSource says where the writer takes an image blob from: the cache's
+// copy, an earlier bundle, a download into the cache (copies), or the
+// registry. An earlier bundle about to be rewritten here does not count:
+// its parts are compared and reused as they are, or replaced, and never
+// read as another bundle.
+func blobSource(cache *download.Cache, w *work, o Options, copies bool) string {
+	if cache.HasBlob(w.key, w.size) {
+		return fromCopy
 	}
+	if loc, ok := cache.Locate(w.key, w.size); ok && !inOwnParts(loc, o) {
+		return fromLocated
+	}
+	if copies {
+		return fromDownload
+	}
+	return fromStream
+}
+
+func inOwnParts(loc *download.Location, o Options) bool {
 	abs, err := filepath.Abs(o.Output)
 	if err != nil {
 		return true
@@ -241,12 +243,10 @@ func inOwnParts(cache *download.Cache, w *work, o Options) bool {
 // left in the output: they are reused or replaced.
 func earlierParts(dir, name string) int64 {
 	var n int64
-	for _, pattern := range []string{name + ".part[0-9][0-9][0-9]*", "." + name + ".part[0-9][0-9][0-9]*.tmp"} {
-		matches, _ := filepath.Glob(filepath.Join(dir, pattern))
-		for _, m := range matches {
-			if st, err := os.Stat(m); err == nil && st.Mode().IsRegular() {
-				n += st.Size()
-			}
+	files, _ := bundle.PartFiles(dir, name)
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+			n += st.Size()
 		}
 	}
 	return n
@@ -799,8 +799,9 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 				return err
 			}
 		}
+		size := fileSize(src)
 		open, done := openFile(src)
-		sum, err := w.AddFrom(path, fileSize(src), open)
+		sum, err := w.AddFrom(path, size, open)
 		done()
 		if err != nil {
 			return describeWrite(o.Output, err)
@@ -813,7 +814,7 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 			w.Cut(path)
 			return fmt.Errorf("the cached copy of %s is damaged: it was removed from the cache; run prepare again to fetch it", path)
 		}
-		wrote(path, fileSize(src))
+		wrote(path, size)
 		return nil
 	}
 	byKey := map[string]*work{}

@@ -312,8 +312,7 @@ func (r *spoolReader) WriteTo(w io.Writer) (int64, error) {
 				return total, err
 			}
 		}
-		var b [1]byte
-		if _, err := r.Read(b[:0]); err != nil {
+		if _, err := r.Read(nil); err != nil {
 			if err == io.EOF {
 				return total, nil
 			}

@@ -83,74 +83,19 @@ func (n *Isolated) ServeFolder(t testing.TB, root string) string {
 	if err := os.Mkdir(tmp, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// Without a master process nginx does not switch to its worker user,
-	// so it reads root with the test's own rights.
-	conf := fmt.Sprintf(`daemon off;
-master_process off;
-pid %[1]s/nginx.pid;
-error_log %[1]s/error.log warn;
-events { worker_connections 256; }
-http {
-  access_log off;
-  sendfile on;
+	startNginx(t, dir, fmt.Sprintf(`  sendfile on;
   default_type application/octet-stream;
-  client_body_temp_path %[2]s/body;
-  proxy_temp_path %[2]s/proxy;
-  fastcgi_temp_path %[2]s/fastcgi;
-  uwsgi_temp_path %[2]s/uwsgi;
-  scgi_temp_path %[2]s/scgi;
   server {
-    listen 127.0.0.1:%[3]d;
-    root %[4]s;
+    listen 127.0.0.1:%d;
+    root %s;
     location / {
       limit_except GET { deny all; }
     }
   }
-}
-`, dir, tmp, port, root)
-	cfg := filepath.Join(dir, "nginx.conf")
-	if err := os.WriteFile(cfg, []byte(conf), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	errorLog := filepath.Join(dir, "error.log")
-	cmd := n.Command(context.Background(), NginxBinary, "-e", errorLog, "-p", dir, "-c", cfg)
-	out, err := os.Create(filepath.Join(dir, "out.log"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cmd.Stdout, cmd.Stderr = out, out
-	if err := cmd.Start(); err != nil {
-		out.Close()
-		t.Fatalf("start nginx in %s: %v", n.Name, err)
-	}
-	done := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(done) }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-		out.Close()
-		if t.Failed() {
-			logs, _ := os.ReadFile(errorLog)
-			t.Logf("nginx log:\n%s", logs)
-		}
-	})
-
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		select {
-		case <-done:
-			logs, _ := os.ReadFile(errorLog)
-			stdio, _ := os.ReadFile(out.Name())
-			t.Fatalf("nginx exited at start in %s:\n%s%s", n.Name, logs, stdio)
-		default:
-		}
-		if n.answers(port) {
-			return "http://127.0.0.1:" + strconv.Itoa(port)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("nginx in %s did not answer on port %d within 10s", n.Name, port)
-	return ""
+`, port, root), func(args ...string) *exec.Cmd {
+		return n.Command(context.Background(), NginxBinary, args...)
+	}, func() bool { return n.answers(port) }, n.Name)
+	return "http://127.0.0.1:" + strconv.Itoa(port)
 }
 
 // answers tells whether an HTTP server answers on the loopback port inside
