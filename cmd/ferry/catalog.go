@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 
 	"charm.land/lipgloss/v2"
@@ -57,8 +56,8 @@ func newCatalogCmd(a *app) *cobra.Command {
 		},
 	})
 	c.AddCommand(&cobra.Command{
-		Use:   "lint FILE...",
-		Short: "Check catalog files: format, names, references, templates for every version",
+		Use:   "lint PATH...",
+		Short: "Check catalog files, folders of them or requirement folders: format, names, references, templates for every version",
 		Args: func(_ *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return usageError{fmt.Errorf("name the catalog files to check, for example `ferry catalog lint my-catalog.yaml`")}
@@ -73,11 +72,7 @@ func newCatalogCmd(a *app) *cobra.Command {
 			w := a.out()
 			th := a.theme()
 			for _, f := range args {
-				data, err := os.ReadFile(f)
-				if err != nil {
-					return fmt.Errorf("cannot read the catalog %s: %w", f, err)
-				}
-				ts, err := catalog.Parse(f, data)
+				ts, err := catalog.ReadPath(f)
 				if err != nil {
 					return err
 				}
@@ -90,6 +85,12 @@ func newCatalogCmd(a *app) *cobra.Command {
 					names = append(names, n)
 				}
 				fmt.Fprintf(w, "%s %s: %d target(s): %s\n", th.OK.Render("OK"), f, len(ts), strings.Join(names, ", "))
+				// A requirements folder's notes say what it lists but ferry does not carry.
+				for _, m := range ts[0].Modules {
+					if m.Notes != "" && catalog.IsRequirements(f) {
+						fmt.Fprintf(w, "   %s %s\n", th.Subtle.Render("note ("+m.Name+"):"), m.Notes)
+					}
+				}
 			}
 			return nil
 		},
@@ -180,6 +181,11 @@ func showTarget(a *app, t *catalog.Target, version string) error {
 		if len(m.DependsOn) > 0 {
 			fmt.Fprintf(w, "    needs: %s\n", strings.Join(m.DependsOn, ", "))
 		}
+		if m.Notes != "" {
+			for _, l := range strings.Split(ansi.Wordwrap("note: "+strings.TrimSpace(m.Notes), 74, ""), "\n") {
+				fmt.Fprintf(w, "    %s\n", th.Subtle.Render(l))
+			}
+		}
 		n := sel.Needs[i]
 		for _, im := range n.Images {
 			fmt.Fprintf(w, "    image  %s\n", im)
@@ -207,7 +213,11 @@ func showTarget(a *app, t *catalog.Target, version string) error {
 			fmt.Fprintf(w, "    maven  %s in %s %s\n", mi.Path, mi.Image, th.Subtle.Render("(the Maven repository, read at plan time; the image is not carried)"))
 		}
 		for _, f := range n.Files {
-			fmt.Fprintf(w, "    file   %s\n", f.URL)
+			only := ""
+			if len(f.Archs) > 0 && len(f.Archs) < len(t.Archs) {
+				only = " " + th.Subtle.Render("("+strings.Join(f.Archs, ", ")+" only)")
+			}
+			fmt.Fprintf(w, "    file   %s%s\n", f.URL, only)
 		}
 	}
 	return nil

@@ -161,6 +161,10 @@ type BundlesRef struct {
 type Item struct {
 	Value string
 	Line  int
+	// Archs limits the item to these architectures; empty means all. Only
+	// requirement folders set it (they list images per architecture); a
+	// catalog writes an item as a plain string.
+	Archs []string
 }
 
 // File is a plain file a module carries, fetched from URL and checked

@@ -56,33 +56,45 @@ func Load(paths ...string) (*Catalog, error) {
 		return nil, err
 	}
 	for _, p := range paths {
-		if IsRequirements(p) {
-			t, err := LoadRequirements(p)
-			if err != nil {
-				return nil, err
-			}
-			c.add(t)
-			continue
-		}
-		files, err := catalogFiles(p)
+		ts, err := ReadPath(p)
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range files {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				return nil, fmt.Errorf("read catalog %s: %w", f, err)
-			}
-			ts, err := Parse(f, data)
-			if err != nil {
-				return nil, err
-			}
-			for _, t := range ts {
-				c.add(t)
-			}
+		for _, t := range ts {
+			c.add(t)
 		}
 	}
 	return c, nil
+}
+
+// ReadPath reads and validates the targets of one path, without the
+// built-in ones: a catalog file, a folder of catalog files, or a folder of
+// LambdaStack/Epiphany requirement files.
+func ReadPath(p string) ([]*Target, error) {
+	if IsRequirements(p) {
+		t, err := LoadRequirements(p)
+		if err != nil {
+			return nil, err
+		}
+		return []*Target{t}, nil
+	}
+	files, err := catalogFiles(p)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Target
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, fmt.Errorf("read catalog %s: %w", f, err)
+		}
+		ts, err := Parse(f, data)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ts...)
+	}
+	return out, nil
 }
 
 // Builtin returns the catalogs embedded in ferry.

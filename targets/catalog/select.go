@@ -126,6 +126,9 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 		needs, vars := t.needs(m, version)
 		mn := ModuleNeeds{Module: m.Name, Notes: m.Notes}
 		for _, it := range needs.Images {
+			if len(it.Archs) > 0 && !slices.ContainsFunc(it.Archs, func(a string) bool { return slices.Contains(archs, a) }) {
+				continue
+			}
 			v, err := expand(it, vars)
 			if err != nil {
 				return nil, err
