@@ -25,20 +25,20 @@ var requirementsArchs = map[string]string{"x86_64": "amd64", "aarch64": "arm64"}
 
 // Module names a requirements target gives to what belongs to no component.
 const (
-	// ReqImagesModule holds the images of a flat images.yml (before
+	// reqImagesModule holds the images of a flat images.yml (before
 	// Epiphany grouped them by component); it is required.
-	ReqImagesModule = "images"
-	// ReqFilesModule holds the files that name no component in deps.
-	ReqFilesModule = "files"
-	// ReqCraneModule holds cranes.yml: the crane tool Epiphany's download
+	reqImagesModule = "images"
+	// reqFilesModule holds the files that name no component in deps.
+	reqFilesModule = "files"
+	// reqCraneModule holds cranes.yml: the crane tool Epiphany's download
 	// step uses.
-	ReqCraneModule = "crane"
-	// ReqGrafanaModule holds grafana-dashboards.yml, which Epiphany
+	reqCraneModule = "crane"
+	// reqGrafanaModule holds grafana-dashboards.yml, which Epiphany
 	// downloads only with its grafana component.
-	ReqGrafanaModule = "grafana"
-	// ReqNotCarriedModule is a required module with no items whose note
+	reqGrafanaModule = "grafana"
+	// reqNotCarriedModule is a required module with no items whose note
 	// names what the folder lists but ferry does not carry.
-	ReqNotCarriedModule = "not-carried"
+	reqNotCarriedModule = "not-carried"
 )
 
 // dashboardName is what a Grafana dashboard's name may be: it becomes the
@@ -155,21 +155,21 @@ func readRequirements(fsys fs.FS, prefix string) (*Target, error) {
 	t := &Target{Archs: r.archs,
 		Description: "Images and files listed by LambdaStack/Epiphany requirement files (images.yml, files.yml, cranes.yml, grafana-dashboards.yml), one module per component."}
 	if notCarried != "" {
-		m := r.module(ReqNotCarriedModule, "Listed in the requirements but not carried")
+		m := r.module(reqNotCarriedModule, "Listed in the requirements but not carried")
 		m.required = true
 	}
 	var names []string
 	for n := range r.mods {
-		if n != ReqImagesModule && n != ReqNotCarriedModule {
+		if n != reqImagesModule && n != reqNotCarriedModule {
 			names = append(names, n)
 		}
 	}
 	sort.Strings(names)
-	if _, ok := r.mods[ReqImagesModule]; ok {
-		names = append([]string{ReqImagesModule}, names...)
+	if _, ok := r.mods[reqImagesModule]; ok {
+		names = append([]string{reqImagesModule}, names...)
 	}
-	if _, ok := r.mods[ReqNotCarriedModule]; ok {
-		names = append(names, ReqNotCarriedModule)
+	if _, ok := r.mods[reqNotCarriedModule]; ok {
+		names = append(names, reqNotCarriedModule)
 	}
 	for _, n := range names {
 		rm := r.mods[n]
@@ -190,7 +190,7 @@ func readRequirements(fsys fs.FS, prefix string) (*Target, error) {
 		if len(rm.otherURLs) > 0 {
 			notes = append(notes, fmt.Sprintf("Other download addresses are listed but not used: ferry fetches each file from its first one (%s).", strings.Join(rm.otherURLs, ", ")))
 		}
-		if n == ReqNotCarriedModule {
+		if n == reqNotCarriedModule {
 			notes = append(notes, notCarried)
 		}
 		m.Notes = strings.Join(notes, " ")
@@ -328,7 +328,7 @@ func (r *reqReader) readImages(dir, arch string) (bool, error) {
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], deref(n.Content[i+1])
 		if !isImageGroup(v) {
-			m := r.module(ReqImagesModule, "Images with no component")
+			m := r.module(reqImagesModule, "Images with no component")
 			m.required = true
 			if err := r.addImage(file, m, k, v, arch); err != nil {
 				return found, err
@@ -395,10 +395,10 @@ func (r *reqReader) readFiles(dir, arch string) (bool, error) {
 }
 
 func (r *reqReader) readCranes(dir, arch string) (bool, error) {
-	crane := r.module(ReqCraneModule, "crane, the image tool Epiphany's download step uses")
+	crane := r.module(reqCraneModule, "crane, the image tool Epiphany's download step uses")
 	found, err := r.readFileList(dir+"/cranes.yml", "cranes", arch, crane)
 	if len(crane.files) == 0 {
-		delete(r.mods, ReqCraneModule)
+		delete(r.mods, reqCraneModule)
 	}
 	return found, err
 }
@@ -487,7 +487,7 @@ func (r *reqReader) depModules(file string, deps *yaml.Node) ([]*reqModule, erro
 		return nil, r.errorf(file, deps, "deps must list component names")
 	}
 	if len(names) == 0 {
-		return []*reqModule{r.module(ReqFilesModule, "Files with no component")}, nil
+		return []*reqModule{r.module(reqFilesModule, "Files with no component")}, nil
 	}
 	var out []*reqModule
 	for _, d := range names {
@@ -557,7 +557,7 @@ func (r *reqReader) readDashboards() error {
 	if err != nil || n == nil {
 		return err
 	}
-	m := r.module(ReqGrafanaModule, "Component grafana")
+	m := r.module(reqGrafanaModule, "Component grafana")
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], deref(n.Content[i+1])
 		fl, err := r.fields(file, k, v, "dashboard", "url", "sha256")
@@ -578,7 +578,7 @@ func (r *reqReader) readDashboards() error {
 		r.addFile(m, f)
 	}
 	if len(m.files) == 0 {
-		delete(r.mods, ReqGrafanaModule)
+		delete(r.mods, reqGrafanaModule)
 	}
 	return nil
 }
