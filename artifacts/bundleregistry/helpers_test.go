@@ -35,7 +35,7 @@ type testBundle struct {
 	blobs     map[string][]byte
 }
 
-func randomImage(t *testing.T, layerSize int64, layers int64) v1.Image {
+func randomImage(t testing.TB, layerSize int64, layers int64) v1.Image {
 	t.Helper()
 	img, err := random.Image(layerSize, layers)
 	require.NoError(t, err)
@@ -45,7 +45,7 @@ func randomImage(t *testing.T, layerSize int64, layers int64) v1.Image {
 // writeBundle writes a bundle in the format's order: manifest, blobs,
 // manifests and indexes, index.json, oci-layout. extraIndex, when set,
 // replaces images/index.json.
-func writeBundle(t *testing.T, partSize int64, imgs []carried, extraIndex []byte) *testBundle {
+func writeBundle(t testing.TB, partSize int64, imgs []carried, extraIndex []byte) *testBundle {
 	t.Helper()
 	tb := &testBundle{manifests: map[string][]byte{}, blobs: map[string][]byte{}}
 	addImage := func(img v1.Image) v1.Descriptor {
@@ -125,7 +125,7 @@ func writeBundle(t *testing.T, partSize int64, imgs []carried, extraIndex []byte
 	return tb
 }
 
-func mustHash(t *testing.T, s string) v1.Hash {
+func mustHash(t testing.TB, s string) v1.Hash {
 	t.Helper()
 	h, err := v1.NewHash(s)
 	require.NoError(t, err)
@@ -148,7 +148,7 @@ func blobPath(digest string) string {
 // damageEntry flips the byte at offset at of an entry's content and rewrites
 // the damaged part's sha256 in the bundle's index, so the bundle looks
 // whole to a check of its parts. It returns the damaged part's number.
-func damageEntry(t *testing.T, b *bundle.Bundle, entry string, at int64) int {
+func damageEntry(t testing.TB, b *bundle.Bundle, entry string, at int64) int {
 	t.Helper()
 	c, err := b.Scan()
 	require.NoError(t, err)
@@ -172,7 +172,7 @@ func damageEntry(t *testing.T, b *bundle.Bundle, entry string, at int64) int {
 
 // serve starts a server for reg on loopback until the test ends and
 // returns its host:port.
-func serve(t *testing.T, reg *Registry, o ServerOptions) string {
+func serve(t testing.TB, reg *Registry, o ServerOptions) string {
 	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

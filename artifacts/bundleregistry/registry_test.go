@@ -90,14 +90,14 @@ func (l *errorLog) all() []error {
 	return append([]error(nil), l.errs...)
 }
 
-func manifestDigest(t *testing.T, img v1.Image) string {
+func manifestDigest(t testing.TB, img v1.Image) string {
 	t.Helper()
 	d, err := img.Digest()
 	require.NoError(t, err)
 	return d.String()
 }
 
-func layerDigest(t *testing.T, img v1.Image) string {
+func layerDigest(t testing.TB, img v1.Image) string {
 	t.Helper()
 	ls, err := img.Layers()
 	require.NoError(t, err)
@@ -532,5 +532,44 @@ func TestDamageErrorNamesTheParts(t *testing.T) {
 			"image manifest sha256:abababababab… is damaged in parts 2–3 of 5 (b.part002, b.part003), so it is not served: copy those parts again from the original media and restart ferry serve"},
 	} {
 		assert.Equal(t, tc.want, tc.e.Error())
+	}
+}
+
+// BenchmarkServeBlob measures a blob GET over loopback: whole (hashed
+// while it streams) and as a Range of everything (hashed once, then read
+// plainly), so the cost of the hashing shows.
+func BenchmarkServeBlob(b *testing.B) {
+	img, err := random.Image(64<<20, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tb := writeBundle(b, 0, []carried{{ref: "example.com/apache/big:1.0", img: img}}, nil)
+	reg, err := New(tb.b)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer reg.Close()
+	srv := httptest.NewServer(NewServer(reg, ServerOptions{}).Handler)
+	defer srv.Close()
+	layer := layerDigest(b, img)
+	n := int64(len(tb.blobs[layer]))
+	for _, rng := range []string{"", "bytes=0-"} {
+		b.Run("range="+rng, func(b *testing.B) {
+			b.SetBytes(n)
+			for range b.N {
+				req, _ := http.NewRequest("GET", srv.URL+"/v2/apache/big/blobs/"+layer, nil)
+				if rng != "" {
+					req.Header.Set("Range", rng)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+					b.Fatal(err)
+				}
+				resp.Body.Close()
+			}
+		})
 	}
 }
