@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -223,4 +224,21 @@ func TestE2EServeOverTLS(t *testing.T) {
 	// Without the CA, the certificate is refused.
 	_, err = crane.Digest(host + "/apache/demo-console:1.0")
 	assert.Error(t, err)
+}
+
+// TestE2EServeDamagedBlobFailsSkopeo: skopeo pulling a damaged blob from
+// `ferry serve` fails and never keeps the wrong bytes.
+func TestE2EServeDamagedBlobFailsSkopeo(t *testing.T) {
+	skopeo, err := exec.LookPath("skopeo")
+	require.NoError(t, err, "skopeo is needed: apt-get install skopeo")
+	out, layer, part := damagedBundle(t)
+	host, stop := startServe(t, out)
+	dest := t.TempDir()
+	msg, err := exec.Command(skopeo, "copy", "--retry-times", "0", "--src-tls-verify=false",
+		"docker://"+host+"/apache/demo-console:1.0", "dir:"+dest).CombinedOutput()
+	require.Error(t, err, string(msg))
+	if data, err := os.ReadFile(filepath.Join(dest, layer[len("sha256:"):])); err == nil {
+		assert.Equal(t, layer, bundle.Digest(data), "a blob skopeo kept is the right one")
+	}
+	assert.Contains(t, stop(), part)
 }

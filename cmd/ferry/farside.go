@@ -4,11 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
@@ -160,7 +158,7 @@ func (e *farEngine) Serve(b *bundle.Bundle, listen string) (string, func() int64
 		reg.Close()
 		return "", nil, nil, fmt.Errorf("cannot listen on %s: %v", listen, err)
 	}
-	srv := &http.Server{Handler: reg, ReadHeaderTimeout: 30 * time.Second}
+	srv := bundleregistry.NewServer(reg, bundleregistry.ServerOptions{})
 	go func() { _ = srv.Serve(l) }()
 	addr := l.Addr().String()
 	if h, p, err := net.SplitHostPort(addr); err == nil && (h == "0.0.0.0" || h == "::") {

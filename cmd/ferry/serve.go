@@ -12,10 +12,12 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/bundleregistry"
+	"ferry/artifacts/size"
 )
 
 func newServeCmd(a *app) *cobra.Command {
 	var listen, cert, key string
+	var verify bool
 	c := &cobra.Command{
 		Use:   "serve BUNDLE",
 		Short: "Serve a bundle as a read-only OCI registry, straight from its parts",
@@ -23,9 +25,15 @@ func newServeCmd(a *app) *cobra.Command {
 where they are (a USB stick, a folder) without unpacking them, for sites with
 no registry of their own. docker.io/apache/x:1.0 is pulled as
 HOST:PORT/apache/x:1.0, by tag or by digest. Every pull is logged. Stop it
-with Ctrl-C.`,
+with Ctrl-C.
+
+Manifests are checked against their digests on every read and blobs while
+they stream: a damaged item is never served whole, the part holding it is
+named in the log, and it is refused from then on. --verify checks the whole
+bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 		Example: `  ferry serve /media/usb
-  ferry serve /media/usb --listen 0.0.0.0:5000 --tls-cert site.crt --tls-key site.key`,
+  ferry serve /media/usb --listen 0.0.0.0:5000 --tls-cert site.crt --tls-key site.key
+  ferry serve --verify /media/usb`,
 		Args: exactArgs(1, "name the bundle to serve: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if (cert == "") != (key == "") {
@@ -40,6 +48,13 @@ with Ctrl-C.`,
 				return err
 			}
 			defer reg.Close()
+			if verify {
+				fmt.Fprintf(a.out(), "Checking every part and item of %s (%s) before serving it…\n", b.Index.Name, size.Format(b.Index.Size))
+				if _, err := b.Verify(false, nil); err != nil {
+					return fmt.Errorf("the bundle is not served: %w", err)
+				}
+			}
+			reg.OnError = func(err error) { fmt.Fprintln(a.stderr, err) }
 			reg.OnPull = func(p bundleregistry.Pull) {
 				fmt.Fprintf(a.stderr, "%s pulled %s:%s (%s)\n", p.Remote, p.Repo, p.Reference, p.Digest)
 			}
@@ -51,7 +66,7 @@ with Ctrl-C.`,
 			if cert != "" {
 				scheme = "https"
 			}
-			srv := &http.Server{Handler: reg, ReadHeaderTimeout: 30 * time.Second}
+			srv := bundleregistry.NewServer(reg, bundleregistry.ServerOptions{})
 			fmt.Fprintf(a.out(), "Serving %s (code %s) as a read-only registry on %s://%s\n", b.Index.Name, b.Index.ShortCode, scheme, l.Addr())
 			for _, r := range reg.Repositories() {
 				fmt.Fprintf(a.out(), "  %s/%s\n", l.Addr(), r)
@@ -83,5 +98,6 @@ with Ctrl-C.`,
 	c.Flags().StringVar(&listen, "listen", "127.0.0.1:5000", "address to serve on (host:port); 0.0.0.0:5000 for the whole network")
 	c.Flags().StringVar(&cert, "tls-cert", "", "PEM certificate to serve HTTPS with")
 	c.Flags().StringVar(&key, "tls-key", "", "PEM key of --tls-cert")
+	c.Flags().BoolVar(&verify, "verify", false, "check every part and item before serving (reads the whole bundle) and refuse a damaged bundle")
 	return c
 }
