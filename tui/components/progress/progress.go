@@ -18,9 +18,9 @@ func Bar(th themes.Theme, done, total int64, width int) string {
 	width = max(10, width)
 	pct := 0.0
 	if total > 0 {
-		pct = float64(done) / float64(total)
+		pct = min(1, max(0, float64(done)/float64(total)))
 	}
-	n := min(width, int(pct*float64(width)))
+	n := int(pct * float64(width))
 	return th.Accent.Render(strings.Repeat("█", n)) + th.Subtle.Render(strings.Repeat("░", width-n)) + fmt.Sprintf(" %3.0f%%", pct*100)
 }
 
