@@ -8,18 +8,15 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/spf13/cobra"
 
 	"ferry/targets/catalog"
 	"ferry/themes"
+	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
 	"ferry/tui/wizard"
 	"ferry/workflow/demo"
 )
-
-// autoMsg asks a scripted walkthrough for its next key.
-type autoMsg struct{}
 
 func newDemoCmd(a *app) *cobra.Command {
 	var auto bool
@@ -56,46 +53,40 @@ for a projector, and exits 0 when both sides completed.`,
 				src.mirrors = append(src.mirrors, m.From+"="+m.To)
 			}
 			eng := &engine{cat: cat, src: src, cacheDir: filepath.Join(dir, "cache"), repos: []string{d.UpstreamMaven}}
-			th := a.theme()
-			if !a.plain() {
-				if th, err = themes.ByName(themeName, true); err != nil {
-					return usageError{err}
-				}
+			th, err := a.tuiTheme(themeName)
+			if err != nil {
+				return err
 			}
 			arch := runtime.GOARCH
 			if arch != "amd64" && arch != "arm64" {
 				arch = "amd64"
 			}
 			stick := filepath.Join(dir, "usb-stick")
-			w := wizard.New(eng, th, wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Product: demo.Target, Animate: true, DefaultOutput: stick, Banner: demo.Banner})
-			if err := a.play(cmd, w, auto, pace, func() (string, bool) {
-				if w.Ready() {
-					return "enter", true
-				}
-				return "", false
-			}); err != nil {
+			o := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, Demo: true,
+				PrepareEngine: eng,
+				Prepare:       wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Product: demo.Target, Animate: true, DefaultOutput: stick, Banner: demo.Banner},
+				ImportEngine:  &farEngine{roots: []string{dir}},
+				Import: farside.Options{
+					Path:        stick,
+					Destination: farside.Destination{Registry: d.Site + "/mirror", Insecure: true, MavenURL: d.SiteMaven},
+					ConfigDir:   filepath.Join(dir, "mirror-config"),
+					Banner:      demo.Banner,
+				}}
+			if auto {
+				o.Auto = pace
+			}
+			m, err := a.play(cmd, o, auto)
+			if err != nil {
 				return err
 			}
-			if w.Step() != "Done" {
-				if auto {
-					return fmt.Errorf("the demo stopped on the connected side at %q", w.Step())
+			if m.Side() != tuiapp.Import || m.Step() != "Done" {
+				if !auto {
+					return nil
 				}
-				return nil
-			}
-			f := farside.New(&farEngine{roots: []string{dir}}, th, farside.Options{
-				Path:        stick,
-				Destination: farside.Destination{Registry: d.Site + "/mirror", Insecure: true, MavenURL: d.SiteMaven},
-				ConfigDir:   filepath.Join(dir, "mirror-config"),
-				Banner:      demo.Banner,
-			})
-			if err := a.play(cmd, f, auto, pace, f.Ready); err != nil {
-				return err
-			}
-			if f.Step() != "Done" {
-				if auto {
-					return fmt.Errorf("the demo stopped on the far side at %q", f.Step())
+				if m.Side() == tuiapp.Prepare {
+					return fmt.Errorf("the demo stopped on the connected side at %q", m.Step())
 				}
-				return nil
+				return fmt.Errorf("the demo stopped on the far side at %q", m.Step())
 			}
 			fmt.Fprintf(a.out(), "Demo complete: a bundle was prepared from the upstream side and loaded into the site registry (%s) and Maven repository (%d files), with its mirror configuration. Everything it wrote has been removed.\n", d.Site, d.SiteFiles())
 			return nil
@@ -107,59 +98,21 @@ for a projector, and exits 0 when both sides completed.`,
 	return c
 }
 
-// play runs one wizard; with auto, a ticker asks next() for the key to
-// press, on the event loop, where reading the model is safe.
-func (a *app) play(cmd *cobra.Command, m tea.Model, auto bool, pace time.Duration, next func() (string, bool)) error {
-	opts := []tea.ProgramOption{tea.WithContext(cmd.Context()), tea.WithOutput(a.stdout)}
-	if a.plain() {
-		opts = append(opts, tea.WithColorProfile(colorprofile.Ascii))
-	}
+// play runs both sides in one program; with auto it plays by itself and
+// needs no terminal.
+func (a *app) play(cmd *cobra.Command, o tuiapp.Options, auto bool) (*tuiapp.Model, error) {
+	var opts []tea.ProgramOption
 	if !isTerminal(cmd.InOrStdin()) || !isTerminal(a.stdout) {
 		if !auto {
-			return usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
+			return nil, usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
 		}
-		opts = append(opts, tea.WithInput(nil), tea.WithWindowSize(100, 30), tea.WithoutSignalHandler())
+		opts = append(a.programOptions(nil), tea.WithInput(nil), tea.WithWindowSize(100, 30), tea.WithoutSignalHandler())
 	} else {
-		opts = append(opts, tea.WithInput(cmd.InOrStdin()))
+		opts = a.programOptions(cmd.InOrStdin())
 	}
-	if auto {
-		opts = append(opts, tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
-			if _, ok := msg.(autoMsg); !ok {
-				return msg
-			}
-			k, ok := next()
-			if !ok {
-				return nil
-			}
-			switch k {
-			case "enter":
-				return tea.KeyPressMsg{Code: tea.KeyEnter}
-			case "space":
-				return tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-			}
-			return tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
-		}))
-	}
-	p := tea.NewProgram(m, opts...)
-	if auto {
-		stop := make(chan struct{})
-		defer close(stop)
-		go func() {
-			t := time.NewTicker(pace)
-			defer t.Stop()
-			for {
-				select {
-				case <-stop:
-					return
-				case <-t.C:
-					p.Send(autoMsg{})
-				}
-			}
-		}()
-	}
-	_, err := p.Run()
+	m, err := tuiapp.Run(cmd.Context(), o, opts...)
 	if err != nil && !errorsIsKilled(err) {
-		return err
+		return m, err
 	}
-	return nil
+	return m, nil
 }

@@ -179,6 +179,22 @@ func TestE2EFarSideWizardInARealTerminal(t *testing.T) {
 	assert.FileExists(t, filepath.Join(work, "mirror-config", "crio", "STEPS.md"))
 }
 
+// TestE2EWizardImportChoiceInARealTerminal: choosing "import" on the first
+// screen goes on to the far side in the same program, and ctrl+c leaves.
+func TestE2EWizardImportChoiceInARealTerminal(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "ferry")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	s := startTmux(t, t.TempDir(), 100, 30, bin)
+	s.waitFor("Which side of the gap are you on?", 10*time.Second)
+	time.Sleep(500 * time.Millisecond) // the first frame is drawn before keys are read
+	s.keys("Down", "Enter")
+	s.waitFor("Where is the bundle?", 5*time.Second)
+	s.keys("C-c")
+	s.waitFor("FERRY-EXIT=0", 5*time.Second)
+}
+
 // TestE2EDemoAutoInARealTerminal plays the demo by itself in tmux.
 func TestE2EDemoAutoInARealTerminal(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "ferry")

@@ -3,19 +3,18 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
 	"sort"
-
-	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/bundleregistry"
 	"ferry/artifacts/push"
 	"ferry/targets/mirrorconfig"
 	"ferry/themes"
+	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
 	"ferry/workflow/importer"
 )
@@ -25,7 +24,7 @@ type farEngine struct {
 	roots []string // where to look for bundles
 }
 
-func (e *farEngine) Find() []farside.Found {
+func (e *farEngine) Find(context.Context) []farside.Found {
 	var out []farside.Found
 	seen := map[string]bool{}
 	for _, root := range e.roots {
@@ -94,7 +93,7 @@ func (e *farEngine) Import(ctx context.Context, b *bundle.Bundle, d farside.Dest
 	return rep, err
 }
 
-func (e *farEngine) Configure(b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
+func (e *farEngine) Configure(_ context.Context, b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
 	m, err := b.ReadManifest()
 	if err != nil {
 		return nil, err
@@ -127,28 +126,32 @@ func (e *farEngine) Configure(b *bundle.Bundle, d farside.Destination, platforms
 	return out, nil
 }
 
-// runFarside opens the far-side wizard.
-func runFarside(a *app, ctx context.Context, th themes.Theme, o farside.Options, in any) error {
+// farsideSide is the site's side wired to the workflow: bundles are
+// looked for on mounted media, and the mirror configuration is written
+// under the working directory unless o says where.
+func farsideSide(o farside.Options) (farside.Engine, farside.Options) {
 	if o.ConfigDir == "" {
 		wd, _ := os.Getwd()
 		o.ConfigDir = filepath.Join(wd, "mirror-config")
 	}
-	m := farside.New(&farEngine{roots: []string{"/media", "/run/media", "/mnt"}}, th, o)
-	popts := []tea.ProgramOption{tea.WithContext(ctx), tea.WithOutput(a.stdout)}
-	if r, ok := in.(interface{ Read([]byte) (int, error) }); ok {
-		popts = append(popts, tea.WithInput(r))
+	return &farEngine{roots: []string{"/media", "/run/media", "/mnt"}}, o
+}
+
+// runFarside opens the app on the site's side.
+func runFarside(a *app, ctx context.Context, o farside.Options, in io.Reader) error {
+	th, err := a.tuiTheme(themes.Default)
+	if err != nil {
+		return err
 	}
-	if a.plain() {
-		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
-	}
-	_, err := tea.NewProgram(m, popts...).Run()
+	eng, o := farsideSide(o)
+	_, err = tuiapp.Run(ctx, tuiapp.Options{Theme: th, Side: tuiapp.Import, ImportEngine: eng, Import: o}, a.programOptions(in)...)
 	if err != nil && !errorsIsKilled(err) {
 		return err
 	}
 	return nil
 }
 
-func (e *farEngine) Serve(b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
+func (e *farEngine) Serve(_ context.Context, b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
 	reg, err := bundleregistry.New(b)
 	if err != nil {
 		return "", nil, nil, err

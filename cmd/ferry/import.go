@@ -48,7 +48,7 @@ are never printed, logged or written.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
-				return runFarside(a, cmd.Context(), a.theme(), farside.Options{Destination: farside.Destination{Registry: registry, CAFile: first(caFiles), Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
+				return runFarside(a, cmd.Context(), farside.Options{Destination: farside.Destination{Registry: registry, CAFile: first(caFiles), Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
 			}
 			if registry == "" && mavenURL == "" && mavenDir == "" {
 				return usageError{fmt.Errorf("say where the bundle goes: --registry HOST[:PORT][/PREFIX], and/or --maven-url URL or --maven-dir DIR")}

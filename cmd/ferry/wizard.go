@@ -10,15 +10,13 @@ import (
 	"sort"
 	"strings"
 
-	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"ferry/artifacts/download"
 	"ferry/targets/catalog"
-	"ferry/themes"
 	"ferry/tui/accessible"
+	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
 	"ferry/tui/wizard"
 	"ferry/workflow/plan"
@@ -69,7 +67,7 @@ func (e *engine) Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, p
 func (e *engine) Space(path string) (prepare.Space, error) { return prepare.StatSpace(path) }
 
 // Media lists mount points under /media, /run/media and /mnt.
-func (e *engine) Media() []wizard.Medium {
+func (e *engine) Media(context.Context) []wizard.Medium {
 	data, err := os.ReadFile("/proc/mounts")
 	if err != nil {
 		return nil
@@ -96,7 +94,7 @@ func (e *engine) Media() []wizard.Medium {
 }
 
 // Folders lists existing folders starting with prefix.
-func (e *engine) Folders(prefix string) []string {
+func (e *engine) Folders(_ context.Context, prefix string) []string {
 	if prefix == "" {
 		prefix = "./"
 	}
@@ -145,27 +143,14 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	if !inTTY || !outTTY {
 		return usageError{fmt.Errorf("the wizard needs a terminal: use `ferry prepare` (see `ferry prepare --help`), or --accessible for plain prompts")}
 	}
-	th := a.theme()
-	if !a.plain() {
-		isDark := true
-		if f, ok := out.(*os.File); ok {
-			isDark = lipglossHasDarkBackground(f)
-		}
-		if th, err = themes.ByName(themeName, isDark); err != nil {
-			return usageError{err}
-		}
+	th, err := a.tuiTheme(themeName)
+	if err != nil {
+		return err
 	}
-	m := wizard.New(eng, th, opts)
-	popts := []tea.ProgramOption{tea.WithContext(cmd.Context()), tea.WithOutput(out), tea.WithInput(in)}
-	if a.plain() {
-		popts = append(popts, tea.WithColorProfile(colorprofile.Ascii))
-	}
-	_, err = tea.NewProgram(m, popts...).Run()
-	if err != nil && !errorsIsKilled(err) {
+	far, farOpts := farsideSide(farside.Options{})
+	o := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, PrepareEngine: eng, Prepare: opts, ImportEngine: far, Import: farOpts}
+	if _, err := tuiapp.Run(cmd.Context(), o, a.programOptions(in)...); err != nil && !errorsIsKilled(err) {
 		return fmt.Errorf("the wizard stopped: %w", err)
-	}
-	if m.Choice() == "import" {
-		return runFarside(a, cmd.Context(), th, farside.Options{}, in)
 	}
 	return nil
 }

@@ -20,9 +20,9 @@ type Engine interface {
 	// Space reads the free space and file system at a path.
 	Space(path string) (prepare.Space, error)
 	// Media lists mounted removable media (under /media, /run/media, /mnt).
-	Media() []Medium
+	Media(ctx context.Context) []Medium
 	// Folders completes a path prefix to existing folders.
-	Folders(prefix string) []string
+	Folders(ctx context.Context, prefix string) []string
 }
 
 // Medium is a mounted removable medium.

@@ -25,15 +25,6 @@ func DefaultKeys() KeyMap {
 	}
 }
 
-// keyHelp adapts a step's bindings to help.KeyMap.
-type keyHelp struct {
-	short []key.Binding
-	full  [][]key.Binding
-}
-
-func (k keyHelp) ShortHelp() []key.Binding  { return k.short }
-func (k keyHelp) FullHelp() [][]key.Binding { return k.full }
-
 // Table lists every key with what it does, for docs/wizard.md.
 func (k KeyMap) Table() [][2]string {
 	var out [][2]string

@@ -77,3 +77,11 @@ func (f Frame) Render(width, height, current int, done func(int) bool, railExtra
 	main := lipgloss.JoinHorizontal(lipgloss.Top, railBox, sep, " ", content)
 	return lipgloss.JoinVertical(lipgloss.Left, header, "", main, "", footer)
 }
+
+// Position is where the user is in a side's steps: the current step's
+// index, which steps are done, and what goes under the rail.
+type Position struct {
+	Current   int
+	Done      func(int) bool
+	RailExtra string
+}

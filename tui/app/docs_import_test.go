@@ -1,4 +1,4 @@
-package farside
+package app
 
 import (
 	"fmt"
@@ -13,7 +13,7 @@ import (
 const guidePath = "../../docs/technician-guide.md"
 
 // TestTechnicianGuide keeps docs/technician-guide.md true: its screens are
-// the wizard's golden screens (`go test ./tui/farside -update` rewrites it).
+// the wizard's golden screens (`go test ./tui/app -update` rewrites it).
 func TestTechnicianGuide(t *testing.T) {
 	steps := []struct{ golden, text string }{
 		{"1-find-80x24", "**1. Find the bundle.** Plug in the USB stick. ferry looks at the mounted media and fills in the bundle it finds. If it finds none, type the folder where the bundle is (the folder with the `.ferry.json` file), then press Enter."},
@@ -41,7 +41,7 @@ If the site has no registry at all, see "Serve" in [the far side](far-side.md):
 The screens below are ferry's own, at the smallest size it works in (80×24).
 `)
 	for _, s := range steps {
-		data, err := os.ReadFile("testdata/" + s.golden + ".golden")
+		data, err := os.ReadFile("testdata/import/" + s.golden + ".golden")
 		require.NoError(t, err)
 		fmt.Fprintf(&b, "\n%s\n\n```text\n%s\n```\n", s.text, strings.TrimRight(string(data), "\n"))
 	}
@@ -62,6 +62,6 @@ The screens below are ferry's own, at the smallest size it works in (80×24).
 		require.NoError(t, os.WriteFile(guidePath, []byte(got), 0o644))
 	}
 	want, err := os.ReadFile(guidePath)
-	require.NoError(t, err, "run go test ./tui/farside -update")
-	assert.Equal(t, string(want), got, "docs/technician-guide.md is out of date: run go test ./tui/farside -update")
+	require.NoError(t, err, "run go test ./tui/app -update")
+	assert.Equal(t, string(want), got, "docs/technician-guide.md is out of date: run go test ./tui/app -update")
 }

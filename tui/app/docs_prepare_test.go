@@ -1,4 +1,4 @@
-package wizard
+package app
 
 import (
 	"fmt"
@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"ferry/tui/wizard"
 )
 
 const docsPath = "../../docs/wizard.md"
@@ -24,7 +26,7 @@ var docScreens = []struct{ golden, caption string }{
 }
 
 // TestDocsWizard keeps docs/wizard.md true: its key table comes from the
-// key map and its screens are the golden screens (`go test ./tui/wizard
+// key map and its screens are the golden screens (`go test ./tui/app
 // -update` rewrites it).
 func TestDocsWizard(t *testing.T) {
 	var b strings.Builder
@@ -51,7 +53,7 @@ also a plain command: the confirmation shows the equivalent
 | key | what it does |
 |---|---|
 `)
-	for _, row := range DefaultKeys().Table() {
+	for _, row := range wizard.DefaultKeys().Table() {
 		fmt.Fprintf(&b, "| `%s` | %s |\n", row[0], row[1])
 	}
 	b.WriteString(`
@@ -65,7 +67,7 @@ These are the wizard's real screens at 80×24 (the golden screens its tests
 compare against).
 `)
 	for _, s := range docScreens {
-		data, err := os.ReadFile("testdata/" + s.golden + ".golden")
+		data, err := os.ReadFile("testdata/prepare/" + s.golden + ".golden")
 		require.NoError(t, err)
 		fmt.Fprintf(&b, "\n%s\n\n```text\n%s\n```\n", s.caption, strings.TrimRight(string(data), "\n"))
 	}
@@ -74,6 +76,6 @@ compare against).
 		require.NoError(t, os.WriteFile(docsPath, []byte(got), 0o644))
 	}
 	want, err := os.ReadFile(docsPath)
-	require.NoError(t, err, "run go test ./tui/wizard -update")
-	assert.Equal(t, string(want), got, "docs/wizard.md is out of date: run go test ./tui/wizard -update")
+	require.NoError(t, err, "run go test ./tui/app -update")
+	assert.Equal(t, string(want), got, "docs/wizard.md is out of date: run go test ./tui/app -update")
 }

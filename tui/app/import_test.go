@@ -1,0 +1,266 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/push"
+	"ferry/targets/mirrorconfig"
+	"ferry/tui/farside"
+	"ferry/workflow/importer"
+)
+
+type fake struct {
+	verifyErr  error
+	checkErr   error
+	imported   *farside.Destination
+	configured []string
+	serving    bool
+	// problems are what the import report says is left to do.
+	problems []string
+	// duringImport, when set, runs while the import runs.
+	duringImport func(progress func(push.Event))
+}
+
+var idx = bundle.Index{Name: "demo-2.0", Target: "demo", Version: "2.0", Archs: []string{"amd64"}, Modules: []string{"core", "ui"},
+	ShortCode: "7QK4-M2XD", Size: 160 << 20, Parts: []bundle.Part{{Name: "demo-2.0.part001"}}}
+
+func (f *fake) Find(context.Context) []farside.Found {
+	return []farside.Found{{Path: "/media/tech/USB/bundle", Index: idx, Present: 1}}
+}
+func (f *fake) Open(path string) (*bundle.Bundle, error) {
+	if !strings.HasPrefix(path, "/media") {
+		return nil, errors.New("not a ferry bundle: " + path + " holds no bundle (no .ferry.json index): give the folder the bundle was written to")
+	}
+	return &bundle.Bundle{Dir: path, Index: idx}, nil
+}
+func (f *fake) Verify(ctx context.Context, b *bundle.Bundle, progress func(int64)) error {
+	progress(b.Index.Size)
+	return f.verifyErr
+}
+func (f *fake) Preflight(ctx context.Context, d farside.Destination) ([]push.Check, error) {
+	if f.checkErr != nil {
+		return []push.Check{{Name: "reachable", OK: true}, {Name: "certificate trusted", OK: true}, {Name: "login accepted", Problem: f.checkErr.Error()}}, f.checkErr
+	}
+	return []push.Check{{Name: "reachable", OK: true}, {Name: "certificate trusted", OK: true}, {Name: "login accepted", OK: true}, {Name: "push allowed", OK: true}}, nil
+}
+func (f *fake) Import(ctx context.Context, b *bundle.Bundle, d farside.Destination, progress func(push.Event)) (*importer.Report, error) {
+	f.imported = &d
+	if f.duringImport != nil {
+		f.duringImport(progress)
+	}
+	progress(push.Event{BytesDone: 160 << 20, BytesTotal: 160 << 20})
+	return &importer.Report{Registry: d.Registry, Images: make([]push.Loaded, 2), Verified: true, Problems: f.problems, Path: "/media/tech/USB/bundle/demo-2.0-import-report.md"}, nil
+}
+func (f *fake) Configure(ctx context.Context, b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
+	f.configured = platforms
+	return []*mirrorconfig.Result{{Platform: "crio", Files: []mirrorconfig.File{{Path: "crio/registries.conf.d/50-ferry-demo-2-0.conf"}},
+		Steps: []string{"On every host, copy crio/registries.conf.d/50-ferry-demo-2-0.conf to /etc/containers/registries.conf.d/.", "Restart CRI-O: `systemctl restart crio`."}}}, nil
+}
+
+func (f *fake) Serve(ctx context.Context, b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
+	f.serving = true
+	return "192.0.2.10:5000", func() int64 { return 3 }, func() { f.serving = false }, nil
+}
+
+func farsideOptions() farside.Options {
+	return farside.Options{ConfigDir: "/home/tech/mirror-config"}
+}
+
+// newImport starts the app on the site's side at w×h.
+func newImport(t *testing.T, f *fake, w, h int) *driver {
+	t.Helper()
+	return newDriver(t, Options{Side: Import, ImportEngine: f, Import: farsideOptions()}, w, h)
+}
+
+func TestFarSideWalk(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		f := &fake{}
+		d := newImport(t, f, sz[0], sz[1])
+		g := func(name string) { d.golden(fmt.Sprintf("import/%s-%dx%d", name, sz[0], sz[1])) }
+		assert.Contains(t, d.screen(), "› /media/tech/USB/bundle", "the found bundle is pre-filled")
+		g("1-find")
+		d.press("enter")
+		require.Equal(t, "Check the code", d.step())
+		g("2-code")
+		d.press("y")
+		require.Equal(t, "Where it goes", d.step())
+		g("3-mode")
+		d.press("enter")
+		d.typeText("registry.site:5000/mirror")
+		d.press("tab")
+		d.typeText("loader")
+		d.press("tab")
+		d.typeText("s3cret")
+		g("3-where")
+		assert.NotContains(t, d.screen(), "s3cret", "the password is masked")
+		d.press("enter")
+		require.Equal(t, "Test connection", d.step())
+		g("4-test")
+		d.press("enter")
+		require.Equal(t, "Configure", d.step())
+		assert.Equal(t, "registry.site:5000/mirror", f.imported.Registry)
+		assert.Equal(t, "s3cret", f.imported.Password)
+		d.press("down", "space", "enter")
+		assert.Equal(t, []string{"crio"}, f.configured)
+		d.press("space", "down")
+		assert.Contains(t, d.screen(), "1 of 2 steps done")
+		assert.Contains(t, d.screen(), "✓ ferry checked: registry.site:5000/mirror serves every")
+		g("6-configure")
+		d.press("enter")
+		require.Equal(t, "Done", d.step())
+		g("7-done")
+		d.press("enter")
+		assert.True(t, d.quit)
+	}
+}
+
+func TestFailureScreens(t *testing.T) {
+	f := &fake{verifyErr: errors.New("part 3 of 7 (demo-2.0.part003) is damaged (its checksum does not match): copy it again from the original media")}
+	d := newImport(t, f, 100, 30)
+	d.press("ctrl+u")
+	d.typeText("/srv/nothing")
+	d.press("enter")
+	assert.Equal(t, "Find the bundle", d.step())
+	assert.Contains(t, d.screen(), "holds no bundle")
+	d.press("ctrl+u")
+	d.typeText("/media/tech/USB/bundle")
+	d.press("enter", "y")
+	assert.Equal(t, "Check the code", d.step())
+	assert.Contains(t, d.screen(), "part 3 of 7 (demo-2.0.part003) is damaged")
+	assert.Contains(t, d.screen(), "Copy the part again, then press Enter to check again.")
+	f.verifyErr = nil
+	d.press("enter")
+	assert.Equal(t, "Where it goes", d.step())
+
+	d.press("enter") // load into a registry
+	f.checkErr = errors.New("registry.site:5000 refused the credentials: check --username and the password (or your docker config)")
+	d.typeText("registry.site:5000")
+	d.press("enter")
+	assert.Contains(t, d.screen(), "✗ login accepted")
+	assert.Contains(t, d.screen(), "refused the credentials")
+	d.press("enter")
+	assert.Equal(t, "Test connection", d.step(), "nothing loads after a failed check")
+	assert.Nil(t, f.imported)
+	f.checkErr = nil
+	d.press("r")
+	assert.Contains(t, d.screen(), "✓ push allowed")
+}
+
+func TestServePathAsksBeforeStopping(t *testing.T) {
+	f := &fake{}
+	d := newImport(t, f, 100, 30)
+	d.press("enter", "y", "down", "enter")
+	require.True(t, f.serving)
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		d.send(tea.WindowSizeMsg{Width: sz[0], Height: sz[1]})
+		d.golden(fmt.Sprintf("import/3-serve-%dx%d", sz[0], sz[1]))
+	}
+	d.send(tea.WindowSizeMsg{Width: 100, Height: 30})
+	assert.Contains(t, d.screen(), "Address:  192.0.2.10:5000")
+	assert.Contains(t, d.screen(), "Pulls so far: 3")
+	_, cmd := d.m.Update(keyMsg("ctrl+c"))
+	assert.Nil(t, cmd)
+	assert.Contains(t, d.screen(), "Stop serving?")
+	d.press("n")
+	assert.True(t, f.serving, "any other key keeps serving")
+	assert.False(t, d.quit)
+	d.press("ctrl+c", "y")
+	assert.False(t, f.serving)
+	assert.True(t, d.quit)
+}
+
+func TestMoreFailureScreens(t *testing.T) {
+	// A missing part is named at the check, with what to do.
+	f := &fake{verifyErr: errors.New("part 7 of 7 (demo-2.0.part007) is missing: copy it again from the original media")}
+	d := newImport(t, f, 100, 30)
+	d.press("enter", "y")
+	assert.Contains(t, d.screen(), "part 7 of 7 (demo-2.0.part007) is missing")
+	assert.Contains(t, d.screen(), "Copy the part again")
+
+	// An untrusted certificate stops the connection test, nothing loads.
+	f.verifyErr = nil
+	d.press("enter", "enter")
+	d.typeText("registry.site:5000")
+	f.checkErr = errors.New("the certificate of registry.site:5000 is not trusted (fetching registry.site:5000/ferry-preflight): give its CA with --ca-file")
+	d.press("enter")
+	assert.Contains(t, d.screen(), "is not trusted")
+	assert.Contains(t, d.screen(), "press r to test again, or esc to change the answers")
+	d.press("enter")
+	assert.Nil(t, f.imported, "nothing is loaded after a failed check")
+	// esc goes back to the answers, keeping them.
+	d.press("esc")
+	assert.Equal(t, "Where it goes", d.step())
+	assert.Equal(t, "registry.site:5000", d.m.Import().Destination().Registry)
+}
+
+func TestMavenFolderInsteadOfURL(t *testing.T) {
+	d := newImport(t, &fake{}, 100, 30)
+	d.press("enter", "y", "enter")
+	require.Equal(t, "Where it goes", d.step())
+	for i := 0; i < 5; i++ { // to "Maven URL or folder"
+		d.press("tab")
+	}
+	d.typeText("/srv/maven-repo")
+	dest := d.m.Import().Destination()
+	assert.Equal(t, "/srv/maven-repo", dest.MavenDir)
+	assert.Empty(t, dest.MavenURL)
+}
+
+// TestGoldenLoad snapshots the load step mid-way, while the import runs.
+func TestGoldenLoad(t *testing.T) {
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		f := &fake{}
+		d := newImport(t, f, sz[0], sz[1])
+		f.duringImport = func(progress func(push.Event)) {
+			progress(push.Event{BytesDone: 60 << 20, BytesTotal: 160 << 20})
+			require.Equal(t, "Load", d.step())
+			d.golden(fmt.Sprintf("import/5-load-%dx%d", sz[0], sz[1]))
+		}
+		d.press("enter", "y", "enter")
+		d.typeText("registry.site:5000/mirror")
+		d.press("enter", "enter")
+		require.Equal(t, "Configure", d.step())
+	}
+}
+
+// TestEndScreenScrolls: a long report scrolls, so its last line can be
+// reached at the smallest window.
+func TestEndScreenScrolls(t *testing.T) {
+	f := &fake{}
+	for i := range 20 {
+		f.problems = append(f.problems, fmt.Sprintf("registry.site:5000 refused the index of image %d: ask the engineer for a bundle with every architecture", i))
+	}
+	d := newImport(t, f, 80, 24)
+	d.press("enter", "y", "enter")
+	d.typeText("registry.site:5000/mirror")
+	d.press("enter", "enter", "space", "enter", "enter")
+	require.Equal(t, "Done", d.step())
+	assert.NotContains(t, d.screen(), "Press Enter to finish.", "the report is longer than the window")
+	assert.Contains(t, d.screen(), "pgdn", "the help says how to scroll")
+	for i := 0; i < 10 && !strings.Contains(d.screen(), "Press Enter to finish."); i++ {
+		d.press("pgdown")
+	}
+	assert.Contains(t, d.screen(), "Press Enter to finish.")
+	assert.False(t, d.quit, "scrolling does not finish")
+}
+
+// TestHelpShowsEveryKey: ? shows the full help on the site's side too,
+// except while typing.
+func TestHelpShowsEveryKey(t *testing.T) {
+	d := newImport(t, &fake{}, 100, 30)
+	d.press("enter")
+	before := d.screen()
+	d.press("?")
+	assert.NotEqual(t, before, d.screen())
+	assert.Contains(t, d.screen(), "esc   back")
+	assert.Contains(t, d.screen(), "r retry")
+}

@@ -1,0 +1,312 @@
+package wizard
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/size"
+	"ferry/tui/components/progress"
+	"ferry/tui/components/shortcode"
+	"ferry/workflow/prepare"
+)
+
+// confirmStep shows the whole selection, and the same as a plain command,
+// before anything is downloaded.
+type confirmStep struct {
+	f    *Flow
+	w, h int
+}
+
+func (s *confirmStep) SetSize(w, h int) { s.w, s.h = w, h }
+
+func (s *confirmStep) ShortHelp() []key.Binding {
+	k := s.f.keys
+	return []key.Binding{k.Next, k.Back, k.Help, k.Quit}
+}
+
+func (s *confirmStep) FullHelp() [][]key.Binding {
+	k := s.f.keys
+	return [][]key.Binding{{k.Next, k.Back}, {k.Help, k.Quit}}
+}
+
+func (s *confirmStep) Update(msg tea.Msg) tea.Cmd {
+	k, ok := msg.(tea.KeyPressMsg)
+	switch {
+	case !ok:
+	case key.Matches(k, s.f.keys.Back):
+		return s.f.back()
+	case key.Matches(k, s.f.keys.Next):
+		s.f.goTo(stepDownload)
+		return s.f.download.start()
+	}
+	return nil
+}
+
+// Command is the equivalent non-interactive command for the answers.
+func (f *Flow) Command() string {
+	s := f.Selection()
+	parts := []string{"ferry prepare", "--target " + s.Target}
+	if s.Version != "" {
+		parts = append(parts, "--version "+s.Version)
+	}
+	for _, a := range s.Archs {
+		parts = append(parts, "--arch "+a)
+	}
+	parts = append(parts, "--modules "+strings.Join(s.Modules, ","), "--output "+shellQuote(f.dest.path()))
+	if ps := f.dest.partSize(); ps > 0 {
+		parts = append(parts, "--split fat32")
+	}
+	return strings.Join(parts, " ")
+}
+
+func shellQuote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " '\"$`\\!*?") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+func (s *confirmStep) View() string {
+	f, th, w := s.f, s.f.th, s.w
+	sel := f.Selection()
+	p := f.preview.plan
+	card := []string{
+		th.Title.Render(f.target.Title),
+		fmt.Sprintf("version        %s", orDash(sel.Version)),
+		fmt.Sprintf("architectures  %s", strings.Join(sel.Archs, ", ")),
+		fmt.Sprintf("modules        %s", strings.ReplaceAll(ansi.Wordwrap(strings.Join(sel.Modules, ", "), w-24, ""), "\n", "\n               ")),
+		fmt.Sprintf("size           %s (%d images, %d Maven artifacts, %d files)", size.Format(p.Totals.Unique), p.Totals.Images.Count, p.Totals.Maven.Count, p.Totals.Files.Count),
+		fmt.Sprintf("destination    %s", f.dest.path()),
+	}
+	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(th.Border.GetForeground()).Padding(0, 1).Width(w - 2).Render(strings.Join(card, "\n"))
+	return th.Title.Render("Ready to download and write the bundle") + "\n\n" + box + "\n\n" +
+		th.Subtle.Render("The same, without questions:") + "\n" + ansi.Wordwrap(f.Command(), w-2, " ") + "\n\n" +
+		"enter starts the download · esc goes back"
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// downloadStep downloads the plan and writes the bundle, showing overall
+// progress and every item's state.
+type downloadStep struct {
+	f      *Flow
+	w, h   int
+	run    *runState
+	result *prepare.Result
+	err    error
+	scroll int
+}
+
+type (
+	downloadTickMsg  struct{}
+	bundleWrittenMsg struct {
+		res *prepare.Result
+		err error
+	}
+)
+
+// runState is what the download goroutine shares with the screen.
+type runState struct {
+	mu      sync.Mutex
+	last    prepare.Event
+	items   map[string]*itemState
+	order   []string
+	started time.Time
+	phase   string
+}
+
+type itemState struct {
+	label   string
+	state   string
+	done    int64
+	size    int64
+	attempt int
+}
+
+// record keeps an event for the screen. Downloads and the write overlap
+// (blobs stream into the bundle): the screen says "writing" once the
+// downloads are done, and never goes back.
+func (rs *runState) record(e prepare.Event) {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	switch {
+	case e.Phase == prepare.PhaseDownload && rs.phase != prepare.PhaseWrite && rs.phase != prepare.PhaseDone:
+		rs.phase = e.Phase
+	case e.Phase == prepare.PhaseWrite && (rs.last.ItemsTotal == 0 || rs.last.ItemsDone >= rs.last.ItemsTotal):
+		rs.phase = e.Phase
+	case e.Phase == prepare.PhaseDone || e.Phase == prepare.PhaseCheck:
+		rs.phase = e.Phase
+	}
+	if e.Phase == prepare.PhaseDownload {
+		rs.last = e
+		it, ok := rs.items[e.Item]
+		if !ok {
+			it = &itemState{}
+			rs.items[e.Item] = it
+			rs.order = append(rs.order, e.Item)
+		}
+		it.label, it.state, it.done, it.size, it.attempt = e.Label, e.State, e.Done, e.Size, e.Attempt
+	}
+}
+
+func (s *downloadStep) start() tea.Cmd {
+	f := s.f
+	ctx := f.jobs.Start(jobDownload)
+	rs := &runState{items: map[string]*itemState{}, started: time.Now()}
+	s.run, s.result, s.err = rs, nil, nil
+	sel := f.Selection()
+	opts := prepare.Options{Output: f.dest.path(), PartSize: f.dest.partSize(), Answers: &sel, Binary: f.opts.Binary}
+	eng, p := f.eng, f.preview.plan
+	work := func() tea.Msg {
+		res, err := eng.Prepare(ctx, p, opts, rs.record)
+		return bundleWrittenMsg{res: res, err: err}
+	}
+	return tea.Batch(work, f.every(100*time.Millisecond, downloadTickMsg{}))
+}
+
+func (s *downloadStep) SetSize(w, h int) { s.w, s.h = w, h }
+
+func (s *downloadStep) ShortHelp() []key.Binding {
+	k := s.f.keys
+	return []key.Binding{k.Up, k.Down, k.Quit}
+}
+
+func (s *downloadStep) FullHelp() [][]key.Binding {
+	k := s.f.keys
+	return [][]key.Binding{{k.Up, k.Down}, {k.Quit}}
+}
+
+func (s *downloadStep) Update(msg tea.Msg) tea.Cmd {
+	f := s.f
+	switch msg := msg.(type) {
+	case downloadTickMsg:
+		if f.cur == stepDownload && s.result == nil && s.err == nil {
+			return f.every(100*time.Millisecond, downloadTickMsg{})
+		}
+	case bundleWrittenMsg:
+		f.jobs.Finish(jobDownload)
+		if msg.err != nil {
+			s.err = msg.err
+			if f.stopping || errorsIsCanceled(msg.err) {
+				return tea.Quit
+			}
+			return nil
+		}
+		s.result = msg.res
+		f.goTo(stepDone)
+	case tea.KeyPressMsg:
+		switch {
+		case key.Matches(msg, f.keys.Down):
+			s.scroll++
+		case key.Matches(msg, f.keys.Up):
+			s.scroll = max(0, s.scroll-1)
+		}
+		if s.err != nil && key.Matches(msg, f.keys.Back) {
+			s.err = nil
+			f.cur = stepConfirm
+		}
+	}
+	return nil
+}
+
+func (s *downloadStep) View() string {
+	th, w, h := s.f.th, s.w, s.h
+	rs := s.run
+	rs.mu.Lock()
+	last := rs.last
+	phase := rs.phase
+	var rows []string
+	for _, id := range rs.order {
+		it := rs.items[id]
+		st := it.state
+		switch st {
+		case prepare.Downloading:
+			if it.size > 0 {
+				st = fmt.Sprintf("downloading %3.0f%%", 100*float64(it.done)/float64(it.size))
+			}
+		case prepare.Retrying:
+			st = fmt.Sprintf("retrying (%d)", it.attempt)
+		}
+		style := th.Subtle
+		switch it.state {
+		case prepare.Verified, prepare.Cached:
+			style = th.OK
+		case prepare.Failed:
+			style = th.Error
+		case prepare.Retrying:
+			style = th.Warn
+		}
+		rows = append(rows, fmt.Sprintf("%s %s", style.Render(fmt.Sprintf("%-18s", st)), ansi.Truncate(it.label, w-21, "…")))
+	}
+	started := rs.started
+	rs.mu.Unlock()
+	var b strings.Builder
+	b.WriteString(th.Title.Render("Downloading and writing the bundle") + "\n\n")
+	b.WriteString(progress.Bar(th, last.BytesDone, last.BytesTotal, w-30) + "\n")
+	fmt.Fprintf(&b, "%s · %d of %d items\n", progress.Bytes(last.BytesDone, last.BytesTotal, started), last.ItemsDone, last.ItemsTotal)
+	if phase == prepare.PhaseWrite || phase == prepare.PhaseDone {
+		b.WriteString(th.Subtle.Render("writing the bundle's parts…") + "\n")
+	}
+	if s.err != nil {
+		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(s.err.Error(), w-2, "")) + "\n" + th.Subtle.Render("Running ferry again resumes where this stopped. esc goes back to the confirmation.") + "\n")
+	}
+	b.WriteString("\n")
+	room := max(1, h-8)
+	start := min(s.scroll, max(0, len(rows)-room))
+	end := min(len(rows), start+room)
+	b.WriteString(strings.Join(rows[start:end], "\n"))
+	return b.String()
+}
+
+// doneStep shows the bundle written, and the code to read to the
+// technician.
+type doneStep struct {
+	f    *Flow
+	w, h int
+}
+
+func (s *doneStep) SetSize(w, h int) { s.w, s.h = w, h }
+
+func (s *doneStep) ShortHelp() []key.Binding {
+	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "quit"))}
+}
+
+func (s *doneStep) FullHelp() [][]key.Binding { return nil }
+
+func (s *doneStep) Update(msg tea.Msg) tea.Cmd {
+	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.f.keys.Next) {
+		return func() tea.Msg { return FinishedMsg{} }
+	}
+	return nil
+}
+
+func (s *doneStep) View() string {
+	th := s.f.th
+	r := s.f.download.result
+	idx := r.Index
+	var b strings.Builder
+	b.WriteString(th.OK.Render("✓ The bundle is written and verified.") + "\n\n")
+	fmt.Fprintf(&b, "%s  %d part(s), %s\n\n", filepath.Join(r.Dir, bundle.IndexName(idx.Name)), len(idx.Parts), size.Format(idx.Size))
+	b.WriteString("Read this code to the technician; their screen shows the same:\n")
+	b.WriteString(shortcode.Box(th, idx.ShortCode) + "\n\n")
+	if r.Answers != "" {
+		fmt.Fprintf(&b, "answers saved: %s\n", r.Answers)
+		fmt.Fprintf(&b, "%s\n", th.Subtle.Render("replay: ferry prepare --answers "+r.Answers+" --output DIR"))
+	}
+	b.WriteString("\nNext: copy the whole folder to the medium, run `ferry verify --quick` on the copy,\nand hand it over with READ-ME-FIRST.txt. enter quits.")
+	return b.String()
+}

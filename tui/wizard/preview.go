@@ -1,0 +1,308 @@
+package wizard
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"ferry/artifacts/size"
+	"ferry/tui/components/spinner"
+	"ferry/workflow/plan"
+)
+
+// previewStep resolves the selection into a plan and shows it in tabs:
+// images, Maven artifacts, files and a summary.
+type previewStep struct {
+	f    *Flow
+	w, h int
+
+	plan     *plan.Plan
+	planErr  error
+	planning bool
+	planKey  string
+	progress *planProgress
+	spin     spinner.Model
+
+	tab    int
+	bySize bool
+	// filter narrows the tables; filtering while it is typed.
+	filter    string
+	filtering bool
+	scroll    int
+}
+
+type (
+	planResolvedMsg struct {
+		key  string
+		plan *plan.Plan
+		err  error
+	}
+	planTickMsg struct{}
+)
+
+// planProgress is what the planning goroutine shares with the screen,
+// read on a timer so progress never floods the program.
+type planProgress struct {
+	mu          sync.Mutex
+	done, total int
+}
+
+func (s *previewStep) SetSize(w, h int) { s.w, s.h = w, h }
+
+func (s *previewStep) ShortHelp() []key.Binding {
+	k := s.f.keys
+	return []key.Binding{k.Next, k.Back, k.Tab, k.Sort, k.Filter, k.Help, k.Quit}
+}
+
+func (s *previewStep) FullHelp() [][]key.Binding {
+	k := s.f.keys
+	return [][]key.Binding{{k.Next, k.Back}, {k.Tab, k.Sort, k.Filter}, {k.Up, k.Down}, {k.Help, k.Quit}}
+}
+
+// start resolves the selection in the background; a timer reads its
+// progress a few times a second.
+func (s *previewStep) start() tea.Cmd {
+	f := s.f
+	sel := f.Selection()
+	k := fmt.Sprint(sel)
+	if k == s.planKey && (s.plan != nil || s.planning) {
+		return nil
+	}
+	s.planKey, s.plan, s.planErr, s.planning = k, nil, nil, true
+	st := &planProgress{}
+	s.progress = st
+	s.spin = spinner.Model{Animate: f.opts.Animate}
+	ctx := f.jobs.Start(jobPlan)
+	eng := f.eng
+	work := func() tea.Msg {
+		p, err := eng.Plan(ctx, sel, func(e plan.Event) {
+			st.mu.Lock()
+			st.done, st.total = e.Done, e.Total
+			st.mu.Unlock()
+		})
+		return planResolvedMsg{key: k, plan: p, err: err}
+	}
+	return tea.Batch(work, f.every(100*time.Millisecond, planTickMsg{}))
+}
+
+// cancel stops a plan still resolving (the engineer went back); coming
+// here again plans afresh.
+func (s *previewStep) cancel() {
+	s.f.jobs.Cancel(jobPlan)
+	if s.planning {
+		s.planning, s.planKey = false, ""
+	}
+}
+
+func (s *previewStep) Update(msg tea.Msg) tea.Cmd {
+	f := s.f
+	switch msg := msg.(type) {
+	case planResolvedMsg:
+		if msg.key == s.planKey {
+			f.jobs.Finish(jobPlan)
+			s.plan, s.planErr, s.planning = msg.plan, msg.err, false
+		}
+		return nil
+	case planTickMsg:
+		if s.planning {
+			s.spin.Step()
+			return f.every(100*time.Millisecond, planTickMsg{})
+		}
+		return nil
+	case tea.KeyPressMsg:
+		return s.key(msg)
+	}
+	return nil
+}
+
+func (s *previewStep) key(msg tea.KeyPressMsg) tea.Cmd {
+	f := s.f
+	if s.filtering {
+		switch msg.String() {
+		case "esc":
+			s.filtering, s.filter = false, ""
+		case "enter":
+			s.filtering = false
+		case "backspace":
+			if r := []rune(s.filter); len(r) > 0 {
+				s.filter = string(r[:len(r)-1])
+			}
+		default:
+			s.filter += msg.Text
+		}
+		s.scroll = 0
+		return nil
+	}
+	switch {
+	case key.Matches(msg, f.keys.Filter):
+		s.filtering = true
+	case key.Matches(msg, f.keys.Tab):
+		if msg.String() == "shift+tab" {
+			s.tab = (s.tab + 3) % 4
+		} else {
+			s.tab = (s.tab + 1) % 4
+		}
+		s.scroll = 0
+	case key.Matches(msg, f.keys.Sort):
+		s.bySize = !s.bySize
+	case key.Matches(msg, f.keys.Down):
+		s.scroll++
+	case key.Matches(msg, f.keys.Up):
+		s.scroll = max(0, s.scroll-1)
+	case key.Matches(msg, f.keys.Back):
+		return f.back()
+	case key.Matches(msg, f.keys.Next):
+		if s.plan == nil || len(s.plan.Errors) > 0 {
+			return nil
+		}
+		f.goTo(stepDest)
+		return f.dest.enter()
+	}
+	return nil
+}
+
+var tabs = []string{"Images", "Maven", "Files", "Summary"}
+
+func (s *previewStep) View() string {
+	th, w, h := s.f.th, s.w, s.h
+	var b strings.Builder
+	b.WriteString(th.Title.Render("Preview: everything the bundle will carry") + "\n")
+	if s.planning {
+		st := s.progress
+		st.mu.Lock()
+		done, total := st.done, st.total
+		st.mu.Unlock()
+		fmt.Fprintf(&b, "\n%s resolving %d of %d items (digests, platforms, sizes)…", th.Accent.Render(s.spin.View()), done, total)
+		return b.String()
+	}
+	if s.plan == nil {
+		msg := "the plan could not be made"
+		if s.planErr != nil {
+			msg = s.planErr.Error()
+		}
+		return b.String() + "\n" + th.Error.Render(ansi.Wordwrap(msg, w-2, "")) + "\n\n" + th.Subtle.Render("esc goes back to change the selection.")
+	}
+	var tb []string
+	for i, t := range tabs {
+		if i == s.tab {
+			tb = append(tb, th.Accent.Render("["+t+"]"))
+		} else {
+			tb = append(tb, th.Subtle.Render(" "+t+" "))
+		}
+	}
+	b.WriteString(strings.Join(tb, " "))
+	switch {
+	case s.filtering:
+		b.WriteString("   " + th.Accent.Render("/") + s.filter + th.Accent.Render("▏"))
+	case s.filter != "":
+		b.WriteString("   " + th.Subtle.Render("filter: "+s.filter+" (/ changes, esc in the filter clears)"))
+	case s.bySize && s.tab == 0:
+		b.WriteString("   " + th.Subtle.Render("largest first"))
+	}
+	b.WriteString("\n\n")
+	lines := s.lines()
+	room := h - 4
+	start := min(s.scroll, max(0, len(lines)-room))
+	end := min(len(lines), start+room)
+	b.WriteString(strings.Join(lines[start:end], "\n"))
+	return b.String()
+}
+
+func (s *previewStep) lines() []string {
+	th, w, p := s.f.th, s.w, s.plan
+	var lines []string
+	match := func(v string) bool {
+		return s.filter == "" || strings.Contains(strings.ToLower(v), strings.ToLower(s.filter))
+	}
+	switch s.tab {
+	case 0:
+		ims := slices.Clone(p.Images)
+		sort.SliceStable(ims, func(i, j int) bool {
+			if s.bySize {
+				return ims[i].Size > ims[j].Size
+			}
+			return ims[i].Reference < ims[j].Reference
+		})
+		lines = append(lines, th.Header.Render(fmt.Sprintf("%-*s %10s %10s", w-26, "image", "size", "shared")))
+		for _, im := range ims {
+			if !match(im.Reference) {
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("%-*s %10s %10s", w-26, ansi.Truncate(im.Reference, w-26, "…"), size.Format(im.Size), size.Format(im.Shared)))
+		}
+	case 1:
+		lines = append(lines, th.Header.Render(fmt.Sprintf("%-*s %10s", w-14, "Maven artifact", "size")))
+		for _, mv := range p.Maven {
+			if !match(mv.Coordinates) {
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("%-*s %10s", w-14, ansi.Truncate(mv.Coordinates, w-14, "…"), size.Format(mv.Size)))
+		}
+		if len(p.Maven) == 0 {
+			lines = append(lines, th.Subtle.Render("no Maven artifacts"))
+		}
+	case 2:
+		for _, f := range p.Files {
+			if !match(f.Name) {
+				continue
+			}
+			lines = append(lines, fmt.Sprintf("%-*s %10s", w-14, ansi.Truncate(f.Name, w-14, "…"), size.Format(f.Size)))
+		}
+		if len(p.Files) == 0 {
+			lines = append(lines, th.Subtle.Render("no plain files"))
+		}
+	case 3:
+		lines = s.summaryLines()
+	}
+	for _, e := range p.Errors {
+		lines = append(lines, th.Error.Render("✗ "+ansi.Truncate(e.Message, w-3, "…")))
+	}
+	return lines
+}
+
+func (s *previewStep) summaryLines() []string {
+	th, w := s.f.th, s.w
+	t := s.plan.Totals
+	lines := []string{
+		fmt.Sprintf("%d images, %d Maven artifacts, %d files", t.Images.Count, t.Maven.Count, t.Files.Count),
+		fmt.Sprintf("as listed:             %s", size.Format(t.Listed)),
+		fmt.Sprintf("after de-duplication:  %s", th.Accent.Render(size.Format(t.Unique))),
+	}
+	if fit := s.plan.SmallestFit(); fit != "" {
+		lines = append(lines, th.OK.Render("fits on: "+fit+" and larger"))
+	} else {
+		lines = append(lines, th.Warn.Render("fits on none of the common media: use a disk, or split over several"))
+	}
+	lines = append(lines, "", th.Header.Render("by module"))
+	var maxV int64 = 1
+	for _, mt := range t.Modules {
+		maxV = max(maxV, mt.Unique)
+	}
+	for _, a := range t.Archs {
+		maxV = max(maxV, a.Size)
+	}
+	bar := func(label string, v int64) string {
+		width := max(1, w-36)
+		n := int(float64(width) * float64(v) / float64(maxV))
+		return fmt.Sprintf("%-20s %s %s", ansi.Truncate(label, 20, "…"), th.Accent.Render(strings.Repeat("█", n))+strings.Repeat(" ", width-n), size.Format(v))
+	}
+	for _, mt := range t.Modules {
+		name := mt.Module
+		if name == "" {
+			name = "(your list)"
+		}
+		lines = append(lines, bar(name, mt.Unique))
+	}
+	lines = append(lines, "", th.Header.Render("by architecture"))
+	for _, a := range t.Archs {
+		lines = append(lines, bar(a.Arch, a.Size))
+	}
+	return lines
+}
