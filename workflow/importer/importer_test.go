@@ -44,7 +44,11 @@ func demoEntries() []bundletest.Entry {
 
 func forge(t *testing.T, entries []bundletest.Entry) (*bundletest.Forged, *bundle.Bundle) {
 	t.Helper()
-	f := bundletest.Write(t, t.TempDir(), bundletest.Spec{Name: "demo-1.0", PartSize: 4096, Entries: entries})
+	return openForged(t, bundletest.Write(t, t.TempDir(), bundletest.Spec{Name: "demo-1.0", PartSize: 4096, Entries: entries}))
+}
+
+func openForged(t *testing.T, f *bundletest.Forged) (*bundletest.Forged, *bundle.Bundle) {
+	t.Helper()
 	b, err := bundle.Open(f.Dir)
 	require.NoError(t, err)
 	return f, b
