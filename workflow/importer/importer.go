@@ -388,7 +388,7 @@ func (e *DamagedFileError) Error() string {
 		return fmt.Sprintf("%s in the bundle is damaged: it lies in part %d of %d (%s), which no longer matches its checksum: copy that part again from the original media, then run the import again",
 			e.Path, e.Part.N, e.Part.Of, e.Part.Name)
 	}
-	return fmt.Sprintf("%s in the bundle does not match the sha256 its manifest records, though the parts holding it are intact: make the bundle again", e.Path)
+	return fmt.Sprintf("%s in the bundle does not match the size and sha256 its manifest records, though the parts holding it are intact: make the bundle again", e.Path)
 }
 
 // Unwrap returns maven.ErrDamaged and the part's error, or bundle.ErrDigest.

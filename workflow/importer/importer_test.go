@@ -121,7 +121,7 @@ func TestFileMadeWrongAsksForANewBundle(t *testing.T) {
 	_, err := (&Importer{MavenDir: dir}).Import(context.Background(), b)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, bundle.ErrDigest)
-	assert.Equal(t, jar+" in the bundle does not match the sha256 its manifest records, though the parts holding it are intact: make the bundle again", err.Error())
+	assert.Equal(t, jar+" in the bundle does not match the size and sha256 its manifest records, though the parts holding it are intact: make the bundle again", err.Error())
 	assert.Empty(t, files(t, dir))
 }
 
@@ -141,7 +141,7 @@ func TestHostileMavenEntriesAreRefusedBeforeAnyWrite(t *testing.T) {
 		{"a size other than recorded", func(e []bundletest.Entry) []bundletest.Entry {
 			e[0] = e[0].Declared(19_999)
 			return e
-		}, jar + " in the bundle does not match the sha256 its manifest records", maven.ErrDamaged},
+		}, jar + " in the bundle does not match the size and sha256 its manifest records", maven.ErrDamaged},
 		{"a path escaping", func(e []bundletest.Entry) []bundletest.Entry {
 			return append(e, bundletest.File("maven/../../etc/evil", []byte("owned")))
 		}, "path escapes the bundle", bundle.ErrUnsafePath},
