@@ -59,6 +59,10 @@ func (b *Bundle) Scan() (*Contents, error) {
 			c.Close()
 			return nil, err
 		}
+		if hdr.Typeflag != tar.TypeReg {
+			c.Close()
+			return nil, fmt.Errorf("%w: %q is not a regular file", ErrUnsafePath, hdr.Name)
+		}
 		pos, _ := rs.Seek(0, io.SeekCurrent)
 		c.entries[hdr.Name] = entry{off: pos, size: hdr.Size}
 		c.names = append(c.names, hdr.Name)

@@ -65,7 +65,9 @@ type Result struct {
 	BlobsSent    int      `json:"blobsSent"`
 	BlobsSkipped int      `json:"blobsSkipped"`
 	BlobsMounted int      `json:"blobsMounted"`
-	BytesSent    int64    `json:"bytesSent"`
+	// BytesSent counts only the blobs uploaded, not those skipped or
+	// mounted.
+	BytesSent int64 `json:"bytesSent"`
 }
 
 // Pusher loads bundles into one registry.
@@ -197,7 +199,7 @@ func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) 
 		total += uses[d].size * int64(len(uses[d].repos))
 	}
 	res := &Result{}
-	var done atomic.Int64
+	var done, uploaded atomic.Int64
 	var items atomic.Int64
 	emit := func(item, state string) {
 		if p.Progress != nil {
@@ -215,6 +217,7 @@ func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) 
 		u := uses[d]
 		g.Go(func() error {
 			sent, mounted, skipped, err := p.blob(gctx, c, u, func(n int64) { done.Add(n); emit(u.digest, "sending") })
+			uploaded.Add(int64(sent) * u.size)
 			if err != nil {
 				return err
 			}
@@ -228,10 +231,11 @@ func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) 
 			return nil
 		})
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	res.BytesSent = uploaded.Load()
+	if err != nil {
 		return res, err
 	}
-	res.BytesSent = done.Load()
 
 	// Manifests, indexes and tags, per image.
 	for _, im := range m.Images {

@@ -140,7 +140,7 @@ are never printed, logged or written.`,
 			if rep.Maven != nil {
 				fmt.Fprintf(w, "  Maven: %d files into %s (%d uploaded, %d already there)\n", rep.Maven.Files, rep.Maven.Destination, rep.Maven.Uploaded, rep.Maven.Skipped)
 			}
-			fmt.Fprintln(w, "  every image digest and Maven file checked at the destination")
+			fmt.Fprintln(w, "  "+rep.Summary())
 			if len(rep.Problems) > 0 {
 				for _, p := range rep.Problems {
 					fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(p))

@@ -7,16 +7,23 @@ package importer
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path"
+	"path/filepath"
 	"sort"
 	"strings"
 
 	"ferry/artifacts/bundle"
+	"ferry/artifacts/fault"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/push"
+	"ferry/workflow/prepare"
 )
 
 // Importer loads bundles. Images, Maven and MavenDir are each optional.
@@ -28,6 +35,9 @@ type Importer struct {
 	Progress func(push.Event)
 	// MavenProgress is told each Maven file's outcome.
 	MavenProgress func(path, outcome string)
+	// Space reads the free space of the file system holding MavenDir;
+	// nil is prepare.StatSpace.
+	Space func(path string) (prepare.Space, error)
 }
 
 // Report is what an import did, for people (Markdown) and tools (JSON).
@@ -42,9 +52,24 @@ type Report struct {
 	Maven    *MavenReport  `json:"maven,omitempty"`
 	Problems []string      `json:"problems,omitempty"`
 	Verified bool          `json:"verified"`
+	// Checked lists what was checked against the bundle at the
+	// destination after loading: CheckedImages, CheckedMaven.
+	Checked []string `json:"checked,omitempty"`
+	// MavenSkipped is how many Maven files the bundle carries that were
+	// not loaded because no Maven destination was given.
+	MavenSkipped int `json:"mavenSkipped,omitempty"`
 	// Path is where the report was written, once it is.
 	Path string `json:"-"`
 }
+
+// What Report.Checked lists.
+const (
+	// CheckedImages: every image is served by its digest.
+	CheckedImages = "image digests"
+	// CheckedMaven: every Maven file matched the sha256 the bundle's
+	// manifest records as it was read, and is served (or stored) as sent.
+	CheckedMaven = "Maven files"
+)
 
 // MavenReport says what happened to the Maven files.
 type MavenReport struct {
@@ -110,6 +135,10 @@ func (im *Importer) Import(ctx context.Context, b *bundle.Bundle) (*Report, erro
 	if err != nil {
 		return r, err
 	}
+	m, err := b.ReadManifest()
+	if err != nil {
+		return r, err
+	}
 	if im.Images != nil {
 		r.Registry = im.Images.Registry
 		if p := strings.Trim(im.Images.Prefix, "/"); p != "" {
@@ -132,22 +161,78 @@ func (im *Importer) Import(ctx context.Context, b *bundle.Bundle) (*Report, erro
 		if err := im.Images.VerifyLoaded(ctx, res); err != nil {
 			return r, err
 		}
+		r.Checked = append(r.Checked, CheckedImages)
 	}
-	if im.Maven != nil || im.MavenDir != "" {
-		mr, err := im.maven(ctx, b)
+	switch {
+	case im.Maven != nil || im.MavenDir != "":
+		mr, err := im.maven(ctx, b, m)
 		r.Maven = mr
 		if err != nil {
 			return r, err
 		}
+		r.Checked = append(r.Checked, CheckedMaven)
+	default:
+		r.MavenSkipped = len(m.Maven)
 	}
 	r.Verified = true
 	return r, nil
 }
 
+// mavenFile is one Maven file of the bundle: its path in the repository
+// layout, where its content lies, and what the manifest records of it.
+type mavenFile struct {
+	rel   string
+	src   *io.SectionReader
+	entry bundle.Entry
+}
+
+// mavenFiles lists the bundle's Maven files, sorted (each artifact's file
+// before its sidecars), each matched with its manifest entry: a file the
+// manifest does not list, a file carried twice, a size other than the
+// recorded one or a listed file the bundle lacks ends the import before
+// anything is loaded.
+func (im *Importer) mavenFiles(ctx context.Context, b *bundle.Bundle, c *bundle.Contents, m *bundle.Manifest) ([]mavenFile, error) {
+	listed := make(map[string]bundle.Entry, len(m.Maven))
+	for _, e := range m.Maven {
+		listed[e.Path] = e
+	}
+	seen := map[string]bool{}
+	var files []mavenFile
+	for _, n := range c.Names() {
+		rel, ok := strings.CutPrefix(n, bundle.MavenDir+"/")
+		if !ok {
+			continue
+		}
+		if seen[n] {
+			return nil, fault.New(bundle.ErrDigest, "the bundle carries %s twice: make the bundle again", n)
+		}
+		seen[n] = true
+		e, ok := listed[n]
+		if !ok {
+			return nil, fault.New(bundle.ErrDigest, "the bundle carries %s, which its manifest does not list: make the bundle again", n)
+		}
+		sr, _ := c.Open(n)
+		if sr.Size() != e.Size {
+			return nil, damaged(ctx, b, n, sr)
+		}
+		files = append(files, mavenFile{rel: rel, src: sr, entry: e})
+	}
+	for _, e := range m.Maven {
+		if !seen[e.Path] {
+			return nil, fault.New(bundle.ErrIncomplete, "%s is missing from the bundle: make the bundle again", e.Path)
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
+	return files, nil
+}
+
 // maven loads the bundle's Maven files in stream order (each artifact's
 // file, its sidecars, then its POM), adding .sha1 and .md5 sidecars where
-// the bundle has none, then checks each arrived.
-func (im *Importer) maven(ctx context.Context, b *bundle.Bundle) (*MavenReport, error) {
+// the bundle has none, then checks each arrived. Every file is checked
+// against the manifest's sha256 as it is read, and is made visible only
+// when it matches: a damaged file stops the import before its sidecars
+// are written.
+func (im *Importer) maven(ctx context.Context, b *bundle.Bundle, m *bundle.Manifest) (*MavenReport, error) {
 	c, err := b.Scan()
 	if err != nil {
 		return nil, err
@@ -157,31 +242,45 @@ func (im *Importer) maven(ctx context.Context, b *bundle.Bundle) (*MavenReport, 
 	if im.Maven != nil {
 		mr.Destination = im.Maven.URL
 	}
-	have := map[string]bool{}
-	var files []string
-	for _, n := range c.Names() {
-		if strings.HasPrefix(n, bundle.MavenDir+"/") {
-			rel := strings.TrimPrefix(n, bundle.MavenDir+"/")
-			have[rel] = true
-			files = append(files, rel)
+	files, err := im.mavenFiles(ctx, b, c, m)
+	if err != nil {
+		return mr, err
+	}
+	have := make(map[string]bool, len(files))
+	for _, f := range files {
+		have[f.rel] = true
+	}
+	if im.Maven == nil {
+		// What a failed copy, or an earlier run that was killed, left
+		// half-written goes; every finished file was renamed into place.
+		defer func() {
+			for _, f := range files {
+				for _, p := range []string{f.rel, f.rel + ".sha1", f.rel + ".md5"} {
+					os.Remove(filepath.Join(im.MavenDir, filepath.FromSlash(p)) + maven.TempSuffix)
+				}
+			}
+		}()
+		if err := im.fits(files, have); err != nil {
+			return mr, err
 		}
 	}
-	sort.Strings(files)
 	type pending struct {
 		path string
-		data []byte
+		size int64
+		sha1 string
 	}
 	var verify []pending
-	put := func(p string, data []byte) error {
+	put := func(p string, src maven.Source) (maven.Checksums, error) {
 		var out string
+		var sums maven.Checksums
 		var err error
 		if im.Maven != nil {
-			out, err = im.Maven.Put(ctx, p, data)
+			out, sums, err = im.Maven.Put(ctx, p, src)
 		} else {
-			out, err = maven.CopyToDir(im.MavenDir, p, data)
+			out, sums, err = maven.CopyToDir(im.MavenDir, p, src)
 		}
 		if err != nil {
-			return err
+			return sums, err
 		}
 		mr.Files++
 		if out == maven.Uploaded {
@@ -192,27 +291,28 @@ func (im *Importer) maven(ctx context.Context, b *bundle.Bundle) (*MavenReport, 
 		if im.MavenProgress != nil {
 			im.MavenProgress(p, out)
 		}
-		return nil
+		return sums, nil
 	}
-	for _, p := range files {
-		sr, _ := c.Open(bundle.MavenDir + "/" + p)
-		data, err := io.ReadAll(sr)
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return mr, err
+		}
+		sums, err := put(f.rel, maven.Source{Content: f.src, Size: f.src.Size(), SHA256: f.entry.SHA256})
+		if errors.Is(err, maven.ErrDamaged) {
+			return mr, damaged(ctx, b, bundle.MavenDir+"/"+f.rel, f.src)
+		}
 		if err != nil {
 			return mr, err
 		}
-		if err := put(p, data); err != nil {
-			return mr, err
-		}
-		if isSidecar(p) {
+		if isSidecar(f.rel) {
 			continue
 		}
 		if im.Maven != nil {
-			verify = append(verify, pending{p, data})
+			verify = append(verify, pending{f.rel, f.src.Size(), sums.SHA1})
 		}
-		sha1hex, md5hex := maven.Sums(data)
-		for ext, sum := range map[string]string{".sha1": sha1hex, ".md5": md5hex} {
-			if !have[p+ext] {
-				if err := put(p+ext, []byte(sum)); err != nil {
+		for ext, sum := range map[string]string{".sha1": sums.SHA1, ".md5": sums.MD5} {
+			if !have[f.rel+ext] {
+				if _, err := put(f.rel+ext, maven.BytesSource([]byte(sum))); err != nil {
 					return mr, err
 				}
 			}
@@ -220,7 +320,7 @@ func (im *Importer) maven(ctx context.Context, b *bundle.Bundle) (*MavenReport, 
 	}
 	// Every file is served back with the right size and checksum.
 	for _, v := range verify {
-		ok, err := im.Maven.Identical(ctx, v.path, v.data)
+		ok, err := im.Maven.Identical(ctx, v.path, v.size, v.sha1)
 		if err != nil {
 			return mr, err
 		}
@@ -229,6 +329,117 @@ func (im *Importer) maven(ctx context.Context, b *bundle.Bundle) (*MavenReport, 
 		}
 	}
 	return mr, nil
+}
+
+// block is the allocation unit assumed for each file written.
+const block = 4096
+
+// fits checks that the Maven folder's file system has room for every file
+// not already there, with the sidecars that will be added.
+func (im *Importer) fits(files []mavenFile, have map[string]bool) error {
+	stat := im.Space
+	if stat == nil {
+		stat = prepare.StatSpace
+	}
+	sp, err := stat(im.MavenDir)
+	if err != nil || sp.Unknown {
+		// A file system that does not say is written to and its
+		// errors reported as they come.
+		return nil
+	}
+	var need int64
+	add := func(rel string, size int64) {
+		if st, err := os.Stat(filepath.Join(im.MavenDir, filepath.FromSlash(rel))); err == nil && st.Size() == size {
+			return
+		}
+		need += (size + block - 1) / block * block
+	}
+	for _, f := range files {
+		add(f.rel, f.src.Size())
+		if !isSidecar(f.rel) {
+			for _, ext := range []string{".sha1", ".md5"} {
+				if !have[f.rel+ext] {
+					add(f.rel+ext, map[string]int64{".sha1": 40, ".md5": 32}[ext])
+				}
+			}
+		}
+	}
+	if need > sp.Free {
+		return &prepare.SpaceError{Path: im.MavenDir, Need: need, Free: sp.Free, What: "loading the Maven files",
+			Fixes: "free space there or give another --maven-dir"}
+	}
+	return nil
+}
+
+// DamagedFileError says a file read from the bundle did not match the
+// sha256 its manifest records (or had another size), and why: the part
+// that holds it no longer matches its checksum, or, when every part does,
+// the bundle was made that way.
+type DamagedFileError struct {
+	// Path is the file's name in the bundle.
+	Path string
+	// Part is the damaged part holding it; nil when every part holding
+	// it matches its checksum.
+	Part *bundle.PartError
+}
+
+func (e *DamagedFileError) Error() string {
+	if e.Part != nil {
+		return fmt.Sprintf("%s in the bundle is damaged: it lies in part %d of %d (%s), which no longer matches its checksum: copy that part again from the original media, then run the import again",
+			e.Path, e.Part.N, e.Part.Of, e.Part.Name)
+	}
+	return fmt.Sprintf("%s in the bundle does not match the size and sha256 its manifest records, though the parts holding it are intact: make the bundle again", e.Path)
+}
+
+// Unwrap returns maven.ErrDamaged and the part's error, or bundle.ErrDigest.
+func (e *DamagedFileError) Unwrap() []error {
+	if e.Part != nil {
+		return []error{maven.ErrDamaged, e.Part}
+	}
+	return []error{maven.ErrDamaged, bundle.ErrDigest}
+}
+
+// damaged finds which part holding an entry's content no longer matches
+// its checksum, reading only those parts.
+func damaged(ctx context.Context, b *bundle.Bundle, name string, sr *io.SectionReader) error {
+	_, off, n := sr.Outer()
+	e := &DamagedFileError{Path: name}
+	for _, sp := range b.Index.Spans(off, max(n, 1)) {
+		p := b.Index.Parts[sp.Part]
+		ok, err := partIntact(ctx, filepath.Join(b.Dir, p.Name), p.SHA256)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			e.Part = &bundle.PartError{N: sp.Part + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: bundle.ErrDamagedPart, What: "is damaged (its checksum does not match)"}
+			break
+		}
+	}
+	return e
+}
+
+func partIntact(ctx context.Context, path, sha256hex string) (bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return false, nil
+	}
+	defer f.Close()
+	h := sha256.New()
+	buf := make([]byte, 1<<20)
+	for {
+		if err := ctx.Err(); err != nil {
+			return false, err
+		}
+		n, err := f.Read(buf)
+		h.Write(buf[:n])
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return false, nil
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)) == sha256hex, nil
 }
 
 func isSidecar(p string) bool {

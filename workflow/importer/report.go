@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -20,6 +21,9 @@ func (r *Report) Markdown() string {
 		fmt.Fprintf(&b, "- Maven: `%s`\n", r.Maven.Destination)
 	}
 	fmt.Fprintf(&b, "- Verified after loading: %v\n", r.Verified)
+	if len(r.Checked) > 0 {
+		fmt.Fprintf(&b, "- Checked at the destination: %s\n", strings.Join(r.Checked, ", "))
+	}
 	if len(r.Checks) > 0 {
 		fmt.Fprintf(&b, "\n## Checks\n\n")
 		for _, c := range r.Checks {
@@ -42,13 +46,44 @@ func (r *Report) Markdown() string {
 	if r.Maven != nil {
 		fmt.Fprintf(&b, "\n## Maven\n\n%d files: %d uploaded, %d already there.\n", r.Maven.Files, r.Maven.Uploaded, r.Maven.Skipped)
 	}
-	if len(r.Problems) > 0 {
+	if len(r.Problems) > 0 || r.MavenSkipped > 0 {
 		fmt.Fprintf(&b, "\n## Still to do\n\n")
 		for _, p := range r.Problems {
 			fmt.Fprintf(&b, "- %s\n", p)
 		}
+		if r.MavenSkipped > 0 {
+			fmt.Fprintf(&b, "- %s\n", r.mavenNotLoaded())
+		}
 	}
 	return b.String()
+}
+
+// Summary says in one line what was checked at the destination and what
+// the bundle carries that was not loaded.
+func (r *Report) Summary() string {
+	var s string
+	switch {
+	case slices.Contains(r.Checked, CheckedImages) && slices.Contains(r.Checked, CheckedMaven):
+		s = "every image digest and Maven file checked at the destination"
+	case slices.Contains(r.Checked, CheckedImages):
+		s = "every image digest checked at the registry"
+	case slices.Contains(r.Checked, CheckedMaven):
+		s = "every Maven file checked against the bundle and at the destination"
+	default:
+		s = "nothing checked at a destination"
+	}
+	if r.MavenSkipped > 0 {
+		s += "; " + r.mavenNotLoaded()
+	}
+	return s
+}
+
+func (r *Report) mavenNotLoaded() string {
+	files := "files were"
+	if r.MavenSkipped == 1 {
+		files = "file was"
+	}
+	return fmt.Sprintf("the bundle's %d Maven %s not loaded (no Maven destination): run the import again with --maven-url URL or --maven-dir DIR to load them", r.MavenSkipped, files)
 }
 
 // Write saves the report as PATH.md and PATH.json (an .md or .json
