@@ -3,6 +3,7 @@ package bundle
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -37,12 +38,13 @@ type Report struct {
 // checksum sidecars and the manifest, every plain file, SHA256SUMS, and
 // that every image's manifests and blobs are present. The first problem is
 // returned as a sentence naming the part or item and what to do. progress,
-// when set, is told how many bytes were read so far.
-func (b *Bundle) Verify(quick bool, progress func(read int64)) (*Report, error) {
+// when set, is told how many bytes were read so far. A cancelled ctx stops
+// the check within one read-ahead buffer, with the context's error.
+func (b *Bundle) Verify(ctx context.Context, quick bool, progress func(read int64)) (*Report, error) {
 	r := &Report{Parts: len(b.Index.Parts), Quick: quick}
 	if quick {
 		var read int64
-		err := b.CheckParts(true, func(_ int, n int64) {
+		err := b.CheckParts(ctx, true, func(_ int, n int64) {
 			read += n
 			if progress != nil {
 				progress(read)
@@ -53,12 +55,12 @@ func (b *Bundle) Verify(quick bool, progress func(read int64)) (*Report, error) 
 	}
 	// Sizes first: a missing or truncated last part is named at once,
 	// not after reading everything before it.
-	if err := b.CheckParts(false, nil); err != nil {
+	if err := b.CheckParts(ctx, false, nil); err != nil {
 		return r, err
 	}
 	v := &verifier{b: b, r: r, sums: map[string]string{}, small: map[string][]byte{}, blobs: map[string]bool{}, mavenSums: map[string]map[string]string{}}
 	counter := &countingWalk{progress: progress}
-	if err := b.walkCounting(counter, v.entry); err != nil {
+	if err := b.walkCounting(ctx, counter, v.entry); err != nil {
 		return r, err
 	}
 	r.Bytes = counter.n
@@ -289,8 +291,8 @@ type countingWalk struct {
 }
 
 // walkCounting is Walk, reporting bytes read.
-func (b *Bundle) walkCounting(c *countingWalk, fn EntryFunc) error {
-	return b.Walk(func(hdr *tar.Header, r io.Reader) error {
+func (b *Bundle) walkCounting(ctx context.Context, c *countingWalk, fn EntryFunc) error {
+	return b.Walk(ctx, func(hdr *tar.Header, r io.Reader) error {
 		err := fn(hdr, r)
 		c.n += hdr.Size
 		if c.progress != nil {

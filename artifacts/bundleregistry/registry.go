@@ -8,6 +8,7 @@ package bundleregistry
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -46,8 +47,8 @@ type Registry struct {
 }
 
 // New reads the bundle's layout index and prepares to serve it.
-func New(b *bundle.Bundle) (*Registry, error) {
-	c, err := b.Scan()
+func New(ctx context.Context, b *bundle.Bundle) (*Registry, error) {
+	c, err := b.Scan(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -150,11 +150,11 @@ type blobUse struct {
 
 // Import loads every image of the bundle.
 func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) {
-	m, err := b.ReadManifest()
+	m, err := b.ReadManifest(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := b.Scan()
+	c, err := b.Scan(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -58,7 +58,7 @@ func (e *farEngine) Find() []farside.Found {
 func (e *farEngine) Open(path string) (*bundle.Bundle, error) { return bundle.Open(path) }
 
 func (e *farEngine) Verify(ctx context.Context, b *bundle.Bundle, progress func(int64)) error {
-	_, err := b.Verify(false, progress)
+	_, err := b.Verify(ctx, false, progress)
 	return err
 }
 
@@ -97,7 +97,7 @@ func (e *farEngine) Import(ctx context.Context, b *bundle.Bundle, d farside.Dest
 }
 
 func (e *farEngine) Configure(b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
-	m, err := b.ReadManifest()
+	m, err := b.ReadManifest(context.Background())
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +151,7 @@ func runFarside(a *app, ctx context.Context, th themes.Theme, o farside.Options,
 }
 
 func (e *farEngine) Serve(b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
-	reg, err := bundleregistry.New(b)
+	reg, err := bundleregistry.New(context.Background(), b)
 	if err != nil {
 		return "", nil, nil, err
 	}

@@ -35,7 +35,7 @@ with Ctrl-C.`,
 			if err != nil {
 				return err
 			}
-			reg, err := bundleregistry.New(b)
+			reg, err := bundleregistry.New(cmd.Context(), b)
 			if err != nil {
 				return err
 			}

@@ -148,7 +148,7 @@ func (im *Importer) Import(ctx context.Context, b *bundle.Bundle) (*Report, erro
 // file, its sidecars, then its POM), adding .sha1 and .md5 sidecars where
 // the bundle has none, then checks each arrived.
 func (im *Importer) maven(ctx context.Context, b *bundle.Bundle) (*MavenReport, error) {
-	c, err := b.Scan()
+	c, err := b.Scan(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -132,7 +132,7 @@ func TestPrepareEventsAndResult(t *testing.T) {
 
 	b, err := bundle.Open(out)
 	require.NoError(t, err)
-	_, err = b.Verify(false, nil)
+	_, err = b.Verify(t.Context(), false, nil)
 	require.NoError(t, err)
 
 	// A second run fetches nothing: everything comes from the cache.
