@@ -223,3 +223,37 @@ func TestReadingStopsWhenCancelled(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	assert.Less(t, read, int64(len(big)), "the stream stopped inside the entry")
 }
+
+func TestLayoutOrder(t *testing.T) {
+	l := NewLayout()
+	l.AddFile("b.tgz")
+	l.AddMaven("org/x/a/1/a-1.pom")
+	l.AddBlob("sha256:cc", 3, BlobIndex)
+	l.AddBlob("sha256:bb", 2, BlobManifest)
+	l.AddBlob("sha256:dd", 4, BlobContent)
+	l.AddBlob("sha256:aa", 1, BlobContent)
+	l.AddFile("a.tgz")
+	l.AddMaven("org/x/a/1/a-1.jar")
+	l.AddMaven("org/x/a/1/a-1.jar")
+	l.AddImage(LayoutImage{Reference: "r/x:1", Digest: "sha256:" + strings.Repeat("c", 64), MediaType: "application/vnd.oci.image.index.v1+json", Size: 3})
+	var paths []string
+	for _, e := range l.Entries() {
+		k, ok := KindOf(e.Path)
+		require.True(t, ok, e.Path)
+		assert.Equal(t, e.Kind, k, e.Path)
+		paths = append(paths, e.Path)
+	}
+	assert.Equal(t, []string{ManifestName,
+		"images/blobs/sha256/aa", "images/blobs/sha256/dd", "images/blobs/sha256/bb", "images/blobs/sha256/cc",
+		"images/index.json", "images/oci-layout",
+		"maven/org/x/a/1/a-1.jar", "maven/org/x/a/1/a-1.pom",
+		"files/a.tgz", "files/b.tgz", ChecksumsName}, paths)
+	idx, err := l.LayoutIndex()
+	require.NoError(t, err)
+	assert.Contains(t, string(idx), `"org.opencontainers.image.ref.name":"r/x:1"`)
+
+	// Without images, no layout files.
+	l = NewLayout()
+	l.AddFile("a.tgz")
+	assert.Len(t, l.Entries(), 3)
+}

@@ -17,7 +17,6 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sync/errgroup"
 
 	"ferry/artifacts/bundle"
@@ -674,100 +673,11 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 	if mtime.IsZero() {
 		mtime = time.Unix(0, 0)
 	}
-	planJSON, err := json.Marshal(pl)
+	c, err := compose(pl, o, cache)
 	if err != nil {
 		return bundle.Index{}, err
 	}
-	m := bundle.Manifest{FormatVersion: bundle.FormatVersion, Kind: bundle.ManifestKind, Plan: planJSON,
-		Images: []bundle.Image{}, Maven: []bundle.Entry{}, Files: []bundle.Entry{}}
-	if o.Created != nil {
-		m.Created = o.Created.UTC().Format(time.RFC3339)
-	}
-
-	// Image blobs: layers and configs, then manifests, then indexes.
-	byDigest := map[string]blob{}
-	for _, im := range pl.Images {
-		for _, b := range im.Blobs {
-			byDigest[b.Digest] = blob{b.Digest, b.Size, b.Kind}
-		}
-	}
-	rank := map[string]int{image.KindLayer: 0, image.KindConfig: 0, image.KindManifest: 1, image.KindIndex: 2}
-	blobs := make([]blob, 0, len(byDigest))
-	for _, b := range byDigest {
-		blobs = append(blobs, b)
-	}
-	sort.Slice(blobs, func(i, j int) bool {
-		if rank[blobs[i].kind] != rank[blobs[j].kind] {
-			return rank[blobs[i].kind] < rank[blobs[j].kind]
-		}
-		return blobs[i].digest < blobs[j].digest
-	})
-
-	// The OCI layout's index.json, and which children of kept indexes are
-	// absent.
-	layout := v1.IndexManifest{SchemaVersion: 2, MediaType: "application/vnd.oci.image.index.v1+json"}
-	images := slices.Clone(pl.Images)
-	sort.Slice(images, func(i, j int) bool { return images[i].Reference < images[j].Reference })
-	for _, im := range images {
-		h, err := v1.NewHash(im.Digest)
-		if err != nil {
-			return bundle.Index{}, err
-		}
-		var topSize int64
-		for _, b := range im.Blobs {
-			if b.Digest == im.Digest {
-				topSize = b.Size
-			}
-		}
-		layout.Manifests = append(layout.Manifests, v1.Descriptor{MediaType: types.MediaType(im.MediaType), Digest: h, Size: topSize,
-			Annotations: map[string]string{"org.opencontainers.image.ref.name": im.Reference}})
-		entry := bundle.Image{Reference: im.Reference, Digest: im.Digest, MediaType: im.MediaType, Size: im.Size, Platforms: im.Platforms}
-		if b, ok := byDigest[im.Digest]; ok && b.kind == image.KindIndex {
-			entry.Missing, err = absentChildren(cache.BlobPath(im.Digest), byDigest)
-			if err != nil {
-				return bundle.Index{}, err
-			}
-		}
-		m.Images = append(m.Images, entry)
-	}
-	layoutJSON, err := json.Marshal(layout)
-	if err != nil {
-		return bundle.Index{}, err
-	}
-
-	// Maven and plain files, with their sha256 for the manifest.
-	type file struct{ path, src, key, want string }
-	var mavenFiles []file
-	seenMaven := map[string]bool{}
-	for _, mv := range pl.Maven {
-		for _, f := range mv.Files {
-			if !seenMaven[f.Path] {
-				seenMaven[f.Path] = true
-				mavenFiles = append(mavenFiles, file{path: bundle.MavenDir + "/" + f.Path, src: cache.MavenPath(f.Path), key: mavenKey(mv)})
-			}
-		}
-	}
-	sort.Slice(mavenFiles, func(i, j int) bool { return mavenFiles[i].path < mavenFiles[j].path })
-	var plain []file
-	seenFile := map[string]bool{}
-	for _, f := range pl.Files {
-		p := bundle.FilesDir + "/" + f.Name
-		if !seenFile[p] {
-			seenFile[p] = true
-			plain = append(plain, file{path: p, src: cache.BlobPath("sha256:" + strings.ToLower(f.SHA256)), key: "file:" + strings.ToLower(f.SHA256), want: strings.ToLower(f.SHA256)})
-			m.Files = append(m.Files, bundle.Entry{Path: p, Size: f.Size, SHA256: strings.ToLower(f.SHA256)})
-		}
-	}
-	sort.Slice(plain, func(i, j int) bool { return plain[i].path < plain[j].path })
-	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
-	for _, f := range mavenFiles {
-		sum, n, err := sha256File(f.src)
-		if err != nil {
-			return bundle.Index{}, fmt.Errorf("the cache lost %s: run prepare again: %w", f.path, err)
-		}
-		m.Maven = append(m.Maven, bundle.Entry{Path: f.path, Size: n, SHA256: sum})
-	}
-	manifestJSON, err := json.MarshalIndent(m, "", " ")
+	layoutJSON, err := c.layout.LayoutIndex()
 	if err != nil {
 		return bundle.Index{}, err
 	}
@@ -817,38 +727,43 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 		wrote(path, size)
 		return nil
 	}
+	addBytes := func(path string, data []byte) error {
+		if _, err := w.AddBytes(path, data); err != nil {
+			return describeWrite(o.Output, err)
+		}
+		return nil
+	}
 	byKey := map[string]*work{}
 	for _, it := range items {
 		byKey[it.key] = it
 	}
 	// located are the blobs this bundle holds without a copy in the cache.
 	var located []entry
-	addBlob := func(b blob) error {
-		hex := strings.TrimPrefix(b.digest, "sha256:")
-		path := bundle.ImagesDir + "/blobs/sha256/" + hex
-		it := byKey[b.digest]
+	addBlob := func(b bundle.LayoutEntry) error {
+		path, hex := b.Path, strings.TrimPrefix(b.Name, "sha256:")
+		it := byKey[b.Name]
 		if it == nil || it.kind != "blob" || it.from == fromCopy || it.from == fromDownload {
-			return add(path, cache.BlobPath(b.digest), b.digest, hex)
+			return add(path, cache.BlobPath(b.Name), b.Name, hex)
 		}
-		if spilled, err := st.spilledWait(b.digest); spilled {
+		if spilled, err := st.spilledWait(b.Name); spilled {
 			// Downloaded into the cache while the writer waited on the
 			// network.
 			if err != nil {
 				tr.update(it, "", 0, Failed, 0, err)
 				return err
 			}
-			if err := add(path, cache.BlobPath(b.digest), "", hex); err != nil {
+			if err := add(path, cache.BlobPath(b.Name), "", hex); err != nil {
 				return err
 			}
-			tr.update(it, "", b.size, Verified, 0, nil)
+			tr.update(it, "", b.Size, Verified, 0, nil)
 			return nil
 		}
 		var loc *download.Location
 		if it.from == fromLocated {
-			loc, _ = cache.Locate(b.digest, b.size)
+			loc, _ = cache.Locate(b.Name, b.Size)
 		}
 		var body io.ReadCloser
-		sum, err := w.AddFrom(path, b.size, func(offset int64) (io.Reader, error) {
+		sum, err := w.AddFrom(path, b.Size, func(offset int64) (io.Reader, error) {
 			if loc != nil {
 				if r, err := loc.Open(offset); err == nil {
 					body = r
@@ -856,7 +771,7 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 				}
 				loc = nil
 			}
-			body = st.open(b.digest, offset)
+			body = st.open(b.Name, offset)
 			return body, nil
 		})
 		if body != nil {
@@ -876,43 +791,39 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 			w.Cut(path)
 			tr.update(it, "", 0, Failed, 0, nil)
 			if loc != nil {
-				cache.Forget(b.digest)
+				cache.Forget(b.Name)
 				return fmt.Errorf("the copy of %s in the earlier bundle at %s is damaged: the cache no longer points there; run prepare again to fetch it", path, filepath.Dir(loc.Segments[0].Path))
 			}
-			return p.Downloader.DigestMismatch(it.ref, b.digest, "sha256:"+sum)
+			return p.Downloader.DigestMismatch(it.ref, b.Name, "sha256:"+sum)
 		}
 		state := Verified
 		if loc != nil || it.from == fromLocated {
 			state = Cached
 		}
-		tr.update(it, "", b.size, state, 0, nil)
-		located = append(located, entry{path, b.size})
-		wrote(path, b.size)
+		tr.update(it, "", b.Size, state, 0, nil)
+		located = append(located, entry{path, b.Size})
+		wrote(path, b.Size)
 		return nil
 	}
-	if _, err := w.AddBytes(bundle.ManifestName, manifestJSON); err != nil {
-		return bundle.Index{}, describeWrite(o.Output, err)
-	}
-	for _, b := range blobs {
-		if err := addBlob(b); err != nil {
-			return bundle.Index{}, err
+	for _, e := range c.layout.Entries() {
+		var err error
+		switch e.Kind {
+		case bundle.KindManifest:
+			err = addBytes(e.Path, c.manifest)
+		case bundle.KindBlob:
+			err = addBlob(e)
+		case bundle.KindLayoutIndex:
+			err = addBytes(e.Path, layoutJSON)
+		case bundle.KindOCILayout:
+			err = addBytes(e.Path, bundle.OCILayout())
+		case bundle.KindMaven:
+			err = add(e.Path, cache.MavenPath(e.Name), c.maven[e.Name].key, c.maven[e.Name].sha256)
+		case bundle.KindFile:
+			err = add(e.Path, c.files[e.Name].src, c.files[e.Name].key, c.files[e.Name].sha256)
+		case bundle.KindChecksums:
+			// Close writes it, from what was added.
 		}
-	}
-	if len(pl.Images) > 0 {
-		if _, err := w.AddBytes(bundle.ImagesDir+"/index.json", layoutJSON); err != nil {
-			return bundle.Index{}, describeWrite(o.Output, err)
-		}
-		if _, err := w.AddBytes(bundle.ImagesDir+"/oci-layout", []byte(`{"imageLayoutVersion":"`+bundle.OCILayoutVersion+`"}`)); err != nil {
-			return bundle.Index{}, describeWrite(o.Output, err)
-		}
-	}
-	for i, f := range mavenFiles {
-		if err := add(f.path, f.src, f.key, m.Maven[i].SHA256); err != nil {
-			return bundle.Index{}, err
-		}
-	}
-	for _, f := range plain {
-		if err := add(f.path, f.src, f.key, f.want); err != nil {
+		if err != nil {
 			return bundle.Index{}, err
 		}
 	}
@@ -926,6 +837,95 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 	}
 	p.recordLocations(w, idx, o.Output, located)
 	return idx, nil
+}
+
+// composed is what a bundle holds, laid out in the format's order, with
+// its manifest and where each Maven and plain file comes from.
+type composed struct {
+	layout   *bundle.Layout
+	manifest []byte
+	maven    map[string]origin // by path in the Maven layout
+	files    map[string]origin // by file name
+}
+
+// origin is where the writer takes a file from: a cache path, the
+// download it waits for, and the sha256 it must have.
+type origin struct{ src, key, sha256 string }
+
+// compose lays out the bundle of a plan and writes its manifest, from the
+// image manifests and indexes and the Maven files already in the cache.
+func compose(pl *plan.Plan, o Options, cache *download.Cache) (*composed, error) {
+	planJSON, err := json.Marshal(pl)
+	if err != nil {
+		return nil, err
+	}
+	m := bundle.Manifest{FormatVersion: bundle.FormatVersion, Kind: bundle.ManifestKind, Plan: planJSON,
+		Images: []bundle.Image{}, Maven: []bundle.Entry{}, Files: []bundle.Entry{}}
+	if o.Created != nil {
+		m.Created = o.Created.UTC().Format(time.RFC3339)
+	}
+	c := &composed{layout: bundle.NewLayout(), maven: map[string]origin{}, files: map[string]origin{}}
+	l := c.layout
+	kinds := map[string]bundle.BlobKind{image.KindIndex: bundle.BlobIndex, image.KindManifest: bundle.BlobManifest}
+	for _, im := range pl.Images {
+		for _, b := range im.Blobs {
+			l.AddBlob(b.Digest, b.Size, kinds[b.Kind])
+		}
+	}
+
+	// The images, as index.json lists them, and which children of kept
+	// indexes are absent.
+	images := slices.Clone(pl.Images)
+	sort.Slice(images, func(i, j int) bool { return images[i].Reference < images[j].Reference })
+	for _, im := range images {
+		var topSize int64
+		for _, b := range im.Blobs {
+			if b.Digest == im.Digest {
+				topSize = b.Size
+			}
+		}
+		l.AddImage(bundle.LayoutImage{Reference: im.Reference, Digest: im.Digest, MediaType: im.MediaType, Size: topSize})
+		entry := bundle.Image{Reference: im.Reference, Digest: im.Digest, MediaType: im.MediaType, Size: im.Size, Platforms: im.Platforms}
+		if b, ok := l.Blob(im.Digest); ok && b.Blob == bundle.BlobIndex {
+			entry.Missing, err = absentChildren(cache.BlobPath(im.Digest), l)
+			if err != nil {
+				return nil, err
+			}
+		}
+		m.Images = append(m.Images, entry)
+	}
+
+	// Maven and plain files, with their sha256 for the manifest.
+	for _, mv := range pl.Maven {
+		for _, f := range mv.Files {
+			if _, ok := c.maven[f.Path]; !ok {
+				c.maven[f.Path] = origin{key: mavenKey(mv)}
+				l.AddMaven(f.Path)
+			}
+		}
+	}
+	for _, e := range l.Maven() {
+		sum, n, err := sha256File(cache.MavenPath(e.Name))
+		if err != nil {
+			return nil, fmt.Errorf("the cache lost %s: run prepare again: %w", e.Path, err)
+		}
+		c.maven[e.Name] = origin{key: c.maven[e.Name].key, sha256: sum}
+		m.Maven = append(m.Maven, bundle.Entry{Path: e.Path, Size: n, SHA256: sum})
+	}
+	for _, f := range pl.Files {
+		if _, ok := c.files[f.Name]; ok {
+			continue
+		}
+		sum := strings.ToLower(f.SHA256)
+		c.files[f.Name] = origin{src: cache.BlobPath("sha256:" + sum), key: "file:" + sum, sha256: sum}
+		l.AddFile(f.Name)
+		m.Files = append(m.Files, bundle.Entry{Path: bundle.FilePath(f.Name), Size: f.Size, SHA256: sum})
+	}
+	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
+	if c.manifest, err = json.MarshalIndent(m, "", " "); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // recordLocations tells the cache where the bundle holds the blobs it has
@@ -955,15 +955,8 @@ type entry struct {
 	size int64
 }
 
-// blob is an image blob the bundle carries.
-type blob struct {
-	digest string
-	size   int64
-	kind   string
-}
-
 // absentChildren lists the children of a kept index that are not carried.
-func absentChildren(path string, carried map[string]blob) ([]string, error) {
+func absentChildren(path string, carried *bundle.Layout) ([]string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("the cache lost an image index: run prepare again: %w", err)
@@ -975,7 +968,7 @@ func absentChildren(path string, carried map[string]blob) ([]string, error) {
 	}
 	var out []string
 	for _, d := range idx.Manifests {
-		if _, ok := carried[d.Digest.String()]; !ok {
+		if _, ok := carried.Blob(d.Digest.String()); !ok {
 			out = append(out, d.Digest.String())
 		}
 	}
