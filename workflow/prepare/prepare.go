@@ -6,6 +6,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/spf13/afero"
+
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/download"
 	"ferry/workflow/plan"
@@ -103,6 +105,17 @@ type Preparer struct {
 	Progress func(Event)
 	// Space reads free space (StatSpace when nil); tests replace it.
 	Space func(path string) (Space, error)
+	// Fs takes READ-ME-FIRST.txt and the answers file (the OS when nil).
+	// The bundle's parts and the cache do not go through it: they need
+	// direct I/O, fsync, statfs and ENOSPC from the OS itself.
+	Fs afero.Fs
+}
+
+func (p *Preparer) fs() afero.Fs {
+	if p.Fs == nil {
+		return afero.NewOsFs()
+	}
+	return p.Fs
 }
 
 // Prepare downloads what the plan needs and writes the bundle.

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -222,4 +223,23 @@ func TestBundleEntryOrder(t *testing.T) {
 		return nil
 	}))
 	assert.Equal(t, want, got)
+}
+
+func TestExtrasGoThroughTheFileSystemGiven(t *testing.T) {
+	f := newFixture(t, true)
+	mem := afero.NewMemMapFs()
+	f.prep.Fs = mem
+	out := t.TempDir()
+	sel := selection.Selection{Archs: []string{"amd64"}}
+	res, err := f.prep.Prepare(context.Background(), f.plan, Options{Output: out, Answers: &sel})
+	require.NoError(t, err)
+	readme, err := afero.ReadFile(mem, res.ReadMe)
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), res.Index.ShortCode)
+	answers, err := afero.ReadFile(mem, res.Answers)
+	require.NoError(t, err)
+	assert.Contains(t, string(answers), "amd64")
+	assert.NoFileExists(t, res.ReadMe, "not on the OS's file system")
+	assert.NoFileExists(t, res.Answers)
+	assert.FileExists(t, filepath.Join(out, bundle.IndexName(res.Index.Name)), "the bundle itself is on disk")
 }
