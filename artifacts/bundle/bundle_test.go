@@ -1,10 +1,13 @@
 package bundle
 
 import (
+	"archive/tar"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -76,12 +79,12 @@ func TestVerifyFindsDamage(t *testing.T) {
 	idx := writeSample(t, dir, 1024)
 	b, err := Open(dir)
 	require.NoError(t, err)
-	_, err = b.Verify(false, nil)
+	_, err = b.Verify(t.Context(), false, nil)
 	require.Error(t, err, "the sample's .sha1 sidecar is deliberately wrong")
 	assert.Contains(t, err.Error(), "the Maven file org/x/a/1/a-1.jar does not match its .sha1 checksum")
 
 	// Parts only: fine, the parts are as written.
-	_, err = b.Verify(true, nil)
+	_, err = b.Verify(t.Context(), true, nil)
 	require.NoError(t, err)
 
 	// A flipped byte in part 2.
@@ -89,11 +92,11 @@ func TestVerifyFindsDamage(t *testing.T) {
 	data, _ := os.ReadFile(p2)
 	data[100] ^= 0xff
 	require.NoError(t, os.WriteFile(p2, data, 0o644))
-	_, err = b.Verify(true, nil)
+	_, err = b.Verify(t.Context(), true, nil)
 	var pe *PartError
 	require.ErrorAs(t, err, &pe)
 	assert.Equal(t, "part 2 of "+strconv.Itoa(len(idx.Parts))+" (demo-1.0.part002) is damaged (its checksum does not match): copy it again from the original media", err.Error())
-	_, err = b.Verify(false, nil)
+	_, err = b.Verify(t.Context(), false, nil)
 	require.ErrorIs(t, err, ErrDamagedPart)
 	data[100] ^= 0xff
 	require.NoError(t, os.WriteFile(p2, data, 0o644))
@@ -102,11 +105,11 @@ func TestVerifyFindsDamage(t *testing.T) {
 	last := filepath.Join(dir, idx.Parts[len(idx.Parts)-1].Name)
 	full, _ := os.ReadFile(last)
 	require.NoError(t, os.WriteFile(last, full[:len(full)-10], 0o644))
-	_, err = b.Verify(false, nil)
+	_, err = b.Verify(t.Context(), false, nil)
 	require.ErrorIs(t, err, ErrDamagedPart)
 	assert.Contains(t, err.Error(), "truncated or from another bundle")
 	require.NoError(t, os.Remove(last))
-	_, err = b.Verify(true, nil)
+	_, err = b.Verify(t.Context(), true, nil)
 	require.ErrorIs(t, err, ErrMissingPart)
 	assert.Contains(t, err.Error(), "is missing: copy it again from the original media")
 }
@@ -118,7 +121,7 @@ func TestOpenFindsTheBundle(t *testing.T) {
 		b, err := Open(p)
 		require.NoError(t, err, p)
 		assert.Equal(t, idx, b.Index)
-		m, err := b.ReadManifest()
+		m, err := b.ReadManifest(t.Context())
 		require.NoError(t, err)
 		assert.Equal(t, ManifestKind, m.Kind)
 	}
@@ -147,4 +150,110 @@ func TestShortCode(t *testing.T) {
 	assert.Equal(t, "", ShortCode("nonsense"))
 	c := ShortCode("sha256:" + strings.Repeat("ab", 32))
 	assert.Regexp(t, `^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$`, c)
+}
+
+// TestReadingStopsWhenCancelled checks every reading operation returns the
+// context's error, and that a full verify stops within the entry it is
+// reading rather than at the end of the stream.
+func TestReadingStopsWhenCancelled(t *testing.T) {
+	dir := t.TempDir()
+	big := make([]byte, 24<<20)
+	for i := range big {
+		big[i] = byte(i * 7)
+	}
+	m := Manifest{FormatVersion: FormatVersion, Kind: ManifestKind, Plan: json.RawMessage(`{}`),
+		Files: []Entry{{Path: "files/big.bin", Size: int64(len(big)), SHA256: hexOf(big)}}}
+	mb, err := json.Marshal(m)
+	require.NoError(t, err)
+	w, err := Create(dir, "big", 0, time.Unix(0, 0))
+	require.NoError(t, err)
+	_, err = w.AddBytes(ManifestName, mb)
+	require.NoError(t, err)
+	_, err = w.AddBytes("files/big.bin", big)
+	require.NoError(t, err)
+	_, err = w.Close(Index{Target: "big"})
+	require.NoError(t, err)
+	b, err := Open(dir)
+	require.NoError(t, err)
+
+	done, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err = b.Verify(done, false, nil)
+	assert.ErrorIs(t, err, context.Canceled)
+	_, err = b.Verify(done, true, nil)
+	assert.ErrorIs(t, err, context.Canceled)
+	_, err = b.ReadManifest(done)
+	assert.ErrorIs(t, err, context.Canceled)
+	_, err = b.Scan(done)
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.ErrorIs(t, b.CheckParts(done, true, nil), context.Canceled)
+	assert.ErrorIs(t, b.Walk(done, func(*tar.Header, io.Reader) error { return nil }), context.Canceled)
+
+	// Cancelled once the first bytes of the big entry were read: the
+	// verify ends inside it, long before its end.
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var last int64
+	_, err = b.Verify(ctx, false, func(n int64) {
+		last = n
+		if n > 0 {
+			cancel()
+		}
+	})
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, last, int64(len(big)), "no entry was reported after the cancel")
+
+	var read int64
+	ctx2, cancel2 := context.WithCancel(t.Context())
+	defer cancel2()
+	err = b.Walk(ctx2, func(hdr *tar.Header, r io.Reader) error {
+		if hdr.Name != "files/big.bin" {
+			return nil
+		}
+		buf := make([]byte, 1<<20)
+		for {
+			n, err := r.Read(buf)
+			read += int64(n)
+			cancel2()
+			if err != nil {
+				return err
+			}
+		}
+	})
+	assert.ErrorIs(t, err, context.Canceled)
+	assert.Less(t, read, int64(len(big)), "the stream stopped inside the entry")
+}
+
+func TestLayoutOrder(t *testing.T) {
+	l := NewLayout()
+	l.AddFile("b.tgz")
+	l.AddMaven("org/x/a/1/a-1.pom")
+	l.AddBlob("sha256:cc", 3, BlobIndex)
+	l.AddBlob("sha256:bb", 2, BlobManifest)
+	l.AddBlob("sha256:dd", 4, BlobContent)
+	l.AddBlob("sha256:aa", 1, BlobContent)
+	l.AddFile("a.tgz")
+	l.AddMaven("org/x/a/1/a-1.jar")
+	l.AddMaven("org/x/a/1/a-1.jar")
+	l.AddImage(LayoutImage{Reference: "r/x:1", Digest: "sha256:" + strings.Repeat("c", 64), MediaType: "application/vnd.oci.image.index.v1+json", Size: 3})
+	var paths []string
+	for _, e := range l.Entries() {
+		k, ok := KindOf(e.Path)
+		require.True(t, ok, e.Path)
+		assert.Equal(t, e.Kind, k, e.Path)
+		paths = append(paths, e.Path)
+	}
+	assert.Equal(t, []string{ManifestName,
+		"images/blobs/sha256/aa", "images/blobs/sha256/dd", "images/blobs/sha256/bb", "images/blobs/sha256/cc",
+		"images/index.json", "images/oci-layout",
+		"maven/org/x/a/1/a-1.jar", "maven/org/x/a/1/a-1.pom",
+		"files/a.tgz", "files/b.tgz", ChecksumsName}, paths)
+	idx, err := l.LayoutIndex()
+	require.NoError(t, err)
+	assert.Contains(t, string(idx), `"org.opencontainers.image.ref.name":"r/x:1"`)
+
+	// Without images, no layout files.
+	l = NewLayout()
+	l.AddFile("a.tgz")
+	assert.Len(t, l.Entries(), 3)
 }

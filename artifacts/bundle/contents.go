@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -26,9 +27,10 @@ type entry struct{ off, size int64 }
 
 // Scan opens every part and lists the entries with their offsets, seeking
 // over content rather than reading it. Parts are checked for presence and
-// size, not content; use Verify for that.
-func (b *Bundle) Scan() (*Contents, error) {
-	if err := b.CheckParts(false, nil); err != nil {
+// size, not content; use Verify for that. A cancelled ctx stops the scan
+// between entries.
+func (b *Bundle) Scan(ctx context.Context) (*Contents, error) {
+	if err := b.CheckParts(ctx, false, nil); err != nil {
 		return nil, err
 	}
 	c := &Contents{b: b, entries: map[string]entry{}}
@@ -47,6 +49,10 @@ func (b *Bundle) Scan() (*Contents, error) {
 	rs := io.NewSectionReader(c, 0, c.size)
 	tr := tar.NewReader(rs)
 	for {
+		if err := ctx.Err(); err != nil {
+			c.Close()
+			return nil, err
+		}
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break

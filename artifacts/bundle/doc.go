@@ -4,4 +4,17 @@
 // files, plain files, and SHA256SUMS last), split into parts of a chosen
 // size, with a small sidecar index naming every part with its size and
 // sha256. The format is specified in docs/bundle-format.md.
+//
+// Layout is the one place that knows the entries' order and paths: the
+// writer of a bundle adds what it carries and writes Layout.Entries in
+// turn; Verify and the readers place what they read with KindOf and the
+// path functions.
+//
+// Every long read (Verify, Walk, Scan, CheckParts, ReadManifest) takes a
+// context and stops within one read-ahead buffer when it is cancelled.
+//
+// The parts are read and written with package os, not through an
+// afero.Fs: writing needs fsync of parts and folders and must see ENOSPC
+// as such, and reading uses O_DIRECT so that verify checks what the medium
+// holds rather than the page cache.
 package bundle

@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -22,6 +23,10 @@ import (
 // then checks what the medium holds, not what the kernel remembers of a
 // stick written a minute ago, and a large read does not fill the page
 // cache.
+//
+// A cancelled context stops the stream between buffers: the read-ahead
+// goroutine takes no further buffer, and Read returns the context's error
+// at its next call, so a verify of a large bundle ends within one buffer.
 
 const (
 	readAheadBuf     = 4 << 20
@@ -40,6 +45,7 @@ type piece struct {
 }
 
 type stream struct {
+	ctx    context.Context
 	b      *Bundle
 	out    chan piece
 	free   chan []byte
@@ -51,8 +57,8 @@ type stream struct {
 	onPart func(n int, bytes int64)
 }
 
-func (b *Bundle) stream(onPart func(n int, bytes int64)) *stream {
-	s := &stream{b: b, out: make(chan piece, readAheadBuffers+1), free: make(chan []byte, readAheadBuffers),
+func (b *Bundle) stream(ctx context.Context, onPart func(n int, bytes int64)) *stream {
+	s := &stream{ctx: ctx, b: b, out: make(chan piece, readAheadBuffers+1), free: make(chan []byte, readAheadBuffers),
 		stop: make(chan struct{}), onPart: onPart}
 	for range readAheadBuffers {
 		s.free <- alignedBuffer(readAheadBuf)
@@ -69,6 +75,8 @@ func (s *stream) send(ch chan<- piece, p piece) bool {
 	case ch <- p:
 		return true
 	case <-s.stop:
+		return false
+	case <-s.ctx.Done():
 		return false
 	}
 }
@@ -88,6 +96,9 @@ func (s *stream) read(out chan<- piece) {
 			select {
 			case buf = <-s.free:
 			case <-s.stop:
+				f.Close()
+				return
+			case <-s.ctx.Done():
 				f.Close()
 				return
 			}
@@ -156,8 +167,22 @@ func (s *stream) Read(b []byte) (int, error) {
 		if s.err != nil {
 			return 0, s.err
 		}
-		p, ok := <-s.out
+		if err := s.ctx.Err(); err != nil {
+			s.err = err
+			s.Close()
+			return 0, err
+		}
+		var p piece
+		var ok bool
+		select {
+		case p, ok = <-s.out:
+		case <-s.ctx.Done():
+			continue
+		}
 		switch {
+		case !ok && s.ctx.Err() != nil:
+			// The stages stopped for the context, not at the end.
+			continue
 		case !ok:
 			s.err = io.EOF
 		case p.err != nil:

@@ -3,6 +3,7 @@ package bundle
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -89,9 +90,13 @@ func (e *PartError) Unwrap() error { return e.Kind }
 
 // CheckParts checks every part's presence and size, and with hashes its
 // sha256, reporting each part checked to done. Sizes are checked for every
-// part first, so a missing or truncated part is named at once.
-func (b *Bundle) CheckParts(hashes bool, done func(n int, bytes int64)) error {
+// part first, so a missing or truncated part is named at once. It stops
+// with the context's error when ctx is cancelled.
+func (b *Bundle) CheckParts(ctx context.Context, hashes bool, done func(n int, bytes int64)) error {
 	for i, p := range b.Index.Parts {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		st, err := os.Stat(filepath.Join(b.Dir, p.Name))
 		if err != nil {
 			return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrMissingPart, What: "is missing"}
@@ -107,7 +112,7 @@ func (b *Bundle) CheckParts(hashes bool, done func(n int, bytes int64)) error {
 	if !hashes {
 		return nil
 	}
-	s := b.stream(done)
+	s := b.stream(ctx, done)
 	defer s.Close()
 	_, err := io.Copy(io.Discard, s)
 	return err
@@ -115,26 +120,35 @@ func (b *Bundle) CheckParts(hashes bool, done func(n int, bytes int64)) error {
 
 // Stream returns the bundle's tar stream read straight from its parts, in
 // order, checking each part's size and sha256 as it is read: a damaged
-// part fails the read with a *PartError naming it.
-func (b *Bundle) Stream() io.ReadCloser {
-	return b.stream(nil)
+// part fails the read with a *PartError naming it, and a cancelled ctx
+// with the context's error.
+func (b *Bundle) Stream(ctx context.Context) io.ReadCloser {
+	return b.stream(ctx, nil)
 }
 
 // Entry handler for Walk: the tar header and its content.
 type EntryFunc func(hdr *tar.Header, r io.Reader) error
 
 // Walk reads the tar stream in one pass and calls fn for each regular
-// entry, after checking its name cannot escape the bundle.
-func (b *Bundle) Walk(fn EntryFunc) error {
-	s := b.Stream()
+// entry, after checking its name cannot escape the bundle. A cancelled ctx
+// ends the walk between entries and inside them (the stream fails its
+// next read), with the context's error.
+func (b *Bundle) Walk(ctx context.Context, fn EntryFunc) error {
+	s := b.Stream(ctx)
 	defer s.Close()
 	tr := tar.NewReader(s)
 	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			return nil
 		}
 		if err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return cerr
+			}
 			var pe *PartError
 			if errors.As(err, &pe) {
 				return pe
@@ -154,12 +168,15 @@ func (b *Bundle) Walk(fn EntryFunc) error {
 }
 
 // ReadManifest reads only the first entry, the manifest.
-func (b *Bundle) ReadManifest() (*Manifest, error) {
-	s := b.Stream()
+func (b *Bundle) ReadManifest(ctx context.Context) (*Manifest, error) {
+	s := b.Stream(ctx)
 	defer s.Close()
 	tr := tar.NewReader(s)
 	hdr, err := tr.Next()
 	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, cerr
+		}
 		var pe *PartError
 		if errors.As(err, &pe) {
 			return nil, pe

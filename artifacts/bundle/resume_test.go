@@ -202,7 +202,7 @@ func partsIntact(t *testing.T, dir string) {
 	t.Helper()
 	b, err := Open(dir)
 	require.NoError(t, err)
-	require.NoError(t, b.CheckParts(true, nil))
+	require.NoError(t, b.CheckParts(t.Context(), true, nil))
 }
 
 func TestSpansCrossParts(t *testing.T) {

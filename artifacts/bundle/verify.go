@@ -3,6 +3,7 @@ package bundle
 import (
 	"archive/tar"
 	"bytes"
+	"context"
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/sha256"
@@ -37,12 +38,13 @@ type Report struct {
 // checksum sidecars and the manifest, every plain file, SHA256SUMS, and
 // that every image's manifests and blobs are present. The first problem is
 // returned as a sentence naming the part or item and what to do. progress,
-// when set, is told how many bytes were read so far.
-func (b *Bundle) Verify(quick bool, progress func(read int64)) (*Report, error) {
+// when set, is told how many bytes were read so far. A cancelled ctx stops
+// the check within one read-ahead buffer, with the context's error.
+func (b *Bundle) Verify(ctx context.Context, quick bool, progress func(read int64)) (*Report, error) {
 	r := &Report{Parts: len(b.Index.Parts), Quick: quick}
 	if quick {
 		var read int64
-		err := b.CheckParts(true, func(_ int, n int64) {
+		err := b.CheckParts(ctx, true, func(_ int, n int64) {
 			read += n
 			if progress != nil {
 				progress(read)
@@ -53,12 +55,12 @@ func (b *Bundle) Verify(quick bool, progress func(read int64)) (*Report, error) 
 	}
 	// Sizes first: a missing or truncated last part is named at once,
 	// not after reading everything before it.
-	if err := b.CheckParts(false, nil); err != nil {
+	if err := b.CheckParts(ctx, false, nil); err != nil {
 		return r, err
 	}
 	v := &verifier{b: b, r: r, sums: map[string]string{}, small: map[string][]byte{}, blobs: map[string]bool{}, mavenSums: map[string]map[string]string{}}
 	counter := &countingWalk{progress: progress}
-	if err := b.walkCounting(counter, v.entry); err != nil {
+	if err := b.walkCounting(ctx, counter, v.entry); err != nil {
 		return r, err
 	}
 	r.Bytes = counter.n
@@ -83,8 +85,9 @@ func (v *verifier) entry(hdr *tar.Header, r io.Reader) error {
 	if v.r.Entries == 1 && name != ManifestName {
 		return fmt.Errorf("%w: the bundle starts with %q instead of its manifest", ErrNotABundle, name)
 	}
+	kind, placed := KindOf(name)
 	hs := map[string]hash.Hash{"sha256": sha256.New()}
-	if strings.HasPrefix(name, MavenDir+"/") {
+	if placed && kind == KindMaven {
 		hs["sha1"], hs["md5"], hs["sha512"] = sha1.New(), md5.New(), sha512.New()
 	}
 	writers := make([]io.Writer, 0, len(hs)+1)
@@ -92,7 +95,7 @@ func (v *verifier) entry(hdr *tar.Header, r io.Reader) error {
 		writers = append(writers, h)
 	}
 	var keep bytes.Buffer
-	keepIt := name == ManifestName || name == ChecksumsName || name == ImagesDir+"/index.json" || (strings.HasPrefix(name, ImagesDir+"/blobs/") && hdr.Size <= 1<<20) || isSidecar(name)
+	keepIt := placed && (kind == KindManifest || kind == KindChecksums || kind == KindLayoutIndex || (kind == KindBlob && hdr.Size <= 1<<20)) || isSidecar(name)
 	if keepIt {
 		writers = append(writers, &keep)
 	}
@@ -102,7 +105,8 @@ func (v *verifier) entry(hdr *tar.Header, r io.Reader) error {
 	sum := hex.EncodeToString(hs["sha256"].Sum(nil))
 	v.sums[name] = sum
 	switch {
-	case name == ManifestName:
+	case !placed:
+	case kind == KindManifest:
 		if "sha256:"+sum != v.b.Index.ManifestDigest {
 			return fmt.Errorf("%w: the bundle manifest does not match its index: the index and the parts come from different bundles", ErrDigest)
 		}
@@ -114,7 +118,7 @@ func (v *verifier) entry(hdr *tar.Header, r io.Reader) error {
 			return fmt.Errorf("%w: the bundle is format %d and this ferry reads format %d: use the ferry that travels with the bundle", ErrFormat, m.FormatVersion, FormatVersion)
 		}
 		v.manifest = &m
-	case strings.HasPrefix(name, ImagesDir+"/blobs/sha256/"):
+	case kind == KindBlob:
 		want := path.Base(name)
 		if sum != want {
 			return fmt.Errorf("%w: image blob sha256:%s in the bundle is damaged (its content hashes to sha256:%s): make the bundle again", ErrDigest, short(want), short(sum))
@@ -124,9 +128,9 @@ func (v *verifier) entry(hdr *tar.Header, r io.Reader) error {
 		if keepIt {
 			v.small["sha256:"+sum] = keep.Bytes()
 		}
-	case name == ImagesDir+"/index.json":
+	case kind == KindLayoutIndex:
 		v.index = keep.Bytes()
-	case strings.HasPrefix(name, MavenDir+"/"):
+	case kind == KindMaven:
 		rel := strings.TrimPrefix(name, MavenDir+"/")
 		if isSidecar(name) {
 			ext := path.Ext(name)[1:]
@@ -141,9 +145,9 @@ func (v *verifier) entry(hdr *tar.Header, r io.Reader) error {
 			v.mavenSums[rel][algo] = hex.EncodeToString(h.Sum(nil))
 		}
 		v.r.Maven++
-	case strings.HasPrefix(name, FilesDir+"/"):
+	case kind == KindFile:
 		v.r.Files++
-	case name == ChecksumsName:
+	case kind == KindChecksums:
 		v.listed = keep.Bytes()
 	}
 	return nil
@@ -213,11 +217,11 @@ func (v *verifier) checkImages() error {
 		return nil
 	}
 	if v.index == nil {
-		return fmt.Errorf("%w: images/index.json is missing: make the bundle again", ErrIncomplete)
+		return fmt.Errorf("%w: %s is missing: make the bundle again", ErrIncomplete, LayoutIndexPath)
 	}
 	idx, err := v1.ParseIndexManifest(bytes.NewReader(v.index))
 	if err != nil {
-		return fmt.Errorf("%w: images/index.json cannot be read", ErrNotABundle)
+		return fmt.Errorf("%w: %s cannot be read", ErrNotABundle, LayoutIndexPath)
 	}
 	missing := map[string]bool{}
 	for _, im := range v.manifest.Images {
@@ -274,7 +278,7 @@ func (v *verifier) checkImages() error {
 	sort.Strings(refs)
 	for _, im := range v.manifest.Images {
 		if i := sort.SearchStrings(refs, im.Reference); i >= len(refs) || refs[i] != im.Reference {
-			return fmt.Errorf("%w: %s is in the manifest but not in images/index.json: make the bundle again", ErrIncomplete, im.Reference)
+			return fmt.Errorf("%w: %s is in the manifest but not in %s: make the bundle again", ErrIncomplete, im.Reference, LayoutIndexPath)
 		}
 	}
 	return nil
@@ -289,8 +293,8 @@ type countingWalk struct {
 }
 
 // walkCounting is Walk, reporting bytes read.
-func (b *Bundle) walkCounting(c *countingWalk, fn EntryFunc) error {
-	return b.Walk(func(hdr *tar.Header, r io.Reader) error {
+func (b *Bundle) walkCounting(ctx context.Context, c *countingWalk, fn EntryFunc) error {
+	return b.Walk(ctx, func(hdr *tar.Header, r io.Reader) error {
 		err := fn(hdr, r)
 		c.n += hdr.Size
 		if c.progress != nil {

@@ -150,7 +150,7 @@ func blobPath(digest string) string {
 // whole to a check of its parts. It returns the damaged part's number.
 func damageEntry(t testing.TB, b *bundle.Bundle, entry string, at int64) int {
 	t.Helper()
-	c, err := b.Scan()
+	c, err := b.Scan(t.Context())
 	require.NoError(t, err)
 	sr, ok := c.Open(entry)
 	require.True(t, ok, entry)

@@ -13,6 +13,7 @@ package bundleregistry
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -138,8 +139,8 @@ func shortDigest(d string) string {
 // prepares to serve them. It refuses an images/index.json or a manifest
 // larger than MaxManifestSize. A manifest that does not match its digest is
 // not refused here: it is answered with an error when asked for.
-func New(b *bundle.Bundle) (*Registry, error) {
-	c, err := b.Scan()
+func New(ctx context.Context, b *bundle.Bundle) (*Registry, error) {
+	c, err := b.Scan(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package bundleregistry
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -111,7 +112,7 @@ func TestServesWhatItCarries(t *testing.T) {
 	require.NoError(t, err)
 	img := randomImage(t, 150_000, 2)
 	tb := writeBundle(t, 64<<10, []carried{{ref: "example.com/apache/multi:1.0", idx: idx}, {ref: "example.com/apache/single:2.0", img: img}}, nil)
-	reg, err := New(tb.b)
+	reg, err := New(context.Background(), tb.b)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"apache/multi", "apache/single"}, reg.Repositories())
 	host := serve(t, reg, ServerOptions{})
@@ -142,7 +143,7 @@ func TestDamagedBlobIsNeverServedWhole(t *testing.T) {
 			tb := writeBundle(t, 256<<10, []carried{{ref: "example.com/apache/x:1.0", img: img}}, nil)
 			layer := layerDigest(t, img)
 			part := damageEntry(t, tb.b, blobPath(layer), 200_000)
-			reg, err := New(tb.b)
+			reg, err := New(context.Background(), tb.b)
 			require.NoError(t, err)
 			var log errorLog
 			reg.OnError = log.add
@@ -211,7 +212,7 @@ func TestDamagedManifestIsRefused(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tb := writeBundle(t, 0, []carried{{ref: "example.com/apache/single:1.0", img: img}, {ref: "example.com/apache/multi:1.0", idx: idx}}, nil)
 			damageEntry(t, tb.b, blobPath(tc.damaged), 10)
-			reg, err := New(tb.b)
+			reg, err := New(context.Background(), tb.b)
 			require.NoError(t, err)
 			var log errorLog
 			reg.OnError = log.add
@@ -243,7 +244,7 @@ func TestDamagedManifestIsRefused(t *testing.T) {
 
 func TestIdleConnectionsAreClosed(t *testing.T) {
 	tb := writeBundle(t, 0, nil, nil)
-	reg, err := New(tb.b)
+	reg, err := New(context.Background(), tb.b)
 	require.NoError(t, err)
 	host := serve(t, reg, ServerOptions{IdleTimeout: 200 * time.Millisecond, ReadHeaderTimeout: 200 * time.Millisecond})
 	for _, tc := range []struct {
@@ -275,7 +276,7 @@ func TestIdleConnectionsAreClosed(t *testing.T) {
 
 func TestConnectionsAreBounded(t *testing.T) {
 	tb := writeBundle(t, 0, nil, nil)
-	reg, err := New(tb.b)
+	reg, err := New(context.Background(), tb.b)
 	require.NoError(t, err)
 	host := serve(t, reg, ServerOptions{MaxConnections: 2, ReadHeaderTimeout: time.Minute})
 	var held []net.Conn
@@ -341,7 +342,7 @@ func TestStalledClientIsDropped(t *testing.T) {
 func TestBlobsAreScopedToTheirRepositories(t *testing.T) {
 	a, b := randomImage(t, 1000, 1), randomImage(t, 1000, 1)
 	tb := writeBundle(t, 0, []carried{{ref: "example.com/apache/a:1.0", img: a}, {ref: "example.com/apache/b:1.0", img: b}}, nil)
-	reg, err := New(tb.b)
+	reg, err := New(context.Background(), tb.b)
 	require.NoError(t, err)
 	host := serve(t, reg, ServerOptions{})
 	base := "http://" + host + "/v2/"
@@ -368,7 +369,7 @@ func TestBlobsAreScopedToTheirRepositories(t *testing.T) {
 func TestReferrersAnswerAnEmptyIndex(t *testing.T) {
 	img := randomImage(t, 1000, 1)
 	tb := writeBundle(t, 0, []carried{{ref: "example.com/apache/a:1.0", img: img}}, nil)
-	reg, err := New(tb.b)
+	reg, err := New(context.Background(), tb.b)
 	require.NoError(t, err)
 	host := serve(t, reg, ServerOptions{})
 	r := do(t, "GET", "http://"+host+"/v2/apache/a/referrers/"+manifestDigest(t, img))
@@ -396,7 +397,7 @@ func TestReferrersAnswerAnEmptyIndex(t *testing.T) {
 func TestMalformedDigestsAndUnknownPaths(t *testing.T) {
 	img := randomImage(t, 1000, 1)
 	tb := writeBundle(t, 0, []carried{{ref: "example.com/apache/a:1.0", img: img}}, nil)
-	reg, err := New(tb.b)
+	reg, err := New(context.Background(), tb.b)
 	require.NoError(t, err)
 	host := serve(t, reg, ServerOptions{})
 	hex64 := strings.Repeat("a", 64)
@@ -444,7 +445,7 @@ func TestManifestsHonourAccept(t *testing.T) {
 		{ref: "example.com/apache/docker:1.0", img: docker},
 		{ref: "example.com/apache/list:1.0", idx: dockerList},
 	}, nil)
-	reg, err := New(tb.b)
+	reg, err := New(context.Background(), tb.b)
 	require.NoError(t, err)
 	host := serve(t, reg, ServerOptions{})
 	listDigest, err := dockerList.Digest()
@@ -494,7 +495,7 @@ func TestOversizedIndexIsRefusedWithoutReadingIt(t *testing.T) {
 	var before, after runtime.MemStats
 	runtime.ReadMemStats(&before)
 	start := time.Now()
-	_, err := New(tb.b)
+	_, err := New(context.Background(), tb.b)
 	elapsed := time.Since(start)
 	runtime.ReadMemStats(&after)
 	require.Error(t, err)
@@ -507,7 +508,7 @@ func TestOversizedIndexIsRefusedWithoutReadingIt(t *testing.T) {
 func TestOversizedManifestIsRefused(t *testing.T) {
 	img := mutate.Annotations(randomImage(t, 1000, 1), map[string]string{"x": strings.Repeat("x", MaxManifestSize)}).(v1.Image)
 	tb := writeBundle(t, 0, []carried{{ref: "example.com/apache/huge:1.0", img: img}}, nil)
-	_, err := New(tb.b)
+	_, err := New(context.Background(), tb.b)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "example.com/apache/huge:1.0")
 	assert.Contains(t, err.Error(), "more than the 4 MiB a registry accepts")
@@ -544,7 +545,7 @@ func BenchmarkServeBlob(b *testing.B) {
 		b.Fatal(err)
 	}
 	tb := writeBundle(b, 0, []carried{{ref: "example.com/apache/big:1.0", img: img}}, nil)
-	reg, err := New(tb.b)
+	reg, err := New(context.Background(), tb.b)
 	if err != nil {
 		b.Fatal(err)
 	}

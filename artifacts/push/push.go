@@ -152,11 +152,11 @@ type blobUse struct {
 
 // Import loads every image of the bundle.
 func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) {
-	m, err := b.ReadManifest()
+	m, err := b.ReadManifest(ctx)
 	if err != nil {
 		return nil, err
 	}
-	c, err := b.Scan()
+	c, err := b.Scan(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -299,8 +299,7 @@ func (p *Pusher) blob(ctx context.Context, c *bundle.Contents, u *blobUse, sent 
 
 // upload sends the blob in one PUT, hashing it on the way.
 func (p *Pusher) upload(ctx context.Context, c *bundle.Contents, repo string, loc *url.URL, u *blobUse, sent func(int64)) error {
-	hexd := strings.TrimPrefix(u.digest, "sha256:")
-	sr, ok := c.Open(bundle.ImagesDir + "/blobs/sha256/" + hexd)
+	sr, ok := c.Open(bundle.BlobPath(u.digest))
 	if !ok {
 		return fault.New(bundle.ErrIncomplete, "the bundle lacks blob %s: make the bundle again", short(u.digest))
 	}
@@ -405,7 +404,7 @@ func (p *Pusher) manifests(ctx context.Context, c *bundle.Contents, im bundle.Im
 }
 
 func readBlob(c *bundle.Contents, digest string) ([]byte, error) {
-	sr, ok := c.Open(bundle.ImagesDir + "/blobs/sha256/" + strings.TrimPrefix(digest, "sha256:"))
+	sr, ok := c.Open(bundle.BlobPath(digest))
 	if !ok {
 		return nil, fault.New(bundle.ErrIncomplete, "the bundle lacks manifest %s: make the bundle again", short(digest))
 	}

@@ -60,7 +60,7 @@ targets:
 	b, err := bundle.Open(out)
 	require.NoError(t, err)
 	assert.Contains(t, text, "The bundle's code is "+strings.Join(strings.Split(b.Index.ShortCode, ""), " "))
-	_, err = b.Verify(false, nil)
+	_, err = b.Verify(t.Context(), false, nil)
 	require.NoError(t, err)
 	assert.Equal(t, []string{"amd64", "arm64"}, b.Index.Archs)
 	assert.Equal(t, []string{"operator", "builder"}, b.Index.Modules)

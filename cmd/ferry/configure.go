@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -50,7 +51,7 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 			if mapping != "nested" && mapping != "flat" {
 				return usageError{fmt.Errorf("--repo-mapping must be nested or flat, not %q", mapping)}
 			}
-			refs, images, name, err := configureImages(bundlePath, planPath)
+			refs, images, name, err := configureImages(cmd.Context(), bundlePath, planPath)
 			if err != nil {
 				return err
 			}
@@ -138,7 +139,7 @@ func mirrorInput(refs []string, images []carried, name, registry string, flat, i
 }
 
 // configureImages lists the references and digests a bundle or plan carries.
-func configureImages(bundlePath, planPath string) ([]string, []carried, string, error) {
+func configureImages(ctx context.Context, bundlePath, planPath string) ([]string, []carried, string, error) {
 	var refs []string
 	var images []carried
 	if bundlePath != "" {
@@ -146,7 +147,7 @@ func configureImages(bundlePath, planPath string) ([]string, []carried, string, 
 		if err != nil {
 			return nil, nil, "", err
 		}
-		m, err := b.ReadManifest()
+		m, err := b.ReadManifest(ctx)
 		if err != nil {
 			return nil, nil, "", err
 		}

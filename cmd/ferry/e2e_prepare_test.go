@@ -28,7 +28,7 @@ func extract(t *testing.T, bundleDir, dir string) {
 	t.Helper()
 	b, err := bundle.Open(bundleDir)
 	require.NoError(t, err)
-	require.NoError(t, b.Walk(func(hdr *tar.Header, r io.Reader) error {
+	require.NoError(t, b.Walk(t.Context(), func(hdr *tar.Header, r io.Reader) error {
 		p := filepath.Join(dir, filepath.FromSlash(hdr.Name))
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		f, err := os.Create(p)
@@ -142,7 +142,7 @@ func TestE2EPrepareVerifyAndSkopeoReadsTheLayout(t *testing.T) {
 	// The manifest records the absent arm64 child.
 	b, err := bundle.Open(outA)
 	require.NoError(t, err)
-	m, err := b.ReadManifest()
+	m, err := b.ReadManifest(t.Context())
 	require.NoError(t, err)
 	for _, im := range m.Images {
 		if strings.Contains(im.Reference, "demo-builder") {

@@ -55,7 +55,7 @@ func (e *farEngine) Find(context.Context) []farside.Found {
 func (e *farEngine) Open(path string) (*bundle.Bundle, error) { return bundle.Open(path) }
 
 func (e *farEngine) Verify(ctx context.Context, b *bundle.Bundle, progress func(int64)) error {
-	_, err := b.Verify(false, progress)
+	_, err := b.Verify(ctx, false, progress)
 	return err
 }
 
@@ -93,8 +93,8 @@ func (e *farEngine) Import(ctx context.Context, b *bundle.Bundle, d farside.Dest
 	return rep, err
 }
 
-func (e *farEngine) Configure(_ context.Context, b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
-	m, err := b.ReadManifest()
+func (e *farEngine) Configure(ctx context.Context, b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
+	m, err := b.ReadManifest(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -151,8 +151,8 @@ func runFarside(a *app, ctx context.Context, o farside.Options, in io.Reader) er
 	return nil
 }
 
-func (e *farEngine) Serve(_ context.Context, b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
-	reg, err := bundleregistry.New(b)
+func (e *farEngine) Serve(ctx context.Context, b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
+	reg, err := bundleregistry.New(ctx, b)
 	if err != nil {
 		return "", nil, nil, err
 	}

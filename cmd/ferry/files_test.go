@@ -47,7 +47,7 @@ func TestOwnFileListIsPlannedPreparedAndVerified(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	b, err := bundle.Open(dir)
 	require.NoError(t, err)
-	rep, err := b.Verify(false, nil)
+	rep, err := b.Verify(t.Context(), false, nil)
 	require.NoError(t, err)
 	assert.Equal(t, 1, rep.Files)
 

@@ -43,14 +43,14 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 			if err != nil {
 				return err
 			}
-			reg, err := bundleregistry.New(b)
+			reg, err := bundleregistry.New(cmd.Context(), b)
 			if err != nil {
 				return err
 			}
 			defer reg.Close()
 			if verify {
 				fmt.Fprintf(a.out(), "Checking every part and item of %s (%s) before serving it…\n", b.Index.Name, size.Format(b.Index.Size))
-				if _, err := b.Verify(false, nil); err != nil {
+				if _, err := b.Verify(cmd.Context(), false, nil); err != nil {
 					return fmt.Errorf("the bundle is not served: %w", err)
 				}
 			}

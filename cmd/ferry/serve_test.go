@@ -48,7 +48,7 @@ func flipByte(t *testing.T, dir, entry string) string {
 	t.Helper()
 	b, err := bundle.Open(dir)
 	require.NoError(t, err)
-	c, err := b.Scan()
+	c, err := b.Scan(t.Context())
 	require.NoError(t, err)
 	sr, ok := c.Open(entry)
 	require.True(t, ok, entry)

@@ -29,7 +29,7 @@ part or item and what to do.`,
 			}
 			idx := b.Index
 			a.logf("verifying %s (%d parts, %s)…", idx.Name, len(idx.Parts), size.Format(idx.Size))
-			rep, err := b.Verify(quick, nil)
+			rep, err := b.Verify(cmd.Context(), quick, nil)
 			if err != nil {
 				return err
 			}

@@ -135,7 +135,7 @@ func (im *Importer) Import(ctx context.Context, b *bundle.Bundle) (*Report, erro
 	if err != nil {
 		return r, err
 	}
-	m, err := b.ReadManifest()
+	m, err := b.ReadManifest(ctx)
 	if err != nil {
 		return r, err
 	}
@@ -233,7 +233,7 @@ func (im *Importer) mavenFiles(ctx context.Context, b *bundle.Bundle, c *bundle.
 // when it matches: a damaged file stops the import before its sidecars
 // are written.
 func (im *Importer) maven(ctx context.Context, b *bundle.Bundle, m *bundle.Manifest) (*MavenReport, error) {
-	c, err := b.Scan()
+	c, err := b.Scan(ctx)
 	if err != nil {
 		return nil, err
 	}

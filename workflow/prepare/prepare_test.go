@@ -1,13 +1,17 @@
 package prepare
 
 import (
+	"archive/tar"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"sync"
 	"testing"
 
+	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -132,7 +136,7 @@ func TestPrepareEventsAndResult(t *testing.T) {
 
 	b, err := bundle.Open(out)
 	require.NoError(t, err)
-	_, err = b.Verify(false, nil)
+	_, err = b.Verify(t.Context(), false, nil)
 	require.NoError(t, err)
 
 	// A second run fetches nothing: everything comes from the cache.
@@ -169,4 +173,73 @@ func TestCancelledPrepareStops(t *testing.T) {
 	require.ErrorIs(t, err, context.Canceled)
 	matches, _ := filepath.Glob(filepath.Join(out, "*.ferry.json"))
 	assert.Empty(t, matches)
+}
+
+// TestBundleEntryOrder pins the format's entry order: the manifest, the
+// image blobs (layers and configs, then manifests, then indexes, each by
+// digest), the OCI layout's index.json and oci-layout, the Maven files and
+// plain files by path, and SHA256SUMS last.
+func TestBundleEntryOrder(t *testing.T) {
+	f := newFixture(t, true)
+	out := t.TempDir()
+	_, err := f.prep.Prepare(context.Background(), f.plan, Options{Output: out})
+	require.NoError(t, err)
+
+	rank := map[string]int{image.KindLayer: 0, image.KindConfig: 0, image.KindManifest: 1, image.KindIndex: 2}
+	var blobs [3][]string
+	seen := map[string]bool{}
+	for _, im := range f.plan.Images {
+		for _, b := range im.Blobs {
+			if !seen[b.Digest] {
+				seen[b.Digest] = true
+				blobs[rank[b.Kind]] = append(blobs[rank[b.Kind]], "images/blobs/sha256/"+b.Digest[len("sha256:"):])
+			}
+		}
+	}
+	want := []string{"ferry-bundle.json"}
+	for _, group := range blobs {
+		sort.Strings(group)
+		want = append(want, group...)
+	}
+	want = append(want, "images/index.json", "images/oci-layout")
+	var mvn []string
+	for _, m := range f.plan.Maven {
+		for _, file := range m.Files {
+			mvn = append(mvn, "maven/"+file.Path)
+		}
+	}
+	sort.Strings(mvn)
+	want = append(want, mvn...)
+	want = append(want, "SHA256SUMS")
+	require.Greater(t, len(blobs[0]), 2)
+	require.NotEmpty(t, blobs[1])
+	require.NotEmpty(t, mvn)
+
+	b, err := bundle.Open(out)
+	require.NoError(t, err)
+	var got []string
+	require.NoError(t, b.Walk(t.Context(), func(hdr *tar.Header, _ io.Reader) error {
+		got = append(got, hdr.Name)
+		return nil
+	}))
+	assert.Equal(t, want, got)
+}
+
+func TestExtrasGoThroughTheFileSystemGiven(t *testing.T) {
+	f := newFixture(t, true)
+	mem := afero.NewMemMapFs()
+	f.prep.Fs = mem
+	out := t.TempDir()
+	sel := selection.Selection{Archs: []string{"amd64"}}
+	res, err := f.prep.Prepare(context.Background(), f.plan, Options{Output: out, Answers: &sel})
+	require.NoError(t, err)
+	readme, err := afero.ReadFile(mem, res.ReadMe)
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), res.Index.ShortCode)
+	answers, err := afero.ReadFile(mem, res.Answers)
+	require.NoError(t, err)
+	assert.Contains(t, string(answers), "amd64")
+	assert.NoFileExists(t, res.ReadMe, "not on the OS's file system")
+	assert.NoFileExists(t, res.Answers)
+	assert.FileExists(t, filepath.Join(out, bundle.IndexName(res.Index.Name)), "the bundle itself is on disk")
 }

@@ -1,12 +1,15 @@
 package prepare
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"syscall"
 
+	"ferry/artifacts/bundle"
 	"ferry/artifacts/size"
+	"ferry/workflow/plan"
 )
 
 // Space is what a file system offers at a path.
@@ -59,4 +62,95 @@ type SpaceError struct {
 
 func (e *SpaceError) Error() string {
 	return fmt.Sprintf("%s needs %s on %s but only %s is free: %s", e.What, size.Format(e.Need), e.Path, size.Format(e.Free), e.Fixes)
+}
+
+// earlierParts is the size of the parts an earlier run of the same name
+// left in the output: they are reused or replaced.
+func earlierParts(dir, name string) int64 {
+	var n int64
+	files, _ := bundle.PartFiles(dir, name)
+	for _, f := range files {
+		if st, err := os.Stat(f); err == nil && st.Mode().IsRegular() {
+			n += st.Size()
+		}
+	}
+	return n
+}
+
+func (p *Preparer) spaces(output, cacheDir string) (Space, Space, error) {
+	stat := p.Space
+	if stat == nil {
+		stat = StatSpace
+	}
+	os, err := stat(output)
+	if err != nil {
+		return Space{}, Space{}, err
+	}
+	cs, err := stat(cacheDir)
+	if err != nil {
+		return Space{}, Space{}, err
+	}
+	return os, cs, nil
+}
+
+func checkSpace(output, cacheDir string, os, cs Space, out, cacheNeed int64) error {
+	// A file system that does not say how big it is cannot be checked.
+	if os.Unknown {
+		out = 0
+		if os.Device == cs.Device {
+			return nil
+		}
+	}
+	if cs.Unknown {
+		cacheNeed = 0
+	}
+	if os.Device == cs.Device {
+		if need := out + cacheNeed; need > os.Free {
+			return &SpaceError{Path: output, Need: need, Free: os.Free, What: "the bundle and the download cache together",
+				Fixes: "free some space, use a larger medium, or put the cache elsewhere with --cache"}
+		}
+		return nil
+	}
+	if out > os.Free {
+		return &SpaceError{Path: output, Need: out, Free: os.Free, What: "the bundle", Fixes: "use a larger medium or a smaller selection"}
+	}
+	if cacheNeed > cs.Free {
+		return &SpaceError{Path: cacheDir, Need: cacheNeed, Free: cs.Free, What: "the download cache", Fixes: "free some space or put the cache elsewhere with --cache"}
+	}
+	return nil
+}
+
+// EstimateSize is an upper bound of the bundle stream's size: every entry
+// with its tar headers, padding and the end marker.
+func EstimateSize(pl *plan.Plan) int64 {
+	entry := func(n int64) int64 { return 2048 + (n+511)/512*512 }
+	total := int64(1024) + entry(int64(4096+len(pl.Images)*512)) // index.json
+	planJSON, _ := json.Marshal(pl)
+	total += entry(int64(len(planJSON)) * 2)
+	seen := map[string]bool{}
+	lines := 0
+	for _, im := range pl.Images {
+		for _, b := range im.Blobs {
+			if !seen[b.Digest] {
+				seen[b.Digest] = true
+				total += entry(b.Size)
+				lines++
+			}
+		}
+	}
+	for _, m := range pl.Maven {
+		for _, f := range m.Files {
+			if !seen[f.Path] {
+				seen[f.Path] = true
+				total += entry(f.Size)
+				lines++
+			}
+		}
+	}
+	for _, f := range pl.Files {
+		total += entry(f.Size)
+		lines++
+	}
+	total += entry(int64(lines+8)*200) + entry(64)
+	return total
 }

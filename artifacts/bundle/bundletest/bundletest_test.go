@@ -22,7 +22,7 @@ func verify(t *testing.T, f *Forged, quick bool) error {
 	t.Helper()
 	b, err := bundle.Open(f.Dir)
 	require.NoError(t, err)
-	_, err = b.Verify(quick, nil)
+	_, err = b.Verify(t.Context(), quick, nil)
 	return err
 }
 

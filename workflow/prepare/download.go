@@ -1,0 +1,214 @@
+package prepare
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"golang.org/x/sync/errgroup"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/download"
+	"ferry/workflow/plan"
+)
+
+// run downloads and writes at once.
+func (p *Preparer) run(ctx context.Context, pl *plan.Plan, o Options, items []*work, res *Result) (bundle.Index, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := make(map[string]chan struct{}, len(items))
+	for _, w := range items {
+		ready[w.key] = make(chan struct{})
+	}
+	wait := func(key string) error {
+		ch, ok := ready[key]
+		if !ok {
+			return fmt.Errorf("nothing downloads %s", key)
+		}
+		select {
+		case <-ch:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	tr := newTracker(p, items)
+	var streamed []*work
+	for _, w := range items {
+		if w.from == fromStream {
+			streamed = append(streamed, w)
+		}
+	}
+	// The streamed blobs in the bundle's order, and as many ahead as
+	// downloads run at once.
+	sort.Slice(streamed, func(i, j int) bool { return streamed[i].key < streamed[j].key })
+	st := newStreamer(ctx, p.Downloader, streamed, p.concurrency(), func(w *work, n int64, attempt int, err error) {
+		state := Downloading
+		if err != nil {
+			state = Retrying
+		}
+		tr.update(w, "", n, state, attempt, err)
+	})
+	st.spill = func(w *work) error {
+		before := p.missing(w)
+		err := p.Downloader.Blob(ctx, w.ref, w.key, w.size, func(n int64, attempt int, err error) {
+			state := Downloading
+			if err != nil {
+				state = Retrying
+			}
+			tr.update(w, "", n, state, attempt, err)
+		})
+		if err == nil {
+			st.addFetched(before)
+		}
+		return err
+	}
+	defer st.stopAll()
+	type written struct {
+		idx bundle.Index
+		err error
+	}
+	wdone := make(chan written, 1)
+	go func() {
+		idx, err := p.write(ctx, pl, o, items, wait, tr, st)
+		wdone <- written{idx, err}
+	}()
+	derr := p.download(ctx, items, res, ready, tr)
+	if derr != nil {
+		cancel()
+	}
+	w := <-wdone
+	res.Fetched += st.Fetched()
+	switch {
+	case derr != nil:
+		return bundle.Index{}, derr
+	case w.err != nil:
+		return bundle.Index{}, w.err
+	}
+	return w.idx, nil
+}
+
+// tracker turns what downloads report into events whose overall figures
+// never go backwards.
+type tracker struct {
+	p         *Preparer
+	mu        sync.Mutex
+	done      map[string]int64
+	bytesDone int64
+	total     int64
+	itemsDone int
+	items     int
+}
+
+func newTracker(p *Preparer, items []*work) *tracker {
+	t := &tracker{p: p, done: map[string]int64{}, items: len(items)}
+	for _, w := range items {
+		t.total += w.size
+	}
+	return t
+}
+
+// itemBytes is the bytes done of an item, over its parts (a Maven
+// artifact has several files).
+func (t *tracker) itemBytes(w *work) int64 {
+	var n int64
+	for k, v := range t.done {
+		if strings.HasPrefix(k, w.key+"\x00") {
+			n += v
+		}
+	}
+	return n
+}
+
+// update records sub (a part of w, or "") at n bytes, only ever raised.
+func (t *tracker) update(w *work, sub string, n int64, state string, attempt int, err error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if state == Verified || state == Cached {
+		// Finished: the item counts exactly its size.
+		if cur := t.itemBytes(w); w.size > cur {
+			t.bytesDone += w.size - cur
+			t.done[w.key+"\x00"+sub] += w.size - cur
+		}
+	} else if k := w.key + "\x00" + sub; n > t.done[k] {
+		t.bytesDone += n - t.done[k]
+		t.done[k] = n
+	}
+	if state == Verified || state == Cached || state == Failed {
+		t.itemsDone++
+	}
+	t.p.emit(Event{Phase: PhaseDownload, Item: w.key, Label: w.label, State: state, Done: t.itemBytes(w), Size: w.size,
+		Attempt: attempt, Err: err, BytesDone: t.bytesDone, BytesTotal: t.total, ItemsDone: t.itemsDone, ItemsTotal: t.items})
+}
+
+// download fetches into the cache all but the blobs the writer streams or
+// reads from an earlier bundle.
+func (p *Preparer) download(ctx context.Context, items []*work, res *Result, ready map[string]chan struct{}, tr *tracker) error {
+	for _, w := range items {
+		tr.update(w, "", 0, Queued, 0, nil)
+	}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(p.concurrency())
+	var fetched int64
+	var fmu sync.Mutex
+	for _, w := range items {
+		if w.from == fromStream || w.from == fromLocated {
+			continue
+		}
+		g.Go(func() error {
+			before := p.missing(w)
+			prog := func(sub string) download.Progress {
+				return func(n int64, attempt int, err error) {
+					state := Downloading
+					if err != nil {
+						state = Retrying
+					}
+					tr.update(w, sub, n, state, attempt, err)
+				}
+			}
+			var err error
+			switch w.kind {
+			case "blob":
+				err = p.Downloader.Blob(gctx, w.ref, w.key, w.size, prog(""))
+			case "manifest":
+				err = p.Downloader.Manifest(gctx, w.ref, w.key, w.size)
+				if err == nil {
+					tr.update(w, "", w.size, Downloading, 0, nil)
+				}
+			case "maven":
+				err = p.Downloader.MavenFiles(gctx, w.repo, w.files, func(path string, n int64, attempt int, e error) {
+					prog(path)(n, attempt, e)
+				})
+			case "file":
+				err = p.Downloader.File(gctx, w.url, w.sha256, w.size, prog(""))
+			case "mavenimage":
+				err = p.extractMaven(gctx, w, prog(""))
+			}
+			if err != nil {
+				tr.update(w, "", 0, Failed, 0, err)
+				return err
+			}
+			state := Verified
+			if before == 0 {
+				state = Cached
+			}
+			fmu.Lock()
+			fetched += before
+			fmu.Unlock()
+			tr.update(w, "", w.size, state, 0, nil)
+			close(ready[w.key])
+			return nil
+		})
+	}
+	err := g.Wait()
+	res.Fetched = fetched
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return err
+	}
+	return nil
+}
