@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spf13/afero"
 	"github.com/spf13/cobra"
 
 	"ferry/artifacts/bundle"
@@ -65,7 +66,7 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 				if err != nil {
 					return err
 				}
-				if err := mirrorconfig.Write(output, r); err != nil {
+				if err := mirrorconfig.Write(afero.NewOsFs(), output, r); err != nil {
 					return err
 				}
 				fmt.Fprintf(w, "%s\n", th.Title.Render(p))

@@ -12,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/colorprofile"
+	"github.com/spf13/afero"
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/bundleregistry"
@@ -88,9 +89,9 @@ func (e *farEngine) Import(ctx context.Context, b *bundle.Bundle, d farside.Dest
 	rep, err := im.Import(ctx, b)
 	if rep != nil {
 		// Beside the bundle when the medium is writable, else here.
-		if _, werr := rep.Write(filepath.Join(b.Dir, b.Index.Name+"-import-report")); werr != nil {
+		if _, werr := rep.Write(afero.NewOsFs(), filepath.Join(b.Dir, b.Index.Name+"-import-report")); werr != nil {
 			wd, _ := os.Getwd()
-			_, _ = rep.Write(filepath.Join(wd, b.Index.Name+"-import-report"))
+			_, _ = rep.Write(afero.NewOsFs(), filepath.Join(wd, b.Index.Name+"-import-report"))
 		}
 	}
 	return rep, err
@@ -121,7 +122,7 @@ func (e *farEngine) Configure(b *bundle.Bundle, d farside.Destination, platforms
 		if err != nil {
 			return out, err
 		}
-		if err := mirrorconfig.Write(dir, r); err != nil {
+		if err := mirrorconfig.Write(afero.NewOsFs(), dir, r); err != nil {
 			return out, err
 		}
 		out = append(out, r)

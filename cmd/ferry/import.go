@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/spf13/afero"
 	"github.com/spf13/cobra"
 
 	"ferry/artifacts/bundle"
@@ -118,7 +119,7 @@ are never printed, logged or written.`,
 			im.MavenProgress = func(p, out string) { a.logf("%s %s", out, p) }
 			rep, err := im.Import(cmd.Context(), b)
 			if report != "" && rep != nil {
-				if files, werr := rep.Write(report); werr == nil {
+				if files, werr := rep.Write(afero.NewOsFs(), report); werr == nil {
 					fmt.Fprintf(a.stderr, "report: %s\n", strings.Join(files, ", "))
 				}
 			}

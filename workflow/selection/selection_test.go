@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,6 +28,21 @@ func TestSaveLoadRoundTripWithoutCredentials(t *testing.T) {
 	assert.Equal(t, in, out)
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	assert.Len(t, entries, 1, "no temporary file left behind")
+}
+
+func TestSaveLoadOnAnyFileSystem(t *testing.T) {
+	fs := afero.NewMemMapFs()
+	require.NoError(t, fs.MkdirAll("/answers", 0o755))
+	in := Selection{Target: "sonataflow", Archs: []string{"amd64"}}
+	require.NoError(t, SaveFS(fs, "/answers/a.yaml", in))
+	out, err := LoadFS(fs, "/answers/a.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, in, out)
+	entries, err := afero.ReadDir(fs, "/answers")
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "no temporary file left behind")
+	_, err = LoadFS(fs, "/answers/missing.yaml")
+	assert.ErrorContains(t, err, "does not exist")
 }
 
 func TestParseRefusesWhatIsNotAnAnswersFile(t *testing.T) {
