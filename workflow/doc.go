@@ -1,6 +1,8 @@
 // Package workflow is ferry's engine, free of any terminal code. Its
 // sub-packages follow the journey: selection (what the engineer chose, and
-// the answers file that saves it) and plan (the selection resolved into
-// every image, Maven artifact and file a bundle will carry, with sizes).
-// The plain commands and the wizard drive the same code.
+// the answers file that saves it), plan (the selection resolved into every
+// image, Maven artifact and file a bundle will carry, with sizes), prepare
+// (the plan downloaded into a bundle) and importer (a bundle loaded into
+// the site's registry and Maven repository). session ties them together:
+// the plain commands and the wizard both drive one Session.
 package workflow

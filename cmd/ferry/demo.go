@@ -16,6 +16,7 @@ import (
 	"ferry/tui/farside"
 	"ferry/tui/wizard"
 	"ferry/workflow/demo"
+	"ferry/workflow/session"
 )
 
 // autoMsg asks a scripted walkthrough for its next key.
@@ -51,11 +52,12 @@ for a projector, and exits 0 when both sides completed.`,
 			if err != nil {
 				return err
 			}
-			src := &sourceFlags{insecure: []string{d.Upstream}, concurrency: 8}
-			for _, m := range d.Mirrors() {
-				src.mirrors = append(src.mirrors, m.From+"="+m.To)
+			o := session.Options{InsecureHosts: []string{d.Upstream}, Mirrors: d.Mirrors(), CacheDir: filepath.Join(dir, "cache"), MavenRepositories: []string{d.UpstreamMaven}}
+			sess, err := a.session(o, cat)
+			if err != nil {
+				return err
 			}
-			eng := &engine{cat: cat, src: src, cacheDir: filepath.Join(dir, "cache"), repos: []string{d.UpstreamMaven}}
+			eng := wizardEngine{sess}
 			th := a.theme()
 			if !a.plain() {
 				if th, err = themes.ByName(themeName, true); err != nil {

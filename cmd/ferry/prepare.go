@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/artifacts/bundle"
-	"ferry/artifacts/download"
 	"ferry/artifacts/size"
 	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
@@ -85,7 +84,8 @@ stopped.`,
 			if progress != "auto" && progress != "plain" && progress != "json" && progress != "none" {
 				return usageError{fmt.Errorf("--progress must be auto, plain, json or none, not %q", progress)}
 			}
-			p, acc, sel, err := a.resolve(cmd, &sf, &src)
+			src.cacheDir, src.retries = cacheDir, retries
+			p, sess, sel, err := a.resolve(cmd, &sf, &src)
 			if err != nil {
 				if p != nil {
 					for _, e := range p.Errors {
@@ -95,7 +95,7 @@ stopped.`,
 				}
 				return err
 			}
-			sp, err := prepare.StatSpace(output)
+			sp, err := sess.Space(output)
 			if err != nil {
 				return err
 			}
@@ -107,10 +107,6 @@ stopped.`,
 					partSize = splitFAT32
 					a.logf("the output is a FAT file system: parts of %s", size.Format(partSize))
 				}
-			}
-			cache, err := download.OpenCache(cacheDir)
-			if err != nil {
-				return err
 			}
 			mode, ok := map[string]prepare.Copies{"auto": prepare.CopiesAuto, "always": prepare.CopiesAlways, "never": prepare.CopiesNever}[copies]
 			if !ok {
@@ -131,12 +127,7 @@ stopped.`,
 				}
 			}
 			r := newProgressRenderer(a, progress)
-			prep := &prepare.Preparer{
-				Downloader:  &download.Downloader{Cache: cache, Access: acc, HTTP: acc.HTTPClient(), Retry: download.Retry{Attempts: retries}},
-				Concurrency: src.concurrency,
-				Progress:    r.event,
-			}
-			res, err := prep.Prepare(cmd.Context(), p, opts)
+			res, err := sess.Prepare(cmd.Context(), p, opts, r.event)
 			r.finish()
 			if err != nil {
 				return err

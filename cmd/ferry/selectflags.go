@@ -10,20 +10,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ferry/artifacts/eksa"
 	"ferry/artifacts/image"
-	"ferry/artifacts/imagefs"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/plainfile"
-	"ferry/artifacts/release"
-	"ferry/artifacts/source"
 	"ferry/workflow/plan"
 	"ferry/workflow/selection"
+	"ferry/workflow/session"
 )
-
-// MavenCentral is where Maven artifacts are resolved from unless
-// --maven-repo says otherwise.
-const MavenCentral = "https://repo.maven.apache.org/maven2"
 
 // selectFlags are the flags that make a selection, shared by every command
 // that needs one.
@@ -145,7 +138,7 @@ func (f *selectFlags) selection(c *cobra.Command) (selection.Selection, error) {
 		s.Archs[i] = strings.TrimSpace(a)
 	}
 	if len(s.MavenRepositories) == 0 {
-		s.MavenRepositories = []string{MavenCentral}
+		s.MavenRepositories = []string{session.MavenCentral}
 	}
 	return s, nil
 }
@@ -162,63 +155,15 @@ func readList[T any](path, what string, parse func(string, io.Reader) ([]T, erro
 	return parse(path, fh)
 }
 
-// sourceFlags say how to reach the registries and repositories items come from.
-type sourceFlags struct {
-	pullSecret  string
-	caFiles     []string
-	insecure    []string
-	mirrors     []string
-	concurrency int
-}
-
-func (f *sourceFlags) register(c *cobra.Command) {
-	fl := c.Flags()
-	fl.StringVar(&f.pullSecret, "pull-secret", "", "docker config JSON with registry credentials, as oc takes; the docker config is used too")
-	fl.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of an extra certificate authority to trust, repeatable")
-	fl.StringArrayVar(&f.insecure, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
-	fl.StringArrayVar(&f.mirrors, "source-mirror", nil, "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references")
-	fl.IntVar(&f.concurrency, "concurrency", 8, "how many items to resolve or fetch at once")
-}
-
-// planner builds a planner for the selection's Maven repositories.
-func (f *sourceFlags) planner(sel selection.Selection) (*plan.Planner, *source.Access, error) {
-	if f.concurrency < 1 {
-		return nil, nil, usageError{fmt.Errorf("--concurrency must be at least 1")}
-	}
-	opts := source.Options{PullSecret: f.pullSecret, CAFiles: f.caFiles, InsecureHosts: f.insecure, UserAgent: "ferry/" + version}
-	for _, m := range f.mirrors {
-		mm, err := source.ParseMirror(m)
-		if err != nil {
-			return nil, nil, usageError{err}
-		}
-		opts.Mirrors = append(opts.Mirrors, mm)
-	}
-	acc, err := source.New(opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	imgs, err := image.NewResolver(acc)
-	if err != nil {
-		return nil, nil, err
-	}
-	mr := &maven.Resolver{Repositories: sel.MavenRepositories, Client: acc.HTTPClient()}
-	return &plan.Planner{
-		Images:      imgs,
-		Maven:       mr,
-		MavenFetch:  mr,
-		Files:       &plainfile.Sizer{Client: acc.HTTPClient()},
-		Releases:    &release.Reader{Access: acc},
-		Bundles:     &eksa.Reader{Client: acc.HTTPClient()},
-		MavenImages: &imagefs.Remote{Access: acc},
-		Concurrency: f.concurrency,
-	}, acc, nil
-}
-
 // resolve makes the selection from the flags and resolves it into a plan,
 // logging each item with --verbose. The plan comes back with its errors
 // even when some items failed.
-func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*plan.Plan, *source.Access, selection.Selection, error) {
+func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*plan.Plan, *session.Session, selection.Selection, error) {
 	sel, err := sf.selection(cmd)
+	if err != nil {
+		return nil, nil, sel, err
+	}
+	o, err := src.options(nil)
 	if err != nil {
 		return nil, nil, sel, err
 	}
@@ -226,18 +171,16 @@ func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*p
 	if err != nil {
 		return nil, nil, sel, err
 	}
-	pl, acc, err := src.planner(sel)
+	s, err := a.session(o, cat)
 	if err != nil {
 		return nil, nil, sel, err
 	}
-	pl.Catalog = cat
-	pl.Progress = func(e plan.Event) {
+	p, err := s.Plan(cmd.Context(), sel, func(e plan.Event) {
 		if e.Err != nil {
 			a.logf("[%d/%d] %s failed", e.Done, e.Total, e.Item)
 		} else {
 			a.logf("[%d/%d] %s", e.Done, e.Total, e.Item)
 		}
-	}
-	p, err := pl.Plan(cmd.Context(), sel)
-	return p, acc, sel, err
+	})
+	return p, s, sel, err
 }

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"ferry/artifacts/source"
+	"ferry/targets/catalog"
+	"ferry/tui/wizard"
+	"ferry/workflow/session"
+)
+
+// sourceFlags say how to reach the registries and repositories items come
+// from; commands that download also fill cacheDir and retries.
+type sourceFlags struct {
+	pullSecret  string
+	caFiles     []string
+	insecure    []string
+	mirrors     []string
+	concurrency int
+	cacheDir    string
+	retries     int
+}
+
+func (f *sourceFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&f.pullSecret, "pull-secret", "", "docker config JSON with registry credentials, as oc takes; the docker config is used too")
+	fl.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of an extra certificate authority to trust, repeatable")
+	fl.StringArrayVar(&f.insecure, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
+	fl.StringArrayVar(&f.mirrors, "source-mirror", nil, "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references")
+	fl.IntVar(&f.concurrency, "concurrency", 8, "how many items to resolve or fetch at once")
+}
+
+// options turns the flags into session options; a flag that cannot be
+// read is a usage error.
+func (f *sourceFlags) options(repos []string) (session.Options, error) {
+	if f.concurrency < 1 {
+		return session.Options{}, usageError{fmt.Errorf("--concurrency must be at least 1")}
+	}
+	o := session.Options{PullSecret: f.pullSecret, CAFiles: f.caFiles, InsecureHosts: f.insecure, Concurrency: f.concurrency,
+		MavenRepositories: repos, CacheDir: f.cacheDir, Retries: f.retries}
+	for _, m := range f.mirrors {
+		mm, err := source.ParseMirror(m)
+		if err != nil {
+			return o, usageError{err}
+		}
+		o.Mirrors = append(o.Mirrors, mm)
+	}
+	return o, nil
+}
+
+// session starts a session with ferry's version; cat may be nil where no
+// plan is made.
+func (a *app) session(o session.Options, cat *catalog.Catalog) (*session.Session, error) {
+	o.Version = version
+	return session.New(o, cat)
+}
+
+// wizardEngine is the wizard's view of a session.
+type wizardEngine struct{ *session.Session }
+
+func (e wizardEngine) Media() []wizard.Medium {
+	var out []wizard.Medium
+	for _, m := range e.Session.Media() {
+		out = append(out, wizard.Medium(m))
+	}
+	return out
+}
