@@ -84,7 +84,9 @@ for a projector, and exits 0 when both sides completed.`,
 				}
 				return nil
 			}
-			f := farside.New(&farEngine{roots: []string{dir}}, th, farside.Options{
+			far := *sess
+			far.MediaRoots = []string{dir}
+			f := farside.New(farEngine{&far}, th, farside.Options{
 				Path:        stick,
 				Destination: farside.Destination{Registry: d.Site + "/mirror", Insecure: true, MavenURL: d.SiteMaven},
 				ConfigDir:   filepath.Join(dir, "mirror-config"),

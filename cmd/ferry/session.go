@@ -1,13 +1,19 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/push"
 	"ferry/artifacts/source"
 	"ferry/targets/catalog"
+	"ferry/targets/mirrorconfig"
+	"ferry/tui/farside"
 	"ferry/tui/wizard"
+	"ferry/workflow/importer"
 	"ferry/workflow/session"
 )
 
@@ -66,4 +72,52 @@ func (e wizardEngine) Media() []wizard.Medium {
 		out = append(out, wizard.Medium(m))
 	}
 	return out
+}
+
+// farEngine is the far-side wizard's view of a session.
+type farEngine struct{ *session.Session }
+
+func destination(d farside.Destination) session.Destination {
+	out := session.Destination{Registry: d.Registry, Username: d.Username, Password: d.Password, Insecure: d.Insecure, Concurrency: 4,
+		MavenURL: d.MavenURL, MavenUser: d.MavenUser, MavenPassword: d.MavenPassword, MavenDir: d.MavenDir}
+	if d.CAFile != "" {
+		out.CAFiles = []string{d.CAFile}
+	}
+	return out
+}
+
+func (e farEngine) Find() []farside.Found {
+	var out []farside.Found
+	for _, f := range e.FindBundles() {
+		out = append(out, farside.Found(f))
+	}
+	return out
+}
+
+func (e farEngine) Preflight(ctx context.Context, d farside.Destination) ([]push.Check, error) {
+	return e.Session.Preflight(ctx, destination(d))
+}
+
+func (e farEngine) Import(ctx context.Context, b *bundle.Bundle, d farside.Destination, progress func(push.Event)) (*importer.Report, error) {
+	rep, err := e.Session.Import(ctx, b, destination(d), session.ImportProgress{Images: progress})
+	if rep != nil {
+		_, _ = e.SaveReport(b, rep)
+	}
+	return rep, err
+}
+
+func (e farEngine) Configure(b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
+	c, err := e.BundleImages(b)
+	if err != nil {
+		return nil, err
+	}
+	return e.Session.Configure(c, destination(d), platforms, dir, mirrorconfig.Options{})
+}
+
+func (e farEngine) Serve(b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
+	v, err := e.Session.Serve(b, session.ServeOptions{Listen: listen})
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return v.PublicAddr(), v.Pulls, v.Stop, nil
 }

@@ -66,7 +66,7 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 		return fmt.Errorf("the wizard stopped: %w", err)
 	}
 	if m.Choice() == "import" {
-		return runFarside(a, cmd.Context(), th, farside.Options{}, in)
+		return runFarside(a, cmd.Context(), s, th, farside.Options{}, in)
 	}
 	return nil
 }
