@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
+	"github.com/spf13/afero"
 	"github.com/spf13/cobra"
 
 	"ferry/targets/catalog"
@@ -32,6 +33,9 @@ const (
 type app struct {
 	stdout, stderr io.Writer
 	env            []string
+	// fs is the file system for what ferry reads and writes besides a
+	// bundle's data.
+	fs afero.Fs
 
 	catalogs []string
 	noColor  bool
@@ -144,7 +148,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 
 // runIO is run with a chosen standard input.
 func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
-	a := &app{stdout: stdout, stderr: stderr, env: env}
+	a := &app{stdout: stdout, stderr: stderr, env: env, fs: afero.NewOsFs()}
 	root := newRoot(a)
 	root.SetIn(stdin)
 	root.SetArgs(args)

@@ -2,17 +2,10 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"io"
-	"os"
 	"runtime"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"ferry/artifacts/image"
-	"ferry/artifacts/maven"
-	"ferry/artifacts/plainfile"
 	"ferry/workflow/plan"
 	"ferry/workflow/selection"
 	"ferry/workflow/session"
@@ -57,11 +50,11 @@ func (f *selectFlags) register(c *cobra.Command) {
 }
 
 // selection builds the selection from the answers file and the flags.
-func (f *selectFlags) selection(c *cobra.Command) (selection.Selection, error) {
+func (f *selectFlags) selection(a *app, c *cobra.Command) (selection.Selection, error) {
 	var s selection.Selection
 	if f.answers != "" {
 		var err error
-		if s, err = selection.Load(f.answers); err != nil {
+		if s, err = selection.LoadFS(a.fs, f.answers); err != nil {
 			return s, err
 		}
 	}
@@ -96,70 +89,24 @@ func (f *selectFlags) selection(c *cobra.Command) (selection.Selection, error) {
 	if changed("maven-no-deps") {
 		s.MavenDirectOnly = f.mavenNoDeps
 	}
-	for _, sc := range s.MavenScopes {
-		switch sc {
-		case "compile", "provided", "runtime", "test":
-		default:
-			return s, usageError{fmt.Errorf("%q is not a Maven scope ferry carries: give compile, provided, runtime or test", sc)}
+	if err := s.Check(a.fs); err != nil {
+		if errors.Is(err, selection.ErrInvalid) {
+			return s, usageError{err}
 		}
+		return s, err
 	}
-	for _, p := range s.MavenProjects {
-		if _, err := os.Stat(p); err != nil {
-			return s, fmt.Errorf("the Maven project %s cannot be read: give the path of its pom.xml", p)
-		}
+	if err := s.AddLists(a.fs, selection.Lists{Images: f.imagesFile, Maven: f.mavenFile, Files: f.filesFile}); err != nil {
+		return s, err
 	}
-	if f.imagesFile != "" {
-		refs, err := readList(f.imagesFile, "image list", image.ParseList)
-		if err != nil {
-			return s, err
-		}
-		s.Images = append(s.Images, refs...)
-	}
-	if f.mavenFile != "" {
-		coords, err := readList(f.mavenFile, "Maven list", maven.ParseList)
-		if err != nil {
-			return s, err
-		}
-		for _, c := range coords {
-			s.Maven = append(s.Maven, c.String())
-		}
-	}
-	if f.filesFile != "" {
-		files, err := readList(f.filesFile, "file list", plainfile.ParseList)
-		if err != nil {
-			return s, err
-		}
-		s.Files = append(s.Files, files...)
-	}
-	if len(s.Archs) == 0 {
-		s.Archs = []string{runtime.GOARCH}
-	}
-	for i, a := range s.Archs {
-		s.Archs[i] = strings.TrimSpace(a)
-	}
-	if len(s.MavenRepositories) == 0 {
-		s.MavenRepositories = []string{session.MavenCentral}
-	}
+	s.Complete(runtime.GOARCH, session.MavenCentral)
 	return s, nil
-}
-
-func readList[T any](path, what string, parse func(string, io.Reader) ([]T, error)) ([]T, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("the %s %s does not exist", what, path)
-		}
-		return nil, fmt.Errorf("cannot read the %s %s: %w", what, path, err)
-	}
-	defer fh.Close()
-	return parse(path, fh)
 }
 
 // resolve makes the selection from the flags and resolves it into a plan,
 // logging each item with --verbose. The plan comes back with its errors
 // even when some items failed.
 func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*plan.Plan, *session.Session, selection.Selection, error) {
-	sel, err := sf.selection(cmd)
+	sel, err := sf.selection(a, cmd)
 	if err != nil {
 		return nil, nil, sel, err
 	}

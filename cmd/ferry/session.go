@@ -60,7 +60,12 @@ func (f *sourceFlags) options(repos []string) (session.Options, error) {
 // plan is made.
 func (a *app) session(o session.Options, cat *catalog.Catalog) (*session.Session, error) {
 	o.Version = version
-	return session.New(o, cat)
+	s, err := session.New(o, cat)
+	if err != nil {
+		return nil, err
+	}
+	s.FS = a.fs
+	return s, nil
 }
 
 // wizardEngine is the wizard's view of a session.
