@@ -131,7 +131,7 @@ no network.`,
 	root.Flags().StringVar(&themeName, "theme", themes.Default, "wizard colours: "+strings.Join(themes.Names, ", "))
 	root.Flags().BoolVar(&accessibleFlag, "accessible", false, "ask the wizard's questions as plain numbered prompts (also ACCESSIBLE=1 or TERM=dumb)")
 	root.Flags().StringVar(&cacheDir, "cache", defaultCache(), "download cache for the wizard's bundles")
-	root.Flags().StringArrayVar(&repos, "maven-repo", nil, "Maven repository to resolve from, repeatable (default: Maven Central)")
+	root.Flags().StringArrayVar(&repos, "maven-repo", nil, "Maven repository to resolve from: a URL or a local folder, repeatable (default: Maven Central)")
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
 		return runWizard(a, cmd, &src, themeName, accessibleFlag, cacheDir, repos)

@@ -41,7 +41,7 @@ func (f *selectFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.imagesFile, "images", "", "a file of image references to carry, one per line")
 	fl.StringVar(&f.mavenFile, "maven", "", "a file of Maven coordinates to carry, one per line (group:artifact:version[:packaging[:classifier]])")
 	fl.StringVar(&f.filesFile, "files", "", "a file of plain files to carry, one per line: URL SHA256 [NAME]")
-	fl.StringArrayVar(&f.mavenRepos, "maven-repo", nil, "Maven repository URL to resolve from, repeatable, tried in order (default: Maven Central)")
+	fl.StringArrayVar(&f.mavenRepos, "maven-repo", nil, "Maven repository to resolve from: a URL, or a local folder in Maven layout (or its file:// URL); repeatable, tried in order (default: Maven Central)")
 	fl.StringArrayVar(&f.mavenPOMs, "maven-pom", nil, "a project's pom.xml whose build must work offline, repeatable: its dependencies, parents, BOMs and build plugins are carried")
 	fl.StringSliceVar(&f.mavenScopes, "maven-scopes", nil, "scopes of direct Maven dependencies to carry, comma-separated (default: compile,runtime for --maven lists; compile,provided,runtime,test for --maven-pom)")
 	fl.StringSliceVar(&f.mavenPhases, "maven-phases", nil, "Maven lifecycle phases the far side runs, whose plugins are carried, comma-separated (default: clean,install with --maven-pom; none for lists alone)")

@@ -114,8 +114,13 @@ func (s *Session) Catalog() *catalog.Catalog { return s.cat }
 // Concurrency is how many items the session resolves or fetches at once.
 func (s *Session) Concurrency() int { return s.opts.Concurrency }
 
-// httpClient reaches Maven repositories and file servers.
-func (s *Session) httpClient() *http.Client { return s.access.HTTPClient() }
+// httpClient reaches Maven repositories and file servers, and reads
+// file:// repositories from disk.
+func (s *Session) httpClient() *http.Client {
+	c := s.access.HTTPClient()
+	c.Transport = maven.LocalTransport(c.Transport)
+	return c
+}
 
 // planner builds a planner resolving Maven artifacts from repos.
 func (s *Session) planner(repos []string) (*plan.Planner, error) {
@@ -146,6 +151,7 @@ func (s *Session) Plan(ctx context.Context, sel selection.Selection, progress fu
 	if len(sel.MavenRepositories) == 0 {
 		sel.MavenRepositories = s.opts.MavenRepositories
 	}
+	sel.MavenRepositories = maven.LocalRepositories(sel.MavenRepositories)
 	pl, err := s.planner(sel.MavenRepositories)
 	if err != nil {
 		return nil, err
