@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -37,6 +38,11 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 			}
 			if output == "" {
 				return usageError{fmt.Errorf("say where the files go with --output DIR")}
+			}
+			for _, p := range platforms {
+				if !slices.Contains(mirrorconfig.Platforms, p) {
+					return usageError{fmt.Errorf("there is no platform %q: choose one of %s", p, strings.Join(mirrorconfig.Platforms, ", "))}
+				}
 			}
 			if (bundlePath == "") == (planPath == "") {
 				return usageError{fmt.Errorf("give the images with --bundle BUNDLE or --plan FILE (one of them)")}

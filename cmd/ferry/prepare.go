@@ -84,6 +84,10 @@ stopped.`,
 			if progress != "auto" && progress != "plain" && progress != "json" && progress != "none" {
 				return usageError{fmt.Errorf("--progress must be auto, plain, json or none, not %q", progress)}
 			}
+			mode, ok := map[string]prepare.Copies{"auto": prepare.CopiesAuto, "always": prepare.CopiesAlways, "never": prepare.CopiesNever}[copies]
+			if !ok {
+				return usageError{fmt.Errorf("--cache-copies %q is not one of auto, always, never", copies)}
+			}
 			src.cacheDir, src.retries = cacheDir, retries
 			p, sess, sel, err := a.resolve(cmd, &sf, &src)
 			if err != nil {
@@ -107,10 +111,6 @@ stopped.`,
 					partSize = splitFAT32
 					a.logf("the output is a FAT file system: parts of %s", size.Format(partSize))
 				}
-			}
-			mode, ok := map[string]prepare.Copies{"auto": prepare.CopiesAuto, "always": prepare.CopiesAlways, "never": prepare.CopiesNever}[copies]
-			if !ok {
-				return usageError{fmt.Errorf("--cache-copies %q is not one of auto, always, never", copies)}
 			}
 			opts := prepare.Options{Output: output, Name: name, PartSize: partSize, Answers: &sel, CacheCopies: mode}
 			if v := a.getenv("SOURCE_DATE_EPOCH"); v != "" {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ferry/targets/catalog"
 	"ferry/workflow/plan"
 	"ferry/workflow/selection"
 	"ferry/workflow/session"
@@ -129,5 +130,10 @@ func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*p
 			a.logf("[%d/%d] %s", e.Done, e.Total, e.Item)
 		}
 	})
+	if errors.Is(err, plan.ErrSelection) || errors.Is(err, catalog.ErrUnknown) {
+		// A name the catalog lacks or a choice that does not fit it is a
+		// mistake on the command line, like a bad flag.
+		err = usageError{err}
+	}
 	return p, s, sel, err
 }
