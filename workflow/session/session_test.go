@@ -281,3 +281,21 @@ func TestServeListensAndStops(t *testing.T) {
 	_, err = http.Get("http://" + v.Addr() + "/v2/")
 	assert.Error(t, err, "stopped")
 }
+
+func TestParseSplit(t *testing.T) {
+	for in, want := range map[string]Split{
+		"": {Auto: true}, "auto": {Auto: true}, "none": {}, "FAT32": {Size: SplitFAT32}, "dvd": {Size: SplitDVD}, "700M": {Size: 700 << 20},
+	} {
+		got, err := ParseSplit(in)
+		require.NoError(t, err, in)
+		assert.Equal(t, want, got, in)
+	}
+	_, err := ParseSplit("3x")
+	assert.EqualError(t, err, `"3x" is not a size or a preset: write 700M, 4G, fat32, dvd or none`)
+	_, err = ParseSplit("1K")
+	assert.EqualError(t, err, "1K is too small: parts must be at least 64 KiB")
+
+	assert.Equal(t, int64(SplitFAT32), Split{Auto: true}.PartSize(prepare.Space{FAT: true}))
+	assert.Equal(t, int64(0), Split{Auto: true}.PartSize(prepare.Space{}))
+	assert.Equal(t, int64(SplitDVD), Split{Size: SplitDVD}.PartSize(prepare.Space{FAT: true}))
+}
