@@ -95,8 +95,7 @@ are never printed, logged or written.`,
 				d.MavenPassword = a.getenv("FERRY_MAVEN_PASSWORD")
 			}
 			if insecure {
-				host, _, _ := strings.Cut(registry, "/")
-				fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", host)
+				fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", d.Host())
 			}
 			th := a.theme()
 			w := a.out()
