@@ -29,7 +29,7 @@ func newSession(t *testing.T) *Session {
 	s, err := New(Options{Version: "test"}, nil)
 	require.NoError(t, err)
 	s.FS = afero.NewMemMapFs()
-	s.WorkDir, s.Home = "/work", "/home/tech"
+	s.WorkDir, s.Home = "/srv/desk", "/home/tech"
 	s.StatSpace = func(string) (prepare.Space, error) { return prepare.Space{Free: 8 << 30}, nil }
 	return s
 }
@@ -64,14 +64,14 @@ short line
 
 func TestFoldersCompletesAPrefix(t *testing.T) {
 	s := newSession(t)
-	for _, d := range []string{"/work/out/bundle", "/work/out/beta", "/work/out/.hidden", "/home/tech/sticks/one"} {
+	for _, d := range []string{"/srv/desk/out/bundle", "/srv/desk/out/beta", "/srv/desk/out/.hidden", "/home/tech/sticks/one"} {
 		require.NoError(t, s.FS.MkdirAll(d, 0o755))
 	}
-	require.NoError(t, afero.WriteFile(s.FS, "/work/out/bfile", nil, 0o644))
+	require.NoError(t, afero.WriteFile(s.FS, "/srv/desk/out/bfile", nil, 0o644))
 
 	assert.Equal(t, []string{"out/beta", "out/bundle"}, s.Folders("out/b"))
 	assert.Equal(t, []string{"out"}, s.Folders(""), "the working folder's")
-	assert.Equal(t, []string{"/work/out/bundle"}, s.Folders("/work/out/bu"))
+	assert.Equal(t, []string{"/srv/desk/out/bundle"}, s.Folders("/srv/desk/out/bu"))
 	assert.Equal(t, []string{"/home/tech/sticks/one"}, s.Folders("~/sticks/"))
 	assert.Empty(t, s.Folders("/nowhere/x"))
 }
@@ -233,7 +233,7 @@ func TestImportWiresTheDestinationAndKeepsCredentialsOutOfTheReport(t *testing.T
 	s.FS = &writableOnly{Fs: ro, dir: s.WorkDir}
 	files, err = s.SaveReport(b, rep)
 	require.NoError(t, err)
-	assert.Equal(t, "/work/empty-import-report.md", files[0])
+	assert.Equal(t, "/srv/desk/empty-import-report.md", files[0])
 	assert.Equal(t, "deployer", gotUser, "the Maven login reaches the repository")
 	assert.Equal(t, "mvn-s3cret", gotPass)
 }
