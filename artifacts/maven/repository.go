@@ -26,8 +26,9 @@ func parseRepository(raw string) (repository, error) {
 	raw = strings.TrimRight(raw, "/")
 	shown := RedactURL(raw)
 	u, err := url.Parse(raw)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return repository{}, fmt.Errorf("%q is not a Maven repository URL: write http(s)://host/path, e.g. https://repo.maven.apache.org/maven2", shown)
+	local := err == nil && u.Scheme == "file" && u.Host == "" && u.Path != ""
+	if !local && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "") {
+		return repository{}, fmt.Errorf("%q is not a Maven repository URL: write http(s)://host/path, e.g. https://repo.maven.apache.org/maven2, or give a local folder", shown)
 	}
 	login := u.User
 	u.User = nil

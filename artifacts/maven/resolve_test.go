@@ -265,7 +265,7 @@ func TestResolveFailures(t *testing.T) {
 		{name: "no repository", c: lib,
 			want: "no Maven repository to resolve org.example:lib:1.0 from: give one with --maven-repo"},
 		{name: "a URL without a scheme", repos: []string{"reader:wrong-pass@repo.example.test/maven2"}, c: lib,
-			want: `"repo.example.test/maven2" is not a Maven repository URL: write http(s)://host/path, e.g. https://repo.maven.apache.org/maven2`},
+			want: `"repo.example.test/maven2" is not a Maven repository URL: write http(s)://host/path, e.g. https://repo.maven.apache.org/maven2, or give a local folder`},
 		{name: "a coordinate built by hand that leaves the folder", repos: []string{full.URL}, c: maven.Coordinate{GroupID: "org", ArtifactID: "..", Version: "1"},
 			want: `"org:..:1" is not a Maven coordinate: its artifactId ".." contains ".." (write groupId:artifactId:version[:packaging[:classifier]])`},
 	}

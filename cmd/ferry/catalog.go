@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -118,9 +119,14 @@ func newCatalogCmd(a *app) *cobra.Command {
 			}
 			t, err := cat.Target(args[0])
 			if err != nil {
+				return usageError{err}
+			}
+			if err := showTarget(a, t, version); errors.Is(err, catalog.ErrUnknown) {
+				return usageError{err}
+			} else if err != nil {
 				return err
 			}
-			return showTarget(a, t, version)
+			return nil
 		},
 	}
 	show.Flags().StringVar(&version, "version", "", "show the items of this version (default: the latest)")

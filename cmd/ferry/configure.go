@@ -1,21 +1,15 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	"ferry/artifacts/bundle"
-	"ferry/artifacts/image"
 	"ferry/targets/mirrorconfig"
-	"ferry/workflow/plan"
+	"ferry/workflow/session"
 )
 
 func newConfigureCmd(a *app) *cobra.Command {
@@ -45,30 +39,40 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 			if output == "" {
 				return usageError{fmt.Errorf("say where the files go with --output DIR")}
 			}
+			for _, p := range platforms {
+				if !slices.Contains(mirrorconfig.Platforms, p) {
+					return usageError{fmt.Errorf("there is no platform %q: choose one of %s", p, strings.Join(mirrorconfig.Platforms, ", "))}
+				}
+			}
 			if (bundlePath == "") == (planPath == "") {
 				return usageError{fmt.Errorf("give the images with --bundle BUNDLE or --plan FILE (one of them)")}
 			}
 			if mapping != "nested" && mapping != "flat" {
 				return usageError{fmt.Errorf("--repo-mapping must be nested or flat, not %q", mapping)}
 			}
-			refs, images, name, err := configureImages(cmd.Context(), bundlePath, planPath)
+			sess, err := a.session(session.Options{}, nil)
 			if err != nil {
 				return err
 			}
-			in, err := mirrorInput(refs, images, name, registry, mapping == "flat", insecure, mavenURL, caFiles)
-			if err != nil {
-				return err
-			}
-			w := a.out()
-			th := a.theme()
-			for _, p := range platforms {
-				r, err := mirrorconfig.Generate(p, in, mirrorconfig.Options{ICSP: icsp})
+			var c session.Carried
+			if bundlePath != "" {
+				b, err := sess.Open(bundlePath)
 				if err != nil {
 					return err
 				}
-				if err := mirrorconfig.Write(output, r); err != nil {
-					return err
-				}
+				c, err = sess.BundleImages(cmd.Context(), b)
+			} else {
+				c, err = sess.PlanImages(planPath)
+			}
+			if err != nil {
+				return err
+			}
+			d := session.Destination{Registry: registry, Flat: mapping == "flat", Insecure: insecure, MavenURL: mavenURL, CAFiles: caFiles}
+			results, err := sess.Configure(c, d, platforms, output, mirrorconfig.Options{ICSP: icsp})
+			w := a.out()
+			th := a.theme()
+			for _, r := range results {
+				p := r.Platform
 				fmt.Fprintf(w, "%s\n", th.Title.Render(p))
 				for _, f := range r.Files {
 					fmt.Fprintf(w, "  wrote %s\n", filepath.Join(output, filepath.FromSlash(f.Path)))
@@ -81,7 +85,7 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 				}
 				fmt.Fprintf(w, "  (the steps are also in %s)\n\n", filepath.Join(output, p, "STEPS.md"))
 			}
-			return nil
+			return err
 		},
 	}
 	f := c.Flags()
@@ -96,99 +100,4 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 	f.StringVar(&mavenURL, "maven-url", "", "the site's Maven repository, for maven and gradle")
 	f.StringVarP(&output, "output", "o", "", "folder to write the files to")
 	return c
-}
-
-type carried struct{ ref, digest string }
-
-// mirrorInput builds the configuration writers' input: one mirror per
-// source repository, mapped as ferry import loads it.
-func mirrorInput(refs []string, images []carried, name, registry string, flat, insecure bool, mavenURL string, caFiles []string) (mirrorconfig.Input, error) {
-	host, prefix, _ := strings.Cut(registry, "/")
-	in := mirrorconfig.Input{Registry: host, Insecure: insecure, MavenURL: mavenURL, Name: dnsName(name)}
-	seen := map[string]bool{}
-	for _, ref := range refs {
-		h, repo, _, err := image.Origin(ref)
-		if err != nil {
-			return in, err
-		}
-		src := h + "/" + repo
-		if !seen[src] && host != "" {
-			seen[src] = true
-			target, err := image.MapRepo(ref, prefix, flat)
-			if err != nil {
-				return in, err
-			}
-			in.Mirrors = append(in.Mirrors, mirrorconfig.Mirror{Source: src, Target: host + "/" + target})
-		}
-	}
-	for _, im := range images {
-		h, repo, _, _ := image.Origin(im.ref)
-		in.DigestRefs = append(in.DigestRefs, h+"/"+repo+"@"+im.digest)
-	}
-	sort.Slice(in.Mirrors, func(i, j int) bool { return in.Mirrors[i].Source < in.Mirrors[j].Source })
-	sort.Strings(in.DigestRefs)
-	if len(caFiles) > 0 {
-		in.CAFile = caFiles[0]
-		pem, err := os.ReadFile(caFiles[0])
-		if err != nil {
-			return in, fmt.Errorf("cannot read the CA file %s: %w", caFiles[0], err)
-		}
-		in.CAPEM = pem
-	}
-	return in, nil
-}
-
-// configureImages lists the references and digests a bundle or plan carries.
-func configureImages(ctx context.Context, bundlePath, planPath string) ([]string, []carried, string, error) {
-	var refs []string
-	var images []carried
-	if bundlePath != "" {
-		b, err := bundle.Open(bundlePath)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		m, err := b.ReadManifest(ctx)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		for _, im := range m.Images {
-			refs = append(refs, im.Reference)
-			images = append(images, carried{im.Reference, im.Digest})
-		}
-		return refs, images, b.Index.Name, nil
-	}
-	data, err := os.ReadFile(planPath)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("cannot read the plan %s: %w", planPath, err)
-	}
-	var p plan.Plan
-	if err := json.Unmarshal(data, &p); err != nil || p.FormatVersion == 0 {
-		return nil, nil, "", fmt.Errorf("%s is not a plan saved with `ferry plan --output json`", planPath)
-	}
-	if p.FormatVersion != plan.FormatVersion {
-		return nil, nil, "", fmt.Errorf("%s is plan format %d and this ferry reads format %d", planPath, p.FormatVersion, plan.FormatVersion)
-	}
-	for _, im := range p.Images {
-		refs = append(refs, im.Reference)
-		images = append(images, carried{im.Reference, im.Digest})
-	}
-	name := p.Selection.Target
-	if p.Selection.Version != "" {
-		name += "-" + p.Selection.Version
-	}
-	return refs, images, name, nil
-}
-
-var nonDNS = regexp.MustCompile(`[^a-z0-9-]+`)
-
-// dnsName makes a DNS-1123 label out of a bundle name.
-func dnsName(s string) string {
-	s = strings.Trim(nonDNS.ReplaceAllString(strings.ToLower(s), "-"), "-")
-	if len(s) > 50 {
-		s = strings.Trim(s[:50], "-")
-	}
-	if s == "" {
-		return "ferry"
-	}
-	return s
 }

@@ -16,6 +16,7 @@ import (
 	"ferry/tui/farside"
 	"ferry/tui/wizard"
 	"ferry/workflow/demo"
+	"ferry/workflow/session"
 )
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -48,11 +49,12 @@ for a projector, and exits 0 when both sides completed.`,
 			if err != nil {
 				return err
 			}
-			src := &sourceFlags{insecure: []string{d.Upstream}, concurrency: 8}
-			for _, m := range d.Mirrors() {
-				src.mirrors = append(src.mirrors, m.From+"="+m.To)
+			o := session.Options{InsecureHosts: []string{d.Upstream}, Mirrors: d.Mirrors(), CacheDir: filepath.Join(dir, "cache"), MavenRepositories: []string{d.UpstreamMaven}}
+			sess, err := a.session(o, cat)
+			if err != nil {
+				return err
 			}
-			eng := &engine{cat: cat, src: src, cacheDir: filepath.Join(dir, "cache"), repos: []string{d.UpstreamMaven}}
+			eng := wizardEngine{sess}
 			th, err := a.tuiTheme(themeName)
 			if err != nil {
 				return err
@@ -62,10 +64,12 @@ for a projector, and exits 0 when both sides completed.`,
 				arch = "amd64"
 			}
 			stick := filepath.Join(dir, "usb-stick")
-			o := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, Demo: true,
+			far := *sess
+			far.MediaRoots = []string{dir}
+			ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, Demo: true,
 				PrepareEngine: eng,
 				Prepare:       wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Product: demo.Target, Animate: true, DefaultOutput: stick, Banner: demo.Banner},
-				ImportEngine:  &farEngine{roots: []string{dir}},
+				ImportEngine:  farEngine{&far},
 				Import: farside.Options{
 					Path:        stick,
 					Destination: farside.Destination{Registry: d.Site + "/mirror", Insecure: true, MavenURL: d.SiteMaven},
@@ -73,9 +77,9 @@ for a projector, and exits 0 when both sides completed.`,
 					Banner:      demo.Banner,
 				}}
 			if auto {
-				o.Auto = pace
+				ao.Auto = pace
 			}
-			m, err := a.play(cmd, o, auto)
+			m, err := a.play(cmd, ao, auto)
 			if err != nil {
 				return err
 			}

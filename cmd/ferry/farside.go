@@ -2,173 +2,37 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
-	"net"
 	"os"
 	"path/filepath"
-	"sort"
 
-	"ferry/artifacts/bundle"
-	"ferry/artifacts/bundleregistry"
-	"ferry/artifacts/push"
-	"ferry/targets/mirrorconfig"
 	"ferry/themes"
 	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
-	"ferry/workflow/importer"
+	"ferry/workflow/session"
 )
 
-// farEngine is the far-side wizard's view of the workflow.
-type farEngine struct {
-	roots []string // where to look for bundles
-}
-
-func (e *farEngine) Find(context.Context) []farside.Found {
-	var out []farside.Found
-	seen := map[string]bool{}
-	for _, root := range e.roots {
-		for _, pattern := range []string{"*.ferry.json", "*/*.ferry.json", "*/*/*.ferry.json", "*/*/*/*.ferry.json"} {
-			matches, _ := filepath.Glob(filepath.Join(root, pattern))
-			for _, m := range matches {
-				dir := filepath.Dir(m)
-				if seen[dir] {
-					continue
-				}
-				if b, err := bundle.Open(m); err == nil {
-					seen[dir] = true
-					present := 0
-					for _, p := range b.Index.Parts {
-						if st, err := os.Stat(filepath.Join(b.Dir, p.Name)); err == nil && st.Size() == p.Size {
-							present++
-						}
-					}
-					out = append(out, farside.Found{Path: dir, Index: b.Index, Present: present})
-				}
-			}
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
-	return out
-}
-
-func (e *farEngine) Open(path string) (*bundle.Bundle, error) { return bundle.Open(path) }
-
-func (e *farEngine) Verify(ctx context.Context, b *bundle.Bundle, progress func(int64)) error {
-	_, err := b.Verify(ctx, false, progress)
-	return err
-}
-
-func (e *farEngine) dest(d farside.Destination) destination {
-	out := destination{Registry: d.Registry, Username: d.Username, Password: d.Password, Insecure: d.Insecure, Concurrency: 4,
-		MavenURL: d.MavenURL, MavenUser: d.MavenUser, MavenPassword: d.MavenPassword, MavenDir: d.MavenDir}
-	if d.CAFile != "" {
-		out.CAFiles = []string{d.CAFile}
-	}
-	return out
-}
-
-func (e *farEngine) Preflight(ctx context.Context, d farside.Destination) ([]push.Check, error) {
-	im, err := e.dest(d).importer()
-	if err != nil {
-		return nil, err
-	}
-	return im.Preflight(ctx)
-}
-
-func (e *farEngine) Import(ctx context.Context, b *bundle.Bundle, d farside.Destination, progress func(push.Event)) (*importer.Report, error) {
-	im, err := e.dest(d).importer()
-	if err != nil {
-		return nil, err
-	}
-	im.Progress = progress
-	rep, err := im.Import(ctx, b)
-	if rep != nil {
-		// Beside the bundle when the medium is writable, else here.
-		if _, werr := rep.Write(filepath.Join(b.Dir, b.Index.Name+"-import-report")); werr != nil {
-			wd, _ := os.Getwd()
-			_, _ = rep.Write(filepath.Join(wd, b.Index.Name+"-import-report"))
-		}
-	}
-	return rep, err
-}
-
-func (e *farEngine) Configure(ctx context.Context, b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
-	m, err := b.ReadManifest(ctx)
-	if err != nil {
-		return nil, err
-	}
-	var refs []string
-	var images []carried
-	for _, im := range m.Images {
-		refs = append(refs, im.Reference)
-		images = append(images, carried{im.Reference, im.Digest})
-	}
-	var cas []string
-	if d.CAFile != "" {
-		cas = []string{d.CAFile}
-	}
-	in, err := mirrorInput(refs, images, b.Index.Name, d.Registry, false, d.Insecure, d.MavenURL, cas)
-	if err != nil {
-		return nil, err
-	}
-	var out []*mirrorconfig.Result
-	for _, p := range platforms {
-		r, err := mirrorconfig.Generate(p, in, mirrorconfig.Options{})
-		if err != nil {
-			return out, err
-		}
-		if err := mirrorconfig.Write(dir, r); err != nil {
-			return out, err
-		}
-		out = append(out, r)
-	}
-	return out, nil
-}
-
-// farsideSide is the site's side wired to the workflow: bundles are
-// looked for on mounted media, and the mirror configuration is written
-// under the working directory unless o says where.
-func farsideSide(o farside.Options) (farside.Engine, farside.Options) {
+// farsideSide is the site's side wired to a session: bundles are looked
+// for on mounted media, and the mirror configuration is written under the
+// working directory unless o says where.
+func farsideSide(s *session.Session, o farside.Options) (farside.Engine, farside.Options) {
 	if o.ConfigDir == "" {
 		wd, _ := os.Getwd()
 		o.ConfigDir = filepath.Join(wd, "mirror-config")
 	}
-	return &farEngine{roots: []string{"/media", "/run/media", "/mnt"}}, o
+	return farEngine{s}, o
 }
 
 // runFarside opens the app on the site's side.
-func runFarside(a *app, ctx context.Context, o farside.Options, in io.Reader) error {
+func runFarside(a *app, ctx context.Context, s *session.Session, o farside.Options, in io.Reader) error {
 	th, err := a.tuiTheme(themes.Default)
 	if err != nil {
 		return err
 	}
-	eng, o := farsideSide(o)
+	eng, o := farsideSide(s, o)
 	_, err = tuiapp.Run(ctx, tuiapp.Options{Theme: th, Side: tuiapp.Import, ImportEngine: eng, Import: o}, a.programOptions(in)...)
 	if err != nil && !errorsIsKilled(err) {
 		return err
 	}
 	return nil
-}
-
-func (e *farEngine) Serve(ctx context.Context, b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
-	reg, err := bundleregistry.New(ctx, b)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	l, err := net.Listen("tcp", listen)
-	if err != nil {
-		reg.Close()
-		return "", nil, nil, fmt.Errorf("cannot listen on %s: %v", listen, err)
-	}
-	srv := bundleregistry.NewServer(reg, bundleregistry.ServerOptions{})
-	go func() { _ = srv.Serve(l) }()
-	addr := l.Addr().String()
-	if h, p, err := net.SplitHostPort(addr); err == nil && (h == "0.0.0.0" || h == "::") {
-		if name, err := os.Hostname(); err == nil {
-			addr = net.JoinHostPort(name, p)
-		}
-	}
-	stop := func() { _ = srv.Close(); reg.Close() }
-	return addr, reg.Pulls, stop, nil
 }

@@ -7,13 +7,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ferry/artifacts/bundle"
-	"ferry/artifacts/maven"
 	"ferry/artifacts/push"
 	"ferry/artifacts/size"
-	"ferry/artifacts/source"
 	"ferry/tui/farside"
-	"ferry/workflow/importer"
+	"ferry/workflow/session"
 )
 
 func newImportCmd(a *app) *cobra.Command {
@@ -47,8 +44,12 @@ are never printed, logged or written.`,
 			return exactArgs(1, "name the bundle to import: its folder, its .ferry.json index or one of its parts")(cmd, args)
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			sess, err := a.session(session.Options{}, nil)
+			if err != nil {
+				return err
+			}
 			if len(args) == 0 {
-				return runFarside(a, cmd.Context(), farside.Options{Destination: farside.Destination{Registry: registry, CAFile: first(caFiles), Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
+				return runFarside(a, cmd.Context(), sess, farside.Options{Destination: farside.Destination{Registry: registry, CAFile: first(caFiles), Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
 			}
 			if registry == "" && mavenURL == "" && mavenDir == "" {
 				return usageError{fmt.Errorf("say where the bundle goes: --registry HOST[:PORT][/PREFIX], and/or --maven-url URL or --maven-dir DIR")}
@@ -67,11 +68,11 @@ are never printed, logged or written.`,
 				}
 				return strings.TrimRight(line, "\r\n"), nil
 			}
-			b, err := bundle.Open(args[0])
+			b, err := sess.Open(args[0])
 			if err != nil {
 				return err
 			}
-			d := destination{Registry: registry, Username: username, CAFiles: caFiles, Insecure: insecure, Flat: mapping == "flat",
+			d := session.Destination{Registry: registry, Username: username, CAFiles: caFiles, Insecure: insecure, Flat: mapping == "flat",
 				Concurrency: concurrency, MavenURL: mavenURL, MavenUser: mavenUser, MavenDir: mavenDir}
 			if d.Username == "" {
 				d.Username = a.getenv("FERRY_REGISTRY_USERNAME")
@@ -93,18 +94,13 @@ are never printed, logged or written.`,
 			} else {
 				d.MavenPassword = a.getenv("FERRY_MAVEN_PASSWORD")
 			}
-			im, err := d.importer()
-			if err != nil {
-				return err
-			}
 			if insecure {
-				host, _, _ := strings.Cut(registry, "/")
-				fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", host)
+				fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", d.Host())
 			}
 			th := a.theme()
 			w := a.out()
 			if check {
-				checks, err := im.Preflight(cmd.Context())
+				checks, err := sess.Preflight(cmd.Context(), d)
 				printChecks(a, checks)
 				if err != nil {
 					return err
@@ -112,13 +108,14 @@ are never printed, logged or written.`,
 				fmt.Fprintln(w, th.OK.Render("Ready to import."))
 				return nil
 			}
-			im.Progress = func(e push.Event) {
-				a.logf("%s %s (%s of %s)", e.State, e.Item, size.Format(e.BytesDone), size.Format(e.BytesTotal))
-			}
-			im.MavenProgress = func(p, out string) { a.logf("%s %s", out, p) }
-			rep, err := im.Import(cmd.Context(), b)
+			rep, err := sess.Import(cmd.Context(), b, d, session.ImportProgress{
+				Images: func(e push.Event) {
+					a.logf("%s %s (%s of %s)", e.State, e.Item, size.Format(e.BytesDone), size.Format(e.BytesTotal))
+				},
+				Maven: func(p, out string) { a.logf("%s %s", out, p) },
+			})
 			if report != "" && rep != nil {
-				if files, werr := rep.Write(report); werr == nil {
+				if files, werr := rep.Write(sess.FS, report); werr == nil {
 					fmt.Fprintf(a.stderr, "report: %s\n", strings.Join(files, ", "))
 				}
 			}
@@ -166,44 +163,6 @@ are never printed, logged or written.`,
 	f.StringVar(&report, "report", "", "write what was loaded where to PATH.md and PATH.json")
 	f.IntVar(&concurrency, "concurrency", 4, "how many blobs to push at once")
 	return c
-}
-
-// destination is where an import goes, however it was given.
-type destination struct {
-	Registry, Username, Password string
-	CAFiles                      []string
-	Insecure, Flat               bool
-	Concurrency                  int
-	MavenURL, MavenUser          string
-	MavenPassword, MavenDir      string
-}
-
-// importer builds the engine for a destination.
-func (d destination) importer() (*importer.Importer, error) {
-	im := &importer.Importer{MavenDir: d.MavenDir}
-	if d.Registry != "" {
-		host, prefix, _ := strings.Cut(d.Registry, "/")
-		opts := source.Options{CAFiles: d.CAFiles, UserAgent: "ferry/" + version}
-		if d.Insecure {
-			opts.InsecureHosts = []string{host}
-		}
-		if d.Username != "" {
-			opts.Keychain = source.Login(host, d.Username, d.Password)
-		}
-		acc, err := source.New(opts)
-		if err != nil {
-			return nil, err
-		}
-		im.Images = &push.Pusher{Access: acc, Registry: host, Prefix: prefix, Flat: d.Flat, Concurrency: d.Concurrency}
-	}
-	if d.MavenURL != "" {
-		acc, err := source.New(source.Options{CAFiles: d.CAFiles})
-		if err != nil {
-			return nil, err
-		}
-		im.Maven = &maven.Uploader{URL: maven.RedactURL(d.MavenURL), Username: d.MavenUser, Password: d.MavenPassword, Client: acc.HTTPClient()}
-	}
-	return im, nil
 }
 
 func first(s []string) string {

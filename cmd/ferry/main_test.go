@@ -80,6 +80,7 @@ func TestBadInputIsOneSentence(t *testing.T) {
 	badCatalog := writeFile(t, "bad.yaml", "apiVersion: ferry/v1\nkind: Catalog\ntargets:\n  - name: x\n    title: X\n    modules:\n      - name: m\n        title: M\n        image: [quay.io/a/b:1]\n")
 	badImages := writeFile(t, "images.txt", "quay.io/a/b:1\n# fine\nnot a reference\n")
 	badMaven := writeFile(t, "maven.txt", "org.example:lib:1.0\norg.example:only-two\n")
+	goodMaven := writeFile(t, "good-maven.txt", "org.example:lib:1.0\n")
 	badAnswers := writeFile(t, "answers.yaml", "apiVersion: ferry/v1\nkind: Answers\ntarget: sonataflow\ncolour: blue\n")
 	cases := []struct {
 		name string
@@ -87,11 +88,11 @@ func TestBadInputIsOneSentence(t *testing.T) {
 		code int
 		want string
 	}{
-		{"unknown target", []string{"plan", "--target", "nope"}, 1, `there is no target "nope" in the catalog`},
-		{"unknown version", []string{"plan", "--target", "sonataflow", "--version", "9.9"}, 1, `sonataflow has no version "9.9" (versions: 10.1.0, 10.0.0)`},
-		{"unknown module", []string{"plan", "--target", "sonataflow", "--arch", "amd64", "--modules", "operator,nope"}, 1, `sonataflow has no module "nope"`},
-		{"unknown arch", []string{"plan", "--target", "sonataflow", "--arch", "s390x"}, 1, "sonataflow is not built for s390x (architectures: amd64, arm64)"},
-		{"no selection", []string{"plan"}, 1, "choose a target with --target"},
+		{"unknown target", []string{"plan", "--target", "nope"}, 2, `there is no target "nope" in the catalog`},
+		{"unknown version", []string{"plan", "--target", "sonataflow", "--version", "9.9"}, 2, `sonataflow has no version "9.9" (versions: 10.1.0, 10.0.0)`},
+		{"unknown module", []string{"plan", "--target", "sonataflow", "--arch", "amd64", "--modules", "operator,nope"}, 2, `sonataflow has no module "nope"`},
+		{"unknown arch", []string{"plan", "--target", "sonataflow", "--arch", "s390x"}, 2, "sonataflow is not built for s390x (architectures: amd64, arm64)"},
+		{"no selection", []string{"plan"}, 2, "choose a target with --target"},
 		{"malformed catalog", []string{"--catalog", badCatalog, "catalog", "list"}, 1, badCatalog + `:9: unknown field "image" in module`},
 		{"missing catalog", []string{"--catalog", "/nonexistent/catalog.yaml", "catalog", "list"}, 1, "catalog /nonexistent/catalog.yaml does not exist"},
 		{"malformed image list", []string{"plan", "--images", badImages}, 1, badImages + `:3: "not a reference" holds more than one word`},
@@ -102,7 +103,18 @@ func TestBadInputIsOneSentence(t *testing.T) {
 		{"bad mirror", []string{"plan", "--target", "sonataflow", "--source-mirror", "docker.io"}, 2, "--source-mirror \"docker.io\" must be FROM=TO"},
 		{"bad flag", []string{"plan", "--colour"}, 2, "unknown flag: --colour"},
 		{"show without name", []string{"catalog", "show"}, 2, "name the target to show"},
-		{"show unknown", []string{"catalog", "show", "nope"}, 1, `there is no target "nope"`},
+		{"prepare without a selection", []string{"prepare", "--output", "out"}, 2, "choose a target with --target"},
+		{"prepare unknown target", []string{"prepare", "--target", "nope", "--output", "out"}, 2, `there is no target "nope" in the catalog`},
+		{"bad split", []string{"prepare", "--target", "sonataflow", "--output", "out", "--split", "3x"}, 2, `--split "3x" is not a size or a preset`},
+		{"split too small", []string{"prepare", "--target", "sonataflow", "--output", "out", "--split", "1K"}, 2, "--split 1K is too small"},
+		{"bad progress", []string{"prepare", "--target", "sonataflow", "--output", "out", "--progress", "loud"}, 2, "--progress must be auto, plain, json or none"},
+		{"bad cache copies", []string{"prepare", "--target", "sonataflow", "--output", "out", "--cache-copies", "sometimes"}, 2, "--cache-copies \"sometimes\" is not one of"},
+		{"bad concurrency", []string{"plan", "--target", "sonataflow", "--concurrency", "0"}, 2, "--concurrency must be at least 1"},
+		{"bad scope", []string{"plan", "--target", "sonataflow", "--maven-scopes", "system"}, 2, `"system" is not a Maven scope`},
+		{"bad phase", []string{"plan", "--maven", goodMaven, "--maven-phases", "deploy-it"}, 2, `"deploy-it" is not a Maven lifecycle phase`},
+		{"unknown platform", []string{"configure", "--platform", "nope", "--plan", "p.json", "--output", "out"}, 2, `there is no platform "nope"`},
+		{"configure without output", []string{"configure", "--platform", "crio", "--plan", "p.json"}, 2, "say where the files go with --output DIR"},
+		{"show unknown", []string{"catalog", "show", "nope"}, 2, `there is no target "nope"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,45 +5,16 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"ferry/artifacts/bundle"
-	"ferry/artifacts/download"
 	"ferry/artifacts/size"
 	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
+	"ferry/workflow/session"
 )
-
-// Split presets.
-const (
-	splitFAT32 = 4*size.GiB - 1
-	splitDVD   = 4400 * size.MiB
-)
-
-// parseSplit reads --split: a size, or fat32, dvd, none, auto.
-func parseSplit(s string) (int64, bool, error) {
-	switch strings.ToLower(s) {
-	case "", "auto":
-		return 0, true, nil
-	case "none":
-		return 0, false, nil
-	case "fat32":
-		return splitFAT32, false, nil
-	case "dvd":
-		return splitDVD, false, nil
-	}
-	n, err := size.Parse(s)
-	if err != nil {
-		return 0, false, fmt.Errorf("--split %q is not a size or a preset: write 700M, 4G, fat32, dvd or none", s)
-	}
-	if n < 64*size.KiB {
-		return 0, false, fmt.Errorf("--split %s is too small: parts must be at least 64 KiB", s)
-	}
-	return n, false, nil
-}
 
 func defaultCache() string {
 	if d, err := os.UserCacheDir(); err == nil {
@@ -75,9 +46,9 @@ stopped.`,
 			if output == "" {
 				return usageError{fmt.Errorf("say where the bundle goes with --output DIR (a folder, or the mounted stick)")}
 			}
-			partSize, auto, err := parseSplit(split)
+			cut, err := session.ParseSplit(split)
 			if err != nil {
-				return usageError{err}
+				return usageError{fmt.Errorf("--split %w", err)}
 			}
 			if retries < 0 {
 				return usageError{fmt.Errorf("--retries must be 0 or more")}
@@ -85,7 +56,21 @@ stopped.`,
 			if progress != "auto" && progress != "plain" && progress != "json" && progress != "none" {
 				return usageError{fmt.Errorf("--progress must be auto, plain, json or none, not %q", progress)}
 			}
-			p, acc, sel, err := a.resolve(cmd, &sf, &src)
+			mode, ok := map[string]prepare.Copies{"auto": prepare.CopiesAuto, "always": prepare.CopiesAlways, "never": prepare.CopiesNever}[copies]
+			if !ok {
+				return usageError{fmt.Errorf("--cache-copies %q is not one of auto, always, never", copies)}
+			}
+			opts := prepare.Options{Name: name, CacheCopies: mode}
+			if v := a.getenv("SOURCE_DATE_EPOCH"); v != "" {
+				secs, err := strconv.ParseInt(v, 10, 64)
+				if err != nil {
+					return usageError{fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds", v)}
+				}
+				t := time.Unix(secs, 0).UTC()
+				opts.ModTime, opts.Created = t, &t
+			}
+			src.cacheDir, src.retries = cacheDir, retries
+			p, sess, sel, err := a.resolve(cmd, &sf, &src)
 			if err != nil {
 				if p != nil {
 					for _, e := range p.Errors {
@@ -95,35 +80,16 @@ stopped.`,
 				}
 				return err
 			}
-			sp, err := prepare.StatSpace(output)
+			sp, err := sess.Space(output)
 			if err != nil {
 				return err
 			}
 			if sp.Unknown {
 				fmt.Fprintf(a.stderr, "ferry: warning: the file system at %s does not say how much space is free: the bundle (up to %s) is written without that check.\n", output, size.Format(prepare.EstimateSize(p)))
 			}
-			if auto {
-				if sp.FAT {
-					partSize = splitFAT32
-					a.logf("the output is a FAT file system: parts of %s", size.Format(partSize))
-				}
-			}
-			cache, err := download.OpenCache(cacheDir)
-			if err != nil {
-				return err
-			}
-			mode, ok := map[string]prepare.Copies{"auto": prepare.CopiesAuto, "always": prepare.CopiesAlways, "never": prepare.CopiesNever}[copies]
-			if !ok {
-				return usageError{fmt.Errorf("--cache-copies %q is not one of auto, always, never", copies)}
-			}
-			opts := prepare.Options{Output: output, Name: name, PartSize: partSize, Answers: &sel, CacheCopies: mode}
-			if v := a.getenv("SOURCE_DATE_EPOCH"); v != "" {
-				secs, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
-					return usageError{fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds", v)}
-				}
-				t := time.Unix(secs, 0).UTC()
-				opts.ModTime, opts.Created = t, &t
+			opts.Output, opts.PartSize, opts.Answers = output, cut.PartSize(sp), &sel
+			if cut.Auto && sp.FAT {
+				a.logf("the output is a FAT file system: parts of %s", size.Format(opts.PartSize))
 			}
 			if !noBinary {
 				if exe, err := os.Executable(); err == nil {
@@ -131,12 +97,7 @@ stopped.`,
 				}
 			}
 			r := newProgressRenderer(a, progress)
-			prep := &prepare.Preparer{
-				Downloader:  &download.Downloader{Cache: cache, Access: acc, HTTP: acc.HTTPClient(), Retry: download.Retry{Attempts: retries}},
-				Concurrency: src.concurrency,
-				Progress:    r.event,
-			}
-			res, err := prep.Prepare(cmd.Context(), p, opts)
+			res, err := sess.Prepare(cmd.Context(), p, opts, r.event)
 			r.finish()
 			if err != nil {
 				return err

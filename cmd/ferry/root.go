@@ -10,6 +10,7 @@ import (
 
 	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
+	"github.com/spf13/afero"
 	"github.com/spf13/cobra"
 
 	"ferry/targets/catalog"
@@ -32,6 +33,9 @@ const (
 type app struct {
 	stdout, stderr io.Writer
 	env            []string
+	// fs is the file system for what ferry reads and writes besides a
+	// bundle's data.
+	fs afero.Fs
 
 	catalogs []string
 	noColor  bool
@@ -127,7 +131,7 @@ no network.`,
 	root.Flags().StringVar(&themeName, "theme", themes.Default, "wizard colours: "+strings.Join(themes.Names, ", "))
 	root.Flags().BoolVar(&accessibleFlag, "accessible", false, "ask the wizard's questions as plain numbered prompts (also ACCESSIBLE=1 or TERM=dumb)")
 	root.Flags().StringVar(&cacheDir, "cache", defaultCache(), "download cache for the wizard's bundles")
-	root.Flags().StringArrayVar(&repos, "maven-repo", nil, "Maven repository to resolve from, repeatable (default: Maven Central)")
+	root.Flags().StringArrayVar(&repos, "maven-repo", nil, "Maven repository to resolve from: a URL or a local folder, repeatable (default: Maven Central)")
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
 		return runWizard(a, cmd, &src, themeName, accessibleFlag, cacheDir, repos)
@@ -144,7 +148,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 
 // runIO is run with a chosen standard input.
 func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
-	a := &app{stdout: stdout, stderr: stderr, env: env}
+	a := &app{stdout: stdout, stderr: stderr, env: env, fs: afero.NewOsFs()}
 	root := newRoot(a)
 	root.SetIn(stdin)
 	root.SetArgs(args)

@@ -2,28 +2,15 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"io"
-	"os"
 	"runtime"
-	"strings"
 
 	"github.com/spf13/cobra"
 
-	"ferry/artifacts/eksa"
-	"ferry/artifacts/image"
-	"ferry/artifacts/imagefs"
-	"ferry/artifacts/maven"
-	"ferry/artifacts/plainfile"
-	"ferry/artifacts/release"
-	"ferry/artifacts/source"
+	"ferry/targets/catalog"
 	"ferry/workflow/plan"
 	"ferry/workflow/selection"
+	"ferry/workflow/session"
 )
-
-// MavenCentral is where Maven artifacts are resolved from unless
-// --maven-repo says otherwise.
-const MavenCentral = "https://repo.maven.apache.org/maven2"
 
 // selectFlags are the flags that make a selection, shared by every command
 // that needs one.
@@ -55,7 +42,7 @@ func (f *selectFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.imagesFile, "images", "", "a file of image references to carry, one per line")
 	fl.StringVar(&f.mavenFile, "maven", "", "a file of Maven coordinates to carry, one per line (group:artifact:version[:packaging[:classifier]])")
 	fl.StringVar(&f.filesFile, "files", "", "a file of plain files to carry, one per line: URL SHA256 [NAME]")
-	fl.StringArrayVar(&f.mavenRepos, "maven-repo", nil, "Maven repository URL to resolve from, repeatable, tried in order (default: Maven Central)")
+	fl.StringArrayVar(&f.mavenRepos, "maven-repo", nil, "Maven repository to resolve from: a URL, or a local folder in Maven layout (or its file:// URL); repeatable, tried in order (default: Maven Central)")
 	fl.StringArrayVar(&f.mavenPOMs, "maven-pom", nil, "a project's pom.xml whose build must work offline, repeatable: its dependencies, parents, BOMs and build plugins are carried")
 	fl.StringSliceVar(&f.mavenScopes, "maven-scopes", nil, "scopes of direct Maven dependencies to carry, comma-separated (default: compile,runtime for --maven lists; compile,provided,runtime,test for --maven-pom)")
 	fl.StringSliceVar(&f.mavenPhases, "maven-phases", nil, "Maven lifecycle phases the far side runs, whose plugins are carried, comma-separated (default: clean,install with --maven-pom; none for lists alone)")
@@ -64,11 +51,11 @@ func (f *selectFlags) register(c *cobra.Command) {
 }
 
 // selection builds the selection from the answers file and the flags.
-func (f *selectFlags) selection(c *cobra.Command) (selection.Selection, error) {
+func (f *selectFlags) selection(a *app, c *cobra.Command) (selection.Selection, error) {
 	var s selection.Selection
 	if f.answers != "" {
 		var err error
-		if s, err = selection.Load(f.answers); err != nil {
+		if s, err = selection.LoadFS(a.fs, f.answers); err != nil {
 			return s, err
 		}
 	}
@@ -103,122 +90,28 @@ func (f *selectFlags) selection(c *cobra.Command) (selection.Selection, error) {
 	if changed("maven-no-deps") {
 		s.MavenDirectOnly = f.mavenNoDeps
 	}
-	for _, sc := range s.MavenScopes {
-		switch sc {
-		case "compile", "provided", "runtime", "test":
-		default:
-			return s, usageError{fmt.Errorf("%q is not a Maven scope ferry carries: give compile, provided, runtime or test", sc)}
+	if err := s.Check(a.fs); err != nil {
+		if errors.Is(err, selection.ErrInvalid) {
+			return s, usageError{err}
 		}
+		return s, err
 	}
-	for _, p := range s.MavenProjects {
-		if _, err := os.Stat(p); err != nil {
-			return s, fmt.Errorf("the Maven project %s cannot be read: give the path of its pom.xml", p)
-		}
+	if err := s.AddLists(a.fs, selection.Lists{Images: f.imagesFile, Maven: f.mavenFile, Files: f.filesFile}); err != nil {
+		return s, err
 	}
-	if f.imagesFile != "" {
-		refs, err := readList(f.imagesFile, "image list", image.ParseList)
-		if err != nil {
-			return s, err
-		}
-		s.Images = append(s.Images, refs...)
-	}
-	if f.mavenFile != "" {
-		coords, err := readList(f.mavenFile, "Maven list", maven.ParseList)
-		if err != nil {
-			return s, err
-		}
-		for _, c := range coords {
-			s.Maven = append(s.Maven, c.String())
-		}
-	}
-	if f.filesFile != "" {
-		files, err := readList(f.filesFile, "file list", plainfile.ParseList)
-		if err != nil {
-			return s, err
-		}
-		s.Files = append(s.Files, files...)
-	}
-	if len(s.Archs) == 0 {
-		s.Archs = []string{runtime.GOARCH}
-	}
-	for i, a := range s.Archs {
-		s.Archs[i] = strings.TrimSpace(a)
-	}
-	if len(s.MavenRepositories) == 0 {
-		s.MavenRepositories = []string{MavenCentral}
-	}
+	s.Complete(runtime.GOARCH, session.MavenCentral)
 	return s, nil
-}
-
-func readList[T any](path, what string, parse func(string, io.Reader) ([]T, error)) ([]T, error) {
-	fh, err := os.Open(path)
-	if err != nil {
-		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("the %s %s does not exist", what, path)
-		}
-		return nil, fmt.Errorf("cannot read the %s %s: %w", what, path, err)
-	}
-	defer fh.Close()
-	return parse(path, fh)
-}
-
-// sourceFlags say how to reach the registries and repositories items come from.
-type sourceFlags struct {
-	pullSecret  string
-	caFiles     []string
-	insecure    []string
-	mirrors     []string
-	concurrency int
-}
-
-func (f *sourceFlags) register(c *cobra.Command) {
-	fl := c.Flags()
-	fl.StringVar(&f.pullSecret, "pull-secret", "", "docker config JSON with registry credentials, as oc takes; the docker config is used too")
-	fl.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of an extra certificate authority to trust, repeatable")
-	fl.StringArrayVar(&f.insecure, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
-	fl.StringArrayVar(&f.mirrors, "source-mirror", nil, "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references")
-	fl.IntVar(&f.concurrency, "concurrency", 8, "how many items to resolve or fetch at once")
-}
-
-// planner builds a planner for the selection's Maven repositories.
-func (f *sourceFlags) planner(sel selection.Selection) (*plan.Planner, *source.Access, error) {
-	if f.concurrency < 1 {
-		return nil, nil, usageError{fmt.Errorf("--concurrency must be at least 1")}
-	}
-	opts := source.Options{PullSecret: f.pullSecret, CAFiles: f.caFiles, InsecureHosts: f.insecure, UserAgent: "ferry/" + version}
-	for _, m := range f.mirrors {
-		mm, err := source.ParseMirror(m)
-		if err != nil {
-			return nil, nil, usageError{err}
-		}
-		opts.Mirrors = append(opts.Mirrors, mm)
-	}
-	acc, err := source.New(opts)
-	if err != nil {
-		return nil, nil, err
-	}
-	imgs, err := image.NewResolver(acc)
-	if err != nil {
-		return nil, nil, err
-	}
-	mr := &maven.Resolver{Repositories: sel.MavenRepositories, Client: acc.HTTPClient()}
-	return &plan.Planner{
-		Images:      imgs,
-		Maven:       mr,
-		MavenFetch:  mr,
-		Files:       &plainfile.Sizer{Client: acc.HTTPClient()},
-		Releases:    &release.Reader{Access: acc},
-		Bundles:     &eksa.Reader{Client: acc.HTTPClient()},
-		MavenImages: &imagefs.Remote{Access: acc},
-		Concurrency: f.concurrency,
-	}, acc, nil
 }
 
 // resolve makes the selection from the flags and resolves it into a plan,
 // logging each item with --verbose. The plan comes back with its errors
 // even when some items failed.
-func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*plan.Plan, *source.Access, selection.Selection, error) {
-	sel, err := sf.selection(cmd)
+func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*plan.Plan, *session.Session, selection.Selection, error) {
+	sel, err := sf.selection(a, cmd)
+	if err != nil {
+		return nil, nil, sel, err
+	}
+	o, err := src.options(nil)
 	if err != nil {
 		return nil, nil, sel, err
 	}
@@ -226,18 +119,21 @@ func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*p
 	if err != nil {
 		return nil, nil, sel, err
 	}
-	pl, acc, err := src.planner(sel)
+	s, err := a.session(o, cat)
 	if err != nil {
 		return nil, nil, sel, err
 	}
-	pl.Catalog = cat
-	pl.Progress = func(e plan.Event) {
+	p, err := s.Plan(cmd.Context(), sel, func(e plan.Event) {
 		if e.Err != nil {
 			a.logf("[%d/%d] %s failed", e.Done, e.Total, e.Item)
 		} else {
 			a.logf("[%d/%d] %s", e.Done, e.Total, e.Item)
 		}
+	})
+	if errors.Is(err, plan.ErrSelection) || errors.Is(err, catalog.ErrUnknown) {
+		// A name the catalog lacks or a choice that does not fit it is a
+		// mistake on the command line, like a bad flag.
+		err = usageError{err}
 	}
-	p, err := pl.Plan(cmd.Context(), sel)
-	return p, acc, sel, err
+	return p, s, sel, err
 }

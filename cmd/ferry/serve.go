@@ -1,18 +1,14 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
-	"net/http"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"ferry/artifacts/bundle"
 	"ferry/artifacts/bundleregistry"
 	"ferry/artifacts/size"
+	"ferry/workflow/session"
 )
 
 func newServeCmd(a *app) *cobra.Command {
@@ -39,60 +35,38 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 			if (cert == "") != (key == "") {
 				return usageError{fmt.Errorf("give both --tls-cert and --tls-key, or neither")}
 			}
-			b, err := bundle.Open(args[0])
+			sess, err := a.session(session.Options{}, nil)
 			if err != nil {
 				return err
 			}
-			reg, err := bundleregistry.New(cmd.Context(), b)
+			b, err := sess.Open(args[0])
 			if err != nil {
 				return err
 			}
-			defer reg.Close()
 			if verify {
 				fmt.Fprintf(a.out(), "Checking every part and item of %s (%s) before serving it…\n", b.Index.Name, size.Format(b.Index.Size))
-				if _, err := b.Verify(cmd.Context(), false, nil); err != nil {
-					return fmt.Errorf("the bundle is not served: %w", err)
-				}
 			}
-			reg.OnError = func(err error) { fmt.Fprintln(a.stderr, err) }
-			reg.OnPull = func(p bundleregistry.Pull) {
-				fmt.Fprintf(a.stderr, "%s pulled %s:%s (%s)\n", p.Remote, p.Repo, p.Reference, p.Digest)
+			v, err := sess.Serve(cmd.Context(), b, session.ServeOptions{Listen: listen, CertFile: cert, KeyFile: key, Verify: verify,
+				OnError: func(err error) { fmt.Fprintln(a.stderr, err) },
+				OnPull: func(p bundleregistry.Pull) {
+					fmt.Fprintf(a.stderr, "%s pulled %s:%s (%s)\n", p.Remote, p.Repo, p.Reference, p.Digest)
+				}})
+			var le *session.ListenError
+			if errors.As(err, &le) {
+				return fmt.Errorf("%w: choose another address with --listen", err)
+			} else if err != nil {
+				return err
 			}
-			l, err := net.Listen("tcp", listen)
-			if err != nil {
-				return fmt.Errorf("cannot listen on %s: %v: choose another address with --listen", listen, err)
-			}
-			scheme := "http"
-			if cert != "" {
-				scheme = "https"
-			}
-			srv := bundleregistry.NewServer(reg, bundleregistry.ServerOptions{})
-			fmt.Fprintf(a.out(), "Serving %s (code %s) as a read-only registry on %s://%s\n", b.Index.Name, b.Index.ShortCode, scheme, l.Addr())
-			for _, r := range reg.Repositories() {
-				fmt.Fprintf(a.out(), "  %s/%s\n", l.Addr(), r)
+			fmt.Fprintf(a.out(), "Serving %s (code %s) as a read-only registry on %s://%s\n", b.Index.Name, b.Index.ShortCode, v.Scheme(), v.Addr())
+			for _, r := range v.Repositories() {
+				fmt.Fprintf(a.out(), "  %s/%s\n", v.Addr(), r)
 			}
 			fmt.Fprintln(a.out(), "Press Ctrl-C to stop.")
-			errc := make(chan error, 1)
-			go func() {
-				if cert != "" {
-					errc <- srv.ServeTLS(l, cert, key)
-				} else {
-					errc <- srv.Serve(l)
-				}
-			}()
-			select {
-			case err := <-errc:
-				if errors.Is(err, http.ErrServerClosed) {
-					return nil
-				}
-				return fmt.Errorf("the registry stopped: %w", err)
-			case <-cmd.Context().Done():
-				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-				defer cancel()
-				_ = srv.Shutdown(ctx)
-				fmt.Fprintf(a.stderr, "stopped after %d pulls\n", reg.Pulls())
-				return nil
+			err = v.Wait(cmd.Context())
+			if err == nil && cmd.Context().Err() != nil {
+				fmt.Fprintf(a.stderr, "stopped after %d pulls\n", v.Pulls())
 			}
+			return err
 		},
 	}
 	c.Flags().StringVar(&listen, "listen", "127.0.0.1:5000", "address to serve on (host:port); 0.0.0.0:5000 for the whole network")

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/spf13/afero"
 	"gopkg.in/yaml.v3"
 )
 
@@ -168,27 +169,27 @@ func sortedUnique(s []string) []string {
 
 // Write puts r's files under dir, creating folders as needed, and the steps
 // and warnings in dir/PLATFORM/STEPS.md.
-func Write(dir string, r *Result) error {
+func Write(fs afero.Fs, dir string, r *Result) error {
 	for _, f := range r.Files {
 		clean := path.Clean(f.Path)
 		if f.Path == "" || path.IsAbs(clean) || clean == ".." || strings.HasPrefix(clean, "../") {
 			return fmt.Errorf("cannot write %q: generated files must stay inside %s", f.Path, dir)
 		}
-		if err := writeFile(filepath.Join(dir, filepath.FromSlash(clean)), f.Content, f.Mode); err != nil {
+		if err := writeFile(fs, filepath.Join(dir, filepath.FromSlash(clean)), f.Content, f.Mode); err != nil {
 			return err
 		}
 	}
-	return writeFile(filepath.Join(dir, r.Platform, "STEPS.md"), stepsMarkdown(r), 0o644)
+	return writeFile(fs, filepath.Join(dir, r.Platform, "STEPS.md"), stepsMarkdown(r), 0o644)
 }
 
-func writeFile(p string, content []byte, mode os.FileMode) error {
+func writeFile(fs afero.Fs, p string, content []byte, mode os.FileMode) error {
 	if mode == 0 {
 		mode = 0o644
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	if err := fs.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("cannot write %s: %w", p, err)
 	}
-	if err := os.WriteFile(p, content, mode); err != nil {
+	if err := afero.WriteFile(fs, p, content, mode); err != nil {
 		return fmt.Errorf("cannot write %s: %w", p, err)
 	}
 	return nil

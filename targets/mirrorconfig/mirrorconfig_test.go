@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"gopkg.in/yaml.v3"
@@ -586,7 +587,7 @@ func TestAtMirror(t *testing.T) {
 func TestWrite(t *testing.T) {
 	dir := t.TempDir()
 	r := generate(t, "crio", with(func(in *Input) { in.Insecure = true; in.CAPEM = []byte(pem) }), Options{})
-	require.NoError(t, Write(dir, r))
+	require.NoError(t, Write(afero.NewOsFs(), dir, r))
 	for _, f := range r.Files {
 		got, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		require.NoError(t, err)
@@ -599,6 +600,6 @@ func TestWrite(t *testing.T) {
 	assert.Contains(t, text, "\n1. On every host, copy crio/registries.conf.d/50-ferry-sonataflow-10-1-0.conf to /etc/containers/registries.conf.d/.\n")
 	assert.Contains(t, text, "\n2. Copy crio/certs.d/registry.site:5000/ca.crt")
 
-	err = Write(dir, &Result{Platform: "x", Files: []File{{Path: "../escape", Content: []byte("x")}}})
+	err = Write(afero.NewOsFs(), dir, &Result{Platform: "x", Files: []File{{Path: "../escape", Content: []byte("x")}}})
 	assert.ErrorContains(t, err, "must stay inside")
 }

@@ -3,10 +3,11 @@ package importer
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/spf13/afero"
 )
 
 // Markdown renders the report for people.
@@ -88,9 +89,9 @@ func (r *Report) mavenNotLoaded() string {
 
 // Write saves the report as PATH.md and PATH.json (an .md or .json
 // extension on path is dropped first).
-func (r *Report) Write(path string) ([]string, error) {
+func (r *Report) Write(fs afero.Fs, path string) ([]string, error) {
 	base := strings.TrimSuffix(strings.TrimSuffix(path, ".md"), ".json")
-	if err := os.MkdirAll(filepath.Dir(base), 0o755); err != nil {
+	if err := fs.MkdirAll(filepath.Dir(base), 0o755); err != nil {
 		return nil, err
 	}
 	js, err := json.MarshalIndent(r, "", "  ")
@@ -98,10 +99,10 @@ func (r *Report) Write(path string) ([]string, error) {
 		return nil, err
 	}
 	out := []string{base + ".md", base + ".json"}
-	if err := os.WriteFile(out[0], []byte(r.Markdown()), 0o644); err != nil {
+	if err := afero.WriteFile(fs, out[0], []byte(r.Markdown()), 0o644); err != nil {
 		return nil, fmt.Errorf("cannot write the report %s: %w", out[0], err)
 	}
-	if err := os.WriteFile(out[1], append(js, '\n'), 0o644); err != nil {
+	if err := afero.WriteFile(fs, out[1], append(js, '\n'), 0o644); err != nil {
 		return nil, fmt.Errorf("cannot write the report %s: %w", out[1], err)
 	}
 	r.Path = out[0]

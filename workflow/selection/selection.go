@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/afero"
 	"gopkg.in/yaml.v3"
 
 	"ferry/artifacts/maven"
@@ -64,9 +65,13 @@ type answersFile struct {
 	Selection  `yaml:",inline"`
 }
 
-// Load reads an answers file. Errors are one sentence naming the file.
-func Load(path string) (Selection, error) {
-	data, err := os.ReadFile(path)
+// Load reads an answers file from the operating system's file system.
+// Errors are one sentence naming the file.
+func Load(path string) (Selection, error) { return LoadFS(afero.NewOsFs(), path) }
+
+// LoadFS reads an answers file from fs.
+func LoadFS(fs afero.Fs, path string) (Selection, error) {
+	data, err := afero.ReadFile(fs, path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
 			return Selection{}, fmt.Errorf("the answers file %s does not exist: give the file the wizard saved beside the bundle", path)
@@ -117,18 +122,22 @@ func Marshal(s Selection) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Save writes the answers file atomically: a temporary file renamed into
-// place, so a reader never sees half a file.
-func Save(path string, s Selection) error {
+// Save writes the answers file atomically on the operating system's file
+// system: a temporary file renamed into place, so a reader never sees half
+// a file.
+func Save(path string, s Selection) error { return SaveFS(afero.NewOsFs(), path, s) }
+
+// SaveFS is Save on fs.
+func SaveFS(fs afero.Fs, path string, s Selection) error {
 	data, err := Marshal(s)
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".answers-*")
+	tmp, err := afero.TempFile(fs, filepath.Dir(path), ".answers-*")
 	if err != nil {
 		return fmt.Errorf("cannot write the answers file %s: %w", path, err)
 	}
-	defer os.Remove(tmp.Name())
+	defer fs.Remove(tmp.Name())
 	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return fmt.Errorf("cannot write the answers file %s: %w", path, err)
@@ -136,5 +145,5 @@ func Save(path string, s Selection) error {
 	if err := tmp.Close(); err != nil {
 		return fmt.Errorf("cannot write the answers file %s: %w", path, err)
 	}
-	return os.Rename(tmp.Name(), path)
+	return fs.Rename(tmp.Name(), path)
 }

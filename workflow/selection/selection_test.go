@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -27,6 +28,21 @@ func TestSaveLoadRoundTripWithoutCredentials(t *testing.T) {
 	assert.Equal(t, in, out)
 	entries, _ := os.ReadDir(filepath.Dir(path))
 	assert.Len(t, entries, 1, "no temporary file left behind")
+}
+
+func TestSaveLoadOnAnyFileSystem(t *testing.T) {
+	fs := afero.NewMemMapFs()
+	require.NoError(t, fs.MkdirAll("/answers", 0o755))
+	in := Selection{Target: "sonataflow", Archs: []string{"amd64"}}
+	require.NoError(t, SaveFS(fs, "/answers/a.yaml", in))
+	out, err := LoadFS(fs, "/answers/a.yaml")
+	require.NoError(t, err)
+	assert.Equal(t, in, out)
+	entries, err := afero.ReadDir(fs, "/answers")
+	require.NoError(t, err)
+	assert.Len(t, entries, 1, "no temporary file left behind")
+	_, err = LoadFS(fs, "/answers/missing.yaml")
+	assert.ErrorContains(t, err, "does not exist")
 }
 
 func TestParseRefusesWhatIsNotAnAnswersFile(t *testing.T) {
@@ -61,4 +77,38 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("what Marshal writes does not parse: %v\n%s", err, data)
 		}
 	})
+}
+
+func TestListsAddToTheSelection(t *testing.T) {
+	fs := afero.NewMemMapFs()
+	require.NoError(t, afero.WriteFile(fs, "/images.txt", []byte("# carried too\nquay.io/a/b:1\n"), 0o644))
+	require.NoError(t, afero.WriteFile(fs, "/maven.txt", []byte("org.example:lib:1.0\n"), 0o644))
+	s := Selection{Images: []string{"quay.io/a/c:2"}}
+	require.NoError(t, s.AddLists(fs, Lists{Images: "/images.txt", Maven: "/maven.txt"}))
+	assert.Equal(t, []string{"quay.io/a/c:2", "quay.io/a/b:1"}, s.Images)
+	assert.Equal(t, []string{"org.example:lib:1.0"}, s.Maven)
+
+	assert.ErrorContains(t, s.AddLists(fs, Lists{Files: "/files.txt"}), "the file list /files.txt does not exist")
+	require.NoError(t, afero.WriteFile(fs, "/bad.txt", []byte("org.example:only-two\n"), 0o644))
+	assert.ErrorContains(t, s.AddLists(fs, Lists{Maven: "/bad.txt"}), `/bad.txt:1: "org.example:only-two" is not a Maven coordinate`)
+}
+
+func TestCheckAndComplete(t *testing.T) {
+	fs := afero.NewMemMapFs()
+	err := Selection{MavenScopes: []string{"compile", "system"}}.Check(fs)
+	require.ErrorIs(t, err, ErrInvalid)
+	assert.Equal(t, `"system" is not a Maven scope ferry carries: give compile, provided, runtime or test`, err.Error())
+	err = Selection{MavenProjects: []string{"/app/pom.xml"}}.Check(fs)
+	assert.ErrorContains(t, err, "the Maven project /app/pom.xml cannot be read")
+	assert.NotErrorIs(t, err, ErrInvalid)
+	require.NoError(t, afero.WriteFile(fs, "/app/pom.xml", nil, 0o644))
+	assert.NoError(t, Selection{MavenProjects: []string{"/app/pom.xml"}}.Check(fs))
+
+	s := Selection{Archs: []string{" arm64"}}
+	s.Complete("amd64", "https://repo.example.test/maven2")
+	assert.Equal(t, []string{"arm64"}, s.Archs)
+	assert.Equal(t, []string{"https://repo.example.test/maven2"}, s.MavenRepositories)
+	s = Selection{}
+	s.Complete("amd64", "https://repo.example.test/maven2")
+	assert.Equal(t, []string{"amd64"}, s.Archs)
 }

@@ -1,0 +1,132 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/push"
+	"ferry/artifacts/source"
+	"ferry/targets/catalog"
+	"ferry/targets/mirrorconfig"
+	"ferry/tui/farside"
+	"ferry/tui/wizard"
+	"ferry/workflow/importer"
+	"ferry/workflow/session"
+)
+
+// sourceFlags say how to reach the registries and repositories items come
+// from; commands that download also fill cacheDir and retries.
+type sourceFlags struct {
+	pullSecret  string
+	caFiles     []string
+	insecure    []string
+	mirrors     []string
+	concurrency int
+	cacheDir    string
+	retries     int
+}
+
+func (f *sourceFlags) register(c *cobra.Command) {
+	fl := c.Flags()
+	fl.StringVar(&f.pullSecret, "pull-secret", "", "docker config JSON with registry credentials, as oc takes; the docker config is used too")
+	fl.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of an extra certificate authority to trust, repeatable")
+	fl.StringArrayVar(&f.insecure, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
+	fl.StringArrayVar(&f.mirrors, "source-mirror", nil, "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references")
+	fl.IntVar(&f.concurrency, "concurrency", 8, "how many items to resolve or fetch at once")
+}
+
+// options turns the flags into session options; a flag that cannot be
+// read is a usage error.
+func (f *sourceFlags) options(repos []string) (session.Options, error) {
+	if f.concurrency < 1 {
+		return session.Options{}, usageError{fmt.Errorf("--concurrency must be at least 1")}
+	}
+	o := session.Options{PullSecret: f.pullSecret, CAFiles: f.caFiles, InsecureHosts: f.insecure, Concurrency: f.concurrency,
+		MavenRepositories: repos, CacheDir: f.cacheDir, Retries: f.retries}
+	for _, m := range f.mirrors {
+		mm, err := source.ParseMirror(m)
+		if err != nil {
+			return o, usageError{err}
+		}
+		o.Mirrors = append(o.Mirrors, mm)
+	}
+	return o, nil
+}
+
+// session starts a session with ferry's version; cat may be nil where no
+// plan is made.
+func (a *app) session(o session.Options, cat *catalog.Catalog) (*session.Session, error) {
+	o.Version = version
+	s, err := session.New(o, cat)
+	if err != nil {
+		return nil, err
+	}
+	s.FS = a.fs
+	return s, nil
+}
+
+// wizardEngine is the wizard's view of a session.
+type wizardEngine struct{ *session.Session }
+
+func (e wizardEngine) Media(context.Context) []wizard.Medium {
+	var out []wizard.Medium
+	for _, m := range e.Session.Media() {
+		out = append(out, wizard.Medium(m))
+	}
+	return out
+}
+
+func (e wizardEngine) Folders(_ context.Context, prefix string) []string {
+	return e.Session.Folders(prefix)
+}
+
+// farEngine is the far-side wizard's view of a session.
+type farEngine struct{ *session.Session }
+
+func destination(d farside.Destination) session.Destination {
+	out := session.Destination{Registry: d.Registry, Username: d.Username, Password: d.Password, Insecure: d.Insecure, Concurrency: 4,
+		MavenURL: d.MavenURL, MavenUser: d.MavenUser, MavenPassword: d.MavenPassword, MavenDir: d.MavenDir}
+	if d.CAFile != "" {
+		out.CAFiles = []string{d.CAFile}
+	}
+	return out
+}
+
+func (e farEngine) Find(context.Context) []farside.Found {
+	var out []farside.Found
+	for _, f := range e.FindBundles() {
+		out = append(out, farside.Found(f))
+	}
+	return out
+}
+
+func (e farEngine) Preflight(ctx context.Context, d farside.Destination) ([]push.Check, error) {
+	return e.Session.Preflight(ctx, destination(d))
+}
+
+func (e farEngine) Import(ctx context.Context, b *bundle.Bundle, d farside.Destination, progress func(push.Event)) (*importer.Report, error) {
+	rep, err := e.Session.Import(ctx, b, destination(d), session.ImportProgress{Images: progress})
+	if rep != nil {
+		_, _ = e.SaveReport(b, rep)
+	}
+	return rep, err
+}
+
+func (e farEngine) Configure(ctx context.Context, b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
+	c, err := e.BundleImages(ctx, b)
+	if err != nil {
+		return nil, err
+	}
+	return e.Session.Configure(c, destination(d), platforms, dir, mirrorconfig.Options{})
+}
+
+func (e farEngine) Serve(ctx context.Context, b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
+	v, err := e.Session.Serve(ctx, b, session.ServeOptions{Listen: listen})
+	if err != nil {
+		return "", nil, nil, err
+	}
+	return v.PublicAddr(), v.Pulls, v.Stop, nil
+}

@@ -1,0 +1,99 @@
+package selection
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/afero"
+
+	"ferry/artifacts/fault"
+	"ferry/artifacts/image"
+	"ferry/artifacts/maven"
+	"ferry/artifacts/plainfile"
+)
+
+// ErrInvalid marks a selection asking for what ferry cannot carry (a Maven
+// scope it does not know): the choice is wrong, not the sources.
+var ErrInvalid = errors.New("invalid selection")
+
+// Lists name files of items carried on top of a target, one item a line:
+// image references, Maven coordinates, and plain files as URL SHA256 [NAME].
+type Lists struct {
+	Images, Maven, Files string
+}
+
+// AddLists reads the lists that are named and adds their items to s.
+// Errors name the file and, for a bad line, its number.
+func (s *Selection) AddLists(fs afero.Fs, l Lists) error {
+	if l.Images != "" {
+		refs, err := readList(fs, l.Images, "image list", image.ParseList)
+		if err != nil {
+			return err
+		}
+		s.Images = append(s.Images, refs...)
+	}
+	if l.Maven != "" {
+		coords, err := readList(fs, l.Maven, "Maven list", maven.ParseList)
+		if err != nil {
+			return err
+		}
+		for _, c := range coords {
+			s.Maven = append(s.Maven, c.String())
+		}
+	}
+	if l.Files != "" {
+		files, err := readList(fs, l.Files, "file list", plainfile.ParseList)
+		if err != nil {
+			return err
+		}
+		s.Files = append(s.Files, files...)
+	}
+	return nil
+}
+
+func readList[T any](fs afero.Fs, path, what string, parse func(string, io.Reader) ([]T, error)) ([]T, error) {
+	fh, err := fs.Open(path)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil, fmt.Errorf("the %s %s does not exist", what, path)
+		}
+		return nil, fmt.Errorf("cannot read the %s %s: %w", what, path, err)
+	}
+	defer fh.Close()
+	return parse(path, fh)
+}
+
+// Check refuses a Maven scope ferry does not carry (ErrInvalid) and a
+// Maven project whose pom.xml cannot be read.
+func (s Selection) Check(fs afero.Fs) error {
+	for _, sc := range s.MavenScopes {
+		switch sc {
+		case "compile", "provided", "runtime", "test":
+		default:
+			return fault.New(ErrInvalid, "%q is not a Maven scope ferry carries: give compile, provided, runtime or test", sc)
+		}
+	}
+	for _, p := range s.MavenProjects {
+		if _, err := fs.Stat(p); err != nil {
+			return fmt.Errorf("the Maven project %s cannot be read: give the path of its pom.xml", p)
+		}
+	}
+	return nil
+}
+
+// Complete fills what the selection leaves to defaults: arch when it names
+// no architecture, and mavenRepo when it names no Maven repository.
+func (s *Selection) Complete(arch, mavenRepo string) {
+	if len(s.Archs) == 0 {
+		s.Archs = []string{arch}
+	}
+	for i, a := range s.Archs {
+		s.Archs[i] = strings.TrimSpace(a)
+	}
+	if len(s.MavenRepositories) == 0 {
+		s.MavenRepositories = []string{mavenRepo}
+	}
+}

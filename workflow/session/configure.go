@@ -1,0 +1,137 @@
+package session
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/spf13/afero"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/image"
+	"ferry/targets/mirrorconfig"
+	"ferry/workflow/plan"
+)
+
+// Carried are the images a bundle or a saved plan carries, under the name
+// the mirror configuration is written for.
+type Carried struct {
+	Name   string
+	Images []CarriedImage
+}
+
+// CarriedImage is one image: its original reference and digest.
+type CarriedImage struct {
+	Reference, Digest string
+}
+
+// BundleImages lists the images a bundle carries.
+func (s *Session) BundleImages(ctx context.Context, b *bundle.Bundle) (Carried, error) {
+	m, err := b.ReadManifest(ctx)
+	if err != nil {
+		return Carried{}, err
+	}
+	c := Carried{Name: b.Index.Name}
+	for _, im := range m.Images {
+		c.Images = append(c.Images, CarriedImage{im.Reference, im.Digest})
+	}
+	return c, nil
+}
+
+// PlanImages lists the images a plan saved with `ferry plan --output json`
+// carries.
+func (s *Session) PlanImages(path string) (Carried, error) {
+	data, err := afero.ReadFile(s.FS, path)
+	if err != nil {
+		return Carried{}, fmt.Errorf("cannot read the plan %s: %w", path, err)
+	}
+	var p plan.Plan
+	if err := json.Unmarshal(data, &p); err != nil || p.FormatVersion == 0 {
+		return Carried{}, fmt.Errorf("%s is not a plan saved with `ferry plan --output json`", path)
+	}
+	if p.FormatVersion != plan.FormatVersion {
+		return Carried{}, fmt.Errorf("%s is plan format %d and this ferry reads format %d", path, p.FormatVersion, plan.FormatVersion)
+	}
+	c := Carried{Name: p.Selection.Target}
+	if p.Selection.Version != "" {
+		c.Name += "-" + p.Selection.Version
+	}
+	for _, im := range p.Images {
+		c.Images = append(c.Images, CarriedImage{im.Reference, im.Digest})
+	}
+	return c, nil
+}
+
+// Configure generates the mirror configuration of each platform for the
+// images carried, loaded into d as ferry import loads them, and writes it
+// under dir. It returns what it wrote, up to the first failure.
+func (s *Session) Configure(c Carried, d Destination, platforms []string, dir string, o mirrorconfig.Options) ([]*mirrorconfig.Result, error) {
+	in, err := s.mirrorInput(c, d)
+	if err != nil {
+		return nil, err
+	}
+	var out []*mirrorconfig.Result
+	for _, p := range platforms {
+		r, err := mirrorconfig.Generate(p, in, o)
+		if err != nil {
+			return out, err
+		}
+		if err := mirrorconfig.Write(s.FS, dir, r); err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// mirrorInput builds the configuration writers' input: one mirror per
+// source repository, mapped as ferry import loads it.
+func (s *Session) mirrorInput(c Carried, d Destination) (mirrorconfig.Input, error) {
+	host, prefix, _ := strings.Cut(d.Registry, "/")
+	in := mirrorconfig.Input{Registry: host, Insecure: d.Insecure, MavenURL: d.MavenURL, Name: dnsName(c.Name)}
+	seen := map[string]bool{}
+	for _, im := range c.Images {
+		h, repo, _, err := image.Origin(im.Reference)
+		if err != nil {
+			return in, err
+		}
+		src := h + "/" + repo
+		in.DigestRefs = append(in.DigestRefs, src+"@"+im.Digest)
+		if !seen[src] && host != "" {
+			seen[src] = true
+			target, err := image.MapRepo(im.Reference, prefix, d.Flat)
+			if err != nil {
+				return in, err
+			}
+			in.Mirrors = append(in.Mirrors, mirrorconfig.Mirror{Source: src, Target: host + "/" + target})
+		}
+	}
+	sort.Slice(in.Mirrors, func(i, j int) bool { return in.Mirrors[i].Source < in.Mirrors[j].Source })
+	sort.Strings(in.DigestRefs)
+	if len(d.CAFiles) > 0 {
+		in.CAFile = d.CAFiles[0]
+		pem, err := afero.ReadFile(s.FS, d.CAFiles[0])
+		if err != nil {
+			return in, fmt.Errorf("cannot read the CA file %s: %w", d.CAFiles[0], err)
+		}
+		in.CAPEM = pem
+	}
+	return in, nil
+}
+
+var nonDNS = regexp.MustCompile(`[^a-z0-9-]+`)
+
+// dnsName makes a DNS-1123 label out of a bundle name.
+func dnsName(s string) string {
+	s = strings.Trim(nonDNS.ReplaceAllString(strings.ToLower(s), "-"), "-")
+	if len(s) > 50 {
+		s = strings.Trim(s[:50], "-")
+	}
+	if s == "" {
+		return "ferry"
+	}
+	return s
+}

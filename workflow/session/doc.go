@@ -1,0 +1,12 @@
+// Package session is the engine both of ferry's faces drive: the plain
+// commands and the wizard build one Session from Options (how to reach the
+// sources, where the download cache is) and walk the whole journey through
+// its methods — selection → plan → bundle on the connected side; media →
+// bundle → verify → import → configure → serve on the far side.
+//
+// A Session holds what both sides share: source access, the catalog, and
+// the machine it runs on (file system, mounts file, media roots), which come
+// in through its fields so tests can swap them. It never prints: long work
+// takes a context and reports progress through the callback the caller
+// passes in.
+package session
