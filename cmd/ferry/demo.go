@@ -72,7 +72,7 @@ for a projector, and exits 0 when both sides completed.`,
 				ImportEngine:  farEngine{&far},
 				Import: farside.Options{
 					Path:        stick,
-					Destination: farside.Destination{Registry: d.Site + "/mirror", Insecure: true, MavenURL: d.SiteMaven},
+					Destination: session.Destination{Registry: d.Site + "/mirror", Insecure: true, MavenURL: d.SiteMaven},
 					ConfigDir:   filepath.Join(dir, "mirror-config"),
 					Banner:      demo.Banner,
 				}}

@@ -49,7 +49,7 @@ are never printed, logged or written.`,
 				return err
 			}
 			if len(args) == 0 {
-				return runFarside(a, cmd.Context(), sess, farside.Options{Destination: farside.Destination{Registry: registry, CAFile: first(caFiles), Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
+				return runFarside(a, cmd.Context(), sess, farside.Options{Destination: session.Destination{Registry: registry, CAFiles: caFiles, Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
 			}
 			if registry == "" && mavenURL == "" && mavenDir == "" {
 				return usageError{fmt.Errorf("say where the bundle goes: --registry HOST[:PORT][/PREFIX], and/or --maven-url URL or --maven-dir DIR")}
@@ -163,13 +163,6 @@ are never printed, logged or written.`,
 	f.StringVar(&report, "report", "", "write what was loaded where to PATH.md and PATH.json")
 	f.IntVar(&concurrency, "concurrency", 4, "how many blobs to push at once")
 	return c
-}
-
-func first(s []string) string {
-	if len(s) == 0 {
-		return ""
-	}
-	return s[0]
 }
 
 func printChecks(a *app, checks []push.Check) {

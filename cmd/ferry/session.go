@@ -11,8 +11,6 @@ import (
 	"ferry/artifacts/source"
 	"ferry/targets/catalog"
 	"ferry/targets/mirrorconfig"
-	"ferry/tui/farside"
-	"ferry/tui/wizard"
 	"ferry/workflow/importer"
 	"ferry/workflow/session"
 )
@@ -71,13 +69,7 @@ func (a *app) session(o session.Options, cat *catalog.Catalog) (*session.Session
 // wizardEngine is the wizard's view of a session.
 type wizardEngine struct{ *session.Session }
 
-func (e wizardEngine) Media(context.Context) []wizard.Medium {
-	var out []wizard.Medium
-	for _, m := range e.Session.Media() {
-		out = append(out, wizard.Medium(m))
-	}
-	return out
-}
+func (e wizardEngine) Media(context.Context) []session.Medium { return e.Session.Media() }
 
 func (e wizardEngine) Folders(_ context.Context, prefix string) []string {
 	return e.Session.Folders(prefix)
@@ -86,41 +78,26 @@ func (e wizardEngine) Folders(_ context.Context, prefix string) []string {
 // farEngine is the far-side wizard's view of a session.
 type farEngine struct{ *session.Session }
 
-func destination(d farside.Destination) session.Destination {
-	out := session.Destination{Registry: d.Registry, Username: d.Username, Password: d.Password, Insecure: d.Insecure, Concurrency: 4,
-		MavenURL: d.MavenURL, MavenUser: d.MavenUser, MavenPassword: d.MavenPassword, MavenDir: d.MavenDir}
-	if d.CAFile != "" {
-		out.CAFiles = []string{d.CAFile}
-	}
-	return out
+func (e farEngine) Find(context.Context) []session.Found { return e.FindBundles() }
+
+func (e farEngine) Preflight(ctx context.Context, d session.Destination) ([]push.Check, error) {
+	return e.Session.Preflight(ctx, d)
 }
 
-func (e farEngine) Find(context.Context) []farside.Found {
-	var out []farside.Found
-	for _, f := range e.FindBundles() {
-		out = append(out, farside.Found(f))
-	}
-	return out
-}
-
-func (e farEngine) Preflight(ctx context.Context, d farside.Destination) ([]push.Check, error) {
-	return e.Session.Preflight(ctx, destination(d))
-}
-
-func (e farEngine) Import(ctx context.Context, b *bundle.Bundle, d farside.Destination, progress func(push.Event)) (*importer.Report, error) {
-	rep, err := e.Session.Import(ctx, b, destination(d), session.ImportProgress{Images: progress})
+func (e farEngine) Import(ctx context.Context, b *bundle.Bundle, d session.Destination, progress func(push.Event)) (*importer.Report, error) {
+	rep, err := e.Session.Import(ctx, b, d, session.ImportProgress{Images: progress})
 	if rep != nil {
 		_, _ = e.SaveReport(b, rep)
 	}
 	return rep, err
 }
 
-func (e farEngine) Configure(ctx context.Context, b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
+func (e farEngine) Configure(ctx context.Context, b *bundle.Bundle, d session.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
 	c, err := e.BundleImages(ctx, b)
 	if err != nil {
 		return nil, err
 	}
-	return e.Session.Configure(c, destination(d), platforms, dir, mirrorconfig.Options{})
+	return e.Session.Configure(c, d, platforms, dir, mirrorconfig.Options{})
 }
 
 func (e farEngine) Serve(ctx context.Context, b *bundle.Bundle, listen string) (string, func() int64, func(), error) {

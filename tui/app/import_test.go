@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"ferry/workflow/session"
 	"fmt"
 	"strings"
 	"testing"
@@ -21,7 +22,7 @@ import (
 type fake struct {
 	verifyErr  error
 	checkErr   error
-	imported   *farside.Destination
+	imported   *session.Destination
 	configured []string
 	serving    bool
 	// problems are what the import report says is left to do.
@@ -33,8 +34,8 @@ type fake struct {
 var idx = bundle.Index{Name: "demo-2.0", Target: "demo", Version: "2.0", Archs: []string{"amd64"}, Modules: []string{"core", "ui"},
 	ShortCode: "7QK4-M2XD", Size: 160 << 20, Parts: []bundle.Part{{Name: "demo-2.0.part001"}}}
 
-func (f *fake) Find(context.Context) []farside.Found {
-	return []farside.Found{{Path: "/media/tech/USB/bundle", Index: idx, Present: 1}}
+func (f *fake) Find(context.Context) []session.Found {
+	return []session.Found{{Path: "/media/tech/USB/bundle", Index: idx, Present: 1}}
 }
 func (f *fake) Open(path string) (*bundle.Bundle, error) {
 	if !strings.HasPrefix(path, "/media") {
@@ -46,13 +47,13 @@ func (f *fake) Verify(ctx context.Context, b *bundle.Bundle, progress func(int64
 	progress(b.Index.Size)
 	return f.verifyErr
 }
-func (f *fake) Preflight(ctx context.Context, d farside.Destination) ([]push.Check, error) {
+func (f *fake) Preflight(ctx context.Context, d session.Destination) ([]push.Check, error) {
 	if f.checkErr != nil {
 		return []push.Check{{Name: "reachable", OK: true}, {Name: "certificate trusted", OK: true}, {Name: "login accepted", Problem: f.checkErr.Error()}}, f.checkErr
 	}
 	return []push.Check{{Name: "reachable", OK: true}, {Name: "certificate trusted", OK: true}, {Name: "login accepted", OK: true}, {Name: "push allowed", OK: true}}, nil
 }
-func (f *fake) Import(ctx context.Context, b *bundle.Bundle, d farside.Destination, progress func(push.Event)) (*importer.Report, error) {
+func (f *fake) Import(ctx context.Context, b *bundle.Bundle, d session.Destination, progress func(push.Event)) (*importer.Report, error) {
 	f.imported = &d
 	if f.duringImport != nil {
 		f.duringImport(progress)
@@ -60,7 +61,7 @@ func (f *fake) Import(ctx context.Context, b *bundle.Bundle, d farside.Destinati
 	progress(push.Event{BytesDone: 160 << 20, BytesTotal: 160 << 20})
 	return &importer.Report{Registry: d.Registry, Images: make([]push.Loaded, 2), Verified: true, Problems: f.problems, Path: "/media/tech/USB/bundle/demo-2.0-import-report.md"}, nil
 }
-func (f *fake) Configure(ctx context.Context, b *bundle.Bundle, d farside.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
+func (f *fake) Configure(ctx context.Context, b *bundle.Bundle, d session.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
 	f.configured = platforms
 	return []*mirrorconfig.Result{{Platform: "crio", Files: []mirrorconfig.File{{Path: "crio/registries.conf.d/50-ferry-demo-2-0.conf"}},
 		Steps: []string{"On every host, copy crio/registries.conf.d/50-ferry-demo-2-0.conf to /etc/containers/registries.conf.d/.", "Restart CRI-O: `systemctl restart crio`."}}}, nil

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"ferry/workflow/session"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -121,8 +122,8 @@ func (f *fakeEngine) Prepare(ctx context.Context, p *plan.Plan, o prepare.Option
 func (f *fakeEngine) Space(path string) (prepare.Space, error) {
 	return prepare.Space{Free: f.free, FAT: strings.Contains(strings.ToLower(path), "fat"), Unknown: f.unknown}, nil
 }
-func (f *fakeEngine) Media(context.Context) []wizard.Medium {
-	return []wizard.Medium{{Path: "/media/engineer/USB-FAT", Free: 30 << 30, FAT: true}, {Path: "/media/engineer/DISK", Free: 900 << 30}}
+func (f *fakeEngine) Media(context.Context) []session.Medium {
+	return []session.Medium{{Path: "/media/engineer/USB-FAT", Free: 30 << 30, FAT: true}, {Path: "/media/engineer/DISK", Free: 900 << 30}}
 }
 func (f *fakeEngine) Folders(_ context.Context, prefix string) []string {
 	return []string{"/srv/bundles"}
@@ -418,7 +419,7 @@ func TestDemoPlaysBothSides(t *testing.T) {
 	f := &fake{}
 	d := newDriver(t, Options{Side: Prepare, Demo: true, PrepareEngine: eng, ImportEngine: f,
 		Prepare: wizard.Options{MachineArch: "amd64", DefaultOutput: "/media/tech/USB/bundle"},
-		Import:  farside.Options{ConfigDir: "/home/tech/mirror-config", Destination: farside.Destination{Registry: "registry.site:5000/mirror"}}}, 100, 30)
+		Import:  farside.Options{ConfigDir: "/home/tech/mirror-config", Destination: session.Destination{Registry: "registry.site:5000/mirror"}}}, 100, 30)
 	for i := 0; i < 60 && !d.quit; i++ {
 		d.send(autoMsg{})
 	}

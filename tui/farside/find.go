@@ -1,6 +1,7 @@
 package farside
 
 import (
+	"ferry/workflow/session"
 	"fmt"
 	"strings"
 
@@ -15,7 +16,7 @@ import (
 )
 
 type (
-	foundMsg  []Found
+	foundMsg  []session.Found
 	openedMsg struct {
 		b   *bundle.Bundle
 		err error
@@ -40,7 +41,7 @@ type findStep struct {
 	f       *Flow
 	w, h    int
 	input   textinput.Model
-	found   []Found
+	found   []session.Found
 	openErr error
 }
 

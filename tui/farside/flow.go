@@ -10,6 +10,7 @@ package farside
 
 import (
 	"context"
+	"ferry/workflow/session"
 	"sync"
 	"time"
 
@@ -52,7 +53,7 @@ type Options struct {
 	// Path pre-fills the bundle's location.
 	Path string
 	// Destination pre-fills where it goes (the demo uses it).
-	Destination Destination
+	Destination session.Destination
 	// ConfigDir is where mirror configuration is written.
 	ConfigDir string
 	// Banner is shown above every screen (the demo's).
@@ -241,7 +242,7 @@ func (f *Flow) Position() frame.Position {
 func (f *Flow) Step() string { return stepTitles[f.cur] }
 
 // Destination is what the technician typed.
-func (f *Flow) Destination() Destination { return f.where.destination() }
+func (f *Flow) Destination() session.Destination { return f.where.destination() }
 
 // Ready says whether the current step can move on now, and the key that
 // does it (what a scripted walkthrough presses).

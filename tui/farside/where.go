@@ -1,6 +1,7 @@
 package farside
 
 import (
+	"ferry/workflow/session"
 	"fmt"
 	"strings"
 
@@ -54,7 +55,7 @@ type whereStep struct {
 func newWhereStep(f *Flow) *whereStep {
 	s := &whereStep{helpKeys: helpKeys{f.keys}, f: f}
 	d := f.opts.Destination
-	vals := []string{d.Registry, d.Username, d.Password, d.CAFile, yn(d.Insecure), d.MavenURL, d.MavenUser, d.MavenPassword}
+	vals := []string{d.Registry, d.Username, d.Password, strings.Join(d.CAFiles, ","), yn(d.Insecure), d.MavenURL, d.MavenUser, d.MavenPassword}
 	for i, v := range vals {
 		ti := textinput.New()
 		noBlink(&ti)
@@ -87,9 +88,9 @@ func (s *whereStep) SetSize(w, h int) { s.w, s.h = w, h }
 func (s *whereStep) focusField() { s.fields[s.focus].Focus() }
 
 // destination is what the technician typed.
-func (s *whereStep) destination() Destination {
+func (s *whereStep) destination() session.Destination {
 	v := func(i int) string { return strings.TrimSpace(s.fields[i].Value()) }
-	d := Destination{Registry: v(fRegistry), Username: v(fUser), Password: s.fields[fPass].Value(), CAFile: v(fCA),
+	d := session.Destination{Registry: v(fRegistry), Username: v(fUser), Password: s.fields[fPass].Value(), CAFiles: nonEmpty(v(fCA)),
 		Insecure: strings.HasPrefix(strings.ToLower(v(fInsecure)), "y"), MavenURL: v(fMaven), MavenUser: v(fMavenUser), MavenPassword: s.fields[fMavenPass].Value()}
 	if d.MavenURL != "" && !strings.Contains(d.MavenURL, "://") {
 		d.MavenDir, d.MavenURL = d.MavenURL, "" // a folder, not a URL
@@ -226,4 +227,12 @@ func (s *whereStep) serveView(b *strings.Builder) {
 		fmt.Fprintf(b, "Pulls so far: %s\n\n", th.Accent.Render(fmt.Sprint(s.servePull())))
 	}
 	b.WriteString(th.Subtle.Render("ctrl+c stops serving (it asks first)."))
+}
+
+// nonEmpty is s as a list, or none when s is empty.
+func nonEmpty(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return []string{s}
 }

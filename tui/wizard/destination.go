@@ -1,6 +1,7 @@
 package wizard
 
 import (
+	"ferry/workflow/session"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -20,7 +21,7 @@ type destStep struct {
 	f        *Flow
 	w, h     int
 	input    textinput.Model
-	media    []Medium
+	media    []session.Medium
 	space    *prepare.Space
 	spaceErr error
 }
@@ -31,7 +32,7 @@ type (
 		space prepare.Space
 		err   error
 	}
-	mediaFoundMsg    []Medium
+	mediaFoundMsg    []session.Medium
 	foldersListedMsg struct {
 		prefix  string
 		folders []string
@@ -154,7 +155,7 @@ func (s *destStep) pickMedium(down bool) {
 	if len(s.media) == 0 {
 		return
 	}
-	i := slices.IndexFunc(s.media, func(md Medium) bool { return md.Path == s.path() })
+	i := slices.IndexFunc(s.media, func(md session.Medium) bool { return md.Path == s.path() })
 	switch {
 	case i < 0:
 		i = 0

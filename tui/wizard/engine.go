@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"ferry/workflow/session"
 
 	"ferry/targets/catalog"
 	"ferry/workflow/plan"
@@ -20,15 +21,7 @@ type Engine interface {
 	// Space reads the free space and file system at a path.
 	Space(path string) (prepare.Space, error)
 	// Media lists mounted removable media (under /media, /run/media, /mnt).
-	Media(ctx context.Context) []Medium
+	Media(ctx context.Context) []session.Medium
 	// Folders completes a path prefix to existing folders.
 	Folders(ctx context.Context, prefix string) []string
-}
-
-// Medium is a mounted removable medium.
-type Medium struct {
-	Path  string
-	Free  int64
-	FAT   bool
-	Label string
 }
