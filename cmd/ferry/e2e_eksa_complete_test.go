@@ -9,6 +9,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -226,4 +230,50 @@ status:
 	}
 	require.Len(t, notes, 1, "%v", notes)
 	assert.Contains(t, notes[0], "cloudStack is only a placeholder in "+srv.URL+"/releases/bundles/57/manifest.yaml for Kubernetes 1.28")
+
+	// The bundle carries the manifests laid out by URL, and the configure
+	// steps' commands make a Bundles manifest naming only local files.
+	out := t.TempDir()
+	prep := append([]string{}, common...)
+	prep[2] = "prepare"
+	code, _, stderr = ferry(t, append(prep, "--cache", t.TempDir(), "--output", out, "--progress", "none", "--no-binary")...)
+	require.Equal(t, 0, code, stderr)
+	code, _, stderr = ferry(t, "verify", out)
+	require.Equal(t, 0, code, stderr)
+	cfg := t.TempDir()
+	code, _, stderr = ferry(t, "configure", "--bundle", out, "--registry", "registry.site:5000/mirror", "--platform", "eks-anywhere", "--output", cfg)
+	require.Equal(t, 0, code, stderr)
+	steps, err := os.ReadFile(filepath.Join(cfg, "eks-anywhere", "STEPS.md"))
+	require.NoError(t, err)
+	parts, err := filepath.Glob(filepath.Join(out, "*.part001"))
+	require.NoError(t, err)
+	require.Len(t, parts, 1)
+	name := strings.TrimSuffix(filepath.Base(parts[0]), ".part001")
+	var cmds []string
+	for _, m := range regexp.MustCompile("`([^`]+)`").FindAllStringSubmatch(string(steps), -1) {
+		if strings.HasPrefix(m[1], "cat ") || strings.HasPrefix(m[1], "sed ") {
+			// The loopback server speaks plain HTTP where the real one
+			// speaks HTTPS.
+			c := strings.ReplaceAll(m[1], "BUNDLE", name)
+			cmds = append(cmds, strings.Replace(c, "s#https://#", "s#http://#", 1))
+		}
+	}
+	require.Len(t, cmds, 2, string(steps))
+	for _, c := range cmds {
+		cmd := exec.Command("sh", "-c", c)
+		cmd.Dir = out
+		o, err := cmd.CombinedOutput()
+		require.NoError(t, err, "%s: %s", c, o)
+	}
+	local, err := os.ReadFile(filepath.Join(out, "bundles-local.yaml"))
+	require.NoError(t, err)
+	assert.NotContains(t, string(local), "http://"+host, "every manifest it names is local")
+	for _, m := range regexp.MustCompile(`(?m)(?:uri|components|manifestUrl): (/\S+)$`).FindAllStringSubmatch(string(local), -1) {
+		if strings.Contains(m[1], "kubernetes-1-27") || strings.Contains(m[1], "infrastructure-docker") {
+			continue // not chosen: Kubernetes 1.28 and vSphere are
+		}
+		assert.FileExists(t, m[1])
+	}
+	assert.Len(t, regexp.MustCompile(`(?m)(?:uri|components|manifestUrl): /`).FindAllString(string(local), -1), 8)
+	assert.FileExists(t, filepath.Join(out, "files/eks-anywhere", host, "kubernetes-1-28/kubernetes-1-28-eks-8.yaml"))
 }
