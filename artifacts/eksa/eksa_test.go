@@ -56,7 +56,7 @@ func TestParseFiltersSections(t *testing.T) {
 		{URI: "public.ecr.aws/release-container-registry/cert-manager/cert-manager-controller:v1.13.0-eks-a-57", Digest: "sha256:" + strings.Repeat("1", 64)},
 		{URI: "public.ecr.aws/release-container-registry/kubernetes-sigs/kind/node:v1.28.3-eks-d-1-28-8-eks-a-57", Digest: "sha256:" + strings.Repeat("3", 64)},
 	}, c.Images)
-	assert.Empty(t, c.Files, "archives only when asked")
+	assert.Empty(t, c.Archives, "archives only when asked")
 
 	c, err = Parse("m.yaml", []byte(manifest), catalog.BundlesRef{KubeVersion: "1.28", Include: []string{"vSphere"}})
 	require.NoError(t, err)
@@ -64,9 +64,19 @@ func TestParseFiltersSections(t *testing.T) {
 
 	c, err = Parse("m.yaml", []byte(manifest), catalog.BundlesRef{KubeVersion: "1.28", Include: []string{"eksD"}, Archives: true})
 	require.NoError(t, err)
-	require.Len(t, c.Files, 1)
-	assert.Equal(t, "containerd-linux-amd64.tar.gz", c.Files[0].Name)
-	assert.Equal(t, strings.Repeat("2", 64), c.Files[0].SHA256)
+	require.Len(t, c.Archives, 1)
+	assert.Equal(t, "containerd-linux-amd64.tar.gz", c.Archives[0].Name)
+	assert.Equal(t, strings.Repeat("2", 64), c.Archives[0].SHA256)
+
+	// One key of a section, in or out.
+	c, err = Parse("m.yaml", []byte(manifest), catalog.BundlesRef{KubeVersion: "1.28", Include: []string{"eksD.kindNode"}, Archives: true})
+	require.NoError(t, err)
+	assert.Equal(t, []Image{{URI: "public.ecr.aws/release-container-registry/kubernetes-sigs/kind/node:v1.28.3-eks-d-1-28-8-eks-a-57", Digest: "sha256:" + strings.Repeat("3", 64)}}, c.Images)
+	assert.Empty(t, c.Archives)
+	c, err = Parse("m.yaml", []byte(manifest), catalog.BundlesRef{KubeVersion: "1.28", Exclude: []string{"vSphere", "eksD.kindNode"}})
+	require.NoError(t, err)
+	require.Len(t, c.Images, 1)
+	assert.Contains(t, c.Images[0].URI, "cert-manager-controller")
 
 	_, err = Parse("m.yaml", []byte(manifest), catalog.BundlesRef{KubeVersion: "1.22"})
 	assert.EqualError(t, err, "m.yaml has no versionsBundle for Kubernetes 1.22 (it has 1.28, 1.27): choose one of those")

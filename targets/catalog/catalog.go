@@ -144,8 +144,9 @@ type BundlesRef struct {
 	URL string `yaml:"url"`
 	// KubeVersion picks the versionsBundle ("1.28").
 	KubeVersion string `yaml:"kubeVersion"`
-	// Include keeps only these sections (vSphere, tinkerbell…); Exclude
-	// drops these. Neither: every section.
+	// Include keeps only these sections (vSphere, tinkerbell…) or keys of
+	// a section (eksD.kindNode); Exclude drops these. Neither: every
+	// section.
 	Include []string `yaml:"include"`
 	Exclude []string `yaml:"exclude"`
 	// Archives also carries the archives (OVAs, raw images, binaries)

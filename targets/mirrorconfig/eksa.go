@@ -50,7 +50,14 @@ func eksa(r *Result, in Input) {
 	r.add("eks-anywhere/registry-mirror.yaml", yamlDoc(map[string]any{"registryMirrorConfiguration": conf}))
 	r.Steps = append(r.Steps,
 		"Merge eks-anywhere/registry-mirror.yaml under spec: of the Cluster in your cluster definition (cluster.yaml).",
-		"The mirror must also hold EKS Anywhere's own images (from public.ecr.aws), as the EKS Anywhere air-gapped guide describes.",
+		"The mirror must also hold EKS Anywhere's own images (from public.ecr.aws), as the EKS Anywhere air-gapped guide describes; a bundle of ferry's eks-anywhere target carries them with the EKS-D images of each Kubernetes version, and `ferry import` has loaded them.",
+		"Take the EKS Anywhere manifests out of the bundle: in the folder that holds its parts, run `cat BUNDLE.part* | tar -xf - "+bundledManifests+"` (BUNDLE is the name the parts start with). The Bundles manifest is "+bundledManifests+"/HOST/releases/bundles/NUMBER/manifest.yaml and every manifest it names is beside it, laid out by URL.",
+		"Point the Bundles manifest at those files instead of the internet: `sed \"s#https://#$PWD/"+bundledManifests+"/#g\" "+bundledManifests+"/*/releases/bundles/*/manifest.yaml > bundles-local.yaml` (in the same folder; keep the folder where it is, since bundles-local.yaml names its absolute path).",
 		"If the registry needs a login, set authenticate: true and export REGISTRY_USERNAME and REGISTRY_PASSWORD before running eksctl anywhere.",
-		"Create or upgrade the cluster: `eksctl anywhere create cluster -f cluster.yaml` (or `eksctl anywhere upgrade cluster -f cluster.yaml`).")
+		"Create or upgrade the cluster with that manifest: `eksctl anywhere create cluster -f cluster.yaml --bundles-override bundles-local.yaml` (or `eksctl anywhere upgrade cluster -f cluster.yaml --bundles-override bundles-local.yaml`).")
 }
+
+// bundledManifests is where a bundle of the eks-anywhere target carries the
+// manifests eksctl reads (package eksa's FilesDir under the bundle's files/),
+// mirrored by URL so one substitution makes the Bundles manifest local.
+const bundledManifests = "files/eks-anywhere"

@@ -17,7 +17,6 @@ import (
 	"ferry/artifacts/imagefs"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/maven/closure"
-	"ferry/artifacts/plainfile"
 	"ferry/artifacts/release"
 	"ferry/targets/catalog"
 	"ferry/workflow/selection"
@@ -58,10 +57,10 @@ type ReleaseReader interface {
 	Components(ctx context.Context, ref string) ([]release.Component, error)
 }
 
-// BundlesReader lists the images and archives an EKS Anywhere Bundles
-// manifest selects.
+// BundlesReader lists the images, manifests and archives an EKS Anywhere
+// Bundles manifest selects; package eksa's Reader is one.
 type BundlesReader interface {
-	List(ctx context.Context, ref catalog.BundlesRef) ([]eksa.Image, []plainfile.Entry, error)
+	Read(ctx context.Context, ref catalog.BundlesRef) (*eksa.Contents, error)
 }
 
 // FileSizer finds a plain file's size by URL.
@@ -242,8 +241,7 @@ func (p *Planner) pickComponents(w *work, pl *Plan, r releaseWork, comps []relea
 func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) error {
 	type result struct {
 		comps []release.Component
-		imgs  []eksa.Image
-		files []plainfile.Entry
+		eksa  *eksa.Contents
 		err   error
 	}
 	rels := make([]result, len(w.releases))
@@ -266,7 +264,7 @@ func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) 
 				buns[i].err = fmt.Errorf("no Bundles reader is configured to read %s", b.ref.URL)
 				return nil
 			}
-			buns[i].imgs, buns[i].files, buns[i].err = p.Bundles.List(gctx, b.ref)
+			buns[i].eksa, buns[i].err = p.Bundles.Read(gctx, b.ref)
 			return nil
 		})
 	}
@@ -296,16 +294,44 @@ func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) 
 			pl.Errors = append(pl.Errors, Problem{Kind: "bundles", Item: b.ref.URL, Modules: []string{b.module}, Message: res.err.Error()})
 			continue
 		}
-		for _, im := range res.imgs {
-			w.add(&w.images, "image", im.URI, b.module, catalog.File{})
-			w.pinned[im.URI] = im.Digest
-		}
-		for _, f := range res.files {
-			w.add(&w.files, "file", f.URL, b.module, catalog.File{URL: f.URL, SHA256: f.SHA256, Name: f.Name})
-		}
-		w.notes = append(w.notes, Note{Module: b.module, Text: fmt.Sprintf("read %d images and %d archives for Kubernetes %s from %s", len(res.imgs), len(res.files), b.ref.KubeVersion, b.ref.URL)})
+		p.addBundles(w, b, res.eksa)
 	}
 	return nil
+}
+
+// addBundles adds what a Bundles manifest lists for one module, with a
+// note saying what was read and one for each placeholder section.
+func (p *Planner) addBundles(w *work, b bundlesWork, c *eksa.Contents) {
+	for _, im := range c.Images {
+		w.add(&w.images, "image", im.URI, b.module, catalog.File{})
+		if im.Digest != "" {
+			w.pinned[im.URI] = im.Digest
+		}
+	}
+	for _, list := range [][]eksa.File{c.Manifests, c.Archives} {
+		for _, f := range list {
+			w.add(&w.files, "file", f.URL, b.module, catalog.File{URL: f.URL, SHA256: f.SHA256, Name: f.Name, Size: f.Size})
+		}
+	}
+	placeholderOnly := len(c.Placeholders) > 0 && len(c.Images) == 0 && len(c.Archives) == 0 && len(c.Manifests) <= 1
+	if !placeholderOnly {
+		text := fmt.Sprintf("read %s, %s and %s for Kubernetes %s from %s", count(len(c.Images), "image"), count(len(c.Manifests), "manifest"), count(len(c.Archives), "archive"), b.ref.KubeVersion, b.ref.URL)
+		if c.EKSD != "" {
+			text += fmt.Sprintf(" (%d of the images from the EKS-D release %s)", c.EKSDImages, c.EKSD)
+		}
+		w.notes = append(w.notes, Note{Module: b.module, Text: text})
+	}
+	for _, s := range c.Placeholders {
+		w.notes = append(w.notes, Note{Module: b.module, Text: fmt.Sprintf("%s is only a placeholder in %s for Kubernetes %s (its URIs are %s): the release does not ship it, so nothing of it is carried", s, b.ref.URL, b.ref.KubeVersion, eksa.Placeholder)})
+	}
+}
+
+// count says "1 image", "2 images".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }
 
 func compact[T any](in []*T) []T {
