@@ -321,7 +321,13 @@ func parseVersion(vb *yaml.Node, ref catalog.BundlesRef) *Contents {
 					real++
 					if ref.Archives && !seenFile[uri] {
 						seenFile[uri] = true
-						out.Archives = append(out.Archives, File{URL: uri, SHA256: strings.ToLower(scalar(m, "sha256")), Name: path.Base(uri)})
+						// Named by URL, as the manifests are: archives of two
+						// Kubernetes versions often share a file name.
+						name, err := ManifestName(uri)
+						if err != nil {
+							name = path.Base(uri)
+						}
+						out.Archives = append(out.Archives, File{URL: uri, SHA256: strings.ToLower(scalar(m, "sha256")), Name: name})
 					}
 				case isURL(uri):
 					real++

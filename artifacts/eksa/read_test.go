@@ -175,7 +175,7 @@ func TestReadArchivesLeaveTheEKSDReleaseAlone(t *testing.T) {
 	assert.Empty(t, c.Images)
 	assert.Empty(t, c.EKSD)
 	require.Len(t, c.Archives, 1)
-	assert.Equal(t, "containerd-linux-amd64.tar.gz", c.Archives[0].Name)
+	assert.Regexp(t, `^eks-anywhere/[^/]+/(.+/)?containerd-linux-amd64\.tar\.gz$`, c.Archives[0].Name, "archives are named by URL, as manifests are")
 	assert.Len(t, c.Manifests, 1)
 }
 

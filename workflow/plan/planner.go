@@ -208,6 +208,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	pl.Images = compact(images)
 	pl.Maven = append(compact(mavens), work.imageMaven...)
 	pl.Files = compact(files)
+	pl.Errors = append(pl.Errors, sameName(pl.Files)...)
 	pl.Notes = work.notes
 	slices.SortFunc(pl.Errors, func(a, b Problem) int {
 		return strings.Compare(a.Kind+"\x00"+a.Item, b.Kind+"\x00"+b.Item)
@@ -467,4 +468,23 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 		add(&w.files, "file", f.URL, "", catalog.File{URL: f.URL, SHA256: f.SHA256, Name: f.Name})
 	}
 	return w, nil
+}
+
+// sameName finds files that would be carried under one name though they
+// come from different addresses: the bundle could hold only one of them.
+func sameName(files []File) []Problem {
+	first := map[string]File{}
+	var out []Problem
+	for _, f := range files {
+		g, ok := first[f.Name]
+		if !ok {
+			first[f.Name] = f
+			continue
+		}
+		if g.URL != f.URL {
+			out = append(out, Problem{Kind: "file", Item: f.URL, Modules: f.Modules,
+				Message: fmt.Sprintf("%s and %s would both be carried as %s, and a bundle holds one file of a name: give one of them another name", g.URL, f.URL, f.Name)})
+		}
+	}
+	return out
 }

@@ -14,6 +14,7 @@ import (
 
 	"ferry/artifacts/image"
 	"ferry/artifacts/maven"
+	"ferry/artifacts/plainfile"
 	"ferry/targets/catalog"
 	"ferry/workflow/selection"
 )
@@ -197,4 +198,16 @@ func writeCatalog(t *testing.T, content string) string {
 	p := t.TempDir() + "/catalog.yaml"
 	require.NoError(t, os.WriteFile(p, []byte(content), 0o644))
 	return p
+}
+
+func TestPlanRefusesTwoFilesOfOneName(t *testing.T) {
+	p, _ := demoPlanner(t)
+	sum := "0000000000000000000000000000000000000000000000000000000000000000"
+	pl, err := p.Plan(context.Background(), selection.Selection{Archs: []string{"amd64"}, Files: []plainfile.Entry{
+		{URL: "https://example.test/1.29/containerd.tar.gz", SHA256: sum, Name: "containerd.tar.gz"},
+		{URL: "https://example.test/1.30/containerd.tar.gz", SHA256: sum, Name: "containerd.tar.gz"},
+	}})
+	require.ErrorIs(t, err, ErrIncomplete)
+	require.Len(t, pl.Errors, 1)
+	assert.Contains(t, pl.Errors[0].Message, "would both be carried as containerd.tar.gz")
 }
