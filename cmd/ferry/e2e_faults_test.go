@@ -82,7 +82,7 @@ func flakyRegistryCompletes(t *testing.T, mode string) {
 	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
 		var e jsonEvent
 		require.NoError(t, json.Unmarshal([]byte(line), &e), line)
-		if e.Phase == "download" {
+		if e.Stage == "download" {
 			assert.GreaterOrEqual(t, e.BytesDone, last, line)
 			last = e.BytesDone
 			retried = retried || e.State == "retrying"
