@@ -265,7 +265,7 @@ func TestE2EVerifyNamesTheDamagedPart(t *testing.T) {
 	data[4242] ^= 0x01
 	require.NoError(t, os.WriteFile(p3, data, 0o644))
 	for _, quick := range []bool{true, false} {
-		args := []string{"verify", out}
+		args := []string{"verify", out, "--progress", "none"}
 		if quick {
 			args = append(args, "--quick")
 		}
