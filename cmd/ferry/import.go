@@ -48,6 +48,9 @@ are never printed, logged or written.`,
 			if err != nil {
 				return err
 			}
+			if err := checkProgress(progress); err != nil {
+				return err
+			}
 			if len(args) == 0 {
 				return runFarside(a, cmd.Context(), sess, farside.Options{Destination: session.Destination{Registry: registry, CAFiles: caFiles, Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
 			}
@@ -56,9 +59,6 @@ are never printed, logged or written.`,
 			}
 			if mavenURL != "" && mavenDir != "" {
 				return usageError{fmt.Errorf("give --maven-url or --maven-dir, not both")}
-			}
-			if err := checkProgress(progress); err != nil {
-				return err
 			}
 			if mapping != "nested" && mapping != "flat" {
 				return usageError{fmt.Errorf("--repo-mapping must be nested or flat, not %q", mapping)}

@@ -160,8 +160,10 @@ func (r *progressRenderer) plain(e events.Event) {
 		fmt.Fprintf(r.w, "%s %s %s (%s of %s)\n", count, e.State, e.Name(), size.Format(e.BytesDone), size.Format(e.BytesTotal))
 	case e.Stage == events.StageVerify && e.State == events.Checked:
 		fmt.Fprintf(r.w, "%s checked %s (%s of %s)\n", count, e.Name(), size.Format(e.BytesDone), size.Format(e.BytesTotal))
+	case e.Stage == events.StageVerify && e.State == events.Verified:
+		fmt.Fprintf(r.w, "checked 100%% (%s of %s)\n", size.Format(e.BytesDone), size.Format(e.BytesTotal))
 	case e.Stage == events.StageVerify && e.State == events.Reading && e.BytesTotal > 0:
-		if t := int(10 * e.BytesDone / e.BytesTotal); t > r.tenths {
+		if t := int(10 * e.BytesDone / e.BytesTotal); t > r.tenths && t < 10 {
 			r.tenths = t
 			fmt.Fprintf(r.w, "checked %d%% (%s of %s)\n", 10*t, size.Format(e.BytesDone), size.Format(e.BytesTotal))
 		}
