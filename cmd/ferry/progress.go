@@ -223,7 +223,7 @@ func (r *progressRenderer) clearLine() {
 }
 
 // finish delivers the last event and clears the live line, before the
-// command prints its result.
+// command prints its result. Events sent afterwards are rendered at once.
 func (r *progressRenderer) finish() {
 	r.c.Close()
 	r.mu.Lock()

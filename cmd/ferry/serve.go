@@ -49,9 +49,11 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 				fmt.Fprintf(a.out(), "Checking every part and item of %s (%s) before serving it…\n", b.Index.Name, size.Format(b.Index.Size))
 			}
 			r := newProgressRenderer(a, progress)
-			defer r.finish()
 			v, err := sess.Serve(cmd.Context(), b, session.ServeOptions{Listen: listen, CertFile: cert, KeyFile: key, Verify: verify,
 				OnError: func(err error) { fmt.Fprintln(a.stderr, err) }, Progress: r.sink()})
+			// The verify's live line goes before the address is printed;
+			// pulls, each a change of state, still pass and are logged.
+			r.finish()
 			var le *session.ListenError
 			if errors.As(err, &le) {
 				return fmt.Errorf("%w: choose another address with --listen", err)
