@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"ferry/artifacts/progress"
 	"io"
 	"os"
 	"path/filepath"
@@ -194,9 +195,9 @@ func TestReadingStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var last int64
-	_, err = b.Verify(ctx, false, func(n int64) {
-		last = n
-		if n > 0 {
+	_, err = b.Verify(ctx, false, func(e progress.Event) {
+		last = e.BytesDone
+		if e.BytesDone > 0 {
 			cancel()
 		}
 	})

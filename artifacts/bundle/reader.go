@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"ferry/artifacts/progress"
 	"fmt"
 	"io"
 	"os"
@@ -89,10 +90,17 @@ func (e *PartError) Error() string {
 func (e *PartError) Unwrap() error { return e.Kind }
 
 // CheckParts checks every part's presence and size, and with hashes its
-// sha256, reporting each part checked to done. Sizes are checked for every
-// part first, so a missing or truncated part is named at once. It stops
-// with the context's error when ctx is cancelled.
-func (b *Bundle) CheckParts(ctx context.Context, hashes bool, done func(n int, bytes int64)) error {
+// sha256, reporting each part checked to sink (progress.StageVerify,
+// Checked, with the parts and bytes checked so far). Sizes are checked for
+// every part first, so a missing or truncated part is named at once. It
+// stops with the context's error when ctx is cancelled.
+func (b *Bundle) CheckParts(ctx context.Context, hashes bool, sink progress.Sink) error {
+	var read int64
+	done := func(n int, bytes int64) {
+		read += bytes
+		sink.Send(progress.Event{Stage: progress.StageVerify, Item: b.Index.Parts[n-1].Name, State: progress.Checked,
+			BytesDone: read, BytesTotal: b.Index.Size, ItemsDone: n, ItemsTotal: len(b.Index.Parts)})
+	}
 	for i, p := range b.Index.Parts {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -105,7 +113,7 @@ func (b *Bundle) CheckParts(ctx context.Context, hashes bool, done func(n int, b
 			return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrDamagedPart,
 				What: fmt.Sprintf("has %d bytes where %d were written (truncated or from another bundle)", st.Size(), p.Size)}
 		}
-		if !hashes && done != nil {
+		if !hashes {
 			done(i+1, p.Size)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
+	"ferry/artifacts/progress"
 	"fmt"
 	"hash"
 	"io"
@@ -37,20 +38,20 @@ type Report struct {
 // the index, every blob against its digest, every Maven file against its
 // checksum sidecars and the manifest, every plain file, SHA256SUMS, and
 // that every image's manifests and blobs are present. The first problem is
-// returned as a sentence naming the part or item and what to do. progress,
-// when set, is told how many bytes were read so far. A cancelled ctx stops
-// the check within one read-ahead buffer, with the context's error.
-func (b *Bundle) Verify(ctx context.Context, quick bool, progress func(read int64)) (*Report, error) {
+// returned as a sentence naming the part or item and what to do. sink,
+// when set, gets progress.StageVerify events: each part Checked (quick),
+// or each entry Reading with the bytes read so far, then one Verified
+// event with the final figures. A cancelled ctx stops the check within one
+// read-ahead buffer, with the context's error.
+func (b *Bundle) Verify(ctx context.Context, quick bool, sink progress.Sink) (*Report, error) {
 	r := &Report{Parts: len(b.Index.Parts), Quick: quick}
 	if quick {
-		var read int64
-		err := b.CheckParts(ctx, true, func(_ int, n int64) {
-			read += n
-			if progress != nil {
-				progress(read)
-			}
-		})
-		r.Bytes = read
+		var last progress.Event
+		err := b.CheckParts(ctx, true, func(e progress.Event) { last = e; sink.Send(e) })
+		r.Bytes = last.BytesDone
+		if err == nil {
+			sink.Send(progress.Event{Stage: progress.StageVerify, State: progress.Verified, BytesDone: r.Bytes, BytesTotal: r.Bytes, ItemsDone: r.Parts, ItemsTotal: r.Parts})
+		}
 		return r, err
 	}
 	// Sizes first: a missing or truncated last part is named at once,
@@ -59,12 +60,16 @@ func (b *Bundle) Verify(ctx context.Context, quick bool, progress func(read int6
 		return r, err
 	}
 	v := &verifier{b: b, r: r, sums: map[string]string{}, small: map[string][]byte{}, blobs: map[string]bool{}, mavenSums: map[string]map[string]string{}}
-	counter := &countingWalk{progress: progress}
+	counter := &countingWalk{sink: sink, total: b.Index.Size}
 	if err := b.walkCounting(ctx, counter, v.entry); err != nil {
 		return r, err
 	}
 	r.Bytes = counter.n
-	return r, v.finish()
+	if err := v.finish(); err != nil {
+		return r, err
+	}
+	sink.Send(progress.Event{Stage: progress.StageVerify, State: progress.Verified, BytesDone: b.Index.Size, BytesTotal: b.Index.Size, ItemsDone: r.Entries, ItemsTotal: r.Entries})
+	return r, nil
 }
 
 type verifier struct {
@@ -288,18 +293,19 @@ func (v *verifier) checkImages() error {
 const v1AnnotationRefName = "org.opencontainers.image.ref.name"
 
 type countingWalk struct {
-	n        int64
-	progress func(int64)
+	n, total int64
+	entries  int
+	sink     progress.Sink
 }
 
-// walkCounting is Walk, reporting bytes read.
+// walkCounting is Walk, reporting bytes read. The total is the parts'
+// size, a little more than the entries' content: the tar headers.
 func (b *Bundle) walkCounting(ctx context.Context, c *countingWalk, fn EntryFunc) error {
 	return b.Walk(ctx, func(hdr *tar.Header, r io.Reader) error {
 		err := fn(hdr, r)
 		c.n += hdr.Size
-		if c.progress != nil {
-			c.progress(c.n)
-		}
+		c.entries++
+		c.sink.Send(progress.Event{Stage: progress.StageVerify, Item: hdr.Name, State: progress.Reading, BytesDone: c.n, BytesTotal: c.total, ItemsDone: c.entries})
 		return err
 	})
 }

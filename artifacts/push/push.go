@@ -30,6 +30,7 @@ import (
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
+	"ferry/artifacts/progress"
 	"ferry/artifacts/source"
 )
 
@@ -39,14 +40,6 @@ var (
 	ErrDamaged       = errors.New("damaged blob in the bundle")
 	ErrPushDenied    = errors.New("push not permitted")
 )
-
-// Event reports progress: bytes sent (or skipped) of the total.
-type Event struct {
-	Item                  string
-	State                 string // sent, skipped, mounted, tagged, failed
-	BytesDone, BytesTotal int64
-	ItemsDone, ItemsTotal int
-}
 
 // Loaded is one image as it now is at the destination.
 type Loaded struct {
@@ -79,7 +72,10 @@ type Pusher struct {
 	// limit nested paths.
 	Flat        bool
 	Concurrency int
-	Progress    func(Event)
+	// Progress receives a progress.StageImages event as bytes of a blob
+	// are sent (Sending; skipped and mounted blobs count at once) and as
+	// each blob is done (Sent), one call at a time.
+	Progress progress.Sink
 
 	mu         sync.Mutex
 	transports map[string]http.RoundTripper
@@ -201,10 +197,14 @@ func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) 
 	res := &Result{}
 	var done, uploaded atomic.Int64
 	var items atomic.Int64
+	var emu sync.Mutex
 	emit := func(item, state string) {
-		if p.Progress != nil {
-			p.Progress(Event{Item: item, State: state, BytesDone: done.Load(), BytesTotal: total, ItemsDone: int(items.Load()), ItemsTotal: len(order)})
-		}
+		// Blobs go in parallel: one event at a time, with the figures read
+		// under the lock, so that they never go backwards.
+		emu.Lock()
+		defer emu.Unlock()
+		p.Progress.Send(progress.Event{Stage: progress.StageImages, Item: item, State: state,
+			BytesDone: done.Load(), BytesTotal: total, ItemsDone: int(items.Load()), ItemsTotal: len(order)})
 	}
 	var rmu sync.Mutex
 	conc := p.Concurrency
@@ -216,7 +216,7 @@ func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) 
 	for _, d := range order {
 		u := uses[d]
 		g.Go(func() error {
-			sent, mounted, skipped, err := p.blob(gctx, c, u, func(n int64) { done.Add(n); emit(u.digest, "sending") })
+			sent, mounted, skipped, err := p.blob(gctx, c, u, func(n int64) { done.Add(n); emit(u.digest, progress.Sending) })
 			uploaded.Add(int64(sent) * u.size)
 			if err != nil {
 				return err
@@ -227,7 +227,7 @@ func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) 
 			res.BlobsSkipped += skipped
 			rmu.Unlock()
 			items.Add(1)
-			emit(u.digest, "done")
+			emit(u.digest, progress.Sent)
 			return nil
 		})
 	}

@@ -82,7 +82,7 @@ func flakyRegistryCompletes(t *testing.T, mode string) {
 	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
 		var e jsonEvent
 		require.NoError(t, json.Unmarshal([]byte(line), &e), line)
-		if e.Phase == "download" {
+		if e.Stage == "download" {
 			assert.GreaterOrEqual(t, e.BytesDone, last, line)
 			last = e.BytesDone
 			retried = retried || e.State == "retrying"
@@ -265,7 +265,7 @@ func TestE2EVerifyNamesTheDamagedPart(t *testing.T) {
 	data[4242] ^= 0x01
 	require.NoError(t, os.WriteFile(p3, data, 0o644))
 	for _, quick := range []bool{true, false} {
-		args := []string{"verify", out}
+		args := []string{"verify", out, "--progress", "none"}
 		if quick {
 			args = append(args, "--quick")
 		}

@@ -190,7 +190,7 @@ func TestE2EImportRefusesBadDestinationsAndBundles(t *testing.T) {
 	data, _ := os.ReadFile(p)
 	data[3000] ^= 0xff
 	require.NoError(t, os.WriteFile(p, data, 0o644))
-	code, stdout, stderr := ferry(t, "import", bdir, "--registry", plain.Host, "--insecure")
+	code, stdout, stderr := ferry(t, "import", bdir, "--registry", plain.Host, "--insecure", "--progress", "none")
 	assert.Equal(t, 1, code)
 	assert.NotContains(t, stdout, "Imported")
 	oneSentence(t, stderr, "damaged")

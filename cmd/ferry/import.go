@@ -14,7 +14,7 @@ import (
 )
 
 func newImportCmd(a *app) *cobra.Command {
-	var registry, username, mavenURL, mavenUser, mavenDir, report, mapping string
+	var registry, username, mavenURL, mavenUser, mavenDir, report, mapping, progress string
 	var caFiles []string
 	var insecure, check, passStdin, mavenPassStdin bool
 	var concurrency int
@@ -46,6 +46,9 @@ are never printed, logged or written.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			sess, err := a.session(session.Options{}, nil)
 			if err != nil {
+				return err
+			}
+			if err := checkProgress(progress); err != nil {
 				return err
 			}
 			if len(args) == 0 {
@@ -108,12 +111,9 @@ are never printed, logged or written.`,
 				fmt.Fprintln(w, th.OK.Render("Ready to import."))
 				return nil
 			}
-			rep, err := sess.Import(cmd.Context(), b, d, session.ImportProgress{
-				Images: func(e push.Event) {
-					a.logf("%s %s (%s of %s)", e.State, e.Item, size.Format(e.BytesDone), size.Format(e.BytesTotal))
-				},
-				Maven: func(p, out string) { a.logf("%s %s", out, p) },
-			})
+			r := newProgressRenderer(a, progress)
+			rep, err := sess.Import(cmd.Context(), b, d, r.sink())
+			r.finish()
 			if report != "" && rep != nil {
 				if files, werr := rep.Write(sess.FS, report); werr == nil {
 					fmt.Fprintf(a.stderr, "report: %s\n", strings.Join(files, ", "))
@@ -162,6 +162,7 @@ are never printed, logged or written.`,
 	f.BoolVar(&check, "check", false, "only check the destinations (reachable, certificate, login, push allowed), load nothing")
 	f.StringVar(&report, "report", "", "write what was loaded where to PATH.md and PATH.json")
 	f.IntVar(&concurrency, "concurrency", 4, "how many blobs to push at once")
+	progressFlag(c, &progress)
 	return c
 }
 

@@ -32,7 +32,7 @@ Nothing is downloaded but manifests and sizes.`,
 			if output != "table" && output != "json" {
 				return usageError{fmt.Errorf("--output must be table or json, not %q", output)}
 			}
-			p, _, _, err := a.resolve(cmd, &sf, &src)
+			p, _, _, err := a.resolve(cmd, &sf, &src, newProgressRenderer(a, "plain"))
 			if p == nil {
 				return err
 			}

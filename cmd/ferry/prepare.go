@@ -53,8 +53,8 @@ stopped.`,
 			if retries < 0 {
 				return usageError{fmt.Errorf("--retries must be 0 or more")}
 			}
-			if progress != "auto" && progress != "plain" && progress != "json" && progress != "none" {
-				return usageError{fmt.Errorf("--progress must be auto, plain, json or none, not %q", progress)}
+			if err := checkProgress(progress); err != nil {
+				return err
 			}
 			mode, ok := map[string]prepare.Copies{"auto": prepare.CopiesAuto, "always": prepare.CopiesAlways, "never": prepare.CopiesNever}[copies]
 			if !ok {
@@ -70,7 +70,8 @@ stopped.`,
 				opts.ModTime, opts.Created = t, &t
 			}
 			src.cacheDir, src.retries = cacheDir, retries
-			p, sess, sel, err := a.resolve(cmd, &sf, &src)
+			r := newProgressRenderer(a, progress)
+			p, sess, sel, err := a.resolve(cmd, &sf, &src, r)
 			if err != nil {
 				if p != nil {
 					for _, e := range p.Errors {
@@ -96,8 +97,8 @@ stopped.`,
 					opts.Binary = exe
 				}
 			}
-			r := newProgressRenderer(a, progress)
-			res, err := sess.Prepare(cmd.Context(), p, opts, r.event)
+			r = newProgressRenderer(a, progress)
+			res, err := sess.Prepare(cmd.Context(), p, opts, r.sink())
 			r.finish()
 			if err != nil {
 				return err
@@ -115,8 +116,8 @@ stopped.`,
 	f.StringVar(&split, "split", "auto", "part size: 700M, 4G…, or fat32 (4 GiB − 1), dvd, none; auto: fat32 on FAT file systems, else none")
 	f.StringVar(&name, "name", "", "the bundle's base name (default: target-version)")
 	f.IntVar(&retries, "retries", 5, "retries of a failing download (5xx, 429, dropped connections) before giving up")
-	f.StringVar(&progress, "progress", "auto", "auto (a live line on a terminal, log lines otherwise), plain, json or none")
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
+	progressFlag(c, &progress)
 	return c
 }
 

@@ -104,9 +104,9 @@ func (f *selectFlags) selection(a *app, c *cobra.Command) (selection.Selection, 
 }
 
 // resolve makes the selection from the flags and resolves it into a plan,
-// logging each item with --verbose. The plan comes back with its errors
-// even when some items failed.
-func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*plan.Plan, *session.Session, selection.Selection, error) {
+// reporting each item to r (in plain mode: logged with --verbose). The plan
+// comes back with its errors even when some items failed.
+func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags, r *progressRenderer) (*plan.Plan, *session.Session, selection.Selection, error) {
 	sel, err := sf.selection(a, cmd)
 	if err != nil {
 		return nil, nil, sel, err
@@ -123,13 +123,8 @@ func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags) (*p
 	if err != nil {
 		return nil, nil, sel, err
 	}
-	p, err := s.Plan(cmd.Context(), sel, func(e plan.Event) {
-		if e.Err != nil {
-			a.logf("[%d/%d] %s failed", e.Done, e.Total, e.Item)
-		} else {
-			a.logf("[%d/%d] %s", e.Done, e.Total, e.Item)
-		}
-	})
+	p, err := s.Plan(cmd.Context(), sel, r.sink())
+	r.finish()
 	if errors.Is(err, plan.ErrSelection) || errors.Is(err, catalog.ErrUnknown) {
 		// A name the catalog lacks or a choice that does not fit it is a
 		// mistake on the command line, like a bad flag.

@@ -6,13 +6,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ferry/artifacts/bundleregistry"
 	"ferry/artifacts/size"
 	"ferry/workflow/session"
 )
 
 func newServeCmd(a *app) *cobra.Command {
-	var listen, cert, key string
+	var listen, cert, key, progress string
 	var verify bool
 	c := &cobra.Command{
 		Use:   "serve BUNDLE",
@@ -32,6 +31,9 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
   ferry serve --verify /media/usb`,
 		Args: exactArgs(1, "name the bundle to serve: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkProgress(progress); err != nil {
+				return err
+			}
 			if (cert == "") != (key == "") {
 				return usageError{fmt.Errorf("give both --tls-cert and --tls-key, or neither")}
 			}
@@ -46,11 +48,12 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 			if verify {
 				fmt.Fprintf(a.out(), "Checking every part and item of %s (%s) before serving it…\n", b.Index.Name, size.Format(b.Index.Size))
 			}
+			r := newProgressRenderer(a, progress)
 			v, err := sess.Serve(cmd.Context(), b, session.ServeOptions{Listen: listen, CertFile: cert, KeyFile: key, Verify: verify,
-				OnError: func(err error) { fmt.Fprintln(a.stderr, err) },
-				OnPull: func(p bundleregistry.Pull) {
-					fmt.Fprintf(a.stderr, "%s pulled %s:%s (%s)\n", p.Remote, p.Repo, p.Reference, p.Digest)
-				}})
+				OnError: func(err error) { fmt.Fprintln(a.stderr, err) }, Progress: r.sink()})
+			// The verify's live line goes before the address is printed;
+			// pulls, each a change of state, still pass and are logged.
+			r.finish()
 			var le *session.ListenError
 			if errors.As(err, &le) {
 				return fmt.Errorf("%w: choose another address with --listen", err)
@@ -72,6 +75,7 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 	c.Flags().StringVar(&listen, "listen", "127.0.0.1:5000", "address to serve on (host:port); 0.0.0.0:5000 for the whole network")
 	c.Flags().StringVar(&cert, "tls-cert", "", "PEM certificate to serve HTTPS with")
 	c.Flags().StringVar(&key, "tls-key", "", "PEM key of --tls-cert")
+	progressFlag(c, &progress)
 	c.Flags().BoolVar(&verify, "verify", false, "check every part and item before serving (reads the whole bundle) and refuse a damaged bundle")
 	return c
 }

@@ -107,7 +107,7 @@ func startServe(t *testing.T, args ...string) (string, func() string) {
 func TestServeRefusesADamagedBlob(t *testing.T) {
 	out, layer, part := damagedBundle(t)
 
-	code, _, stderr := ferry(t, "serve", "--verify", out, "--listen", "127.0.0.1:0")
+	code, _, stderr := ferry(t, "serve", "--verify", out, "--listen", "127.0.0.1:0", "--progress", "none")
 	assert.NotEqual(t, 0, code)
 	oneSentence(t, stderr, "is damaged")
 

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/artifacts/bundle"
+	events "ferry/artifacts/progress"
 	"ferry/artifacts/push"
 	"ferry/artifacts/source"
 	"ferry/targets/catalog"
@@ -84,8 +85,8 @@ func (e farEngine) Preflight(ctx context.Context, d session.Destination) ([]push
 	return e.Session.Preflight(ctx, d)
 }
 
-func (e farEngine) Import(ctx context.Context, b *bundle.Bundle, d session.Destination, progress func(push.Event)) (*importer.Report, error) {
-	rep, err := e.Session.Import(ctx, b, d, session.ImportProgress{Images: progress})
+func (e farEngine) Import(ctx context.Context, b *bundle.Bundle, d session.Destination, progress events.Sink) (*importer.Report, error) {
+	rep, err := e.Session.Import(ctx, b, d, progress)
 	if rep != nil {
 		_, _ = e.SaveReport(b, rep)
 	}
@@ -100,10 +101,10 @@ func (e farEngine) Configure(ctx context.Context, b *bundle.Bundle, d session.De
 	return e.Session.Configure(c, d, platforms, dir, mirrorconfig.Options{})
 }
 
-func (e farEngine) Serve(ctx context.Context, b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
-	v, err := e.Session.Serve(ctx, b, session.ServeOptions{Listen: listen})
+func (e farEngine) Serve(ctx context.Context, b *bundle.Bundle, listen string, progress events.Sink) (string, func(), error) {
+	v, err := e.Session.Serve(ctx, b, session.ServeOptions{Listen: listen, Progress: progress})
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, err
 	}
-	return v.PublicAddr(), v.Pulls, v.Stop, nil
+	return v.PublicAddr(), v.Stop, nil
 }

@@ -11,6 +11,7 @@ import (
 
 func newVerifyCmd(a *app) *cobra.Command {
 	var quick bool
+	var progress string
 	c := &cobra.Command{
 		Use:   "verify BUNDLE",
 		Short: "Check a bundle: every part, and (unless --quick) every item in it",
@@ -20,16 +21,22 @@ every image blob against its digest, every Maven file against its checksums,
 every plain file and SHA256SUMS. It exits non-zero naming the first damaged
 part or item and what to do.`,
 		Example: `  ferry verify /media/usb
-  ferry verify --quick /media/usb/sonataflow-10.1.0.ferry.json`,
+  ferry verify --quick /media/usb/sonataflow-10.1.0.ferry.json
+  ferry verify --progress json /media/usb`,
 		Args: exactArgs(1, "name the bundle to verify: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkProgress(progress); err != nil {
+				return err
+			}
 			b, err := bundle.Open(args[0])
 			if err != nil {
 				return err
 			}
 			idx := b.Index
 			a.logf("verifying %s (%d parts, %s)…", idx.Name, len(idx.Parts), size.Format(idx.Size))
-			rep, err := b.Verify(cmd.Context(), quick, nil)
+			r := newProgressRenderer(a, progress)
+			rep, err := b.Verify(cmd.Context(), quick, r.sink())
+			r.finish()
 			if err != nil {
 				return err
 			}
@@ -49,5 +56,6 @@ part or item and what to do.`,
 		},
 	}
 	c.Flags().BoolVar(&quick, "quick", false, "check parts only (size and sha256), not the items inside")
+	progressFlag(c, &progress)
 	return c
 }

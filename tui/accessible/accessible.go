@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"ferry/artifacts/bundle"
+	events "ferry/artifacts/progress"
 	"ferry/artifacts/size"
 	"ferry/targets/catalog"
 	"ferry/tui/wizard"
@@ -222,8 +223,8 @@ func Run(ctx context.Context, eng wizard.Engine, in io.Reader, out io.Writer, o 
 		opts.PartSize = 4*size.GiB - 1
 	}
 	last := -1
-	res, err := eng.Prepare(ctx, pl, opts, func(e prepare.Event) {
-		if e.Phase != prepare.PhaseDownload || e.BytesTotal == 0 {
+	res, err := eng.Prepare(ctx, pl, opts, func(e events.Event) {
+		if e.Stage != events.StageDownload || e.BytesTotal == 0 {
 			return
 		}
 		pct := int(100 * e.BytesDone / e.BytesTotal)

@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	events "ferry/artifacts/progress"
 	"ferry/workflow/session"
 	"fmt"
 	"strings"
@@ -28,7 +29,7 @@ type fake struct {
 	// problems are what the import report says is left to do.
 	problems []string
 	// duringImport, when set, runs while the import runs.
-	duringImport func(progress func(push.Event))
+	duringImport func(progress events.Sink)
 }
 
 var idx = bundle.Index{Name: "demo-2.0", Target: "demo", Version: "2.0", Archs: []string{"amd64"}, Modules: []string{"core", "ui"},
@@ -43,8 +44,8 @@ func (f *fake) Open(path string) (*bundle.Bundle, error) {
 	}
 	return &bundle.Bundle{Dir: path, Index: idx}, nil
 }
-func (f *fake) Verify(ctx context.Context, b *bundle.Bundle, progress func(int64)) error {
-	progress(b.Index.Size)
+func (f *fake) Verify(ctx context.Context, b *bundle.Bundle, progress events.Sink) error {
+	progress(events.Event{Stage: events.StageVerify, State: events.Verified, BytesDone: b.Index.Size, BytesTotal: b.Index.Size})
 	return f.verifyErr
 }
 func (f *fake) Preflight(ctx context.Context, d session.Destination) ([]push.Check, error) {
@@ -53,12 +54,12 @@ func (f *fake) Preflight(ctx context.Context, d session.Destination) ([]push.Che
 	}
 	return []push.Check{{Name: "reachable", OK: true}, {Name: "certificate trusted", OK: true}, {Name: "login accepted", OK: true}, {Name: "push allowed", OK: true}}, nil
 }
-func (f *fake) Import(ctx context.Context, b *bundle.Bundle, d session.Destination, progress func(push.Event)) (*importer.Report, error) {
+func (f *fake) Import(ctx context.Context, b *bundle.Bundle, d session.Destination, progress events.Sink) (*importer.Report, error) {
 	f.imported = &d
 	if f.duringImport != nil {
 		f.duringImport(progress)
 	}
-	progress(push.Event{BytesDone: 160 << 20, BytesTotal: 160 << 20})
+	progress(events.Event{BytesDone: 160 << 20, BytesTotal: 160 << 20})
 	return &importer.Report{Registry: d.Registry, Images: make([]push.Loaded, 2), Verified: true, Problems: f.problems, Path: "/media/tech/USB/bundle/demo-2.0-import-report.md"}, nil
 }
 func (f *fake) Configure(ctx context.Context, b *bundle.Bundle, d session.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
@@ -67,9 +68,10 @@ func (f *fake) Configure(ctx context.Context, b *bundle.Bundle, d session.Destin
 		Steps: []string{"On every host, copy crio/registries.conf.d/50-ferry-demo-2-0.conf to /etc/containers/registries.conf.d/.", "Restart CRI-O: `systemctl restart crio`."}}}, nil
 }
 
-func (f *fake) Serve(ctx context.Context, b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
+func (f *fake) Serve(ctx context.Context, b *bundle.Bundle, listen string, progress events.Sink) (string, func(), error) {
 	f.serving = true
-	return "192.0.2.10:5000", func() int64 { return 3 }, func() { f.serving = false }, nil
+	progress(events.Event{Stage: events.StageServe, State: events.Pulled, Item: "apache/demo:2.0", ItemsDone: 3})
+	return "192.0.2.10:5000", func() { f.serving = false }, nil
 }
 
 func farsideOptions() farside.Options {
@@ -221,8 +223,8 @@ func TestGoldenLoad(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
 		f := &fake{}
 		d := newImport(t, f, sz[0], sz[1])
-		f.duringImport = func(progress func(push.Event)) {
-			progress(push.Event{BytesDone: 60 << 20, BytesTotal: 160 << 20})
+		f.duringImport = func(progress events.Sink) {
+			progress(events.Event{BytesDone: 60 << 20, BytesTotal: 160 << 20})
 			require.Equal(t, "Load", d.step())
 			d.golden(fmt.Sprintf("import/5-load-%dx%d", sz[0], sz[1]))
 		}

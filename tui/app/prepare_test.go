@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	events "ferry/artifacts/progress"
 	"ferry/workflow/session"
 	"fmt"
 	"path/filepath"
@@ -30,7 +31,7 @@ type fakeEngine struct {
 	free     int64
 	unknown  bool // the file system does not say its size
 	// events, when set, are what Prepare reports instead of its one event.
-	events []prepare.Event
+	events []events.Event
 	// duringPrepare and duringPlan, when set, run while the work runs (the
 	// user pressing keys meanwhile); the work then stops if cancelled.
 	duringPrepare func(ctx context.Context)
@@ -46,7 +47,7 @@ func newFake(t *testing.T) *fakeEngine {
 
 func (f *fakeEngine) Catalog() *catalog.Catalog { return f.cat }
 
-func (f *fakeEngine) Plan(ctx context.Context, sel selection.Selection, progress func(plan.Event)) (*plan.Plan, error) {
+func (f *fakeEngine) Plan(ctx context.Context, sel selection.Selection, progress events.Sink) (*plan.Plan, error) {
 	if progress != nil && f.duringPlan != nil {
 		f.duringPlan(ctx)
 		if ctx.Err() != nil {
@@ -73,7 +74,7 @@ func (f *fakeEngine) Plan(ctx context.Context, sel selection.Selection, progress
 	}
 	planTotals(p)
 	if progress != nil {
-		progress(plan.Event{Done: len(p.Images), Total: len(p.Images)})
+		progress(events.Event{Stage: events.StagePlan, ItemsDone: len(p.Images), ItemsTotal: len(p.Images)})
 	}
 	return p, nil
 }
@@ -99,14 +100,14 @@ func planTotals(p *plan.Plan) {
 	p.Media = plan.FitMedia(p.Totals.Unique)
 }
 
-func (f *fakeEngine) Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, progress func(prepare.Event)) (*prepare.Result, error) {
+func (f *fakeEngine) Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, progress events.Sink) (*prepare.Result, error) {
 	f.prepared = &o
 	if f.events != nil {
 		for _, e := range f.events {
 			progress(e)
 		}
 	} else {
-		progress(prepare.Event{Phase: prepare.PhaseDownload, Item: "sha256:base", Label: "layer base", State: prepare.Verified, Done: 40 << 20, Size: 40 << 20,
+		progress(events.Event{Stage: events.StageDownload, Item: "sha256:base", Label: "layer base", State: events.Verified, ItemBytes: 40 << 20, ItemSize: 40 << 20,
 			BytesDone: 40 << 20, BytesTotal: p.Totals.Unique, ItemsDone: 1, ItemsTotal: 3})
 	}
 	if f.duringPrepare != nil {
@@ -181,11 +182,11 @@ func TestGoldenDownload(t *testing.T) {
 			done, size       int64
 			attempt          int
 		}{
-			{"a", "layer 4a1f0c2d9e3b of mirror.example.test/demo/core:2.0", prepare.Verified, 40 << 20, 40 << 20, 0},
-			{"b", "layer 9c0e77d21f40 of mirror.example.test/demo/core:2.0", prepare.Downloading, 20 << 20, 60 << 20, 0},
-			{"c", "layer 0b5d3e8a6c11 of mirror.example.test/demo/ui:2.0", prepare.Retrying, 0, 60 << 20, 2},
+			{"a", "layer 4a1f0c2d9e3b of mirror.example.test/demo/core:2.0", events.Verified, 40 << 20, 40 << 20, 0},
+			{"b", "layer 9c0e77d21f40 of mirror.example.test/demo/core:2.0", events.Downloading, 20 << 20, 60 << 20, 0},
+			{"c", "layer 0b5d3e8a6c11 of mirror.example.test/demo/ui:2.0", events.Retrying, 0, 60 << 20, 2},
 		} {
-			eng.events = append(eng.events, prepare.Event{Phase: prepare.PhaseDownload, Item: it.id, Label: it.label, State: it.state, Done: it.done, Size: it.size, Attempt: it.attempt,
+			eng.events = append(eng.events, events.Event{Stage: events.StageDownload, Item: it.id, Label: it.label, State: it.state, ItemBytes: it.done, ItemSize: it.size, Attempt: it.attempt,
 				BytesDone: 60 << 20, BytesTotal: 160 << 20, ItemsDone: 1, ItemsTotal: 3})
 		}
 		eng.duringPrepare = func(context.Context) {
@@ -307,17 +308,17 @@ func TestUnknownFreeSpaceGoesOnWithAWarning(t *testing.T) {
 // the bundle, so write events come while downloads still run; the screen
 // keeps saying downloading until the last item is in.
 func TestDownloadScreenSaysWritingOnlyOnceDownloadsAreDone(t *testing.T) {
-	dl := func(done int) prepare.Event {
-		return prepare.Event{Phase: prepare.PhaseDownload, Item: fmt.Sprint("sha256:", done), State: prepare.Verified, ItemsDone: done, ItemsTotal: 3}
+	dl := func(done int) events.Event {
+		return events.Event{Stage: events.StageDownload, Item: fmt.Sprint("sha256:", done), State: events.Verified, ItemsDone: done, ItemsTotal: 3}
 	}
-	write := prepare.Event{Phase: prepare.PhaseWrite, Item: "images/blobs/sha256/x"}
+	write := events.Event{Stage: events.StageWrite, Item: "images/blobs/sha256/x"}
 	for _, tc := range []struct {
-		events  []prepare.Event
+		events  []events.Event
 		writing bool
 	}{
-		{[]prepare.Event{dl(1), write, dl(2), write}, false},
-		{[]prepare.Event{dl(1), write, dl(3), write}, true},
-		{[]prepare.Event{dl(3), write, dl(3)}, true},
+		{[]events.Event{dl(1), write, dl(2), write}, false},
+		{[]events.Event{dl(1), write, dl(3), write}, true},
+		{[]events.Event{dl(3), write, dl(3)}, true},
 	} {
 		d, eng := newPrepare(t, 100, 30)
 		eng.events = tc.events

@@ -2,6 +2,8 @@ package farside
 
 import (
 	"context"
+
+	events "ferry/artifacts/progress"
 	"ferry/workflow/session"
 
 	"ferry/artifacts/bundle"
@@ -15,11 +17,14 @@ import (
 type Engine interface {
 	Find(ctx context.Context) []session.Found
 	Open(path string) (*bundle.Bundle, error)
-	Verify(ctx context.Context, b *bundle.Bundle, progress func(read int64)) error
+	// Verify checks every part and item, reporting to progress.
+	Verify(ctx context.Context, b *bundle.Bundle, progress events.Sink) error
 	Preflight(ctx context.Context, d session.Destination) ([]push.Check, error)
-	Import(ctx context.Context, b *bundle.Bundle, d session.Destination, progress func(push.Event)) (*importer.Report, error)
+	// Import loads the bundle into d, reporting images and Maven files to
+	// progress.
+	Import(ctx context.Context, b *bundle.Bundle, d session.Destination, progress events.Sink) (*importer.Report, error)
 	Configure(ctx context.Context, b *bundle.Bundle, d session.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error)
 	// Serve serves the bundle as a read-only registry on listen until stop
-	// is called; pulls counts the manifests served so far.
-	Serve(ctx context.Context, b *bundle.Bundle, listen string) (addr string, pulls func() int64, stop func(), err error)
+	// is called, reporting every manifest served to progress.
+	Serve(ctx context.Context, b *bundle.Bundle, listen string, progress events.Sink) (addr string, stop func(), err error)
 }

@@ -1,6 +1,7 @@
 package farside
 
 import (
+	events "ferry/artifacts/progress"
 	"ferry/workflow/session"
 	"fmt"
 	"strings"
@@ -140,7 +141,7 @@ type codeStep struct {
 	helpKeys
 	f    *Flow
 	w, h int
-	read *progressBox
+	read *progress.Latest
 	err  error
 }
 
@@ -168,10 +169,15 @@ func (s *codeStep) Update(msg tea.Msg) tea.Cmd {
 		case k == "y" || (k == "enter" && s.err != nil):
 			s.err = nil
 			ctx := f.jobs.Start(jobVerify)
-			b, eng, box := f.bundle, f.eng, s.read
-			box.set(0, b.Index.Size)
+			b, eng := f.bundle, f.eng
+			box := &progress.Latest{}
+			box.Record(events.Event{Stage: events.StageVerify, BytesTotal: b.Index.Size})
+			s.read = box
 			return tea.Batch(func() tea.Msg {
-				return verifiedMsg{eng.Verify(ctx, b, func(n int64) { box.set(n, b.Index.Size) })}
+				c := events.Coalesce(box.Record, 0)
+				err := eng.Verify(ctx, b, c.Send)
+				c.Close()
+				return verifiedMsg{err}
 			}, f.every())
 		}
 	}
@@ -187,7 +193,8 @@ func (s *codeStep) View() string {
 	fmt.Fprintf(&b, "%s %s · %s · modules %s\n%d part(s), %s\n\n", ix.Target, ix.Version, strings.Join(ix.Archs, ", "), strings.Join(ix.Modules, ", "), len(ix.Parts), size.Format(ix.Size))
 	switch {
 	case f.jobs.Running(jobVerify):
-		done, total := s.read.get()
+		e := s.read.Get()
+		done, total := e.BytesDone, e.BytesTotal
 		part := 1
 		if ix.PartSize > 0 {
 			part = min(int(done/ix.PartSize)+1, len(ix.Parts))

@@ -10,8 +10,8 @@ package farside
 
 import (
 	"context"
+	"ferry/tui/components/progress"
 	"ferry/workflow/session"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/help"
@@ -133,10 +133,10 @@ func New(ctx context.Context, eng Engine, th themes.Theme, o Options) *Flow {
 		f.tick = jobs.Tick
 	}
 	f.find = newFindStep(f)
-	f.code = &codeStep{helpKeys: helpKeys{f.keys}, f: f, read: &progressBox{}}
+	f.code = &codeStep{helpKeys: helpKeys{f.keys}, f: f, read: &progress.Latest{}}
 	f.where = newWhereStep(f)
 	f.test = &testStep{helpKeys: helpKeys{f.keys}, f: f}
-	f.load = &loadStep{helpKeys: helpKeys{f.keys}, f: f, pushed: &progressBox{}}
+	f.load = &loadStep{helpKeys: helpKeys{f.keys}, f: f, pushed: &progress.Latest{}}
 	f.configure = newConfigureStep(f)
 	f.finish = newDoneStep(f)
 	return f
@@ -287,24 +287,6 @@ type tickMsg struct{}
 // every re-reads progress a few times a second, never once per event.
 func (f *Flow) every() tea.Cmd {
 	return f.tick(100*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{} })
-}
-
-// progressBox is shared with a worker and read on a timer.
-type progressBox struct {
-	mu          sync.Mutex
-	done, total int64
-}
-
-func (p *progressBox) set(done, total int64) {
-	p.mu.Lock()
-	p.done, p.total = done, total
-	p.mu.Unlock()
-}
-
-func (p *progressBox) get() (int64, int64) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.done, p.total
 }
 
 // helpKeys is embedded by every step: they all show the side's keys.

@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	events "ferry/artifacts/progress"
 	"ferry/artifacts/push"
 	"ferry/tui/components/progress"
 	"ferry/workflow/importer"
@@ -93,7 +94,7 @@ type loadStep struct {
 	helpKeys
 	f       *Flow
 	w, h    int
-	pushed  *progressBox
+	pushed  *progress.Latest
 	started time.Time
 	err     error
 }
@@ -104,9 +105,13 @@ func (s *loadStep) start() tea.Cmd {
 	f := s.f
 	s.err, s.started = nil, time.Now()
 	ctx := f.jobs.Start(jobImport)
-	b, eng, d, box := f.bundle, f.eng, f.Destination(), s.pushed
+	box := &progress.Latest{}
+	s.pushed = box
+	b, eng, d := f.bundle, f.eng, f.Destination()
 	return tea.Batch(func() tea.Msg {
-		rep, err := eng.Import(ctx, b, d, func(e push.Event) { box.set(e.BytesDone, e.BytesTotal) })
+		c := events.Coalesce(box.Record, 0)
+		rep, err := eng.Import(ctx, b, d, c.Send)
+		c.Close()
 		return loadedMsg{rep, err}
 	}, f.every())
 }
@@ -132,7 +137,14 @@ func (s *loadStep) View() string {
 	f, th, w := s.f, s.f.th, s.w
 	var b strings.Builder
 	say(&b, f, w, "Loading", "Images go to the registry and Maven files to the repository, straight from the stick. What is already there is skipped.")
-	done, total := s.pushed.get()
+	e := s.pushed.Get()
+	done, total := e.BytesDone, e.BytesTotal
+	switch e.Stage {
+	case events.StageImages:
+		b.WriteString("Images\n")
+	case events.StageMaven:
+		b.WriteString("Maven files\n")
+	}
 	b.WriteString(progress.Bar(th, done, total, w-30) + " " + progress.Bytes(done, total, s.started) + "\n")
 	if s.err != nil {
 		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(s.err.Error(), w-2, "")) + "\n" + th.Subtle.Render("Nothing that failed is reported as loaded. Running the import again continues; esc goes back."))

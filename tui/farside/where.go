@@ -1,6 +1,7 @@
 package farside
 
 import (
+	"ferry/tui/components/progress"
 	"ferry/workflow/session"
 	"fmt"
 	"strings"
@@ -28,10 +29,9 @@ var fieldLabels = []string{"Registry address", "Username", "Password", "CA file"
 
 // servingStartedMsg says the bundle is being served, or why it cannot be.
 type servingStartedMsg struct {
-	addr  string
-	pulls func() int64
-	stop  func()
-	err   error
+	addr string
+	stop func()
+	err  error
 }
 
 // whereStep asks whether the site has a registry, then where the bundle
@@ -47,13 +47,14 @@ type whereStep struct {
 	mode      string
 	modes     picker.Model
 	serveAddr string
-	servePull func() int64
+	// pulls is the last pull reported, read on the timer.
+	pulls     *progress.Latest
 	serveStop func()
 	serveErr  error
 }
 
 func newWhereStep(f *Flow) *whereStep {
-	s := &whereStep{helpKeys: helpKeys{f.keys}, f: f}
+	s := &whereStep{helpKeys: helpKeys{f.keys}, f: f, pulls: &progress.Latest{}}
 	d := f.opts.Destination
 	vals := []string{d.Registry, d.Username, d.Password, strings.Join(d.CAFiles, ","), yn(d.Insecure), d.MavenURL, d.MavenUser, d.MavenPassword}
 	for i, v := range vals {
@@ -114,7 +115,7 @@ func (s *whereStep) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}
-		s.serveAddr, s.servePull, s.serveStop, s.serveErr = m.addr, m.pulls, m.stop, m.err
+		s.serveAddr, s.serveStop, s.serveErr = m.addr, m.stop, m.err
 		if m.err != nil {
 			f.jobs.Finish(jobServe)
 			return nil
@@ -135,9 +136,13 @@ func (s *whereStep) Update(msg tea.Msg) tea.Cmd {
 				s.mode = "serve"
 				ctx := f.jobs.Start(jobServe)
 				b, eng := f.bundle, f.eng
+				s.pulls = &progress.Latest{}
+				pulls := s.pulls
 				return func() tea.Msg {
-					addr, pulls, stop, err := eng.Serve(ctx, b, "0.0.0.0:5000")
-					return servingStartedMsg{addr, pulls, stop, err}
+					// Pulls are changes of state, each kept: the screen
+					// reads the last one on its timer.
+					addr, stop, err := eng.Serve(ctx, b, "0.0.0.0:5000", pulls.Record)
+					return servingStartedMsg{addr, stop, err}
 				}
 			}
 			s.mode = "load"
@@ -223,8 +228,8 @@ func (s *whereStep) serveView(b *strings.Builder) {
 	b.WriteString(th.Subtle.Render(ansi.Wordwrap("This machine now serves the bundle's images as a read-only registry. Keep it running, and this stick plugged in, while the nodes pull.", w-2, "")) + "\n\n")
 	fmt.Fprintf(b, "Address:  %s\n", th.Accent.Render(s.serveAddr))
 	b.WriteString(ansi.Wordwrap("Point the nodes at it: write the mirror configuration with `ferry configure --bundle BUNDLE --registry "+s.serveAddr+" --insecure --platform crio` (or containerd, openshift), and apply its steps on each node.", w-2, "") + "\n\n")
-	if s.servePull != nil {
-		fmt.Fprintf(b, "Pulls so far: %s\n\n", th.Accent.Render(fmt.Sprint(s.servePull())))
+	if s.serveStop != nil {
+		fmt.Fprintf(b, "Pulls so far: %s\n\n", th.Accent.Render(fmt.Sprint(s.pulls.Get().ItemsDone)))
 	}
 	b.WriteString(th.Subtle.Render("ctrl+c stops serving (it asks first)."))
 }

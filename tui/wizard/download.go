@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"ferry/artifacts/bundle"
+	events "ferry/artifacts/progress"
 	"ferry/artifacts/size"
 	"ferry/tui/components/progress"
 	"ferry/tui/components/shortcode"
@@ -122,7 +123,7 @@ type (
 // runState is what the download goroutine shares with the screen.
 type runState struct {
 	mu      sync.Mutex
-	last    prepare.Event
+	last    events.Event
 	items   map[string]*itemState
 	order   []string
 	started time.Time
@@ -140,18 +141,18 @@ type itemState struct {
 // record keeps an event for the screen. Downloads and the write overlap
 // (blobs stream into the bundle): the screen says "writing" once the
 // downloads are done, and never goes back.
-func (rs *runState) record(e prepare.Event) {
+func (rs *runState) record(e events.Event) {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	switch {
-	case e.Phase == prepare.PhaseDownload && rs.phase != prepare.PhaseWrite && rs.phase != prepare.PhaseDone:
-		rs.phase = e.Phase
-	case e.Phase == prepare.PhaseWrite && (rs.last.ItemsTotal == 0 || rs.last.ItemsDone >= rs.last.ItemsTotal):
-		rs.phase = e.Phase
-	case e.Phase == prepare.PhaseDone || e.Phase == prepare.PhaseCheck:
-		rs.phase = e.Phase
+	case e.Stage == events.StageDownload && rs.phase != events.StageWrite && rs.phase != events.StageDone:
+		rs.phase = e.Stage
+	case e.Stage == events.StageWrite && (rs.last.ItemsTotal == 0 || rs.last.ItemsDone >= rs.last.ItemsTotal):
+		rs.phase = e.Stage
+	case e.Stage == events.StageDone || e.Stage == events.StageCheck:
+		rs.phase = e.Stage
 	}
-	if e.Phase == prepare.PhaseDownload {
+	if e.Stage == events.StageDownload {
 		rs.last = e
 		it, ok := rs.items[e.Item]
 		if !ok {
@@ -159,7 +160,7 @@ func (rs *runState) record(e prepare.Event) {
 			rs.items[e.Item] = it
 			rs.order = append(rs.order, e.Item)
 		}
-		it.label, it.state, it.done, it.size, it.attempt = e.Label, e.State, e.Done, e.Size, e.Attempt
+		it.label, it.state, it.done, it.size, it.attempt = e.Label, e.State, e.ItemBytes, e.ItemSize, e.Attempt
 	}
 }
 
@@ -172,7 +173,9 @@ func (s *downloadStep) start() tea.Cmd {
 	opts := prepare.Options{Output: f.dest.path(), PartSize: f.dest.partSize(), Answers: &sel, Binary: f.opts.Binary}
 	eng, p := f.eng, f.preview.plan
 	work := func() tea.Msg {
-		res, err := eng.Prepare(ctx, p, opts, rs.record)
+		c := events.Coalesce(rs.record, 0)
+		res, err := eng.Prepare(ctx, p, opts, c.Send)
+		c.Close()
 		return bundleWrittenMsg{res: res, err: err}
 	}
 	return tea.Batch(work, f.every(100*time.Millisecond, downloadTickMsg{}))
@@ -234,20 +237,20 @@ func (s *downloadStep) View() string {
 		it := rs.items[id]
 		st := it.state
 		switch st {
-		case prepare.Downloading:
+		case events.Downloading:
 			if it.size > 0 {
 				st = fmt.Sprintf("downloading %3.0f%%", 100*float64(it.done)/float64(it.size))
 			}
-		case prepare.Retrying:
+		case events.Retrying:
 			st = fmt.Sprintf("retrying (%d)", it.attempt)
 		}
 		style := th.Subtle
 		switch it.state {
-		case prepare.Verified, prepare.Cached:
+		case events.Verified, events.Cached:
 			style = th.OK
-		case prepare.Failed:
+		case events.Failed:
 			style = th.Error
-		case prepare.Retrying:
+		case events.Retrying:
 			style = th.Warn
 		}
 		rows = append(rows, fmt.Sprintf("%s %s", style.Render(fmt.Sprintf("%-18s", st)), ansi.Truncate(it.label, w-21, "…")))
@@ -258,7 +261,7 @@ func (s *downloadStep) View() string {
 	b.WriteString(th.Title.Render("Downloading and writing the bundle") + "\n\n")
 	b.WriteString(progress.Bar(th, last.BytesDone, last.BytesTotal, w-30) + "\n")
 	fmt.Fprintf(&b, "%s · %d of %d items\n", progress.Bytes(last.BytesDone, last.BytesTotal, started), last.ItemsDone, last.ItemsTotal)
-	if phase == prepare.PhaseWrite || phase == prepare.PhaseDone {
+	if phase == events.StageWrite || phase == events.StageDone {
 		b.WriteString(th.Subtle.Render("writing the bundle's parts…") + "\n")
 	}
 	if s.err != nil {

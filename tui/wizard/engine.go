@@ -2,6 +2,8 @@ package wizard
 
 import (
 	"context"
+
+	events "ferry/artifacts/progress"
 	"ferry/workflow/session"
 
 	"ferry/targets/catalog"
@@ -15,9 +17,9 @@ import (
 type Engine interface {
 	Catalog() *catalog.Catalog
 	// Plan resolves a selection, reporting each item as it finishes.
-	Plan(ctx context.Context, sel selection.Selection, progress func(plan.Event)) (*plan.Plan, error)
+	Plan(ctx context.Context, sel selection.Selection, progress events.Sink) (*plan.Plan, error)
 	// Prepare downloads the plan and writes the bundle.
-	Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, progress func(prepare.Event)) (*prepare.Result, error)
+	Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, progress events.Sink) (*prepare.Result, error)
 	// Space reads the free space and file system at a path.
 	Space(path string) (prepare.Space, error)
 	// Media lists mounted removable media (under /media, /run/media, /mnt).

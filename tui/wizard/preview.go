@@ -5,14 +5,15 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	events "ferry/artifacts/progress"
 	"ferry/artifacts/size"
+	"ferry/tui/components/progress"
 	"ferry/tui/components/spinner"
 	"ferry/workflow/plan"
 )
@@ -27,7 +28,9 @@ type previewStep struct {
 	planErr  error
 	planning bool
 	planKey  string
-	progress *planProgress
+	// progress is what the planning goroutine shares with the screen,
+	// read on a timer so progress never floods the program.
+	progress *progress.Latest
 	spin     spinner.Model
 
 	tab    int
@@ -46,13 +49,6 @@ type (
 	}
 	planTickMsg struct{}
 )
-
-// planProgress is what the planning goroutine shares with the screen,
-// read on a timer so progress never floods the program.
-type planProgress struct {
-	mu          sync.Mutex
-	done, total int
-}
 
 func (s *previewStep) SetSize(w, h int) { s.w, s.h = w, h }
 
@@ -76,17 +72,15 @@ func (s *previewStep) start() tea.Cmd {
 		return nil
 	}
 	s.planKey, s.plan, s.planErr, s.planning = k, nil, nil, true
-	st := &planProgress{}
+	st := &progress.Latest{}
 	s.progress = st
 	s.spin = spinner.Model{Animate: f.opts.Animate}
 	ctx := f.jobs.Start(jobPlan)
 	eng := f.eng
 	work := func() tea.Msg {
-		p, err := eng.Plan(ctx, sel, func(e plan.Event) {
-			st.mu.Lock()
-			st.done, st.total = e.Done, e.Total
-			st.mu.Unlock()
-		})
+		c := events.Coalesce(st.Record, 0)
+		p, err := eng.Plan(ctx, sel, c.Send)
+		c.Close()
 		return planResolvedMsg{key: k, plan: p, err: err}
 	}
 	return tea.Batch(work, f.every(100*time.Millisecond, planTickMsg{}))
@@ -175,10 +169,8 @@ func (s *previewStep) View() string {
 	var b strings.Builder
 	b.WriteString(th.Title.Render("Preview: everything the bundle will carry") + "\n")
 	if s.planning {
-		st := s.progress
-		st.mu.Lock()
-		done, total := st.done, st.total
-		st.mu.Unlock()
+		e := s.progress.Get()
+		done, total := e.ItemsDone, e.ItemsTotal
 		fmt.Fprintf(&b, "\n%s resolving %d of %d items (digests, platforms, sizes)…", th.Accent.Render(s.spin.View()), done, total)
 		return b.String()
 	}

@@ -22,6 +22,7 @@ import (
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/fault"
 	"ferry/artifacts/maven"
+	"ferry/artifacts/progress"
 	"ferry/artifacts/push"
 	"ferry/workflow/prepare"
 )
@@ -31,10 +32,10 @@ type Importer struct {
 	Images   *push.Pusher
 	Maven    *maven.Uploader
 	MavenDir string
-	// Progress receives image push events.
-	Progress func(push.Event)
-	// MavenProgress is told each Maven file's outcome.
-	MavenProgress func(path, outcome string)
+	// Progress receives the images' push events (progress.StageImages)
+	// and each Maven file's outcome (progress.StageMaven: Uploaded or
+	// Skipped, with the files and bytes done of all to load).
+	Progress progress.Sink
 	// Space reads the free space of the file system holding MavenDir;
 	// nil is prepare.StatSpace.
 	Space func(path string) (prepare.Space, error)
@@ -270,6 +271,24 @@ func (im *Importer) maven(ctx context.Context, b *bundle.Bundle, m *bundle.Manif
 		sha1 string
 	}
 	var verify []pending
+	// What will be put, for the progress figures: every file, and the
+	// sidecars made for those without.
+	var total int64
+	count := 0
+	for _, f := range files {
+		total += f.src.Size()
+		count++
+		if isSidecar(f.rel) {
+			continue
+		}
+		for ext, n := range map[string]int64{".sha1": 40, ".md5": 32} {
+			if !have[f.rel+ext] {
+				total += n
+				count++
+			}
+		}
+	}
+	var bytesDone int64
 	put := func(p string, src maven.Source) (maven.Checksums, error) {
 		var out string
 		var sums maven.Checksums
@@ -288,9 +307,9 @@ func (im *Importer) maven(ctx context.Context, b *bundle.Bundle, m *bundle.Manif
 		} else {
 			mr.Skipped++
 		}
-		if im.MavenProgress != nil {
-			im.MavenProgress(p, out)
-		}
+		bytesDone += src.Size
+		im.Progress.Send(progress.Event{Stage: progress.StageMaven, Item: p, State: out,
+			BytesDone: bytesDone, BytesTotal: total, ItemsDone: mr.Files, ItemsTotal: count})
 		return sums, nil
 	}
 	for _, f := range files {

@@ -10,6 +10,7 @@ import (
 
 	"ferry/artifacts/eksa"
 	"ferry/artifacts/fault"
+	"ferry/artifacts/progress"
 
 	"golang.org/x/sync/errgroup"
 
@@ -68,17 +69,6 @@ type FileSizer interface {
 	Size(ctx context.Context, url string) (int64, error)
 }
 
-// Event reports progress while a plan resolves.
-type Event struct {
-	// Kind is "image", "maven" or "file".
-	Kind string
-	Item string
-	// Err is set when the item failed, as one sentence.
-	Err error
-	// Done and Total count items finished and to do.
-	Done, Total int
-}
-
 // Planner resolves selections into plans.
 type Planner struct {
 	Catalog *catalog.Catalog
@@ -98,9 +88,10 @@ type Planner struct {
 	MavenImages MavenImageReader
 	// Concurrency bounds how many items resolve at once (default 8).
 	Concurrency int
-	// Progress, when set, receives an event as each item finishes. It is
-	// called from several goroutines, one call at a time.
-	Progress func(Event)
+	// Progress, when set, receives a progress.StagePlan event as each item
+	// finishes (Resolved, or Failed with Err saying why as one sentence;
+	// Label is the item's kind: image, maven or file), one call at a time.
+	Progress progress.Sink
 }
 
 // Plan resolves a selection. A selection that does not fit the catalog is
@@ -138,9 +129,11 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 		if err != nil {
 			pl.Errors = append(pl.Errors, Problem{Kind: kind, Item: item, Modules: work.modulesOf(kind, item), Message: err.Error()})
 		}
-		if p.Progress != nil {
-			p.Progress(Event{Kind: kind, Item: item, Err: err, Done: done, Total: total})
+		state := progress.Resolved
+		if err != nil {
+			state = progress.Failed
 		}
+		p.Progress.Send(progress.Event{Stage: progress.StagePlan, Item: item, Label: kind, State: state, Err: err, ItemsDone: done, ItemsTotal: total})
 	}
 
 	images := make([]*Image, len(work.images))

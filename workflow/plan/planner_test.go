@@ -15,6 +15,7 @@ import (
 	"ferry/artifacts/image"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/plainfile"
+	"ferry/artifacts/progress"
 	"ferry/targets/catalog"
 	"ferry/workflow/selection"
 )
@@ -73,9 +74,9 @@ func demoPlanner(t *testing.T) (*Planner, *fakeImages) {
 
 func TestPlanTotalsAndSharing(t *testing.T) {
 	p, imgs := demoPlanner(t)
-	var events []Event
+	var events []progress.Event
 	var mu sync.Mutex
-	p.Progress = func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() }
+	p.Progress = func(e progress.Event) { mu.Lock(); events = append(events, e); mu.Unlock() }
 	pl, err := p.Plan(context.Background(), selection.Selection{
 		Target: "demo", Archs: []string{"amd64"}, Modules: []string{"extras"},
 		Images: []string{"quay.io/own/tool:1", "mirror.example.test/demo/ui:2.0"},
@@ -108,7 +109,7 @@ func TestPlanTotalsAndSharing(t *testing.T) {
 	}, tot.Modules)
 	assert.Equal(t, []Note{{Module: "core", Text: "Point the nodes at the mirror before installing."}}, pl.Notes)
 	assert.Len(t, events, 4+2+1)
-	assert.Equal(t, 7, events[len(events)-1].Done)
+	assert.Equal(t, 7, events[len(events)-1].ItemsDone)
 	assert.Equal(t, "DVD", pl.SmallestFit())
 }
 

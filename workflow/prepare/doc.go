@@ -3,7 +3,7 @@
 // once into the cache (verified, resumable, retried), then writes the
 // deterministic bundle with its index, the technician's READ-ME-FIRST.txt,
 // the answers file and a copy of ferry itself. Progress is reported as
-// typed events; the CLI and the wizard render the same events.
+// progress.Event; the CLI and the wizard render the same events.
 //
 // The files hold one job each: worklist.go what to fetch and from where,
 // space.go the free-space checks and the size estimate, download.go the

@@ -11,6 +11,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/download"
+	"ferry/artifacts/progress"
 	"ferry/workflow/plan"
 )
 
@@ -45,18 +46,18 @@ func (p *Preparer) run(ctx context.Context, pl *plan.Plan, o Options, items []*w
 	// downloads run at once.
 	sort.Slice(streamed, func(i, j int) bool { return streamed[i].key < streamed[j].key })
 	st := newStreamer(ctx, p.Downloader, streamed, p.concurrency(), func(w *work, n int64, attempt int, err error) {
-		state := Downloading
+		state := progress.Downloading
 		if err != nil {
-			state = Retrying
+			state = progress.Retrying
 		}
 		tr.update(w, "", n, state, attempt, err)
 	})
 	st.spill = func(w *work) error {
 		before := p.missing(w)
 		err := p.Downloader.Blob(ctx, w.ref, w.key, w.size, func(n int64, attempt int, err error) {
-			state := Downloading
+			state := progress.Downloading
 			if err != nil {
-				state = Retrying
+				state = progress.Retrying
 			}
 			tr.update(w, "", n, state, attempt, err)
 		})
@@ -126,7 +127,7 @@ func (t *tracker) itemBytes(w *work) int64 {
 func (t *tracker) update(w *work, sub string, n int64, state string, attempt int, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if state == Verified || state == Cached {
+	if state == progress.Verified || state == progress.Cached {
 		// Finished: the item counts exactly its size.
 		if cur := t.itemBytes(w); w.size > cur {
 			t.bytesDone += w.size - cur
@@ -136,10 +137,10 @@ func (t *tracker) update(w *work, sub string, n int64, state string, attempt int
 		t.bytesDone += n - t.done[k]
 		t.done[k] = n
 	}
-	if state == Verified || state == Cached || state == Failed {
+	if state == progress.Verified || state == progress.Cached || state == progress.Failed {
 		t.itemsDone++
 	}
-	t.p.emit(Event{Phase: PhaseDownload, Item: w.key, Label: w.label, State: state, Done: t.itemBytes(w), Size: w.size,
+	t.p.emit(progress.Event{Stage: progress.StageDownload, Item: w.key, Label: w.label, State: state, ItemBytes: t.itemBytes(w), ItemSize: w.size,
 		Attempt: attempt, Err: err, BytesDone: t.bytesDone, BytesTotal: t.total, ItemsDone: t.itemsDone, ItemsTotal: t.items})
 }
 
@@ -147,7 +148,7 @@ func (t *tracker) update(w *work, sub string, n int64, state string, attempt int
 // reads from an earlier bundle.
 func (p *Preparer) download(ctx context.Context, items []*work, res *Result, ready map[string]chan struct{}, tr *tracker) error {
 	for _, w := range items {
-		tr.update(w, "", 0, Queued, 0, nil)
+		tr.update(w, "", 0, progress.Queued, 0, nil)
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(p.concurrency())
@@ -161,9 +162,9 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result, rea
 			before := p.missing(w)
 			prog := func(sub string) download.Progress {
 				return func(n int64, attempt int, err error) {
-					state := Downloading
+					state := progress.Downloading
 					if err != nil {
-						state = Retrying
+						state = progress.Retrying
 					}
 					tr.update(w, sub, n, state, attempt, err)
 				}
@@ -175,7 +176,7 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result, rea
 			case "manifest":
 				err = p.Downloader.Manifest(gctx, w.ref, w.key, w.size)
 				if err == nil {
-					tr.update(w, "", w.size, Downloading, 0, nil)
+					tr.update(w, "", w.size, progress.Downloading, 0, nil)
 				}
 			case "maven":
 				err = p.Downloader.MavenFiles(gctx, w.repo, w.files, func(path string, n int64, attempt int, e error) {
@@ -187,12 +188,12 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result, rea
 				err = p.extractMaven(gctx, w, prog(""))
 			}
 			if err != nil {
-				tr.update(w, "", 0, Failed, 0, err)
+				tr.update(w, "", 0, progress.Failed, 0, err)
 				return err
 			}
-			state := Verified
+			state := progress.Verified
 			if before == 0 {
-				state = Cached
+				state = progress.Cached
 			}
 			fmu.Lock()
 			fetched += before

@@ -10,42 +10,10 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/download"
+	"ferry/artifacts/progress"
 	"ferry/workflow/plan"
 	"ferry/workflow/selection"
 )
-
-// Phases of a prepare run.
-const (
-	PhaseCheck    = "check"
-	PhaseDownload = "download"
-	PhaseWrite    = "write"
-	PhaseDone     = "done"
-)
-
-// States of an item.
-const (
-	Queued      = "queued"
-	Downloading = "downloading"
-	Retrying    = "retrying"
-	Verified    = "verified"
-	Cached      = "cached"
-	Failed      = "failed"
-)
-
-// Event reports progress. Overall figures never go backwards.
-type Event struct {
-	Phase string
-	// Item is what the event is about (a digest, a Maven path, a file
-	// name); Label says it for people.
-	Item, Label string
-	State       string
-	Done, Size  int64
-	Attempt     int
-	Err         error
-	// Overall progress of the phase.
-	BytesDone, BytesTotal int64
-	ItemsDone, ItemsTotal int
-}
 
 // Options say where and how to write the bundle.
 type Options struct {
@@ -101,8 +69,11 @@ type Preparer struct {
 	Downloader *download.Downloader
 	// Concurrency bounds parallel downloads (default 8).
 	Concurrency int
-	// Progress receives events, one call at a time.
-	Progress func(Event)
+	// Progress receives events, one call at a time: StageCheck, then
+	// StageDownload (every item Queued, then Downloading or Retrying,
+	// then Verified, Cached or Failed) overlapping with StageWrite (each
+	// entry written), then StageDone. Overall figures never go backwards.
+	Progress progress.Sink
 	// Space reads free space (StatSpace when nil); tests replace it.
 	Space func(path string) (Space, error)
 	// Fs takes READ-ME-FIRST.txt and the answers file (the OS when nil).
@@ -131,7 +102,7 @@ func (p *Preparer) Prepare(ctx context.Context, pl *plan.Plan, o Options) (*Resu
 	cache := p.Downloader.Cache
 
 	// Free space, before the first byte.
-	p.emit(Event{Phase: PhaseCheck})
+	p.emit(progress.Event{Stage: progress.StageCheck})
 	outSpace, cacheSpace, err := p.spaces(o.Output, cache.Dir)
 	if err != nil {
 		return nil, err
@@ -176,7 +147,7 @@ func (p *Preparer) Prepare(ctx context.Context, pl *plan.Plan, o Options) (*Resu
 		return nil, err
 	}
 	res.Elapsed = time.Since(start)
-	p.emit(Event{Phase: PhaseDone, BytesDone: idx.Size, BytesTotal: idx.Size})
+	p.emit(progress.Event{Stage: progress.StageDone, BytesDone: idx.Size, BytesTotal: idx.Size})
 	return res, nil
 }
 
@@ -188,11 +159,7 @@ func DefaultName(pl *plan.Plan) string {
 	return pl.Selection.Target + "-" + pl.Selection.Version
 }
 
-func (p *Preparer) emit(e Event) {
-	if p.Progress != nil {
-		p.Progress(e)
-	}
-}
+func (p *Preparer) emit(e progress.Event) { p.Progress.Send(e) }
 
 func (p *Preparer) concurrency() int {
 	if p.Concurrency <= 0 {

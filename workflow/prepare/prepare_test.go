@@ -20,6 +20,7 @@ import (
 	"ferry/artifacts/image"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/maven/maventest"
+	"ferry/artifacts/progress"
 	"ferry/artifacts/registrytest"
 	"ferry/artifacts/source"
 	"ferry/targets/catalog"
@@ -108,8 +109,8 @@ func TestSpaceAFileSystemDoesNotTellIsNotChecked(t *testing.T) {
 func TestPrepareEventsAndResult(t *testing.T) {
 	f := newFixture(t, true)
 	var mu sync.Mutex
-	var events []Event
-	f.prep.Progress = func(e Event) { mu.Lock(); events = append(events, e); mu.Unlock() }
+	var events []progress.Event
+	f.prep.Progress = func(e progress.Event) { mu.Lock(); events = append(events, e); mu.Unlock() }
 	out := t.TempDir()
 	sel := selection.Selection{Archs: []string{"amd64"}}
 	res, err := f.prep.Prepare(context.Background(), f.plan, Options{Output: out, Answers: &sel})
@@ -121,10 +122,10 @@ func TestPrepareEventsAndResult(t *testing.T) {
 	readme, _ := os.ReadFile(res.ReadMe)
 	assert.Contains(t, string(readme), "THE CODE OF THIS BUNDLE IS:  "+res.Index.ShortCode)
 
-	var lastDownload Event
+	var lastDownload progress.Event
 	prev := int64(-1)
 	for _, e := range events {
-		if e.Phase == PhaseDownload {
+		if e.Stage == progress.StageDownload {
 			assert.GreaterOrEqual(t, e.BytesDone, prev, "progress never goes backwards")
 			prev = e.BytesDone
 			lastDownload = e
@@ -132,7 +133,7 @@ func TestPrepareEventsAndResult(t *testing.T) {
 	}
 	assert.Equal(t, lastDownload.BytesTotal, lastDownload.BytesDone)
 	assert.Equal(t, lastDownload.ItemsTotal, lastDownload.ItemsDone)
-	assert.Equal(t, PhaseDone, events[len(events)-1].Phase)
+	assert.Equal(t, progress.StageDone, events[len(events)-1].Stage)
 
 	b, err := bundle.Open(out)
 	require.NoError(t, err)

@@ -15,6 +15,7 @@ import (
 	"ferry/artifacts/download"
 	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
+	"ferry/artifacts/progress"
 	"ferry/workflow/plan"
 )
 
@@ -70,7 +71,7 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 	var written int64
 	wrote := func(path string, size int64) {
 		written += size
-		p.emit(Event{Phase: PhaseWrite, Item: path, BytesDone: written, BytesTotal: total})
+		p.emit(progress.Event{Stage: progress.StageWrite, Item: path, State: progress.Writing, BytesDone: written, BytesTotal: total})
 	}
 	add := func(path, src, key, want string) error {
 		if key != "" {
@@ -118,13 +119,13 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 			// Downloaded into the cache while the writer waited on the
 			// network.
 			if err != nil {
-				tr.update(it, "", 0, Failed, 0, err)
+				tr.update(it, "", 0, progress.Failed, 0, err)
 				return err
 			}
 			if err := add(path, cache.BlobPath(b.Name), "", hex); err != nil {
 				return err
 			}
-			tr.update(it, "", b.Size, Verified, 0, nil)
+			tr.update(it, "", b.Size, progress.Verified, 0, nil)
 			return nil
 		}
 		var loc *download.Location
@@ -158,16 +159,16 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 		}
 		if sum != hex {
 			w.Cut(path)
-			tr.update(it, "", 0, Failed, 0, nil)
+			tr.update(it, "", 0, progress.Failed, 0, nil)
 			if loc != nil {
 				cache.Forget(b.Name)
 				return fmt.Errorf("the copy of %s in the earlier bundle at %s is damaged: the cache no longer points there; run prepare again to fetch it", path, filepath.Dir(loc.Segments[0].Path))
 			}
 			return p.Downloader.DigestMismatch(it.ref, b.Name, "sha256:"+sum)
 		}
-		state := Verified
+		state := progress.Verified
 		if loc != nil || it.from == fromLocated {
-			state = Cached
+			state = progress.Cached
 		}
 		tr.update(it, "", b.Size, state, 0, nil)
 		located = append(located, entry{path, b.Size})

@@ -7,6 +7,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/maven"
+	"ferry/artifacts/progress"
 	"ferry/artifacts/push"
 	"ferry/artifacts/source"
 	"ferry/workflow/importer"
@@ -78,8 +79,8 @@ func (s *Session) Open(path string) (*bundle.Bundle, error) { return bundle.Open
 
 // Verify checks every part and every item of a bundle, reporting the bytes
 // read.
-func (s *Session) Verify(ctx context.Context, b *bundle.Bundle, progress func(read int64)) error {
-	_, err := b.Verify(ctx, false, progress)
+func (s *Session) Verify(ctx context.Context, b *bundle.Bundle, sink progress.Sink) error {
+	_, err := b.Verify(ctx, false, sink)
 	return err
 }
 
@@ -93,22 +94,14 @@ func (s *Session) Preflight(ctx context.Context, d Destination) ([]push.Check, e
 	return im.Preflight(ctx)
 }
 
-// ImportProgress receives an import's progress; either may be nil.
-type ImportProgress struct {
-	// Images receives image push events.
-	Images func(push.Event)
-	// Maven is told each Maven file's outcome.
-	Maven func(path, outcome string)
-}
-
 // Import loads a bundle into d. The report comes back even when the
 // import failed part way, saying what was done.
-func (s *Session) Import(ctx context.Context, b *bundle.Bundle, d Destination, progress ImportProgress) (*importer.Report, error) {
+func (s *Session) Import(ctx context.Context, b *bundle.Bundle, d Destination, sink progress.Sink) (*importer.Report, error) {
 	im, err := s.Importer(d)
 	if err != nil {
 		return nil, err
 	}
-	im.Progress, im.MavenProgress = progress.Images, progress.Maven
+	im.Progress = sink
 	return im.Import(ctx, b)
 }
 

@@ -7,10 +7,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/bundleregistry"
+	"ferry/artifacts/progress"
 )
 
 // ServeOptions say where and how a bundle is served.
@@ -19,8 +21,11 @@ type ServeOptions struct {
 	Listen string
 	// CertFile and KeyFile, both or neither, serve HTTPS.
 	CertFile, KeyFile string
-	// OnPull, when set, is told of every manifest served.
-	OnPull func(bundleregistry.Pull)
+	// Progress, when set, gets the verify's events (with Verify) and a
+	// progress.StageServe event for every manifest served: Pulled, Item
+	// the repository and reference, Label who pulled what, ItemsDone the
+	// pulls so far.
+	Progress progress.Sink
 	// OnError, when set, is told of every item found damaged while it is
 	// served, and of every failed read of the parts.
 	OnError func(error)
@@ -62,12 +67,23 @@ func (s *Session) Serve(ctx context.Context, b *bundle.Bundle, o ServeOptions) (
 	}
 	// After New, which refuses an oversized index before verify would read it.
 	if o.Verify {
-		if _, err := b.Verify(ctx, false, nil); err != nil {
+		if _, err := b.Verify(ctx, false, o.Progress); err != nil {
 			reg.Close()
 			return nil, fmt.Errorf("the bundle is not served: %w", err)
 		}
 	}
-	reg.OnPull, reg.OnError = o.OnPull, o.OnError
+	reg.OnError = o.OnError
+	if o.Progress != nil {
+		// Pulls are served in parallel; the sink takes one at a time.
+		var mu sync.Mutex
+		reg.OnPull = func(p bundleregistry.Pull) {
+			ref := p.Repo + ":" + p.Reference
+			mu.Lock()
+			defer mu.Unlock()
+			o.Progress(progress.Event{Stage: progress.StageServe, Item: ref, State: progress.Pulled,
+				Label: fmt.Sprintf("%s pulled %s (%s)", p.Remote, ref, p.Digest), ItemsDone: int(reg.Pulls())})
+		}
+	}
 	l, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		reg.Close()

@@ -14,6 +14,7 @@ import (
 	"ferry/artifacts/imagefs"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/plainfile"
+	"ferry/artifacts/progress"
 	"ferry/artifacts/release"
 	"ferry/artifacts/source"
 	"ferry/targets/catalog"
@@ -147,7 +148,7 @@ func (s *Session) planner(repos []string) (*plan.Planner, error) {
 // finishes. The plan comes back with its errors even when some items
 // failed (plan.ErrIncomplete). A selection naming no Maven repository
 // resolves from the session's.
-func (s *Session) Plan(ctx context.Context, sel selection.Selection, progress func(plan.Event)) (*plan.Plan, error) {
+func (s *Session) Plan(ctx context.Context, sel selection.Selection, sink progress.Sink) (*plan.Plan, error) {
 	if len(sel.MavenRepositories) == 0 {
 		sel.MavenRepositories = s.opts.MavenRepositories
 	}
@@ -156,13 +157,13 @@ func (s *Session) Plan(ctx context.Context, sel selection.Selection, progress fu
 	if err != nil {
 		return nil, err
 	}
-	pl.Progress = progress
+	pl.Progress = sink
 	return pl.Plan(ctx, sel)
 }
 
 // Prepare downloads what the plan carries, through the session's cache,
 // and writes the bundle.
-func (s *Session) Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, progress func(prepare.Event)) (*prepare.Result, error) {
+func (s *Session) Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, sink progress.Sink) (*prepare.Result, error) {
 	cache, err := download.OpenCache(s.opts.CacheDir)
 	if err != nil {
 		return nil, err
@@ -170,7 +171,7 @@ func (s *Session) Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, 
 	prep := &prepare.Preparer{
 		Downloader:  &download.Downloader{Cache: cache, Access: s.access, HTTP: s.httpClient(), Retry: download.Retry{Attempts: s.opts.Retries}},
 		Concurrency: s.opts.Concurrency,
-		Progress:    progress,
+		Progress:    sink,
 	}
 	return prep.Prepare(ctx, p, o)
 }

@@ -213,7 +213,7 @@ func TestImportWiresTheDestinationAndKeepsCredentialsOutOfTheReport(t *testing.T
 	assert.Equal(t, srv.URL+"/maven", im.Maven.URL)
 
 	b := writeBundle(t, t.TempDir(), "empty")
-	rep, err := s.Import(context.Background(), b, Destination{MavenURL: srv.URL + "/maven", MavenUser: "deployer", MavenPassword: "mvn-s3cret"}, ImportProgress{})
+	rep, err := s.Import(context.Background(), b, Destination{MavenURL: srv.URL + "/maven", MavenUser: "deployer", MavenPassword: "mvn-s3cret"}, nil)
 	require.NoError(t, err)
 	require.NotNil(t, rep)
 	files, err := s.SaveReport(b, rep)

@@ -1,13 +1,17 @@
 // Package progress draws the progress of long work the same way on both
 // sides of the gap: a bar with its percentage, and a line of bytes done
 // of the total, with the rate and the time left once they mean something.
+// The screens read the engine's events (package artifacts/progress, here
+// named events) on a timer, through Latest.
 package progress
 
 import (
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
+	events "ferry/artifacts/progress"
 	"ferry/artifacts/size"
 	"ferry/themes"
 )
@@ -39,4 +43,26 @@ func Bytes(done, total int64, started time.Time) string {
 		}
 	}
 	return fmt.Sprintf("%s of %s%s%s", size.Format(done), size.Format(total), rate, eta)
+}
+
+// Latest keeps the last event a worker reported, for a screen that reads
+// it on a timer. Feed it through a events.Coalescer so that the worker
+// never contends with the screen more than a few times a second.
+type Latest struct {
+	mu sync.Mutex
+	e  events.Event
+}
+
+// Record keeps e; it is an events.Sink.
+func (l *Latest) Record(e events.Event) {
+	l.mu.Lock()
+	l.e = e
+	l.mu.Unlock()
+}
+
+// Get is the last event recorded.
+func (l *Latest) Get() events.Event {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.e
 }
