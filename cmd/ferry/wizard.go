@@ -34,7 +34,8 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	eng := wizardEngine{s}
 	exe, _ := os.Executable()
 	wd, _ := os.Getwd()
-	opts := wizard.Options{MachineArch: runtime.GOARCH, Animate: true, DefaultOutput: filepath.Join(wd, "bundle"), Binary: exe}
+	opts := wizard.Options{MachineArch: runtime.GOARCH, Animate: true, DefaultOutput: filepath.Join(wd, "bundle"), Binary: exe,
+		CommandFlags: commandFlags(a.catalogs, src, repos)}
 	in, out := cmd.InOrStdin(), a.stdout
 	inTTY := isTerminal(in)
 	outTTY := isTerminal(out)
@@ -50,13 +51,34 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	}
 	far, farOpts := farsideSide(s, farside.Options{})
 	ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, PrepareEngine: eng, Prepare: opts, ImportEngine: far, Import: farOpts}
-	if _, err := tuiapp.Run(cmd.Context(), ao, a.programOptions(in)...); err != nil && !errorsIsKilled(err) {
+	r, err := tuiapp.Run(cmd.Context(), ao, a.programOptions(in)...)
+	if err != nil && !errorsIsKilled(err) {
 		return fmt.Errorf("the wizard stopped: %w", err)
 	}
-	return nil
+	return a.summarize(r)
 }
 
 func isTerminal(v any) bool {
 	f, ok := v.(interface{ Fd() uintptr })
 	return ok && term.IsTerminal(f.Fd())
+}
+
+// commandFlags are the flags of this run that the plain command needs too,
+// so the command the wizard shows reproduces the run.
+func commandFlags(catalogs []string, src *sourceFlags, repos []string) []string {
+	var out []string
+	add := func(flag string, vals []string) {
+		for _, v := range vals {
+			out = append(out, flag+" "+quote(v))
+		}
+	}
+	add("--catalog", catalogs)
+	if src.pullSecret != "" {
+		add("--pull-secret", []string{src.pullSecret})
+	}
+	add("--ca-file", src.caFiles)
+	add("--insecure-source", src.insecure)
+	add("--source-mirror", src.mirrors)
+	add("--maven-repo", repos)
+	return out
 }
