@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
@@ -39,8 +41,10 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	in, out := cmd.InOrStdin(), a.stdout
 	inTTY := isTerminal(in)
 	outTTY := isTerminal(out)
-	if accessibleFlag || a.getenv("ACCESSIBLE") != "" || a.getenv("TERM") == "dumb" {
-		return accessible.Run(cmd.Context(), eng, in, out, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe})
+	if a.accessible(accessibleFlag) {
+		far, farOpts := farsideSide(s, farside.Options{})
+		return accessible.RunEither(cmd.Context(), eng, far, in, out, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe},
+			accessible.ImportOptions{ConfigDir: farOpts.ConfigDir})
 	}
 	if !inTTY || !outTTY {
 		return usageError{fmt.Errorf("the wizard needs a terminal: use `ferry prepare` (see `ferry prepare --help`), or --accessible for plain prompts")}
@@ -56,6 +60,26 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 		return fmt.Errorf("the wizard stopped: %w", err)
 	}
 	return a.summarize(r)
+}
+
+// accessible says whether to ask plain numbered prompts instead of the
+// full screen: asked for (--accessible, ACCESSIBLE), a dumb terminal, or a
+// terminal that shows no colour (whatever NO_COLOR says: that is a choice,
+// not a limit).
+func (a *app) accessible(flag bool) bool {
+	if flag || a.getenv("ACCESSIBLE") != "" || a.getenv("TERM") == "dumb" {
+		return true
+	}
+	if !isTerminal(a.stdout) {
+		return false
+	}
+	var env []string
+	for _, kv := range a.env {
+		if !strings.HasPrefix(kv, "NO_COLOR=") {
+			env = append(env, kv)
+		}
+	}
+	return colorprofile.Detect(a.stdout, env) <= colorprofile.Ascii
 }
 
 func isTerminal(v any) bool {
