@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"ferry/tui/farside"
 	"ferry/tui/wizard"
 	"ferry/workflow/demo"
+	"ferry/workflow/prepare"
+	"ferry/workflow/selection"
 	"ferry/workflow/session"
 )
 
@@ -32,7 +35,14 @@ built-in sonataflow target's, and a "site" registry and Maven repository; then
 runs the wizard through both sides: preparing a bundle, and importing it with
 its mirror configuration. Nothing leaves this machine, and everything is
 removed on exit. --auto plays the walkthrough by itself at a readable pace,
-for a projector, and exits 0 when both sides completed.`,
+for a projector, and exits 0 when both sides completed.
+
+Either side can go first: choosing "Import a bundle" on the first screen
+writes a ready-made bundle from the embedded servers, then imports it. Only
+the demo's own product is offered, every version and module of it seeded.
+With --auto the walkthrough keeps a presenter's pace: it stays longer on
+the short code, on each tab of the preview and on the end; space pauses and
+resumes, → moves on at once.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := os.MkdirTemp("", "ferry-demo-")
@@ -45,12 +55,7 @@ for a projector, and exits 0 when both sides completed.`,
 				return err
 			}
 			defer d.Close()
-			cat, err := catalog.Load(append(a.catalogs, d.Catalog)...)
-			if err != nil {
-				return err
-			}
-			o := session.Options{InsecureHosts: []string{d.Upstream}, Mirrors: d.Mirrors(), CacheDir: filepath.Join(dir, "cache"), MavenRepositories: []string{d.UpstreamMaven}}
-			sess, err := a.session(o, cat)
+			sess, err := a.demoSession(d, dir)
 			if err != nil {
 				return err
 			}
@@ -68,29 +73,28 @@ for a projector, and exits 0 when both sides completed.`,
 			far.MediaRoots = []string{dir}
 			ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, Demo: true,
 				PrepareEngine: eng,
-				Prepare:       wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Product: demo.Target, Animate: true, DefaultOutput: stick, Banner: demo.Banner},
-				ImportEngine:  farEngine{&far},
+				Prepare: wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Product: demo.Target, Animate: true, DefaultOutput: stick, Banner: demo.Banner,
+					CommandFlags: demoCommandFlags(d)},
+				ImportEngine: farEngine{&far},
 				Import: farside.Options{
 					Path:        stick,
 					Destination: session.Destination{Registry: d.Site + "/mirror", Insecure: true, MavenURL: d.SiteMaven},
 					ConfigDir:   filepath.Join(dir, "mirror-config"),
 					Banner:      demo.Banner,
-				}}
+				},
+				ReadyBundle: func(ctx context.Context) (string, error) {
+					return readyBundle(ctx, sess, arch, filepath.Join(dir, "ready-made-stick"))
+				},
+			}
 			if auto {
 				ao.Auto = pace
 			}
-			m, err := a.play(cmd, ao, auto)
+			r, err := a.play(cmd, ao, auto)
 			if err != nil {
 				return err
 			}
-			if m.Side() != tuiapp.Import || m.Step() != "Done" {
-				if !auto {
-					return nil
-				}
-				if m.Side() == tuiapp.Prepare {
-					return fmt.Errorf("the demo stopped on the connected side at %q", m.Step())
-				}
-				return fmt.Errorf("the demo stopped on the far side at %q", m.Step())
+			if err := a.summarize(r); err != nil {
+				return err
 			}
 			fmt.Fprintf(a.out(), "Demo complete: a bundle was prepared from the upstream side and loaded into the site registry (%s) and Maven repository (%d files), with its mirror configuration. Everything it wrote has been removed.\n", d.Site, d.SiteFiles())
 			return nil
@@ -104,11 +108,11 @@ for a projector, and exits 0 when both sides completed.`,
 
 // play runs both sides in one program; with auto it plays by itself and
 // needs no terminal.
-func (a *app) play(cmd *cobra.Command, o tuiapp.Options, auto bool) (*tuiapp.Model, error) {
+func (a *app) play(cmd *cobra.Command, o tuiapp.Options, auto bool) (tuiapp.Result, error) {
 	var opts []tea.ProgramOption
 	if !isTerminal(cmd.InOrStdin()) || !isTerminal(a.stdout) {
 		if !auto {
-			return nil, usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
+			return tuiapp.Result{}, usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
 		}
 		opts = append(a.programOptions(nil), tea.WithInput(nil), tea.WithWindowSize(100, 30), tea.WithoutSignalHandler())
 	} else {
@@ -119,4 +123,44 @@ func (a *app) play(cmd *cobra.Command, o tuiapp.Options, auto bool) (*tuiapp.Mod
 		return m, err
 	}
 	return m, nil
+}
+
+// demoCommandFlags are the flags that make a plain prepare reach the demo's
+// embedded servers, for the command the wizard shows.
+func demoCommandFlags(d *demo.Demo) []string {
+	flags := []string{"--catalog " + quote(d.Catalog), "--insecure-source " + d.Upstream}
+	for _, m := range d.Mirrors() {
+		flags = append(flags, "--source-mirror "+m.From+"="+m.To)
+	}
+	return append(flags, "--maven-repo "+d.UpstreamMaven)
+}
+
+// readyBundle writes the demo's bundle with its default answers into out,
+// for a trainer who starts on the far side.
+func readyBundle(ctx context.Context, s *session.Session, arch, out string) (string, error) {
+	t, err := s.Catalog().Target(demo.Target)
+	if err != nil {
+		return "", err
+	}
+	sel := selection.Selection{Target: t.Name, Version: t.Latest(), Archs: []string{arch}}
+	p, err := s.Plan(ctx, sel, nil)
+	if err != nil {
+		return "", err
+	}
+	if _, err := s.Prepare(ctx, p, prepare.Options{Output: out, Answers: &sel}, nil); err != nil {
+		return "", err
+	}
+	return out, nil
+}
+
+// demoSession is a session on the demo's embedded servers, whose catalog
+// offers only the target the demo has content for: any other would reach
+// outside this machine.
+func (a *app) demoSession(d *demo.Demo, dir string) (*session.Session, error) {
+	all, err := catalog.Load(append(a.catalogs, d.Catalog)...)
+	if err != nil {
+		return nil, err
+	}
+	o := session.Options{InsecureHosts: []string{d.Upstream}, Mirrors: d.Mirrors(), CacheDir: filepath.Join(dir, "cache"), MavenRepositories: []string{d.UpstreamMaven}}
+	return a.session(o, all.Only(demo.Target))
 }

@@ -109,7 +109,8 @@ func TestE2EWizardInARealTerminal(t *testing.T) {
 	s.waitFor("enough free space", 5*time.Second)
 	s.keys("Enter")
 	scr = s.waitFor("Ready to download", 5*time.Second)
-	assert.Contains(t, scr, "ferry prepare --target demo --version 1.0")
+	assert.Contains(t, scr, "ferry prepare --catalog", "the command carries the run's flags")
+	assert.Contains(t, scr, "--target demo")
 	s.keys("Enter")
 	scr = s.waitFor("The bundle is written and verified", 30*time.Second)
 	code := regexp.MustCompile(`([0-9A-Z] ){4}- ([0-9A-Z] ){3}[0-9A-Z]`).FindString(scr)
@@ -180,7 +181,8 @@ func TestE2EFarSideWizardInARealTerminal(t *testing.T) {
 }
 
 // TestE2EWizardImportChoiceInARealTerminal: choosing "import" on the first
-// screen goes on to the far side in the same program, and ctrl+c leaves.
+// screen goes on to the far side in the same program, and ctrl+c leaves
+// with 130 (nothing was done), saying where it stopped.
 func TestE2EWizardImportChoiceInARealTerminal(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "ferry")
 	build := exec.Command("go", "build", "-o", bin, ".")
@@ -192,17 +194,46 @@ func TestE2EWizardImportChoiceInARealTerminal(t *testing.T) {
 	s.keys("Down", "Enter")
 	s.waitFor("Where is the bundle?", 5*time.Second)
 	s.keys("C-c")
-	s.waitFor("FERRY-EXIT=0", 5*time.Second)
+	scr := s.waitFor("FERRY-EXIT=130", 5*time.Second)
+	assert.Contains(t, scr, `ferry was left on the step "Find the bundle"; nothing was loaded.`)
 }
 
-// TestE2EDemoAutoInARealTerminal plays the demo by itself in tmux.
+// TestE2EDemoAutoInARealTerminal plays the demo by itself in tmux at the
+// documented minimum size; once the full screen closes, the summary stays
+// in the scrollback: the code, what was loaded where, what is left to do.
 func TestE2EDemoAutoInARealTerminal(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "ferry")
 	build := exec.Command("go", "build", "-o", bin, ".")
 	build.Stderr = os.Stderr
 	require.NoError(t, build.Run())
-	s := startTmux(t, t.TempDir(), 100, 30, bin+" demo --auto --pace 150ms")
+	s := startTmux(t, t.TempDir(), 80, 24, bin+" demo --auto --pace 100ms")
 	s.waitFor("DEMO — nothing leaves this machine", 10*time.Second)
-	s.waitFor("FERRY-EXIT=0", 60*time.Second)
-	assert.Contains(t, s.screen(), "Demo complete")
+	s.waitFor("playing by itself", 5*time.Second)
+	scr := s.waitFor("FERRY-EXIT=0", 90*time.Second)
+	assert.Regexp(t, `Bundle prepared: code [0-9A-Z]{4}-[0-9A-Z]{4}`, scr)
+	assert.Regexp(t, `✓ sonataflow-10\.1\.0 \(code [0-9A-Z]{4}-[0-9A-Z]{4}\) loaded and checked\.`, scr)
+	assert.Regexp(t, `images: \d+ into 127\.0\.0\.1:\d+/mirror`, scr)
+	assert.Contains(t, scr, "mirror configuration:")
+	assert.Contains(t, scr, "Demo complete")
+	assert.NotContains(t, scr, "Which side of the gap", "the full screen is gone")
+}
+
+// TestE2EDemoImportFirstInARealTerminal: in the demo the far side can go
+// first; it imports a ready-made bundle.
+func TestE2EDemoImportFirstInARealTerminal(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "ferry")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	s := startTmux(t, t.TempDir(), 80, 24, bin+" demo")
+	s.waitFor("Which side of the gap are you on?", 10*time.Second)
+	time.Sleep(500 * time.Millisecond) // the first frame is drawn before keys are read
+	s.keys("Down", "Enter")
+	scr := s.waitFor("Where is the bundle?", 30*time.Second)
+	assert.Contains(t, scr, "ready-made-stick")
+	s.keys("Enter")
+	s.waitFor("Ask the engineer", 10*time.Second)
+	s.keys("C-c")
+	scr = s.waitFor("FERRY-EXIT=130", 5*time.Second)
+	assert.Contains(t, scr, `ferry was left on the step "Check the code"; nothing was loaded.`)
 }

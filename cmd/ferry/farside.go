@@ -30,9 +30,9 @@ func runFarside(a *app, ctx context.Context, s *session.Session, o farside.Optio
 		return err
 	}
 	eng, o := farsideSide(s, o)
-	_, err = tuiapp.Run(ctx, tuiapp.Options{Theme: th, Side: tuiapp.Import, ImportEngine: eng, Import: o}, a.programOptions(in)...)
+	r, err := tuiapp.Run(ctx, tuiapp.Options{Theme: th, Side: tuiapp.Import, ImportEngine: eng, Import: o}, a.programOptions(in)...)
 	if err != nil && !errorsIsKilled(err) {
 		return err
 	}
-	return nil
+	return a.summarize(r)
 }

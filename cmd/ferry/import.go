@@ -9,6 +9,7 @@ import (
 
 	"ferry/artifacts/push"
 	"ferry/artifacts/size"
+	"ferry/tui/accessible"
 	"ferry/tui/farside"
 	"ferry/workflow/session"
 )
@@ -16,7 +17,7 @@ import (
 func newImportCmd(a *app) *cobra.Command {
 	var registry, username, mavenURL, mavenUser, mavenDir, report, mapping, progress string
 	var caFiles []string
-	var insecure, check, passStdin, mavenPassStdin bool
+	var insecure, check, passStdin, mavenPassStdin, accessibleFlag bool
 	var concurrency int
 	c := &cobra.Command{
 		Use:   "import BUNDLE",
@@ -38,8 +39,8 @@ are never printed, logged or written.`,
   ferry import /media/usb --registry registry.site:5000 --maven-url https://nexus.site/repository/maven-releases --report import
   ferry import /media/usb --registry registry.site:5000 --check`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && isTerminal(cmd.InOrStdin()) && isTerminal(a.stdout) {
-				return nil // the far-side wizard asks for it
+			if len(args) == 0 && (a.accessible(accessibleFlag) || (isTerminal(cmd.InOrStdin()) && isTerminal(a.stdout))) {
+				return nil // the far-side wizard or its prompts ask for it
 			}
 			return exactArgs(1, "name the bundle to import: its folder, its .ferry.json index or one of its parts")(cmd, args)
 		},
@@ -52,6 +53,15 @@ are never printed, logged or written.`,
 				return err
 			}
 			if len(args) == 0 {
+				d := session.Destination{Registry: registry, Username: username, CAFiles: caFiles, Insecure: insecure, MavenURL: mavenURL, MavenDir: mavenDir,
+					MavenUser: mavenUser, Password: a.getenv("FERRY_REGISTRY_PASSWORD"), MavenPassword: a.getenv("FERRY_MAVEN_PASSWORD")}
+				if d.Username == "" {
+					d.Username = a.getenv("FERRY_REGISTRY_USERNAME")
+				}
+				if a.accessible(accessibleFlag) {
+					far, fo := farsideSide(sess, farside.Options{})
+					return accessible.RunImport(cmd.Context(), far, cmd.InOrStdin(), a.stdout, accessible.ImportOptions{Destination: d, ConfigDir: fo.ConfigDir})
+				}
 				return runFarside(a, cmd.Context(), sess, farside.Options{Destination: session.Destination{Registry: registry, CAFiles: caFiles, Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
 			}
 			if registry == "" && mavenURL == "" && mavenDir == "" {
@@ -163,6 +173,7 @@ are never printed, logged or written.`,
 	f.StringVar(&report, "report", "", "write what was loaded where to PATH.md and PATH.json")
 	f.IntVar(&concurrency, "concurrency", 4, "how many blobs to push at once")
 	progressFlag(c, &progress)
+	f.BoolVar(&accessibleFlag, "accessible", false, "without a bundle: ask the far side's questions as plain numbered prompts (also ACCESSIBLE=1, TERM=dumb or a terminal without colours)")
 	return c
 }
 

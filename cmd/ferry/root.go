@@ -152,9 +152,17 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	root := newRoot(a)
 	root.SetIn(stdin)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	return exitCode(root.ExecuteContext(ctx), stderr)
+}
+
+// exitCode prints err as one sentence on stderr, unless it was already
+// reported, and says what ferry exits with.
+func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
+	}
+	if isStopped(err) {
+		return exitStopped // the summary said where it stopped
 	}
 	if errors.Is(err, context.Canceled) {
 		fmt.Fprintln(stderr, "ferry: stopped.")

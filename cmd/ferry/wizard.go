@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
+	"github.com/charmbracelet/colorprofile"
 	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
@@ -34,12 +36,15 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	eng := wizardEngine{s}
 	exe, _ := os.Executable()
 	wd, _ := os.Getwd()
-	opts := wizard.Options{MachineArch: runtime.GOARCH, Animate: true, DefaultOutput: filepath.Join(wd, "bundle"), Binary: exe}
+	opts := wizard.Options{MachineArch: runtime.GOARCH, Animate: true, DefaultOutput: filepath.Join(wd, "bundle"), Binary: exe,
+		CommandFlags: commandFlags(a.catalogs, src, repos)}
 	in, out := cmd.InOrStdin(), a.stdout
 	inTTY := isTerminal(in)
 	outTTY := isTerminal(out)
-	if accessibleFlag || a.getenv("ACCESSIBLE") != "" || a.getenv("TERM") == "dumb" {
-		return accessible.Run(cmd.Context(), eng, in, out, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe})
+	if a.accessible(accessibleFlag) {
+		far, farOpts := farsideSide(s, farside.Options{})
+		return accessible.RunEither(cmd.Context(), eng, far, in, out, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe},
+			accessible.ImportOptions{ConfigDir: farOpts.ConfigDir})
 	}
 	if !inTTY || !outTTY {
 		return usageError{fmt.Errorf("the wizard needs a terminal: use `ferry prepare` (see `ferry prepare --help`), or --accessible for plain prompts")}
@@ -50,13 +55,54 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	}
 	far, farOpts := farsideSide(s, farside.Options{})
 	ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, PrepareEngine: eng, Prepare: opts, ImportEngine: far, Import: farOpts}
-	if _, err := tuiapp.Run(cmd.Context(), ao, a.programOptions(in)...); err != nil && !errorsIsKilled(err) {
+	r, err := tuiapp.Run(cmd.Context(), ao, a.programOptions(in)...)
+	if err != nil && !errorsIsKilled(err) {
 		return fmt.Errorf("the wizard stopped: %w", err)
 	}
-	return nil
+	return a.summarize(r)
+}
+
+// accessible says whether to ask plain numbered prompts instead of the
+// full screen: asked for (--accessible, ACCESSIBLE), a dumb terminal, or a
+// terminal that shows no colour (whatever NO_COLOR says: that is a choice,
+// not a limit).
+func (a *app) accessible(flag bool) bool {
+	if flag || a.getenv("ACCESSIBLE") != "" || a.getenv("TERM") == "dumb" {
+		return true
+	}
+	if !isTerminal(a.stdout) {
+		return false
+	}
+	var env []string
+	for _, kv := range a.env {
+		if !strings.HasPrefix(kv, "NO_COLOR=") {
+			env = append(env, kv)
+		}
+	}
+	return colorprofile.Detect(a.stdout, env) <= colorprofile.Ascii
 }
 
 func isTerminal(v any) bool {
 	f, ok := v.(interface{ Fd() uintptr })
 	return ok && term.IsTerminal(f.Fd())
+}
+
+// commandFlags are the flags of this run that the plain command needs too,
+// so the command the wizard shows reproduces the run.
+func commandFlags(catalogs []string, src *sourceFlags, repos []string) []string {
+	var out []string
+	add := func(flag string, vals []string) {
+		for _, v := range vals {
+			out = append(out, flag+" "+quote(v))
+		}
+	}
+	add("--catalog", catalogs)
+	if src.pullSecret != "" {
+		add("--pull-secret", []string{src.pullSecret})
+	}
+	add("--ca-file", src.caFiles)
+	add("--insecure-source", src.insecure)
+	add("--source-mirror", src.mirrors)
+	add("--maven-repo", repos)
+	return out
 }

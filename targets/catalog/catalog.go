@@ -41,6 +41,19 @@ func (c *Catalog) Target(name string) (*Target, error) {
 	return nil, fault.New(ErrUnknown, "there is no target %q in the catalog (targets: %s); run `ferry catalog list` to see them", name, strings.Join(names, ", "))
 }
 
+// Only is a catalog of just the named targets (those it has), for a
+// caller that must not offer the others, such as the demo, which has
+// content for its own target only.
+func (c *Catalog) Only(names ...string) *Catalog {
+	out := &Catalog{}
+	for _, t := range c.targets {
+		if slices.Contains(names, t.Name) {
+			out.targets = append(out.targets, t)
+		}
+	}
+	return out
+}
+
 // add puts a target into the catalog, replacing one of the same name.
 func (c *Catalog) add(t *Target) {
 	for i, old := range c.targets {

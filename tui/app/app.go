@@ -56,9 +56,15 @@ type Options struct {
 	Import       farside.Options
 	// Demo goes on to the site's side when the connected side is done.
 	Demo bool
-	// Auto, when set, plays the walkthrough by itself: every Auto it
-	// presses the key the current step is ready for.
+	// Auto, when set, plays the walkthrough by itself at a presenter's
+	// pace: every Auto it looks whether the current step is ready, and
+	// presses its key once the screen has been shown long enough (longer
+	// on the short code, each preview tab and the end). Space pauses and
+	// resumes; → presses the key at once.
 	Auto time.Duration
+	// ReadyBundle, in the demo, writes a ready-made bundle and says where
+	// it is, for a trainer who starts on the far side.
+	ReadyBundle func(ctx context.Context) (string, error)
 	// Tick makes the timers of progress and Auto (jobs.Tick when nil).
 	Tick jobs.Ticker
 }
@@ -95,10 +101,17 @@ type Model struct {
 	confirming bool
 	// quitting is set once the user chose to quit and work is stopping.
 	quitting bool
-}
 
-// autoMsg asks a walkthrough that plays itself for its next key.
-type autoMsg struct{}
+	// paused stops a walkthrough that plays itself; beat counts the ticks
+	// the screen beatOn has been shown.
+	paused bool
+	beat   int
+	beatOn string
+	// seeding is set while the demo writes its ready-made bundle, and
+	// seedErr says why it could not.
+	seeding bool
+	seedErr error
+}
 
 // New builds the app; ctx is the parent of every job's context.
 func New(ctx context.Context, o Options) *Model {
@@ -144,16 +157,14 @@ func (m *Model) Init() tea.Cmd {
 	return tea.Batch(m.active().Init(), m.auto())
 }
 
-func (m *Model) auto() tea.Cmd {
-	if m.opts.Auto <= 0 {
-		return nil
-	}
-	return m.opts.Tick(m.opts.Auto, func(time.Time) tea.Msg { return autoMsg{} })
-}
-
 // switchToImport moves to the site's side, inside the same program.
 func (m *Model) switchToImport() tea.Cmd {
 	m.side = Import
+	if m.opts.Demo && m.prep != nil {
+		if r := m.prep.Outcome().Result; r != nil {
+			m.opts.Import.Path = r.Dir // the bundle just written
+		}
+	}
 	if m.far == nil {
 		m.far = farside.New(m.ctx, m.opts.ImportEngine, m.opts.Theme, m.opts.Import)
 	}
@@ -182,7 +193,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.resize()
 		return m, nil
 	case wizard.ImportChosenMsg:
+		if m.opts.Demo && m.opts.ReadyBundle != nil {
+			return m, m.seedFirst()
+		}
 		return m, m.switchToImport()
+	case seededMsg:
+		return m, m.seeded(msg)
 	case wizard.FinishedMsg:
 		if m.opts.Demo {
 			return m, m.switchToImport()
@@ -193,6 +209,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case autoMsg:
 		return m, m.autoKey()
 	case tea.KeyPressMsg:
+		if cmd, ok := m.presenterKey(msg); ok {
+			return m, cmd
+		}
 		return m, m.key(msg)
 	}
 	return m, m.active().Update(msg)
@@ -201,6 +220,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 	cur := m.active()
 	if m.quitting {
+		return nil
+	}
+	if m.seeding {
+		if msg.String() == "ctrl+c" {
+			return m.quit()
+		}
 		return nil
 	}
 	if m.confirming {
@@ -239,46 +264,24 @@ func (m *Model) quit() tea.Cmd {
 	return tea.Quit
 }
 
-// ready is the key the current step is ready for, if any.
-func (m *Model) ready() (string, bool) {
-	if m.side == Import {
-		return m.far.Ready()
-	}
-	if m.prep.Ready() {
-		return "enter", true
-	}
-	return "", false
-}
-
-// autoKey presses the key the current step is ready for and asks again
-// later.
-func (m *Model) autoKey() tea.Cmd {
-	k, ok := m.ready()
-	if !ok || m.quitting {
-		return m.auto()
-	}
-	var msg tea.KeyPressMsg
-	switch k {
-	case "enter":
-		msg = tea.KeyPressMsg{Code: tea.KeyEnter}
-	case "space":
-		msg = tea.KeyPressMsg{Code: tea.KeySpace, Text: " "}
-	default:
-		msg = tea.KeyPressMsg{Code: []rune(k)[0], Text: k}
-	}
-	return tea.Batch(m.key(msg), m.auto())
-}
-
 // View draws the frame around the current step, with the step's keys or
 // the quit question at the bottom.
 func (m *Model) View() tea.View {
 	cur := m.active()
 	footer := m.help.View(cur.Keys())
+	if m.opts.Auto > 0 && !m.help.ShowAll {
+		footer = m.autoFooter()
+	}
 	if m.confirming {
 		footer = m.opts.Theme.Warn.Render(ansi.Wordwrap(cur.QuitQuestion(), max(1, m.width), ""))
 	}
 	f, p := cur.Frame(), cur.Position()
-	v := tea.NewView(f.Render(m.width, m.height, p.Current, p.Done, p.RailExtra, cur.View(), footer))
+	body := cur.View()
+	if m.seeding {
+		w, _ := frame.ContentSize(m.width, m.height)
+		body = m.seedingView(w)
+	}
+	v := tea.NewView(f.Render(m.width, m.height, p.Current, p.Done, p.RailExtra, body, footer))
 	v.AltScreen = true
 	v.WindowTitle = "ferry"
 	if m.side == Import {
@@ -287,11 +290,12 @@ func (m *Model) View() tea.View {
 	return v
 }
 
-// Run runs the app in one program until the user quits; it returns the
-// app, to read where it ended.
-func Run(ctx context.Context, o Options, popts ...tea.ProgramOption) (*Model, error) {
+// Run runs the app in one program until the user quits, and says how it
+// ended: the command prints its summary from the Result once the full
+// screen is gone, with no engine call after the exit.
+func Run(ctx context.Context, o Options, popts ...tea.ProgramOption) (Result, error) {
 	m := New(ctx, o)
 	defer m.cancel()
 	_, err := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithContext(ctx)}, popts...)...).Run()
-	return m, err
+	return m.Result(), err
 }

@@ -56,6 +56,32 @@ The screens below are ferry's own, at the smallest size it works in (80×24).
 | "… does not let these credentials push" | ask the administrator for push rights, or use another folder prefix |
 | "cannot reach …" | check the registry address and that the registry is running |
 | "… refused the index of … " | the engineer carried only some architectures; the images were loaded, but ask the engineer for a bundle with every architecture |
+
+## When you leave
+
+When the screen closes, a few lines stay in the terminal: what was loaded
+where, the report's path, the mirror configuration's folder, and what is left
+to do (steps not ticked, configuration not written, or the command that goes
+on after a stop). ferry ends with 0 only when you reached the last step; a
+stop ends with 130 and a failure with 1.
+
+` + "```text" + `
+✓ demo-2.0 (code 7QK4-M2XD) loaded and checked.
+  images: 2 into registry.site:5000/mirror
+  report: /media/tech/USB/bundle/demo-2.0-import-report.md
+  mirror configuration: /home/tech/mirror-config (crio)
+  still to do: 1 of 2 steps to apply it are not ticked; they are in /home/tech/mirror-config/crio/STEPS.md
+` + "```" + `
+
+## Plain prompts (screen readers)
+
+Type ` + "`./ferry import --accessible`" + ` for the same questions as numbered
+prompts, one line each: where the bundle is, whether the codes match, where it
+goes (registry, login, CA file, plain HTTP, Maven repository), the connection
+test, the load and which machines to configure. An empty answer takes the
+value in brackets; ` + "`back`" + ` returns to the question before. ferry uses these
+prompts by itself when ` + "`ACCESSIBLE=1`" + ` is set, when ` + "`TERM=dumb`" + `, or when the
+terminal shows no colours.
 `)
 	got := b.String()
 	if *update {

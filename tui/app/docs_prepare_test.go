@@ -42,8 +42,10 @@ also a plain command: the confirmation shows the equivalent
 
 - ` + "`--theme default|high-contrast|mono`" + ` chooses the colours (mono is used with
   ` + "`NO_COLOR`" + ` or ` + "`--no-color`" + `).
-- ` + "`--accessible`" + ` (or ` + "`ACCESSIBLE=1`" + `, or ` + "`TERM=dumb`" + `) asks the same questions as
-  plain numbered prompts, for screen readers.
+- ` + "`--accessible`" + ` (or ` + "`ACCESSIBLE=1`" + `, ` + "`TERM=dumb`" + `, or a terminal without
+  colours) asks the same questions as plain numbered prompts, for screen
+  readers: first the side, then that side's questions (` + "`ferry import --accessible`" + `
+  asks the far side's). Every prompt takes ` + "`back`" + ` to return to the question before.
 - Without a terminal, ` + "`ferry`" + ` says to use ` + "`ferry prepare`" + ` and exits 2.
 - The wizard takes the same source flags as ` + "`ferry plan`" + ` (` + "`--pull-secret`" + `,
   ` + "`--ca-file`" + `, ` + "`--insecure-source`" + `, ` + "`--source-mirror`" + `, ` + "`--maven-repo`" + `) and ` + "`--cache`" + `.
@@ -60,6 +62,25 @@ also a plain command: the confirmation shows the equivalent
 Lists take ` + "`/`" + ` to filter; while you type a filter, keys go to the filter
 (` + "`enter`" + ` keeps it, ` + "`esc`" + ` clears it). ` + "`q`" + ` during the download asks before stopping;
 running ferry again resumes where it stopped.
+
+## When the screen closes
+
+The full screen leaves a few plain lines in the terminal's scrollback, to copy
+from later:
+
+` + "```text" + `
+✓ Bundle written: /srv/bundles/demo/demo-2.0.ferry.json (1 part(s), 160.0 MiB)
+  code: 7QK4-M2XD (read it to the technician; their screen shows the same)
+  answers: /srv/bundles/demo/demo-2.0.answers.yaml
+  again, without questions: ferry prepare --answers /srv/bundles/demo/demo-2.0.answers.yaml --output /srv/bundles/demo
+  next: copy the whole folder to the medium, run ` + "`ferry verify --quick`" + ` on the copy, and hand it over with READ-ME-FIRST.txt
+` + "```" + `
+
+A stopped download prints the command that resumes it (the same as the
+confirmation's, with the flags this run was started with: what is downloaded
+is kept in the cache). ferry exits 0 only when the bundle is written; leaving
+earlier, a stopped download included, exits 130, and a failure exits 1 with
+its sentence on stderr.
 
 ## Screens
 

@@ -55,7 +55,8 @@ func (s *confirmStep) Update(msg tea.Msg) tea.Cmd {
 // Command is the equivalent non-interactive command for the answers.
 func (f *Flow) Command() string {
 	s := f.Selection()
-	parts := []string{"ferry prepare", "--target " + s.Target}
+	parts := append([]string{"ferry prepare"}, f.opts.CommandFlags...)
+	parts = append(parts, "--target "+s.Target)
 	if s.Version != "" {
 		parts = append(parts, "--version "+s.Version)
 	}

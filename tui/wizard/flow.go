@@ -65,6 +65,10 @@ type Options struct {
 	Banner string
 	// Product, when set, is the target the product list starts on.
 	Product string
+	// CommandFlags are the flags this run was started with that the
+	// plain command needs too (where items come from: --insecure-source,
+	// --source-mirror, --maven-repo, --catalog), shell-quoted.
+	CommandFlags []string
 	// Tick makes the timers that re-read progress (jobs.Tick when nil).
 	Tick jobs.Ticker
 }

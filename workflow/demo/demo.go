@@ -1,11 +1,15 @@
 // Package demo stands up, on loopback with free ports, everything the
 // training walkthrough needs and nothing outside this machine: an
 // "upstream" registry and Maven repository seeded with small deterministic
-// content whose references mirror the built-in sonataflow target, and a
-// "site" registry and Maven repository for the far side.
+// content whose references mirror the built-in sonataflow target (every
+// version and every module, the Maven repository read out of the builder
+// image included), and a "site" registry and Maven repository for the far
+// side.
 package demo
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
@@ -15,9 +19,12 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
@@ -25,7 +32,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"ferry/artifacts/maven"
@@ -111,8 +118,9 @@ func (d *Demo) Mirrors() []source.Mirror {
 // SiteFiles counts the Maven files deployed to the site repository.
 func (d *Demo) SiteFiles() int { return d.site.count() }
 
-// seed writes the demo catalog and pushes every image of the latest
-// version, for amd64 and arm64, sharing a base layer.
+// seed writes the demo catalog and pushes every image of every version,
+// for amd64 and arm64, sharing a base layer; the builder image holds a
+// small Maven repository where the maven-repository module reads it.
 func (d *Demo) seed(ctx context.Context, up *memRepo) error {
 	cat, err := catalog.Builtin()
 	if err != nil {
@@ -125,34 +133,119 @@ func (d *Demo) seed(ctx context.Context, up *memRepo) error {
 	if err := d.writeCatalog(); err != nil {
 		return err
 	}
-	sel, err := t.Select(catalog.Choice{Archs: []string{"amd64"}, Modules: t.ModuleNames()})
-	if err != nil {
-		return err
-	}
 	base := map[string]v1.Layer{}
 	for _, arch := range []string{"amd64", "arm64"} {
-		base[arch] = static.NewLayer(pseudo("base-"+arch, 256<<10), types.OCILayer)
+		if base[arch], err = tarLayer(map[string][]byte{"usr/lib/base-" + arch: pseudo("base-"+arch, 256<<10)}); err != nil {
+			return err
+		}
 	}
-	for _, n := range sel.Needs {
-		for _, ref := range n.Images {
-			if err := d.pushImage(ctx, ref, base); err != nil {
+	pushed := map[string]bool{}
+	for _, v := range t.VersionNames() {
+		sel, err := t.Select(catalog.Choice{Version: v, Archs: []string{"amd64"}, Modules: t.ModuleNames()})
+		if err != nil {
+			return err
+		}
+		// An image that holds a Maven repository gets it as a layer of
+		// its own; every other image is a base and a layer of its own.
+		holds := map[string]map[string][]byte{}
+		var refs []string
+		for _, n := range sel.Needs {
+			for _, mi := range n.MavenFromImages {
+				holds[mi.Image] = mavenRepoFiles(mi.Path, v)
+				refs = append(refs, mi.Image)
+			}
+			refs = append(refs, n.Images...)
+		}
+		for _, ref := range refs {
+			if pushed[ref] {
+				continue
+			}
+			pushed[ref] = true
+			if err := d.pushImage(ctx, ref, base, holds[ref]); err != nil {
 				return err
 			}
 		}
-	}
-	c := maven.Coordinate{GroupID: "org.apache.kie.sonataflow", ArtifactID: "sonataflow-quarkus", Version: t.Latest()}
-	pom := []byte(fmt.Sprintf("<project><modelVersion>4.0.0</modelVersion><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version><packaging>jar</packaging></project>\n", c.GroupID, c.ArtifactID, c.Version))
-	jar := pseudo("sonataflow-quarkus", 64<<10)
-	for p, data := range map[string][]byte{c.Dir() + "/" + c.ArtifactID + "-" + c.Version + ".pom": pom, c.Dir() + "/" + c.ArtifactID + "-" + c.Version + ".jar": jar} {
-		sha1hex, md5hex := maven.Sums(data)
-		up.put("/maven2/"+p, data)
-		up.put("/maven2/"+p+".sha1", []byte(sha1hex))
-		up.put("/maven2/"+p+".md5", []byte(md5hex))
+		c := maven.Coordinate{GroupID: "org.apache.kie.sonataflow", ArtifactID: "sonataflow-quarkus", Version: v}
+		for p, data := range pomAndJar(c, "sonataflow-quarkus") {
+			sha1hex, md5hex := maven.Sums(data)
+			up.put("/maven2/"+p, data)
+			up.put("/maven2/"+p+".sha1", []byte(sha1hex))
+			up.put("/maven2/"+p+".md5", []byte(md5hex))
+		}
 	}
 	return nil
 }
 
-func (d *Demo) pushImage(ctx context.Context, ref string, base map[string]v1.Layer) error {
+// pomAndJar is a small artifact: its POM and a jar of deterministic bytes,
+// by their paths in Maven layout.
+func pomAndJar(c maven.Coordinate, seed string) map[string][]byte {
+	pom := []byte(fmt.Sprintf("<project><modelVersion>4.0.0</modelVersion><groupId>%s</groupId><artifactId>%s</artifactId><version>%s</version><packaging>jar</packaging></project>\n", c.GroupID, c.ArtifactID, c.Version))
+	base := c.Dir() + "/" + c.ArtifactID + "-" + c.Version
+	return map[string][]byte{base + ".pom": pom, base + ".jar": pseudo(seed+"@"+c.Version, 64<<10)}
+}
+
+// mavenRepoFiles is the small Maven repository the builder image of
+// version holds under dir, with the sha1 files a local repository keeps.
+func mavenRepoFiles(dir, version string) map[string][]byte {
+	out := map[string][]byte{}
+	for _, c := range []maven.Coordinate{
+		{GroupID: "org.apache.kie.sonataflow", ArtifactID: "sonataflow-quarkus-devui", Version: version},
+		{GroupID: "io.quarkus", ArtifactID: "quarkus-core", Version: "3.8.4"},
+	} {
+		for p, data := range pomAndJar(c, c.ArtifactID) {
+			sha1hex, _ := maven.Sums(data)
+			full := strings.TrimPrefix(dir, "/") + "/" + p
+			out[full] = data
+			out[full+".sha1"] = []byte(sha1hex)
+		}
+	}
+	return out
+}
+
+// tarLayer is a gzipped tar layer of files, with fixed times and owners so
+// the demo's digests are the same on every run.
+func tarLayer(files map[string][]byte) (v1.Layer, error) {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	dirs := map[string]bool{}
+	for _, n := range names {
+		for d := path.Dir(n); d != "." && !dirs[d]; d = path.Dir(d) {
+			dirs[d] = true
+		}
+	}
+	var ds []string
+	for d := range dirs {
+		ds = append(ds, d)
+	}
+	sort.Strings(ds)
+	for _, d := range ds {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeDir, Name: d + "/", Mode: 0o755, ModTime: time.Unix(0, 0)}); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range names {
+		if err := tw.WriteHeader(&tar.Header{Typeflag: tar.TypeReg, Name: n, Mode: 0o644, Size: int64(len(files[n])), ModTime: time.Unix(0, 0)}); err != nil {
+			return nil, err
+		}
+		if _, err := tw.Write(files[n]); err != nil {
+			return nil, err
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return nil, err
+	}
+	data := buf.Bytes()
+	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil }, tarball.WithMediaType(types.OCILayer))
+}
+
+// pushImage pushes ref as an index of amd64 and arm64 images: the shared
+// base layer, a layer of its own, and files when given.
+func (d *Demo) pushImage(ctx context.Context, ref string, base map[string]v1.Layer, files map[string][]byte) error {
 	r, err := name.ParseReference(ref)
 	if err != nil {
 		return err
@@ -163,8 +256,19 @@ func (d *Demo) pushImage(ctx context.Context, ref string, base map[string]v1.Lay
 	}
 	var adds []mutate.IndexAddendum
 	for _, arch := range []string{"amd64", "arm64"} {
-		own := static.NewLayer(pseudo(ref+"@"+arch, 96<<10), types.OCILayer)
-		img, err := mutate.AppendLayers(empty.Image, base[arch], own)
+		own, err := tarLayer(map[string][]byte{"opt/" + path.Base(r.Context().RepositoryStr()): pseudo(ref+"@"+arch, 96<<10)})
+		if err != nil {
+			return err
+		}
+		layers := []v1.Layer{base[arch], own}
+		if files != nil {
+			l, err := tarLayer(files)
+			if err != nil {
+				return err
+			}
+			layers = append(layers, l)
+		}
+		img, err := mutate.AppendLayers(empty.Image, layers...)
 		if err != nil {
 			return err
 		}
