@@ -137,7 +137,7 @@ are never printed, logged or written.`,
 			if rep.Maven != nil {
 				fmt.Fprintf(w, "  Maven: %d files into %s (%d uploaded, %d already there)\n", rep.Maven.Files, rep.Maven.Destination, rep.Maven.Uploaded, rep.Maven.Skipped)
 			}
-			fmt.Fprintln(w, "  "+rep.Summary())
+			fmt.Fprintln(w, "  "+rep.SummaryIn(wordsOf(cmd)))
 			if len(rep.Problems) > 0 {
 				for _, p := range rep.Problems {
 					fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(p))

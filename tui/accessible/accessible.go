@@ -170,7 +170,7 @@ func Run(ctx context.Context, eng wizard.Engine, in io.Reader, out io.Writer, o 
 	if err != nil {
 		if pl != nil {
 			for _, e := range pl.Errors {
-				fmt.Fprintf(out, "  problem: %s\n", e.Message)
+				fmt.Fprintf(out, "  problem: %s\n", e.Text(wizard.Words))
 			}
 		}
 		return err

@@ -163,7 +163,7 @@ func TestConfigureFromASavedPlan(t *testing.T) {
 
 	require.NoError(t, afero.WriteFile(s.FS, "/not-a-plan.json", []byte(`{"x":1}`), 0o644))
 	_, err = s.PlanImages("/not-a-plan.json")
-	assert.ErrorContains(t, err, "is not a plan saved with `ferry plan --output json`")
+	assert.ErrorContains(t, err, "is not a plan saved as JSON by ferry plan")
 	_, err = s.PlanImages("/missing.json")
 	assert.ErrorContains(t, err, "cannot read the plan /missing.json")
 }
