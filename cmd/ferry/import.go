@@ -120,7 +120,9 @@ are never printed, logged or written.`,
 				}
 			}
 			if err != nil {
-				printChecks(a, rep.Checks)
+				if rep != nil { // nil when the destination was refused before any check
+					printChecks(a, rep.Checks)
+				}
 				return err
 			}
 			fmt.Fprintf(w, "%s %s (code %s)\n", th.OK.Render("Imported"), b.Index.Name, b.Index.ShortCode)
