@@ -22,6 +22,8 @@ var (
 	// ErrUnauthorized marks a repository that refused the login, or asked
 	// for one (HTTP 401 or 403).
 	ErrUnauthorized = errors.New("unauthorized")
+	// ErrNoRepository marks a resolution with no Maven repository to ask.
+	ErrNoRepository = errors.New("no Maven repository")
 )
 
 // Sidecars are the extensions of the checksum files carried beside a POM
@@ -102,7 +104,7 @@ func (r *Resolver) Resolve(ctx context.Context, c Coordinate) (Artifact, error) 
 		return Artifact{}, err
 	}
 	if len(r.Repositories) == 0 {
-		return Artifact{}, fmt.Errorf("no Maven repository to resolve %s from: give one with --maven-repo", c)
+		return Artifact{}, fault.New(ErrNoRepository, "no Maven repository to resolve %s from: give one with %s", c, fault.Use(fault.MavenRepo))
 	}
 	var tried []string
 	for _, raw := range r.Repositories {
@@ -315,7 +317,7 @@ func (r *Resolver) size(ctx context.Context, rp repository, c Coordinate, path s
 // ErrUnauthorized. c names the artifact the file belongs to, in errors.
 func (r *Resolver) Fetch(ctx context.Context, c Coordinate, path string) (data []byte, repository string, err error) {
 	if len(r.Repositories) == 0 {
-		return nil, "", fmt.Errorf("no Maven repository to resolve %s from: give one with --maven-repo", c)
+		return nil, "", fault.New(ErrNoRepository, "no Maven repository to resolve %s from: give one with %s", c, fault.Use(fault.MavenRepo))
 	}
 	var tried []string
 	for _, raw := range r.Repositories {

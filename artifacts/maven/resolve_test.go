@@ -263,7 +263,7 @@ func TestResolveFailures(t *testing.T) {
 		{name: "a packaging left to interpolation", repos: []string{full.URL}, c: coord("org.example:interp:1"),
 			want: "the POM of org.example:interp:1 from " + full.URL + ` declares the packaging "${packaging.type}", which cannot name its main file: give the packaging in the coordinate, e.g. org.example:interp:1:jar`},
 		{name: "no repository", c: lib,
-			want: "no Maven repository to resolve org.example:lib:1.0 from: give one with --maven-repo"},
+			want: "no Maven repository to resolve org.example:lib:1.0 from: give one with the Maven repository setting"},
 		{name: "a URL without a scheme", repos: []string{"reader:wrong-pass@repo.example.test/maven2"}, c: lib,
 			want: `"repo.example.test/maven2" is not a Maven repository URL: write http(s)://host/path, e.g. https://repo.maven.apache.org/maven2, or give a local folder`},
 		{name: "a coordinate built by hand that leaves the folder", repos: []string{full.URL}, c: maven.Coordinate{GroupID: "org", ArtifactID: "..", Version: "1"},

@@ -273,7 +273,7 @@ func (u *Uploader) Identical(ctx context.Context, path string, size int64, sha1h
 
 func (u *Uploader) refused(code int) error {
 	if code == http.StatusUnauthorized {
-		return fault.New(ErrUnauthorized, "the Maven repository %s refused the credentials: check --maven-username and the password", u.URL)
+		return fault.New(ErrUnauthorized, "the Maven repository %s refused the credentials: check %s", u.URL, fault.Use(fault.MavenLogin))
 	}
 	return fault.New(ErrUnauthorized, "the Maven repository %s does not let these credentials deploy (HTTP 403): ask for deploy rights", u.URL)
 }
@@ -358,7 +358,7 @@ func CopyToDir(dir, path string, src Source) (string, Checksums, error) {
 	}
 	if errors.Is(err, syscall.ENOSPC) {
 		os.Remove(tmp)
-		return "", sums, fault.New(ErrFolderFull, "the Maven folder %s is full (writing %s): free space there or give another --maven-dir, then run the import again", dir, path)
+		return "", sums, fault.New(ErrFolderFull, "the Maven folder %s is full (writing %s): free space there or choose another folder (%s), then run the import again", dir, path, fault.Use(fault.MavenDir))
 	}
 	if err != nil {
 		os.Remove(tmp)

@@ -16,6 +16,17 @@ type Check struct {
 	OK   bool   `json:"ok"`
 	// Problem says what is wrong and what to do.
 	Problem string `json:"problem,omitempty"`
+	// Err is the error Problem was made from, for faces to word its
+	// settings; it is not saved.
+	Err error `json:"-"`
+}
+
+// Text is the problem with the settings it names worded by words.
+func (c Check) Text(words fault.Words) string {
+	if c.Err != nil {
+		return fault.Word(c.Err, words)
+	}
+	return c.Problem
 }
 
 // Preflight checks, before any byte of the bundle is sent, that the
@@ -29,7 +40,7 @@ func (p *Pusher) Preflight(ctx context.Context) ([]Check, error) {
 	}
 	var checks []Check
 	fail := func(n string, err error) ([]Check, error) {
-		checks = append(checks, Check{Name: n, Problem: err.Error()})
+		checks = append(checks, Check{Name: n, Problem: err.Error(), Err: err})
 		return checks, err
 	}
 	// Reachable and trusted: the transport pings /v2/ over TLS and logs in.
@@ -54,7 +65,7 @@ func (p *Pusher) Preflight(ctx context.Context) ([]Check, error) {
 	}
 	resp.Body.Close()
 	if resp.StatusCode == http.StatusUnauthorized {
-		return fail("login accepted", fault.New(source.ErrUnauthorized, "%s refused the credentials: check --username and the password (or your docker config)", p.Registry))
+		return fail("login accepted", fault.New(source.ErrUnauthorized, "%s refused the credentials: check %s", fault.Host(p.Registry), fault.Use(fault.RegistryLogin)))
 	}
 	checks = append(checks, Check{Name: "login accepted", OK: true})
 	resp, err = p.do(ctx, repo, http.MethodPost, p.url(repo, "blobs/uploads/"), nil, 0, nil)

@@ -376,7 +376,7 @@ func (p *Pusher) manifests(ctx context.Context, c *bundle.Contents, im bundle.Im
 	}
 	err = put(im.Digest, types.MediaType(im.MediaType), 0)
 	if errors.Is(err, ErrSparseRefused) {
-		l.Problem = fmt.Sprintf("%s refused the index of %s because it lacks the architectures not carried (%s are): the carried images were loaded by digest and %s was not tagged; prepare the bundle again with every architecture the image has (--arch for each), or pull the platform images by digest",
+		l.Problem = fmt.Sprintf("%s refused the index of %s because it lacks the architectures not carried (%s are): the carried images were loaded by digest and %s was not tagged; prepare the bundle again with every architecture the image has, or pull the platform images by digest",
 			p.Registry, im.Reference, strings.Join(im.Platforms, ", "), l.Destination+":"+tag)
 		return l, nil
 	}
@@ -470,9 +470,9 @@ func statusErr(registry, repo string, resp *http.Response) error {
 	case http.StatusOK, http.StatusCreated, http.StatusAccepted:
 		return nil
 	case http.StatusUnauthorized:
-		return fault.New(source.ErrUnauthorized, "%s refused the credentials: check --username and the password (or your docker config)", registry)
+		return fault.New(source.ErrUnauthorized, "%s refused the credentials: check %s", fault.Host(registry), fault.Use(fault.RegistryLogin))
 	case http.StatusForbidden:
-		return fault.New(ErrPushDenied, "%s does not let these credentials push to %s: ask for push rights there, or choose another --registry prefix", registry, repo)
+		return fault.New(ErrPushDenied, "%s does not let these credentials push to %s: ask for push rights there, or choose another prefix in %s", fault.Host(registry), repo, fault.Use(fault.Registry))
 	case http.StatusNotFound:
 		return fault.New(source.ErrNotFound, "%s has no repository %s and did not create it: create it there first", registry, repo)
 	}

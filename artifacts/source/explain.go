@@ -22,6 +22,8 @@ var (
 	ErrNotFound     = errors.New("not found")
 	ErrUntrusted    = errors.New("certificate not trusted")
 	ErrUnreachable  = errors.New("registry unreachable")
+
+	errRateLimited = errors.New("rate-limited")
 )
 
 // Explain turns a failure to fetch ref from host into one sentence that
@@ -38,13 +40,13 @@ func Explain(ref, host string, err error) error {
 	if errors.As(err, &terr) {
 		switch {
 		case terr.StatusCode == http.StatusUnauthorized || hasCode(terr, transport.UnauthorizedErrorCode):
-			return fault.New(ErrUnauthorized, "%s refused the credentials for %s: check the login in your docker config or --pull-secret", host, ref)
+			return fault.New(ErrUnauthorized, "%s refused the credentials for %s: check %s", fault.Host(host), fault.Ref(ref), fault.Use(fault.RegistryLogin))
 		case terr.StatusCode == http.StatusForbidden || hasCode(terr, transport.DeniedErrorCode):
-			return fault.New(ErrUnauthorized, "%s does not allow these credentials to pull %s: ask for pull access or use other credentials", host, ref)
+			return fault.New(ErrUnauthorized, "%s does not allow these credentials to pull %s: ask for pull access or use other credentials", fault.Host(host), fault.Ref(ref))
 		case terr.StatusCode == http.StatusNotFound || hasCode(terr, transport.ManifestUnknownErrorCode) || hasCode(terr, transport.NameUnknownErrorCode):
-			return fault.New(ErrNotFound, "%s does not exist on %s: check the repository name and the tag", ref, host)
+			return fault.New(ErrNotFound, "%s does not exist on %s: check the repository name and the tag", fault.Ref(ref), fault.Host(host))
 		case terr.StatusCode == http.StatusTooManyRequests:
-			return fmt.Errorf("%s is rate-limiting requests for %s: wait a while, log in, or fetch through a mirror with --source-mirror", host, ref)
+			return fault.New(errRateLimited, "%s is rate-limiting requests for %s: wait a while, log in, or fetch through a mirror (%s)", fault.Host(host), fault.Ref(ref), fault.Use(fault.SourceMirror))
 		case terr.StatusCode >= 500:
 			return fmt.Errorf("%s failed with HTTP %d while serving %s: try again later", host, terr.StatusCode, ref)
 		}
@@ -56,26 +58,26 @@ func Explain(ref, host string, err error) error {
 	var cie x509.CertificateInvalidError
 	switch {
 	case errors.As(err, &uae) || errors.As(err, &cve) || errors.As(err, &cie):
-		return fault.New(ErrUntrusted, "the certificate of %s is not trusted (fetching %s): give its CA with --ca-file", host, ref)
+		return fault.New(ErrUntrusted, "the certificate of %s is not trusted (fetching %s): give its CA with %s", fault.Host(host), fault.Ref(ref), fault.Use(fault.CAFile))
 	case errors.As(err, &hne):
-		return fault.New(ErrUntrusted, "the certificate of %s is not valid for that name (fetching %s): use the name the certificate was issued for", host, ref)
+		return fault.New(ErrUntrusted, "the certificate of %s is not valid for that name (fetching %s): use the name the certificate was issued for", fault.Host(host), fault.Ref(ref))
 	}
 	var rhe tls.RecordHeaderError
 	if errors.As(err, &rhe) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client") {
-		return fault.New(ErrUnreachable, "%s does not speak HTTPS (fetching %s): if it is a plain-HTTP registry, add --insecure-source %s", host, ref, host)
+		return fault.New(ErrUnreachable, "%s does not speak HTTPS (fetching %s): if it is a plain-HTTP registry, %s", fault.Host(host), fault.Ref(ref), fault.Use(fault.InsecureHost, host))
 	}
 	var dnsErr *net.DNSError
 	var opErr *net.OpError
 	switch {
 	case errors.As(err, &dnsErr):
-		return fault.New(ErrUnreachable, "cannot find %s (DNS lookup failed) to fetch %s: check the name, the network or --source-mirror", host, ref)
+		return fault.New(ErrUnreachable, "cannot find %s (DNS lookup failed) to fetch %s: check the name, the network or %s", fault.Host(host), fault.Ref(ref), fault.Use(fault.SourceMirror))
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return fault.New(ErrUnreachable, "cannot reach %s (connection refused) to fetch %s: check the address and that the registry is running", host, ref)
+		return fault.New(ErrUnreachable, "cannot reach %s (connection refused) to fetch %s: check the address and that the registry is running", fault.Host(host), fault.Ref(ref))
 	case errors.As(err, &opErr):
-		return fault.New(ErrUnreachable, "cannot reach %s (%v) to fetch %s: check the address, the network or the proxy", host, opErr.Err, ref)
+		return fault.New(ErrUnreachable, "cannot reach %s (%v) to fetch %s: check the address, the network or the proxy", fault.Host(host), opErr.Err, fault.Ref(ref))
 	}
 	if errors.Is(err, ErrPlainHTTP) {
-		return fault.New(ErrUnreachable, "%s does not answer over HTTPS (fetching %s) and ferry speaks plain HTTP only to hosts you name: add --insecure-source %s if that registry has no TLS", host, ref, host)
+		return fault.New(ErrUnreachable, "%s does not answer over HTTPS (fetching %s) and ferry speaks plain HTTP only to hosts named for it: %s if that registry has no TLS", fault.Host(host), fault.Ref(ref), fault.Use(fault.InsecureHost, host))
 	}
 	return fmt.Errorf("%s: %s", ref, firstLine(err.Error()))
 }

@@ -16,6 +16,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+
+	"ferry/artifacts/fault"
 )
 
 // Options say how to reach source registries. The zero value uses the
@@ -47,18 +49,21 @@ type Mirror struct {
 	To   string
 }
 
-// ParseMirror reads FROM=TO as given to --source-mirror.
+// ErrBadMirror marks a source mirror that is not FROM=TO.
+var ErrBadMirror = errors.New("bad source mirror")
+
+// ParseMirror reads FROM=TO as given for a source mirror.
 func ParseMirror(s string) (Mirror, error) {
 	from, to, ok := strings.Cut(s, "=")
 	from, to = strings.TrimSuffix(strings.TrimSpace(from), "/"), strings.TrimSuffix(strings.TrimSpace(to), "/")
 	if !ok || from == "" || to == "" {
-		return Mirror{}, fmt.Errorf("--source-mirror %q must be FROM=TO, for example docker.io=mirror.corp:5000/hub", s)
+		return Mirror{}, fault.New(ErrBadMirror, "%s %q must be FROM=TO, for example docker.io=mirror.corp:5000/hub", fault.Use(fault.SourceMirror), s)
 	}
 	if _, err := name.NewRepository(normalisePrefix(from) + "/x"); err != nil {
-		return Mirror{}, fmt.Errorf("--source-mirror %q: %q is not a registry or repository prefix", s, from)
+		return Mirror{}, fault.New(ErrBadMirror, "%s %q: %q is not a registry or repository prefix", fault.Use(fault.SourceMirror), s, from)
 	}
 	if _, err := name.NewRepository(to + "/x"); err != nil {
-		return Mirror{}, fmt.Errorf("--source-mirror %q: %q is not a registry or repository prefix", s, to)
+		return Mirror{}, fault.New(ErrBadMirror, "%s %q: %q is not a registry or repository prefix", fault.Use(fault.SourceMirror), s, to)
 	}
 	return Mirror{From: from, To: to}, nil
 }
@@ -152,7 +157,7 @@ func (t *tlsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, fmt.Errorf("%w: %s was not named with --insecure-source", ErrPlainHTTP, req.URL.Host)
+		return nil, fmt.Errorf("%w: %s was not named as a plain-HTTP registry", ErrPlainHTTP, req.URL.Host)
 	}
 	return t.base.RoundTrip(req)
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"ferry/artifacts/fault"
 )
 
 func TestParseMirror(t *testing.T) {
@@ -112,7 +114,8 @@ func TestExplain(t *testing.T) {
 	_, err = remote.Head(ref, a.RemoteOptions(remote.WithRetryBackoff(remote.Backoff{Steps: 1}))...)
 	e = Explain("x/y:1", host, err)
 	assert.ErrorIs(t, e, ErrUntrusted)
-	assert.Contains(t, e.Error(), "--ca-file")
+	assert.Contains(t, e.Error(), "give its CA with the CA file setting")
+	assert.True(t, fault.Names(e, fault.CAFile))
 
 	// A plain-HTTP server spoken to over HTTPS.
 	plain := httptest.NewServer(http.NotFoundHandler())
@@ -121,7 +124,8 @@ func TestExplain(t *testing.T) {
 	ref, _ = name.ParseReference(host + "/x/y:1")
 	_, err = remote.Head(ref, a.RemoteOptions(remote.WithRetryBackoff(remote.Backoff{Steps: 1}))...)
 	e = Explain("x/y:1", host, err)
-	assert.Contains(t, e.Error(), "--insecure-source "+host)
+	assert.Contains(t, e.Error(), "allow plain HTTP to "+host)
+	assert.True(t, fault.Names(e, fault.InsecureHost))
 
 	assert.NoError(t, Explain("r", "h", nil))
 
@@ -136,7 +140,7 @@ func TestExplain(t *testing.T) {
 	_, err = remote.Head(ref, ok.RemoteOptions(remote.WithRetryBackoff(remote.Backoff{Steps: 1}))...)
 	e = Explain("x/y:1", host, err)
 	assert.ErrorIs(t, e, ErrNotFound, "named insecure, the plain-HTTP server is reached and answers 404")
-	assert.Contains(t, Explain("x/y:1", host, fmt.Errorf("wrapped: %w", ErrPlainHTTP)).Error(), "add --insecure-source "+host)
+	assert.Contains(t, Explain("x/y:1", host, fmt.Errorf("wrapped: %w", ErrPlainHTTP)).Error(), "allow plain HTTP to "+host+" if that registry has no TLS")
 }
 
 func TestCAFile(t *testing.T) {

@@ -69,7 +69,7 @@ func TestE2EImportWordsWhatItDid(t *testing.T) {
 	code, stdout, stderr := ferry(t, "import", bdir, "--registry", site.Host, "--insecure")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "every image digest checked at the registry; the bundle's")
-	assert.Contains(t, stdout, "Maven files were not loaded (no Maven destination): run the import again with --maven-url URL or --maven-dir DIR to load them")
+	assert.Contains(t, stdout, "Maven files were not loaded (no Maven destination): run the import again with --maven-url or --maven-dir to load them")
 	assert.NotContains(t, stdout, "Maven file checked")
 
 	code, stdout, stderr = ferry(t, "import", bdir, "--registry", site.Host, "--insecure")

@@ -130,7 +130,9 @@ are never printed, logged or written.`,
 				}
 			}
 			if err != nil {
-				printChecks(a, rep.Checks)
+				if rep != nil { // nil when the destination was refused before any check
+					printChecks(a, rep.Checks)
+				}
 				return err
 			}
 			fmt.Fprintf(w, "%s %s (code %s)\n", th.OK.Render("Imported"), b.Index.Name, b.Index.ShortCode)
@@ -147,7 +149,7 @@ are never printed, logged or written.`,
 			if rep.Maven != nil {
 				fmt.Fprintf(w, "  Maven: %d files into %s (%d uploaded, %d already there)\n", rep.Maven.Files, rep.Maven.Destination, rep.Maven.Uploaded, rep.Maven.Skipped)
 			}
-			fmt.Fprintln(w, "  "+rep.Summary())
+			fmt.Fprintln(w, "  "+rep.SummaryIn(wordsOf(cmd)))
 			if len(rep.Problems) > 0 {
 				for _, p := range rep.Problems {
 					fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(p))

@@ -48,7 +48,7 @@ Nothing is downloaded but manifests and sizes.`,
 			if errors.Is(err, plan.ErrIncomplete) {
 				// Each failure was printed with the plan; say so once on stderr too.
 				for _, e := range p.Errors {
-					fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(e.Message))
+					fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(e.Text(wordsOf(cmd))))
 				}
 				return reportedError{err}
 			}

@@ -75,7 +75,7 @@ stopped.`,
 			if err != nil {
 				if p != nil {
 					for _, e := range p.Errors {
-						fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(e.Message))
+						fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(e.Text(wordsOf(cmd))))
 					}
 					return reportedError{err}
 				}

@@ -45,6 +45,9 @@ type app struct {
 // usageError marks bad flags or arguments; it exits 2.
 type usageError struct{ error }
 
+// Unwrap lets the error's sentence be worded with the command's flags.
+func (u usageError) Unwrap() error { return u.error }
+
 func (a *app) getenv(key string) string {
 	for _, kv := range a.env {
 		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
@@ -141,7 +144,7 @@ no network.`,
 }
 
 // run executes ferry with args and returns the exit code. Errors are printed
-// as one sentence on stderr.
+// as one sentence on stderr, worded with the flags of the command that ran.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []string) int {
 	return runIO(ctx, args, os.Stdin, stdout, stderr, env)
 }
@@ -152,12 +155,13 @@ func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr i
 	root := newRoot(a)
 	root.SetIn(stdin)
 	root.SetArgs(args)
-	return exitCode(root.ExecuteContext(ctx), stderr)
+	cmd, err := root.ExecuteContextC(ctx)
+	return exitCode(cmd, err, stderr)
 }
 
-// exitCode prints err as one sentence on stderr, unless it was already
-// reported, and says what ferry exits with.
-func exitCode(err error, stderr io.Writer) int {
+// exitCode prints err as one sentence on stderr, worded for cmd, unless it
+// was already reported, and says what ferry exits with.
+func exitCode(cmd *cobra.Command, err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
@@ -170,7 +174,9 @@ func exitCode(err error, stderr io.Writer) int {
 	}
 	var reported reportedError
 	if !errors.As(err, &reported) {
-		fmt.Fprintf(stderr, "ferry: %s\n", sentence(err.Error()))
+		// The sentence names the settings in the terms of the command that
+		// ran: its flags, never another command's.
+		fmt.Fprintf(stderr, "ferry: %s\n", say(cmd, err))
 	}
 	var ue usageError
 	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") || strings.Contains(err.Error(), "accepts ") {

@@ -27,7 +27,7 @@ func summary(t *testing.T, r tuiapp.Result) (stdout, stderr string, code int) {
 	t.Helper()
 	var so, se bytes.Buffer
 	a := &app{stdout: &so, stderr: &se, env: []string{"NO_COLOR=1"}, fs: afero.NewMemMapFs()}
-	code = exitCode(a.summarize(r), &se)
+	code = exitCode(nil, a.summarize(r), &se)
 	return so.String(), se.String(), code
 }
 

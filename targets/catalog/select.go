@@ -57,7 +57,7 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 	version := c.Version
 	switch {
 	case len(t.Versions) == 0 && version != "":
-		return nil, fault.New(ErrUnknown, "target %s has no versions; leave --version out", t.Name)
+		return nil, fault.New(ErrUnknown, "target %s has no versions; leave out %s", t.Name, fault.Use(fault.Version))
 	case len(t.Versions) > 0 && version == "":
 		version = t.Latest()
 	case len(t.Versions) > 0 && t.version(version) == nil:
@@ -71,7 +71,7 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 	archs = slices.Compact(archs)
 	for _, a := range archs {
 		if len(t.Archs) > 0 && !slices.Contains(t.Archs, a) {
-			return nil, fault.New(ErrUnknown, "%s is not built for %s (architectures: %s); choose one with --arch", t.Name, a, strings.Join(t.Archs, ", "))
+			return nil, fault.New(ErrUnknown, "%s is not built for %s (architectures: %s); choose one with %s", t.Name, a, strings.Join(t.Archs, ", "), fault.Use(fault.Arch))
 		}
 		if !slices.Contains(KnownArchs, a) {
 			return nil, fault.New(ErrUnknown, "%q is not an architecture ferry knows (%s)", a, strings.Join(KnownArchs, ", "))

@@ -4,6 +4,8 @@ import (
 	"encoding/xml"
 	"fmt"
 	"strings"
+
+	"ferry/artifacts/fault"
 )
 
 type settings struct {
@@ -32,7 +34,7 @@ type xmlServer struct {
 
 func mavenSettings(r *Result, in Input) error {
 	if in.MavenURL == "" {
-		return fmt.Errorf("maven needs the site's Maven repository: give --maven-url")
+		return fault.New(ErrMissing, "maven needs the site's Maven repository: give it with %s", fault.Use(fault.MavenURL))
 	}
 	var s settings
 	s.Xmlns = "http://maven.apache.org/SETTINGS/1.2.0"
@@ -87,7 +89,7 @@ allprojects {
 
 func gradle(r *Result, in Input) error {
 	if in.MavenURL == "" {
-		return fmt.Errorf("gradle needs the site's Maven repository: give --maven-url")
+		return fault.New(ErrMissing, "gradle needs the site's Maven repository: give it with %s", fault.Use(fault.MavenURL))
 	}
 	insecure := ""
 	if strings.HasPrefix(in.MavenURL, "http://") {

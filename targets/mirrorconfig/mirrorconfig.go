@@ -2,6 +2,7 @@ package mirrorconfig
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -12,7 +13,13 @@ import (
 
 	"github.com/spf13/afero"
 	"gopkg.in/yaml.v3"
+
+	"ferry/artifacts/fault"
 )
+
+// ErrMissing marks a platform whose configuration needs a destination
+// that was not given.
+var ErrMissing = errors.New("destination missing")
 
 // Mirror maps one source repository prefix to where the site serves it.
 type Mirror struct {
@@ -107,7 +114,7 @@ func Generate(platform string, in Input, opts Options) (*Result, error) {
 	}
 	usesRegistry := platform != "maven" && platform != "gradle" && platform != "registry-less"
 	if usesRegistry && (in.Registry == "" || len(in.Mirrors) == 0) {
-		return nil, fmt.Errorf("%s needs the mirror registry (--registry) and a bundle or plan with images", platform)
+		return nil, fault.New(ErrMissing, "%s needs the mirror registry (%s) and a bundle or plan with images", platform, fault.Use(fault.Registry))
 	}
 	r := &Result{Platform: platform}
 	if in.Insecure && usesRegistry {

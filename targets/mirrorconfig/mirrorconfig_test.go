@@ -139,10 +139,10 @@ func TestInputErrors(t *testing.T) {
 		in       Input
 		want     string
 	}{
-		{"crio", Input{}, "crio needs the mirror registry (--registry) and a bundle or plan with images"},
+		{"crio", Input{}, "crio needs the mirror registry (the registry address) and a bundle or plan with images"},
 		{"containerd", with(func(in *Input) { in.Registry = "" }), "containerd needs the mirror registry"},
-		{"maven", with(func(in *Input) { in.MavenURL = "" }), "maven needs the site's Maven repository: give --maven-url"},
-		{"gradle", with(func(in *Input) { in.MavenURL = "" }), "gradle needs the site's Maven repository: give --maven-url"},
+		{"maven", with(func(in *Input) { in.MavenURL = "" }), "maven needs the site's Maven repository: give it with the Maven repository URL setting"},
+		{"gradle", with(func(in *Input) { in.MavenURL = "" }), "gradle needs the site's Maven repository: give it with the Maven repository URL setting"},
 		{"registry-less", with(func(in *Input) { in.DigestRefs = nil }), "registry-less needs a bundle or plan with images"},
 		{"openshift", with(func(in *Input) { in.Name = "Not_DNS" }), `the name "Not_DNS" cannot name resources`},
 	} {

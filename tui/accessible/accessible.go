@@ -280,7 +280,7 @@ func prepareQuestions(ctx context.Context, p *prompter, eng wizard.Engine, o Opt
 			if err != nil {
 				if pl != nil {
 					for _, e := range pl.Errors {
-						fmt.Fprintf(out, "  problem: %s\n", e.Message)
+						fmt.Fprintf(out, "  problem: %s\n", e.Text(wizard.Words))
 					}
 				}
 				return err

@@ -6,6 +6,7 @@ import (
 	events "ferry/artifacts/progress"
 	"ferry/workflow/session"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,7 +15,9 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ferry/artifacts/bundle"
+	"ferry/artifacts/fault"
 	"ferry/artifacts/push"
+	"ferry/artifacts/source"
 	"ferry/targets/mirrorconfig"
 	"ferry/tui/farside"
 	"ferry/workflow/importer"
@@ -49,6 +52,10 @@ func (f *fake) Verify(ctx context.Context, b *bundle.Bundle, progress events.Sin
 	return f.verifyErr
 }
 func (f *fake) Preflight(ctx context.Context, d session.Destination) ([]push.Check, error) {
+	// The engine's own check of the address, before any request.
+	if _, err := new(session.Session).Importer(d); errors.Is(err, session.ErrRegistryScheme) {
+		return nil, err
+	}
 	if f.checkErr != nil {
 		return []push.Check{{Name: "reachable", OK: true}, {Name: "certificate trusted", OK: true}, {Name: "login accepted", Problem: f.checkErr.Error()}}, f.checkErr
 	}
@@ -145,11 +152,11 @@ func TestFailureScreens(t *testing.T) {
 	assert.Equal(t, "Where it goes", d.step())
 
 	d.press("enter") // load into a registry
-	f.checkErr = errors.New("registry.site:5000 refused the credentials: check --username and the password (or your docker config)")
+	f.checkErr = fault.New(source.ErrUnauthorized, "%s refused the credentials: check %s", fault.Host("registry.site:5000"), fault.Use(fault.RegistryLogin))
 	d.typeText("registry.site:5000")
 	d.press("enter")
 	assert.Contains(t, d.screen(), "✗ login accepted")
-	assert.Contains(t, d.screen(), "refused the credentials")
+	assert.Contains(t, d.screen(), `refused the credentials: check the "Username" and`)
 	d.press("enter")
 	assert.Equal(t, "Test connection", d.step(), "nothing loads after a failed check")
 	assert.Nil(t, f.imported)
@@ -193,9 +200,12 @@ func TestMoreFailureScreens(t *testing.T) {
 	f.verifyErr = nil
 	d.press("enter", "enter")
 	d.typeText("registry.site:5000")
-	f.checkErr = errors.New("the certificate of registry.site:5000 is not trusted (fetching registry.site:5000/ferry-preflight): give its CA with --ca-file")
+	f.checkErr = fault.New(source.ErrUntrusted, "the certificate of %s is not trusted (fetching %s): give its CA with %s",
+		fault.Host("registry.site:5000"), fault.Ref("registry.site:5000/ferry-preflight"), fault.Use(fault.CAFile))
 	d.press("enter")
 	assert.Contains(t, d.screen(), "is not trusted")
+	assert.Contains(t, d.screen(), `give its CA with the "CA file" field`)
+	assert.NotContains(t, d.screen(), "--ca-file")
 	assert.Contains(t, d.screen(), "press r to test again, or esc to change the answers")
 	d.press("enter")
 	assert.Nil(t, f.imported, "nothing is loaded after a failed check")
@@ -266,4 +276,51 @@ func TestHelpShowsEveryKey(t *testing.T) {
 	assert.NotEqual(t, before, d.screen())
 	assert.Contains(t, d.screen(), "esc   back")
 	assert.Contains(t, d.screen(), "r retry")
+}
+
+// quotedName is a field named in quotes by the far side's wording.
+var quotedName = regexp.MustCompile(`"([^"]+)"`)
+
+// TestFarSideWordingNamesItsOwnFields words every setting as the far side
+// does and checks every field it names is on the "Where it goes" step,
+// every key it names is in the far side's key map, and no flag is named.
+func TestFarSideWordingNamesItsOwnFields(t *testing.T) {
+	d := newImport(t, &fake{}, 120, 40)
+	d.press("enter", "y", "enter")
+	require.Equal(t, "Where it goes", d.step())
+	screen := d.screen()
+	keys := map[string]bool{}
+	for _, b := range farside.DefaultKeys().ShortHelp() {
+		for _, k := range b.Keys() {
+			keys[k] = true
+		}
+	}
+	named := 0
+	for _, s := range fault.Settings() {
+		w := farside.Words(s, "registry.site:5000")
+		assert.NotContains(t, w, "--", "%s: the far side names fields, not flags: %s", s, w)
+		for _, m := range quotedName.FindAllStringSubmatch(w, -1) {
+			named++
+			assert.Contains(t, screen, m[1]+" ", "%s names the field %q, which the step does not show", s, m[1])
+		}
+		for _, m := range regexp.MustCompile(`press (\S+)`).FindAllStringSubmatch(w, -1) {
+			assert.True(t, keys[m[1]], "%s names the key %q, which the step does not have", s, m[1])
+		}
+	}
+	assert.Positive(t, named)
+}
+
+// TestRegistryAddressWithASchemeIsWordedForTheField: typing a URL into
+// the registry field is refused by the engine and worded with the step's
+// fields, instead of an invalid repository name.
+func TestRegistryAddressWithASchemeIsWordedForTheField(t *testing.T) {
+	d := newImport(t, &fake{}, 300, 40)
+	d.press("enter", "y", "enter")
+	d.typeText("http://127.0.0.1:5000/mirror")
+	d.press("enter")
+	assert.Equal(t, "Test connection", d.step())
+	screen := d.screen()
+	assert.Contains(t, screen, `type the address in "Registry address" without http://, and type y in "Plain HTTP" for plain HTTP`)
+	assert.NotContains(t, screen, "is not a valid repository")
+	assert.NotContains(t, screen, "--")
 }

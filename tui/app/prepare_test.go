@@ -6,6 +6,7 @@ import (
 	"ferry/workflow/session"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ferry/artifacts/bundle"
+	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
 	"ferry/targets/catalog"
 	"ferry/tui/farside"
@@ -429,4 +431,20 @@ func TestDemoPlaysBothSides(t *testing.T) {
 	assert.Equal(t, "Done", d.step())
 	assert.NotNil(t, eng.prepared)
 	assert.Equal(t, []string{"openshift"}, f.configured)
+}
+
+// TestWizardWordingNamesItsOwnSteps words every setting as the wizard
+// does and checks every step it names is one the wizard shows.
+func TestWizardWordingNamesItsOwnSteps(t *testing.T) {
+	d, _ := newPrepare(t, 120, 40)
+	screen := d.screen()
+	step := regexp.MustCompile(`the "([^"]+)" step`)
+	named := 0
+	for _, s := range fault.Settings() {
+		for _, m := range step.FindAllStringSubmatch(wizard.Words(s, "registry.site:5000"), -1) {
+			named++
+			assert.Contains(t, screen, m[1], "%s names the step %q, which the wizard does not show", s, m[1])
+		}
+	}
+	assert.Positive(t, named)
 }

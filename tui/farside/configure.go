@@ -118,7 +118,7 @@ func (s *configureStep) View() string {
 		say(&b, f, w, "Configure the clients", "Tick the kinds of machines that will pull from the mirror (space), then press Enter. ferry writes the files to "+f.opts.ConfigDir+" and shows the steps to apply them.")
 		b.WriteString(s.platforms.View())
 		if s.err != nil {
-			b.WriteString("\n\n" + th.Error.Render(s.err.Error()))
+			b.WriteString("\n\n" + th.Error.Render(worded(s.err)))
 		}
 		return b.String()
 	}

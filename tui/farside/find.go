@@ -130,7 +130,7 @@ func (s *findStep) View() string {
 		b.WriteString(th.Subtle.Render("No bundle found on mounted media (/media, /run/media, /mnt).") + "\n")
 	}
 	if s.openErr != nil {
-		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(s.openErr.Error(), w-2, "")))
+		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(worded(s.openErr), w-2, "")))
 	}
 	return b.String()
 }
@@ -201,7 +201,7 @@ func (s *codeStep) View() string {
 		}
 		fmt.Fprintf(&b, "Checking part %d of %d and every item in it…\n%s\n", part, len(ix.Parts), progress.Bar(th, done, total, w-10))
 	case s.err != nil:
-		b.WriteString(th.Error.Render(ansi.Wordwrap("The bundle is damaged: "+s.err.Error(), w-2, "")) + "\n" + th.Subtle.Render("Copy the part again, then press Enter to check again."))
+		b.WriteString(th.Error.Render(ansi.Wordwrap("The bundle is damaged: "+worded(s.err), w-2, "")) + "\n" + th.Subtle.Render("Copy the part again, then press Enter to check again."))
 	}
 	return b.String()
 }

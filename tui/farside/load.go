@@ -82,7 +82,7 @@ func (s *testStep) View() string {
 	case f.jobs.Running(jobPreflight):
 		b.WriteString(th.Subtle.Render("checking…"))
 	case s.err != nil:
-		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(s.err.Error(), w-2, "")) + "\n\n" + th.Subtle.Render("Fix it, then press r to test again, or esc to change the answers."))
+		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(worded(s.err), w-2, "")) + "\n\n" + th.Subtle.Render("Fix it, then press r to test again, or esc to change the answers."))
 	default:
 		b.WriteString("\n" + th.OK.Render("Everything is ready. Press Enter to load the bundle."))
 	}
@@ -147,7 +147,7 @@ func (s *loadStep) View() string {
 	}
 	b.WriteString(progress.Bar(th, done, total, w-30) + " " + progress.Bytes(done, total, s.started) + "\n")
 	if s.err != nil {
-		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(s.err.Error(), w-2, "")) + "\n" + th.Subtle.Render("Nothing that failed is reported as loaded. Running the import again continues; esc goes back."))
+		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(worded(s.err), w-2, "")) + "\n" + th.Subtle.Render("Nothing that failed is reported as loaded. Running the import again continues; esc goes back."))
 	}
 	return b.String()
 }

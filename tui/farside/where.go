@@ -217,7 +217,7 @@ func (s *whereStep) View() string {
 func (s *whereStep) serveView(b *strings.Builder) {
 	th, w := s.f.th, s.w
 	if s.serveErr != nil {
-		b.WriteString(th.Error.Render(ansi.Wordwrap("The bundle cannot be served: "+s.serveErr.Error(), w-2, "")) + "\n\n" + th.Subtle.Render("esc goes back."))
+		b.WriteString(th.Error.Render(ansi.Wordwrap("The bundle cannot be served: "+worded(s.serveErr), w-2, "")) + "\n\n" + th.Subtle.Render("esc goes back."))
 		return
 	}
 	if s.serveStop == nil {

@@ -211,7 +211,7 @@ func (s *destStep) View() string {
 	case s.path() == "":
 		b.WriteString(th.Subtle.Render("Type a path to check its free space."))
 	case s.spaceErr != nil:
-		b.WriteString(th.Error.Render(s.spaceErr.Error()))
+		b.WriteString(th.Error.Render(worded(s.spaceErr)))
 	case s.space == nil:
 		b.WriteString(th.Subtle.Render("Checking free space…"))
 	default:

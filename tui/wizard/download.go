@@ -266,7 +266,7 @@ func (s *downloadStep) View() string {
 		b.WriteString(th.Subtle.Render("writing the bundle's parts…") + "\n")
 	}
 	if s.err != nil {
-		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(s.err.Error(), w-2, "")) + "\n" + th.Subtle.Render("Running ferry again resumes where this stopped. esc goes back to the confirmation.") + "\n")
+		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(worded(s.err), w-2, "")) + "\n" + th.Subtle.Render("Running ferry again resumes where this stopped. esc goes back to the confirmation.") + "\n")
 	}
 	b.WriteString("\n")
 	room := max(1, h-8)

@@ -410,7 +410,7 @@ func (s *modulesStep) total() string {
 	case s.sizing:
 		return th.Subtle.Render("Sizing every module… (you can choose meanwhile)")
 	case s.sizeErr != nil && s.sizes == nil:
-		return th.Warn.Render("Sizes are not known: " + firstSentence(s.sizeErr.Error()))
+		return th.Warn.Render("Sizes are not known: " + firstSentence(worded(s.sizeErr)))
 	}
 	n, ok := s.chosenSize()
 	if !ok {

@@ -177,7 +177,7 @@ func (s *previewStep) View() string {
 	if s.plan == nil {
 		msg := "the plan could not be made"
 		if s.planErr != nil {
-			msg = s.planErr.Error()
+			msg = worded(s.planErr)
 		}
 		return b.String() + "\n" + th.Error.Render(ansi.Wordwrap(msg, w-2, "")) + "\n\n" + th.Subtle.Render("esc goes back to change the selection.")
 	}
@@ -254,7 +254,7 @@ func (s *previewStep) lines() []string {
 		lines = s.summaryLines()
 	}
 	for _, e := range p.Errors {
-		lines = append(lines, th.Error.Render("✗ "+ansi.Truncate(e.Message, w-3, "…")))
+		lines = append(lines, th.Error.Render("✗ "+ansi.Truncate(e.Text(Words), w-3, "…")))
 	}
 	return lines
 }

@@ -46,7 +46,7 @@ func TestFullFolderLeavesNoTemporaryFile(t *testing.T) {
 	_, err := im.Import(context.Background(), b)
 	require.Error(t, err)
 	assert.ErrorIs(t, err, maven.ErrFolderFull)
-	assert.Contains(t, err.Error(), "the Maven folder "+dir+" is full (writing org/example/big/1.0/big-1.0.jar): free space there or give another --maven-dir")
+	assert.Contains(t, err.Error(), "the Maven folder "+dir+" is full (writing org/example/big/1.0/big-1.0.jar): free space there or choose another folder (the Maven folder setting)")
 	for _, p := range files(t, dir) {
 		assert.False(t, strings.HasSuffix(p, maven.TempSuffix), "temporary file left: %s", p)
 		assert.NotContains(t, p, "big-1.0.jar")

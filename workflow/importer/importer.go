@@ -93,15 +93,15 @@ func (im *Importer) Preflight(ctx context.Context) ([]push.Check, error) {
 	if im.Maven != nil {
 		resp, err := im.mavenGet(ctx, "")
 		if err != nil {
-			checks = append(checks, push.Check{Name: "Maven repository reachable", Problem: err.Error()})
+			checks = append(checks, push.Check{Name: "Maven repository reachable", Problem: err.Error(), Err: err})
 			return checks, err
 		}
 		resp.Body.Close()
 		// 401 is a refused login; 403 on the base URL is usually only a
 		// forbidden folder listing.
 		if resp.StatusCode == http.StatusUnauthorized {
-			err := fmt.Errorf("the Maven repository %s refused the credentials (HTTP %d): check --maven-username and the password", im.Maven.URL, resp.StatusCode)
-			checks = append(checks, push.Check{Name: "Maven repository reachable", OK: true}, push.Check{Name: "Maven login accepted", Problem: err.Error()})
+			err := fault.New(maven.ErrUnauthorized, "the Maven repository %s refused the credentials (HTTP %d): check %s", im.Maven.URL, resp.StatusCode, fault.Use(fault.MavenLogin))
+			checks = append(checks, push.Check{Name: "Maven repository reachable", OK: true}, push.Check{Name: "Maven login accepted", Problem: err.Error(), Err: err})
 			return checks, err
 		}
 		checks = append(checks, push.Check{Name: "Maven repository reachable", OK: true}, push.Check{Name: "Maven login accepted", OK: true})
@@ -385,7 +385,7 @@ func (im *Importer) fits(files []mavenFile, have map[string]bool) error {
 	}
 	if need > sp.Free {
 		return &prepare.SpaceError{Path: im.MavenDir, Need: need, Free: sp.Free, What: "loading the Maven files",
-			Fixes: "free space there or give another --maven-dir"}
+			Fixes: fault.Say("free space there or choose another folder (%s)", fault.Use(fault.MavenDir))}
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/bundle/bundletest"
+	"ferry/artifacts/fault"
 	"ferry/artifacts/maven"
 	"ferry/workflow/prepare"
 )
@@ -168,7 +169,7 @@ func TestNoRoomInTheFolderIsOneSentence(t *testing.T) {
 	im := &Importer{MavenDir: dir, Space: func(string) (prepare.Space, error) { return prepare.Space{Free: 10_000}, nil }}
 	_, err := im.Import(context.Background(), b)
 	require.Error(t, err)
-	assert.Equal(t, "loading the Maven files needs 40.0 KiB on "+dir+" but only 9.8 KiB is free: free space there or give another --maven-dir", err.Error())
+	assert.Equal(t, "loading the Maven files needs 40.0 KiB on "+dir+" but only 9.8 KiB is free: free space there or choose another folder (the Maven folder setting)", err.Error())
 	assert.Empty(t, files(t, dir))
 
 	// Once the files are there, a second run needs nothing more.
@@ -186,7 +187,8 @@ func TestNoMavenDestinationSaysTheFilesWereNotLoaded(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 3, r.MavenSkipped)
 	assert.Empty(t, r.Checked)
-	assert.Equal(t, "nothing checked at a destination; the bundle's 3 Maven files were not loaded (no Maven destination): run the import again with --maven-url URL or --maven-dir DIR to load them", r.Summary())
+	assert.Equal(t, "nothing checked at a destination; the bundle's 3 Maven files were not loaded (no Maven destination): run the import again with the Maven repository URL setting or the Maven folder setting to load them", r.Summary())
+	assert.Contains(t, r.SummaryIn(func(s fault.Setting, _ ...string) string { return string(s) }), "run the import again with MavenURL or MavenDir to load them")
 	assert.Contains(t, r.Markdown(), "## Still to do\n\n- the bundle's 3 Maven files were not loaded")
 	assert.False(t, errors.Is(err, maven.ErrDamaged))
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/spf13/afero"
+
+	"ferry/artifacts/fault"
 )
 
 // Markdown renders the report for people.
@@ -61,7 +63,10 @@ func (r *Report) Markdown() string {
 
 // Summary says in one line what was checked at the destination and what
 // the bundle carries that was not loaded.
-func (r *Report) Summary() string {
+func (r *Report) Summary() string { return r.SummaryIn(nil) }
+
+// SummaryIn is Summary with the settings it names worded by words.
+func (r *Report) SummaryIn(words fault.Words) string {
 	var s string
 	switch {
 	case slices.Contains(r.Checked, CheckedImages) && slices.Contains(r.Checked, CheckedMaven):
@@ -74,17 +79,17 @@ func (r *Report) Summary() string {
 		s = "nothing checked at a destination"
 	}
 	if r.MavenSkipped > 0 {
-		s += "; " + r.mavenNotLoaded()
+		s += "; " + r.mavenNotLoaded().Word(words)
 	}
 	return s
 }
 
-func (r *Report) mavenNotLoaded() string {
+func (r *Report) mavenNotLoaded() fault.Phrase {
 	files := "files were"
 	if r.MavenSkipped == 1 {
 		files = "file was"
 	}
-	return fmt.Sprintf("the bundle's %d Maven %s not loaded (no Maven destination): run the import again with --maven-url URL or --maven-dir DIR to load them", r.MavenSkipped, files)
+	return fault.Say("the bundle's %d Maven %s not loaded (no Maven destination): run the import again with %s or %s to load them", r.MavenSkipped, files, fault.Use(fault.MavenURL), fault.Use(fault.MavenDir))
 }
 
 // Write saves the report as PATH.md and PATH.json (an .md or .json

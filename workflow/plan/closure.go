@@ -20,7 +20,7 @@ import (
 func (p *Planner) closeMaven(ctx context.Context, w *work, sel selection.Selection, conc int) error {
 	if p.MavenFetch == nil {
 		for _, f := range sel.MavenProjects {
-			w.maven = append(w.maven, &item{name: f, modules: []string{""}, err: fmt.Errorf("no Maven repository is configured to resolve %s from: give one with --maven-repo", f)})
+			w.maven = append(w.maven, &item{name: f, modules: []string{""}, err: fault.New(maven.ErrNoRepository, "no Maven repository is configured to resolve %s from: give one with %s", f, fault.Use(fault.MavenRepo))})
 		}
 		return nil
 	}

@@ -59,7 +59,7 @@ func (p *Planner) readMavenImages(ctx context.Context, w *work, pl *Plan, conc i
 	for i, mi := range w.mavenImages {
 		r := results[i]
 		if r.err != nil {
-			pl.Errors = append(pl.Errors, Problem{Kind: "maven", Item: mi.src.Image + ":" + mi.src.Path, Modules: []string{mi.module}, Message: r.err.Error()})
+			pl.Errors = append(pl.Errors, Problem{Kind: "maven", Item: mi.src.Image + ":" + mi.src.Path, Modules: []string{mi.module}, Message: r.err.Error(), Err: r.err})
 			continue
 		}
 		arts, skipped := mavenArtifacts(r.res.Files)

@@ -127,7 +127,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 		defer mu.Unlock()
 		done++
 		if err != nil {
-			pl.Errors = append(pl.Errors, Problem{Kind: kind, Item: item, Modules: work.modulesOf(kind, item), Message: err.Error()})
+			pl.Errors = append(pl.Errors, Problem{Kind: kind, Item: item, Modules: work.modulesOf(kind, item), Message: err.Error(), Err: err})
 		}
 		state := progress.Resolved
 		if err != nil {
@@ -165,7 +165,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 			var a maven.Artifact
 			if err == nil {
 				if p.Maven == nil {
-					err = fmt.Errorf("no Maven repository is configured for %s: give one with --maven-repo", it.name)
+					err = fault.New(maven.ErrNoRepository, "no Maven repository is configured for %s: give one with %s", it.name, fault.Use(fault.MavenRepo))
 				} else {
 					a, err = p.Maven.Resolve(gctx, c)
 				}
@@ -269,7 +269,7 @@ func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) 
 	for i, r := range w.releases {
 		res := rels[i]
 		if res.err != nil {
-			pl.Errors = append(pl.Errors, Problem{Kind: "release", Item: r.ref, Modules: []string{r.module}, Message: res.err.Error()})
+			pl.Errors = append(pl.Errors, Problem{Kind: "release", Item: r.ref, Modules: []string{r.module}, Message: res.err.Error(), Err: res.err})
 			continue
 		}
 		if r.only != nil {
@@ -285,7 +285,7 @@ func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) 
 	for i, b := range w.bundles {
 		res := buns[i]
 		if res.err != nil {
-			pl.Errors = append(pl.Errors, Problem{Kind: "bundles", Item: b.ref.URL, Modules: []string{b.module}, Message: res.err.Error()})
+			pl.Errors = append(pl.Errors, Problem{Kind: "bundles", Item: b.ref.URL, Modules: []string{b.module}, Message: res.err.Error(), Err: res.err})
 			continue
 		}
 		p.addBundles(w, b, res.eksa)
@@ -408,7 +408,7 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	name := sel.Target
 	if name == "" {
 		if len(sel.Images) == 0 && len(sel.Maven) == 0 && len(sel.Files) == 0 && len(sel.MavenProjects) == 0 {
-			return nil, fault.New(ErrSelection, "choose a target with --target (see `ferry catalog list`) or bring your own lists with --images/--maven/--files")
+			return nil, fault.New(ErrSelection, "choose a target with %s (see `ferry catalog list`) or bring your own lists with %s", fault.Use(fault.Target), fault.Use(fault.Lists))
 		}
 		name = CustomTarget
 	}

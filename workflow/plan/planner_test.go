@@ -149,7 +149,7 @@ func TestPlanRefusesBadSelections(t *testing.T) {
 		sel  selection.Selection
 		want string
 	}{
-		{selection.Selection{Archs: []string{"amd64"}}, "choose a target with --target"},
+		{selection.Selection{Archs: []string{"amd64"}}, "choose a target with the target setting"},
 		{selection.Selection{Target: "nope", Archs: []string{"amd64"}}, `there is no target "nope"`},
 		{selection.Selection{Target: "demo", Version: "3", Archs: []string{"amd64"}}, `demo has no version "3"`},
 		{selection.Selection{Target: "demo", Archs: []string{"riscv64"}}, "demo is not built for riscv64"},

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
 	"ferry/artifacts/maven"
 )
@@ -156,4 +157,15 @@ type Problem struct {
 	Item    string   `json:"item"`
 	Modules []string `json:"modules"`
 	Message string   `json:"message"`
+	// Err is the error Message was made from, for faces to word its
+	// settings; it is not saved.
+	Err error `json:"-"`
+}
+
+// Text is the message with the settings it names worded by words.
+func (p Problem) Text(words fault.Words) string {
+	if p.Err != nil {
+		return fault.Word(p.Err, words)
+	}
+	return p.Message
 }

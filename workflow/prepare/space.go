@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"ferry/artifacts/bundle"
+	"ferry/artifacts/fault"
 	"ferry/artifacts/size"
 	"ferry/workflow/plan"
 )
@@ -55,13 +56,18 @@ func StatSpace(path string) (Space, error) {
 
 // SpaceError says a destination is too small, before anything was fetched.
 type SpaceError struct {
-	Path        string
-	Need, Free  int64
-	What, Fixes string
+	Path       string
+	Need, Free int64
+	What       string
+	// Fixes says what to do, naming settings.
+	Fixes fault.Phrase
 }
 
-func (e *SpaceError) Error() string {
-	return fmt.Sprintf("%s needs %s on %s but only %s is free: %s", e.What, size.Format(e.Need), e.Path, size.Format(e.Free), e.Fixes)
+func (e *SpaceError) Error() string { return e.Word(nil) }
+
+// Word is the sentence with its settings worded by words.
+func (e *SpaceError) Word(words fault.Words) string {
+	return fmt.Sprintf("%s needs %s on %s but only %s is free: %s", e.What, size.Format(e.Need), e.Path, size.Format(e.Free), e.Fixes.Word(words))
 }
 
 // earlierParts is the size of the parts an earlier run of the same name
@@ -107,15 +113,15 @@ func checkSpace(output, cacheDir string, os, cs Space, out, cacheNeed int64) err
 	if os.Device == cs.Device {
 		if need := out + cacheNeed; need > os.Free {
 			return &SpaceError{Path: output, Need: need, Free: os.Free, What: "the bundle and the download cache together",
-				Fixes: "free some space, use a larger medium, or put the cache elsewhere with --cache"}
+				Fixes: fault.Say("free some space, use a larger medium, or put the cache elsewhere (%s)", fault.Use(fault.Cache))}
 		}
 		return nil
 	}
 	if out > os.Free {
-		return &SpaceError{Path: output, Need: out, Free: os.Free, What: "the bundle", Fixes: "use a larger medium or a smaller selection"}
+		return &SpaceError{Path: output, Need: out, Free: os.Free, What: "the bundle", Fixes: fault.Say("use a larger medium or a smaller selection")}
 	}
 	if cacheNeed > cs.Free {
-		return &SpaceError{Path: cacheDir, Need: cacheNeed, Free: cs.Free, What: "the download cache", Fixes: "free some space or put the cache elsewhere with --cache"}
+		return &SpaceError{Path: cacheDir, Need: cacheNeed, Free: cs.Free, What: "the download cache", Fixes: fault.Say("free some space or put the cache elsewhere (%s)", fault.Use(fault.Cache))}
 	}
 	return nil
 }

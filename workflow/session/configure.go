@@ -50,7 +50,7 @@ func (s *Session) PlanImages(path string) (Carried, error) {
 	}
 	var p plan.Plan
 	if err := json.Unmarshal(data, &p); err != nil || p.FormatVersion == 0 {
-		return Carried{}, fmt.Errorf("%s is not a plan saved with `ferry plan --output json`", path)
+		return Carried{}, fmt.Errorf("%s is not a plan saved as JSON by ferry plan", path)
 	}
 	if p.FormatVersion != plan.FormatVersion {
 		return Carried{}, fmt.Errorf("%s is plan format %d and this ferry reads format %d", path, p.FormatVersion, plan.FormatVersion)
@@ -90,6 +90,9 @@ func (s *Session) Configure(c Carried, d Destination, platforms []string, dir st
 // mirrorInput builds the configuration writers' input: one mirror per
 // source repository, mapped as ferry import loads it.
 func (s *Session) mirrorInput(c Carried, d Destination) (mirrorconfig.Input, error) {
+	if err := d.checkRegistry(); err != nil {
+		return mirrorconfig.Input{}, err
+	}
 	host, prefix, _ := strings.Cut(d.Registry, "/")
 	in := mirrorconfig.Input{Registry: host, Insecure: d.Insecure, MavenURL: d.MavenURL, Name: dnsName(c.Name)}
 	seen := map[string]bool{}

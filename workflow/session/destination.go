@@ -2,10 +2,12 @@ package session
 
 import (
 	"context"
+	"errors"
 	"path/filepath"
 	"strings"
 
 	"ferry/artifacts/bundle"
+	"ferry/artifacts/fault"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/progress"
 	"ferry/artifacts/push"
@@ -36,6 +38,22 @@ type Destination struct {
 	MavenDir                           string
 }
 
+// ErrRegistryScheme marks a registry address typed with a scheme
+// ("http://host:5000"): the address is HOST[:PORT][/PREFIX], and plain
+// HTTP is its own setting.
+var ErrRegistryScheme = errors.New("registry address has a scheme")
+
+// checkRegistry refuses a registry address that is a URL rather than
+// HOST[:PORT][/PREFIX].
+func (d Destination) checkRegistry() error {
+	scheme, _, ok := strings.Cut(d.Registry, "://")
+	if !ok {
+		return nil
+	}
+	return fault.New(ErrRegistryScheme, "the registry address %q starts with %s://: %s", d.Registry, scheme,
+		fault.About(fault.Registry), fault.Use(fault.RegistryForm, scheme))
+}
+
 // Host is the registry's host and port, without the prefix.
 func (d Destination) Host() string {
 	host, _, _ := strings.Cut(d.Registry, "/")
@@ -45,6 +63,9 @@ func (d Destination) Host() string {
 // Importer builds the engine that loads bundles into d.
 func (s *Session) Importer(d Destination) (*importer.Importer, error) {
 	im := &importer.Importer{MavenDir: d.MavenDir}
+	if err := d.checkRegistry(); err != nil {
+		return nil, err
+	}
 	if d.Registry != "" {
 		host, prefix, _ := strings.Cut(d.Registry, "/")
 		opts := source.Options{CAFiles: d.CAFiles, UserAgent: s.opts.userAgent()}

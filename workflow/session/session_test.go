@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ferry/artifacts/bundle"
+	"ferry/artifacts/fault"
 	"ferry/targets/mirrorconfig"
 	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
@@ -163,7 +164,7 @@ func TestConfigureFromASavedPlan(t *testing.T) {
 
 	require.NoError(t, afero.WriteFile(s.FS, "/not-a-plan.json", []byte(`{"x":1}`), 0o644))
 	_, err = s.PlanImages("/not-a-plan.json")
-	assert.ErrorContains(t, err, "is not a plan saved with `ferry plan --output json`")
+	assert.ErrorContains(t, err, "is not a plan saved as JSON by ferry plan")
 	_, err = s.PlanImages("/missing.json")
 	assert.ErrorContains(t, err, "cannot read the plan /missing.json")
 }
@@ -298,4 +299,23 @@ func TestParseSplit(t *testing.T) {
 	assert.Equal(t, int64(SplitFAT32), Split{Auto: true}.PartSize(prepare.Space{FAT: true}))
 	assert.Equal(t, int64(0), Split{Auto: true}.PartSize(prepare.Space{}))
 	assert.Equal(t, int64(SplitDVD), Split{Size: SplitDVD}.PartSize(prepare.Space{FAT: true}))
+}
+
+// TestRegistryAddressWithASchemeIsRefused: an address typed as a URL is
+// refused before any request, naming the setting and the scheme, instead
+// of failing later as an invalid repository name.
+func TestRegistryAddressWithASchemeIsRefused(t *testing.T) {
+	s := newSession(t)
+	for _, addr := range []string{"http://127.0.0.1:5000/mirror", "https://registry.site"} {
+		d := Destination{Registry: addr}
+		_, err := s.Preflight(t.Context(), d)
+		require.ErrorIs(t, err, ErrRegistryScheme)
+		assert.True(t, fault.Names(err, fault.Registry))
+		scheme, _, _ := strings.Cut(addr, "://")
+		assert.Contains(t, err.Error(), "without "+scheme+"://")
+		_, err = s.mirrorInput(Carried{}, d)
+		require.ErrorIs(t, err, ErrRegistryScheme)
+	}
+	_, err := s.Importer(Destination{Registry: "127.0.0.1:5000/mirror"})
+	require.NoError(t, err)
 }

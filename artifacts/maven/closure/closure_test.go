@@ -217,7 +217,8 @@ func TestMissingDependencyIsOneSentence(t *testing.T) {
 	r.put("g:app:1", deps(dep("g:gone:1")))
 	_, err := (&closure.Resolver{Fetcher: r}).Coordinates(context.Background(), []maven.Coordinate{coord(t, "g:app:1")})
 	require.ErrorIs(t, err, maven.ErrNotFound)
-	assert.Equal(t, "g:gone:1, dependency of g:app:1, is not in any Maven repository: check the repositories given with --maven-repo", err.Error())
+	assert.Equal(t, "g:gone:1, dependency of g:app:1, is not in any Maven repository: check the repositories given with the Maven repository setting", err.Error())
+	assert.True(t, fault.Names(err, fault.MavenRepo))
 }
 
 func TestVersionRangePicksTheHighestListed(t *testing.T) {

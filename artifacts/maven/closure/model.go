@@ -155,7 +155,7 @@ func (s *session) effective(ctx context.Context, p *pom, id gav, dir string) (*m
 			var err error
 			par, err = s.raw(ctx, pid)
 			if errors.Is(err, errNoPOM) {
-				return nil, fmt.Errorf("the parent %s of %s is not in any Maven repository: check the repositories given with --maven-repo", pid, child)
+				return nil, fault.New(maven.ErrNotFound, "the parent %s of %s is not in any Maven repository: check the repositories given with %s", pid, child, fault.Use(fault.MavenRepo))
 			}
 			if err != nil {
 				return nil, err
@@ -258,7 +258,7 @@ func (s *session) effective(ctx context.Context, p *pom, id gav, dir string) (*m
 			bom := gav{d.GroupID, d.ArtifactID, d.Version}
 			bm, err := s.model(ctx, bom)
 			if errors.Is(err, errNoPOM) {
-				return nil, fmt.Errorf("the BOM %s that %s imports is not in any Maven repository: check the repositories given with --maven-repo", bom, m.id)
+				return nil, fault.New(maven.ErrNotFound, "the BOM %s that %s imports is not in any Maven repository: check the repositories given with %s", bom, m.id, fault.Use(fault.MavenRepo))
 			}
 			if err != nil {
 				return nil, err

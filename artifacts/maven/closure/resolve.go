@@ -287,7 +287,7 @@ func (s *session) resolveNode(ctx context.Context, n *node) (*model, error) {
 		var err error
 		m, err = s.model(ctx, n.id)
 		if errors.Is(err, errNoPOM) && n.why != "listed" {
-			return nil, fault.New(maven.ErrNotFound, "%s, %s, is not in any Maven repository: check the repositories given with --maven-repo", n.id, n.why)
+			return nil, fault.New(maven.ErrNotFound, "%s, %s, is not in any Maven repository: check the repositories given with %s", n.id, n.why, fault.Use(fault.MavenRepo))
 		}
 		if err != nil {
 			return nil, err
