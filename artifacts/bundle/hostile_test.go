@@ -1,7 +1,6 @@
 package bundle_test
 
 import (
-	"archive/tar"
 	"context"
 	"errors"
 	"fmt"
@@ -21,57 +20,9 @@ import (
 	"ferry/artifacts/bundle/bundletest"
 )
 
-const jar = "maven/org/x/x/1/x-1.jar"
+const jar = bundletest.HostileJar
 
-func mavenEntries() []bundletest.Entry {
-	return []bundletest.Entry{
-		bundletest.File(jar, make([]byte, 9000)),
-		bundletest.File("maven/org/x/x/1/x-1.pom", []byte("<project/>")),
-	}
-}
-
-// hostile is a bundle every reader must refuse, and what it must say.
-type hostile struct {
-	name string
-	spec func() bundletest.Spec
-	want string
-	is   error
-	// verifyOnly is a case only a full verify can see (it needs the
-	// image graph).
-	verifyOnly bool
-}
-
-func hostileBundles() []hostile {
-	with := func(extra ...bundletest.Entry) func() bundletest.Spec {
-		return func() bundletest.Spec { return bundletest.Spec{Entries: append(mavenEntries(), extra...)} }
-	}
-	return []hostile{
-		{name: "symlink over a jar", spec: with(bundletest.Symlink(jar, "/etc/passwd")),
-			want: jar + " is a symbolic link, not a regular file", is: bundle.ErrUnsafePath},
-		{name: "hard link", spec: with(bundletest.Entry{Name: "maven/org/x/x/1/x-1.war", Type: tar.TypeLink, Linkname: jar}),
-			want: "maven/org/x/x/1/x-1.war is a hard link, not a regular file", is: bundle.ErrUnsafePath},
-		{name: "device", spec: with(bundletest.Entry{Name: "files/tty", Type: tar.TypeChar}),
-			want: "files/tty is a device, not a regular file", is: bundle.ErrUnsafePath},
-		{name: "fifo entry", spec: with(bundletest.Entry{Name: "files/pipe", Type: tar.TypeFifo}),
-			want: "files/pipe is a FIFO, not a regular file", is: bundle.ErrUnsafePath},
-		{name: "duplicate", spec: with(bundletest.File(jar, []byte("other"))),
-			want: "the bundle carries " + jar + " twice", is: bundle.ErrUnsafePath},
-		{name: "escape", spec: with(bundletest.File("maven/../../evil", []byte("owned"))),
-			want: `"maven/../../evil" points outside the bundle`, is: bundle.ErrUnsafePath},
-		{name: "absolute", spec: with(bundletest.File("/etc/evil", []byte("owned"))),
-			want: `"/etc/evil" points outside the bundle`, is: bundle.ErrUnsafePath},
-		{name: "huge declared size", spec: func() bundletest.Spec {
-			s := with(bundletest.Entry{Name: "files/big", Data: []byte("short"), HeaderSize: 10 << 30})()
-			s.NoChecksums = true
-			return s
-		}, want: "the bundle's entry files/big says it holds 10.0 GiB but the bundle ends", is: bundle.ErrIncomplete},
-		{name: "oversized manifest", spec: func() bundletest.Spec {
-			return bundletest.Spec{Plan: []byte(`{"pad":"` + strings.Repeat("x", 33<<20) + `"}`), Entries: mavenEntries()}
-		}, want: "the bundle manifest ferry-bundle.json is 33.0 MiB, more than the 32 MiB a bundle manifest may be", is: bundle.ErrTooLarge},
-		{name: "indexes nested too deep", spec: func() bundletest.Spec { return bundletest.NestedIndexes(bundle.MaxNesting+2, 1) },
-			want: "nests image indexes more than 8 deep", is: bundle.ErrTooDeep, verifyOnly: true},
-	}
-}
+func mavenEntries() []bundletest.Entry { return bundletest.MavenEntries() }
 
 // oneSentence asserts err is one line that names what to do.
 func oneSentence(t *testing.T, err error, want string, is error) {
@@ -84,21 +35,21 @@ func oneSentence(t *testing.T, err error, want string, is error) {
 }
 
 func TestEveryReaderRefusesAHostileBundleInOneSentence(t *testing.T) {
-	for _, h := range hostileBundles() {
-		t.Run(h.name, func(t *testing.T) {
-			f := bundletest.Write(t, t.TempDir(), h.spec())
+	for _, h := range bundletest.HostileBundles() {
+		t.Run(h.Name, func(t *testing.T) {
+			f := bundletest.Write(t, t.TempDir(), h.Spec())
 			b, err := bundle.Open(f.Dir)
 			require.NoError(t, err)
 			_, err = b.Verify(t.Context(), false, nil)
-			oneSentence(t, err, h.want, h.is)
-			if h.verifyOnly {
+			oneSentence(t, err, h.Want, h.Is)
+			if h.Graph {
 				return
 			}
 			c, err := b.Scan(t.Context())
 			if c != nil {
 				c.Close()
 			}
-			oneSentence(t, err, h.want, h.is)
+			oneSentence(t, err, h.Want, h.Is)
 		})
 	}
 }
