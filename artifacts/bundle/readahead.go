@@ -62,8 +62,14 @@ type stream struct {
 func (b *Bundle) stream(ctx context.Context, onPart func(n int, bytes int64)) *stream {
 	s := &stream{ctx: ctx, b: b, out: make(chan piece, readAheadBuffers+1), free: make(chan []byte, readAheadBuffers),
 		stop: make(chan struct{}), onPart: onPart}
+	// A small bundle (or a manifest read from one) needs no buffer larger
+	// than itself.
+	n := readAheadBuf
+	if size := b.Index.Size; size < int64(n) {
+		n = max(ioAlign, int(size+ioAlign-1)&^(ioAlign-1))
+	}
 	for range readAheadBuffers {
-		s.free <- alignedBuffer(readAheadBuf)
+		s.free <- alignedBuffer(n)
 	}
 	read := make(chan piece, readAheadBuffers+1)
 	go s.read(read)
