@@ -63,7 +63,7 @@ func (c *entryCheck) check(hdr *tar.Header, off int64) error {
 	name := hdr.Name
 	first := len(c.seen) == 0
 	if err := checkPath(name); err != nil {
-		return fault.New(ErrUnsafePath, "the bundle's entry %q points outside the bundle, so the bundle is refused: make the bundle again with ferry prepare", name)
+		return fmt.Errorf("%w: the entry %q points outside the bundle, so the bundle is refused: make the bundle again with ferry prepare", ErrUnsafePath, name)
 	}
 	if hdr.Typeflag != tar.TypeReg {
 		return fault.New(ErrUnsafePath, "the bundle's entry %s is %s, not a regular file, so the bundle is refused: make the bundle again with ferry prepare", name, typeName(hdr.Typeflag))

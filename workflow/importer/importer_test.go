@@ -144,7 +144,7 @@ func TestHostileMavenEntriesAreRefusedBeforeAnyWrite(t *testing.T) {
 		}, jar + " in the bundle does not match the size and sha256 its manifest records", maven.ErrDamaged},
 		{"a path escaping", func(e []bundletest.Entry) []bundletest.Entry {
 			return append(e, bundletest.File("maven/../../etc/evil", []byte("owned")))
-		}, `the bundle's entry "maven/../../etc/evil" points outside the bundle`, bundle.ErrUnsafePath},
+		}, `path escapes the bundle: the entry "maven/../../etc/evil" points outside the bundle`, bundle.ErrUnsafePath},
 		{"a symlink", func(e []bundletest.Entry) []bundletest.Entry {
 			return append(e, bundletest.Symlink("maven/org/evil/link.jar", "/etc/passwd"))
 		}, "maven/org/evil/link.jar is a symbolic link, not a regular file", bundle.ErrUnsafePath},
