@@ -64,7 +64,7 @@ func Open(path string) (*Bundle, error) {
 	// A part that is not a regular file (a FIFO, a device) would block or
 	// never end when read: it is refused before anything opens it.
 	for i := range idx.Parts {
-		if err := b.checkPartFile(i); err != nil && !errors.Is(err, ErrMissingPart) {
+		if _, err := b.checkPartFile(i); err != nil && !errors.Is(err, ErrMissingPart) {
 			return nil, err
 		}
 	}
@@ -132,16 +132,16 @@ func parseIndex(data []byte, indexPath string) (Index, error) {
 
 // checkPartFile checks that part i is present and a regular file, without
 // opening it.
-func (b *Bundle) checkPartFile(i int) error {
+func (b *Bundle) checkPartFile(i int) (os.FileInfo, error) {
 	p := b.Index.Parts[i]
 	st, err := os.Stat(filepath.Join(b.Dir, p.Name))
 	if err != nil {
-		return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrMissingPart, What: "is missing"}
+		return nil, &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrMissingPart, What: "is missing"}
 	}
 	if !st.Mode().IsRegular() {
-		return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrDamagedPart, What: "is " + modeName(st.Mode()) + ", not a regular file"}
+		return nil, &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrDamagedPart, What: "is " + modeName(st.Mode()) + ", not a regular file"}
 	}
-	return nil
+	return st, nil
 }
 
 func modeName(m os.FileMode) string {
@@ -182,12 +182,9 @@ func (b *Bundle) CheckParts(ctx context.Context, hashes bool, done func(n int, b
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := b.checkPartFile(i); err != nil {
-			return err
-		}
-		st, err := os.Stat(filepath.Join(b.Dir, p.Name))
+		st, err := b.checkPartFile(i)
 		if err != nil {
-			return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrMissingPart, What: "is missing"}
+			return err
 		}
 		if st.Size() != p.Size {
 			return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrDamagedPart,
