@@ -24,7 +24,7 @@ func hexOf(b []byte) string { s := sha256.Sum256(b); return hex.EncodeToString(s
 
 // writeSample writes a bundle with an image-less manifest, a Maven file with
 // a deliberately wrong .sha1 sidecar, and a plain file.
-func writeSample(t *testing.T, dir string, partSize int64) Index {
+func writeSample(t testing.TB, dir string, partSize int64) Index {
 	t.Helper()
 	jar := []byte(strings.Repeat("jar-bytes ", 300))
 	file := []byte(strings.Repeat("file ", 400))

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -26,14 +25,53 @@ type Contents struct {
 type entry struct{ off, size int64 }
 
 // Scan opens every part and lists the entries with their offsets, seeking
-// over content rather than reading it. Parts are checked for presence and
-// size, not content; use Verify for that. A cancelled ctx stops the scan
-// between entries.
+// over content rather than reading it, after the checks every reader makes
+// of an entry (Walk's). Parts are checked for presence and size, not
+// content (use Verify for that), except that a part holding a broken or
+// impossible entry is hashed, to name it when it is the part that is
+// damaged. A cancelled ctx stops the scan between entries.
 func (b *Bundle) Scan(ctx context.Context) (*Contents, error) {
 	if err := b.CheckParts(ctx, false, nil); err != nil {
 		return nil, err
 	}
-	c := &Contents{b: b, entries: map[string]entry{}}
+	c, err := b.openParts()
+	if err != nil {
+		return nil, err
+	}
+	c.entries = map[string]entry{}
+	rs := io.NewSectionReader(c, 0, c.size)
+	tr := tar.NewReader(rs)
+	check := newEntryCheck(c.size)
+	fail := func(pos int64, err error) (*Contents, error) {
+		c.Close()
+		return nil, b.blamePart(ctx, pos, err)
+	}
+	for {
+		if err := ctx.Err(); err != nil {
+			c.Close()
+			return nil, err
+		}
+		hdr, err := tr.Next()
+		pos, _ := rs.Seek(0, io.SeekCurrent)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fail(pos, b.brokenTar(pos, err))
+		}
+		if err := check.check(hdr, pos); err != nil {
+			return fail(pos, err)
+		}
+		c.entries[hdr.Name] = entry{off: pos, size: hdr.Size}
+		c.names = append(c.names, hdr.Name)
+	}
+	sort.Strings(c.names)
+	return c, nil
+}
+
+// openParts opens every part for random access, listing no entries.
+func (b *Bundle) openParts() (*Contents, error) {
+	c := &Contents{b: b}
 	var off int64
 	for _, p := range b.Index.Parts {
 		f, err := os.Open(filepath.Join(b.Dir, p.Name))
@@ -46,34 +84,6 @@ func (b *Bundle) Scan(ctx context.Context) (*Contents, error) {
 		off += p.Size
 	}
 	c.size = off
-	rs := io.NewSectionReader(c, 0, c.size)
-	tr := tar.NewReader(rs)
-	for {
-		if err := ctx.Err(); err != nil {
-			c.Close()
-			return nil, err
-		}
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			c.Close()
-			return nil, fmt.Errorf("%w: the bundle's tar stream is broken (%v): run `ferry verify` to find the damaged part", ErrDamagedPart, err)
-		}
-		if err := checkPath(hdr.Name); err != nil {
-			c.Close()
-			return nil, err
-		}
-		if hdr.Typeflag != tar.TypeReg {
-			c.Close()
-			return nil, fmt.Errorf("%w: %q is not a regular file", ErrUnsafePath, hdr.Name)
-		}
-		pos, _ := rs.Seek(0, io.SeekCurrent)
-		c.entries[hdr.Name] = entry{off: pos, size: hdr.Size}
-		c.names = append(c.names, hdr.Name)
-	}
-	sort.Strings(c.names)
 	return c, nil
 }
 

@@ -13,6 +13,13 @@
 // Every long read (Verify, Walk, Scan, CheckParts, ReadManifest) takes a
 // context and stops within one read-ahead buffer when it is cancelled.
 //
+// The far side trusts nothing it has not checked. Open refuses an index or
+// a part that is not a regular file before opening it; every reader of the
+// stream makes the same checks of each entry (a regular file, named once,
+// inside the bundle, of a size the stream holds); documents read whole are
+// bounded (MaxBundleManifestSize, MaxImageManifestSize) and image graphs
+// are walked with Graph, each digest once and at most MaxNesting deep.
+//
 // The parts are read and written with package os, not through an
 // afero.Fs: writing needs fsync of parts and folders and must see ENOSPC
 // as such, and reading uses O_DIRECT so that verify checks what the medium

@@ -55,13 +55,21 @@ type stream struct {
 	rest   []byte
 	err    error
 	onPart func(n int, bytes int64)
+	// ended counts the parts read to their end and found whole.
+	ended int
 }
 
 func (b *Bundle) stream(ctx context.Context, onPart func(n int, bytes int64)) *stream {
 	s := &stream{ctx: ctx, b: b, out: make(chan piece, readAheadBuffers+1), free: make(chan []byte, readAheadBuffers),
 		stop: make(chan struct{}), onPart: onPart}
+	// A small bundle (or a manifest read from one) needs no buffer larger
+	// than itself.
+	n := readAheadBuf
+	if size := b.Index.Size; size < int64(n) {
+		n = max(ioAlign, int(size+ioAlign-1)&^(ioAlign-1))
+	}
 	for range readAheadBuffers {
-		s.free <- alignedBuffer(readAheadBuf)
+		s.free <- alignedBuffer(n)
 	}
 	read := make(chan piece, readAheadBuffers+1)
 	go s.read(read)
@@ -188,6 +196,7 @@ func (s *stream) Read(b []byte) (int, error) {
 		case p.err != nil:
 			s.err = p.err
 		case p.end:
+			s.ended = p.part + 1
 			if s.onPart != nil {
 				s.onPart(p.part+1, p.n)
 			}
@@ -198,6 +207,120 @@ func (s *stream) Read(b []byte) (int, error) {
 	n := copy(b, s.rest)
 	s.rest = s.rest[n:]
 	return n, nil
+}
+
+// blame reads on to the end of the part holding the stream's byte at
+// pos-1, after err was found there: when that part, or one before it, does
+// not match the index, its *PartError is returned instead, so damage on
+// the medium is named as such (copy part N again) rather than as a bundle
+// made wrong. err is returned as it is when it is the context's or already
+// names a part.
+func (s *stream) blame(pos int64, err error) error {
+	var pe *PartError
+	if errors.As(err, &pe) || s.ctx.Err() != nil {
+		return stopped(s.ctx, err)
+	}
+	last := s.b.partAt(pos - 1)
+	buf := make([]byte, 64<<10)
+	for s.ended <= last {
+		if _, rerr := s.Read(buf); rerr != nil {
+			if errors.As(rerr, &pe) {
+				return pe
+			}
+			return stopped(s.ctx, err)
+		}
+	}
+	return err
+}
+
+// stopped is the context's error when ctx ended, else err.
+func stopped(ctx context.Context, err error) error {
+	if cerr := ctx.Err(); cerr != nil {
+		return cerr
+	}
+	return err
+}
+
+// partAt is the index of the part holding the stream's byte at off,
+// clamped to the first and last parts.
+func (b *Bundle) partAt(off int64) int {
+	var start int64
+	for i, p := range b.Index.Parts {
+		start += p.Size
+		if off < start {
+			return i
+		}
+	}
+	return len(b.Index.Parts) - 1
+}
+
+// checkPart hashes part i whole and compares it with the index: a
+// *PartError when it differs, nil when it matches. Readers that do not
+// hash as they go (Scan) use it to tell damage on the medium from a bundle
+// made wrong.
+func (b *Bundle) checkPart(ctx context.Context, i int) error {
+	p := b.Index.Parts[i]
+	perr := func(what string) error {
+		return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrDamagedPart, What: what}
+	}
+	f, err := os.Open(filepath.Join(b.Dir, p.Name))
+	if err != nil {
+		return &PartError{N: i + 1, Of: len(b.Index.Parts), Name: p.Name, Kind: ErrMissingPart, What: "is missing"}
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, &ctxReader{ctx: ctx, r: f})
+	if err != nil {
+		return stopped(ctx, fmt.Errorf("read part %d of %d (%s): %w", i+1, len(b.Index.Parts), p.Name, err))
+	}
+	if n != p.Size {
+		return perr(fmt.Sprintf("has %d bytes where %d were written (truncated)", n, p.Size))
+	}
+	if hex.EncodeToString(h.Sum(nil)) != p.SHA256 {
+		return perr("is damaged (its checksum does not match)")
+	}
+	return nil
+}
+
+// blamePart is blame for readers that do not hash as they go: the part
+// holding the stream's byte at pos-1 is hashed whole, and its *PartError
+// returned instead of err when it does not match the index.
+func (b *Bundle) blamePart(ctx context.Context, pos int64, err error) error {
+	var pe *PartError
+	if errors.As(err, &pe) || ctx.Err() != nil {
+		return stopped(ctx, err)
+	}
+	if perr := b.checkPart(ctx, b.partAt(pos-1)); perr != nil {
+		return perr
+	}
+	return err
+}
+
+// ctxReader fails its next read once ctx is cancelled.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}
+
+// countReader counts what was read through it: under a tar reader, which
+// reads no further than it needs, the count after Next is where the
+// entry's content starts.
+type countReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // Close stops reading ahead.

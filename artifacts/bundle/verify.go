@@ -2,6 +2,7 @@ package bundle
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/md5"
@@ -9,7 +10,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
-	"encoding/json"
+	"errors"
 	"ferry/artifacts/progress"
 	"fmt"
 	"hash"
@@ -19,6 +20,9 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"ferry/artifacts/fault"
+	"ferry/artifacts/size"
 )
 
 // Report says what a verification checked.
@@ -59,38 +63,59 @@ func (b *Bundle) Verify(ctx context.Context, quick bool, sink progress.Sink) (*R
 	if err := b.CheckParts(ctx, false, nil); err != nil {
 		return r, err
 	}
-	v := &verifier{b: b, r: r, sums: map[string]string{}, small: map[string][]byte{}, blobs: map[string]bool{}, mavenSums: map[string]map[string]string{}}
-	counter := &countingWalk{sink: sink, total: b.Index.Size}
-	if err := b.walkCounting(ctx, counter, v.entry); err != nil {
+	v := &verifier{b: b, r: r, sums: map[string]*sumRecord{}, blobs: map[string]blobAt{}, mavenSums: map[string]map[string]string{}}
+	entries := 0
+	err := b.walk(ctx, func(hdr *tar.Header, off int64, rd io.Reader) error {
+		err := v.entry(hdr, off, rd)
+		r.Bytes += hdr.Size
+		entries++
+		sink.Send(progress.Event{Stage: progress.StageVerify, Item: hdr.Name, State: progress.Reading, BytesDone: r.Bytes, BytesTotal: b.Index.Size, ItemsDone: entries})
+		return err
+	})
+	if err != nil {
 		return r, err
 	}
-	r.Bytes = counter.n
-	if err := v.finish(); err != nil {
+	if err := v.finish(ctx); err != nil {
 		return r, err
 	}
 	sink.Send(progress.Event{Stage: progress.StageVerify, State: progress.Verified, BytesDone: b.Index.Size, BytesTotal: b.Index.Size, ItemsDone: r.Entries, ItemsTotal: r.Entries})
 	return r, nil
 }
 
+// The verifier keeps what the checks after the stream need, not the
+// content: every entry's sha256, where each image blob lies, the Maven
+// files' checksums for their sidecars, and only the small documents read
+// whole (the manifest and index.json, each bounded). Image manifests are
+// read again from the parts, by offset, when the images are walked.
 type verifier struct {
 	b         *Bundle
 	r         *Report
 	manifest  *Manifest
-	sums      map[string]string // path → sha256 as read
-	small     map[string][]byte // small blobs, kept to walk image manifests
-	blobs     map[string]bool
+	sums      map[string]*sumRecord // path → sha256 as read
+	blobs     map[string]blobAt     // digest → where its content lies
 	index     []byte
-	listed    []byte
+	checksums bool                         // SHA256SUMS was read
 	mavenSums map[string]map[string]string // maven path → algo → hex
 }
 
-func (v *verifier) entry(hdr *tar.Header, r io.Reader) error {
+type sumRecord struct {
+	sha256 [sha256.Size]byte
+	listed bool
+}
+
+type blobAt struct{ off, size int64 }
+
+// maxSidecar bounds what is read of a Maven checksum file: a sha512 in hex
+// and a file name.
+const maxSidecar = 1 << 10
+
+func (v *verifier) entry(hdr *tar.Header, off int64, r io.Reader) error {
 	v.r.Entries++
 	name := hdr.Name
-	if v.r.Entries == 1 && name != ManifestName {
-		return fmt.Errorf("%w: the bundle starts with %q instead of its manifest", ErrNotABundle, name)
-	}
 	kind, placed := KindOf(name)
+	if placed && kind == KindChecksums {
+		return v.readChecksums(r)
+	}
 	hs := map[string]hash.Hash{"sha256": sha256.New()}
 	if placed && kind == KindMaven {
 		hs["sha1"], hs["md5"], hs["sha512"] = sha1.New(), md5.New(), sha512.New()
@@ -100,39 +125,38 @@ func (v *verifier) entry(hdr *tar.Header, r io.Reader) error {
 		writers = append(writers, h)
 	}
 	var keep bytes.Buffer
-	keepIt := placed && (kind == KindManifest || kind == KindChecksums || kind == KindLayoutIndex || (kind == KindBlob && hdr.Size <= 1<<20)) || isSidecar(name)
-	if keepIt {
+	switch {
+	case placed && (kind == KindManifest || kind == KindLayoutIndex):
+		// Both are bounded by the entry check.
 		writers = append(writers, &keep)
+	case isSidecar(name):
+		writers = append(writers, &limitedBuffer{b: &keep, n: maxSidecar})
 	}
 	if _, err := io.Copy(io.MultiWriter(writers...), r); err != nil {
 		return err
 	}
-	sum := hex.EncodeToString(hs["sha256"].Sum(nil))
-	v.sums[name] = sum
+	rec := &sumRecord{}
+	hs["sha256"].Sum(rec.sha256[:0])
+	v.sums[name] = rec
+	sum := hex.EncodeToString(rec.sha256[:])
 	switch {
 	case !placed:
 	case kind == KindManifest:
 		if "sha256:"+sum != v.b.Index.ManifestDigest {
 			return fmt.Errorf("%w: the bundle manifest does not match its index: the index and the parts come from different bundles", ErrDigest)
 		}
-		var m Manifest
-		if err := json.Unmarshal(keep.Bytes(), &m); err != nil || m.Kind != ManifestKind {
-			return fmt.Errorf("%w: the bundle manifest cannot be read", ErrNotABundle)
+		m, err := parseManifest(keep.Bytes())
+		if err != nil {
+			return err
 		}
-		if m.FormatVersion != FormatVersion {
-			return fmt.Errorf("%w: the bundle is format %d and this ferry reads format %d: use the ferry that travels with the bundle", ErrFormat, m.FormatVersion, FormatVersion)
-		}
-		v.manifest = &m
+		v.manifest = m
 	case kind == KindBlob:
 		want := path.Base(name)
 		if sum != want {
 			return fmt.Errorf("%w: image blob sha256:%s in the bundle is damaged (its content hashes to sha256:%s): make the bundle again", ErrDigest, short(want), short(sum))
 		}
-		v.blobs["sha256:"+sum] = true
+		v.blobs["sha256:"+sum] = blobAt{off: off, size: hdr.Size}
 		v.r.Blobs++
-		if keepIt {
-			v.small["sha256:"+sum] = keep.Bytes()
-		}
 	case kind == KindLayoutIndex:
 		v.index = keep.Bytes()
 	case kind == KindMaven:
@@ -144,18 +168,64 @@ func (v *verifier) entry(hdr *tar.Header, r io.Reader) error {
 			if have, ok := v.mavenSums[main]; ok && have[ext] != got {
 				return fmt.Errorf("%w: the Maven file %s does not match its .%s checksum: make the bundle again", ErrDigest, main, ext)
 			}
-		}
-		v.mavenSums[rel] = map[string]string{}
-		for algo, h := range hs {
-			v.mavenSums[rel][algo] = hex.EncodeToString(h.Sum(nil))
+		} else {
+			v.mavenSums[rel] = map[string]string{}
+			for algo, h := range hs {
+				v.mavenSums[rel][algo] = hex.EncodeToString(h.Sum(nil))
+			}
 		}
 		v.r.Maven++
 	case kind == KindFile:
 		v.r.Files++
-	case kind == KindChecksums:
-		v.listed = keep.Bytes()
 	}
 	return nil
+}
+
+// readChecksums checks SHA256SUMS line by line as it streams, against the
+// sums of the entries read before it.
+func (v *verifier) readChecksums(r io.Reader) error {
+	v.checksums = true
+	br := bufio.NewReaderSize(r, 64<<10)
+	for {
+		line, err := br.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			return fmt.Errorf("%w: SHA256SUMS has a malformed line: make the bundle again", ErrDigest)
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			sum, name, ok := strings.Cut(strings.TrimRight(string(line), "\r\n"), "  ")
+			raw, herr := hex.DecodeString(sum)
+			if !ok || herr != nil || len(raw) != sha256.Size {
+				return fmt.Errorf("%w: SHA256SUMS has a malformed line: make the bundle again", ErrDigest)
+			}
+			rec, present := v.sums[name]
+			if !present {
+				return fmt.Errorf("%w: %s is listed in SHA256SUMS but missing from the bundle: make the bundle again", ErrIncomplete, name)
+			}
+			if !bytes.Equal(rec.sha256[:], raw) {
+				return fmt.Errorf("%w: %s in the bundle does not match SHA256SUMS: make the bundle again", ErrDigest, name)
+			}
+			rec.listed = true
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// limitedBuffer keeps the first n bytes written to it and drops the rest.
+type limitedBuffer struct {
+	b *bytes.Buffer
+	n int
+}
+
+func (l *limitedBuffer) Write(p []byte) (int, error) {
+	if room := l.n - l.b.Len(); room > 0 {
+		l.b.Write(p[:min(room, len(p))])
+	}
+	return len(p), nil
 }
 
 func isSidecar(name string) bool {
@@ -174,50 +244,40 @@ func short(hexDigest string) string {
 }
 
 // finish checks what can only be checked once everything was read.
-func (v *verifier) finish() error {
+func (v *verifier) finish(ctx context.Context) error {
 	if v.manifest == nil {
 		return fmt.Errorf("%w: the bundle has no manifest", ErrNotABundle)
 	}
-	if v.listed == nil {
+	if !v.checksums {
 		return fmt.Errorf("%w: the bundle ends without SHA256SUMS: the last part is probably truncated; copy it again", ErrIncomplete)
 	}
-	seen := map[string]bool{}
-	for _, line := range strings.Split(strings.TrimSpace(string(v.listed)), "\n") {
-		sum, name, ok := strings.Cut(line, "  ")
-		if !ok {
-			return fmt.Errorf("%w: SHA256SUMS has a malformed line", ErrDigest)
-		}
-		seen[name] = true
-		got, present := v.sums[name]
-		if !present {
-			return fmt.Errorf("%w: %s is listed in SHA256SUMS but missing from the bundle: make the bundle again", ErrIncomplete, name)
-		}
-		if got != sum {
-			return fmt.Errorf("%w: %s in the bundle does not match SHA256SUMS: make the bundle again", ErrDigest, name)
+	names := make([]string, 0, len(v.sums))
+	for name, rec := range v.sums {
+		if !rec.listed {
+			names = append(names, name)
 		}
 	}
-	for name := range v.sums {
-		if name != ChecksumsName && !seen[name] {
-			return fmt.Errorf("%w: %s is in the bundle but not in SHA256SUMS: make the bundle again", ErrDigest, name)
-		}
+	if len(names) > 0 {
+		sort.Strings(names)
+		return fmt.Errorf("%w: %s is in the bundle but not in SHA256SUMS: make the bundle again", ErrDigest, names[0])
 	}
 	for _, list := range [][]Entry{v.manifest.Maven, v.manifest.Files} {
 		for _, e := range list {
-			got, ok := v.sums[e.Path]
+			rec, ok := v.sums[e.Path]
 			if !ok {
 				return fmt.Errorf("%w: %s is missing from the bundle: make the bundle again", ErrIncomplete, e.Path)
 			}
-			if got != e.SHA256 {
+			if hex.EncodeToString(rec.sha256[:]) != e.SHA256 {
 				return fmt.Errorf("%w: %s does not match the sha256 the manifest records: make the bundle again", ErrDigest, e.Path)
 			}
 		}
 	}
-	return v.checkImages()
+	return v.checkImages(ctx)
 }
 
 // checkImages walks index.json down to every config and layer of every
-// carried platform.
-func (v *verifier) checkImages() error {
+// carried platform, reading each manifest and index once from the parts.
+func (v *verifier) checkImages(ctx context.Context) error {
 	if len(v.manifest.Images) == 0 {
 		return nil
 	}
@@ -234,48 +294,58 @@ func (v *verifier) checkImages() error {
 			missing[m] = true
 		}
 	}
-	var check func(d v1.Descriptor, ref string, depth int) error
-	check = func(d v1.Descriptor, ref string, depth int) error {
+	c, err := v.b.openParts()
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	var ref string
+	lacks := func(dg string) error {
+		return fmt.Errorf("%w: %s needs blob %s, which the bundle lacks: make the bundle again", ErrIncomplete, ref, short(dg))
+	}
+	children := func(d v1.Descriptor) ([]v1.Descriptor, error) {
 		dg := d.Digest.String()
-		if !v.blobs[dg] {
+		at, ok := v.blobs[dg]
+		if !ok {
 			if missing[dg] {
-				return nil
+				return nil, nil
 			}
-			return fmt.Errorf("%w: %s needs blob %s, which the bundle lacks: make the bundle again", ErrIncomplete, ref, short(dg))
+			return nil, lacks(dg)
 		}
-		if depth > 4 {
-			return nil
+		if !d.MediaType.IsIndex() && !d.MediaType.IsImage() {
+			return nil, nil
 		}
-		raw := v.small[dg]
-		switch {
-		case d.MediaType.IsIndex():
+		raw, err := v.readManifest(ctx, c, ref, dg, at)
+		if err != nil {
+			return nil, err
+		}
+		if d.MediaType.IsIndex() {
 			child, err := v1.ParseIndexManifest(bytes.NewReader(raw))
 			if err != nil {
-				return fmt.Errorf("%w: the index of %s cannot be read", ErrDigest, ref)
+				return nil, fmt.Errorf("%w: the index of %s cannot be read", ErrDigest, ref)
 			}
-			for _, c := range child.Manifests {
-				if err := check(c, ref, depth+1); err != nil {
-					return err
-				}
+			return child.Manifests, nil
+		}
+		m, err := v1.ParseManifest(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fmt.Errorf("%w: a manifest of %s cannot be read", ErrDigest, ref)
+		}
+		for _, b := range append([]v1.Descriptor{m.Config}, m.Layers...) {
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
-		case d.MediaType.IsImage():
-			m, err := v1.ParseManifest(bytes.NewReader(raw))
-			if err != nil {
-				return fmt.Errorf("%w: a manifest of %s cannot be read", ErrDigest, ref)
-			}
-			for _, c := range append([]v1.Descriptor{m.Config}, m.Layers...) {
-				if !v.blobs[c.Digest.String()] {
-					return fmt.Errorf("%w: %s needs blob %s, which the bundle lacks: make the bundle again", ErrIncomplete, ref, short(c.Digest.String()))
-				}
+			if _, ok := v.blobs[b.Digest.String()]; !ok {
+				return nil, lacks(b.Digest.String())
 			}
 		}
-		return nil
+		return nil, nil
 	}
+	var g Graph
 	refs := make([]string, 0, len(idx.Manifests))
 	for _, d := range idx.Manifests {
-		ref := d.Annotations[v1AnnotationRefName]
+		ref = d.Annotations[v1AnnotationRefName]
 		refs = append(refs, ref)
-		if err := check(d, ref, 0); err != nil {
+		if err := g.Walk(ctx, ref, d, children); err != nil {
 			return err
 		}
 		v.r.Images++
@@ -289,23 +359,24 @@ func (v *verifier) checkImages() error {
 	return nil
 }
 
+// readManifest reads an image manifest or index of ref from the parts,
+// refusing one over MaxImageManifestSize, and checks it again against its
+// digest: the parts were read once already, and the medium may have
+// changed since.
+func (v *verifier) readManifest(ctx context.Context, c *Contents, ref, dg string, at blobAt) ([]byte, error) {
+	if at.size > MaxImageManifestSize {
+		return nil, fault.New(ErrTooLarge, "the image manifest %s of %s is %s, more than the %s a manifest may be: the bundle is damaged or was not made by ferry; make the bundle again",
+			short(strings.TrimPrefix(dg, "sha256:")), ref, size.Format(at.size), maxImageManifestText)
+	}
+	raw := make([]byte, at.size)
+	if _, err := c.ReadAt(raw, at.off); err != nil {
+		return nil, fmt.Errorf("read manifest %s of %s from the bundle: %w", short(strings.TrimPrefix(dg, "sha256:")), ref, err)
+	}
+	if Digest(raw) != dg {
+		return nil, v.b.blamePart(ctx, at.off+1, fmt.Errorf("%w: image manifest %s of %s changed on the medium while it was checked: make the bundle again", ErrDigest, short(strings.TrimPrefix(dg, "sha256:")), ref))
+	}
+	return raw, nil
+}
+
 // v1AnnotationRefName is the OCI annotation holding an image's reference.
 const v1AnnotationRefName = "org.opencontainers.image.ref.name"
-
-type countingWalk struct {
-	n, total int64
-	entries  int
-	sink     progress.Sink
-}
-
-// walkCounting is Walk, reporting bytes read. The total is the parts'
-// size, a little more than the entries' content: the tar headers.
-func (b *Bundle) walkCounting(ctx context.Context, c *countingWalk, fn EntryFunc) error {
-	return b.Walk(ctx, func(hdr *tar.Header, r io.Reader) error {
-		err := fn(hdr, r)
-		c.n += hdr.Size
-		c.entries++
-		c.sink.Send(progress.Event{Stage: progress.StageVerify, Item: hdr.Name, State: progress.Reading, BytesDone: c.n, BytesTotal: c.total, ItemsDone: c.entries})
-		return err
-	})
-}

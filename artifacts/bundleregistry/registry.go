@@ -45,9 +45,6 @@ const MaxManifestSize = 4 << 20
 
 const maxManifestText = "4 MiB"
 
-// maxDepth bounds how deep indexes of indexes are followed.
-const maxDepth = 4
-
 // Pull is one manifest served, for the log and the live count.
 type Pull struct {
 	Repo, Reference, Digest string
@@ -175,7 +172,7 @@ func New(ctx context.Context, b *bundle.Bundle) (*Registry, error) {
 		if tag != "" {
 			rp.tags[tag] = d
 		}
-		if err := r.learn(rp, d.Digest, d.MediaType, 0); err != nil {
+		if err := r.learn(ctx, rp, ref, d); err != nil {
 			c.Close()
 			return nil, fmt.Errorf("%s: %w", ref, err)
 		}
@@ -196,37 +193,38 @@ type child struct {
 }
 
 // learn records a manifest or index, and what it names, as used by rp.
-// Each is read once, however many repositories use it.
-func (r *Registry) learn(rp *repository, digest v1.Hash, mt types.MediaType, depth int) error {
-	dg := digest.String()
-	if _, ok := r.media[dg]; !ok {
-		r.media[dg] = mt
-	}
-	sr, ok := r.entry(dg)
-	if !ok {
-		return nil // a sparse index's child that was not carried
-	}
-	rp.uses[dg] = true
-	n, known := r.nodes[dg]
-	if !known {
-		var err error
-		if n, err = r.readNode(dg, mt, sr); err != nil {
-			return err
+// Each is read once, however many repositories use it, and visited once
+// per repository however many indexes name it; indexes nested deeper than
+// bundle.MaxNesting are refused.
+func (r *Registry) learn(ctx context.Context, rp *repository, ref string, root v1.Descriptor) error {
+	var g bundle.Graph
+	return g.Walk(ctx, ref, root, func(d v1.Descriptor) ([]v1.Descriptor, error) {
+		dg := d.Digest.String()
+		if _, ok := r.media[dg]; !ok {
+			r.media[dg] = d.MediaType
 		}
-		r.nodes[dg] = n
-	}
-	for _, b := range n.blobs {
-		rp.uses[b] = true
-	}
-	if depth >= maxDepth {
-		return nil
-	}
-	for _, c := range n.children {
-		if err := r.learn(rp, c.digest, c.mediaType, depth+1); err != nil {
-			return err
+		sr, ok := r.entry(dg)
+		if !ok {
+			return nil, nil // a sparse index's child that was not carried
 		}
-	}
-	return nil
+		rp.uses[dg] = true
+		n, known := r.nodes[dg]
+		if !known {
+			var err error
+			if n, err = r.readNode(dg, d.MediaType, sr); err != nil {
+				return nil, err
+			}
+			r.nodes[dg] = n
+		}
+		for _, b := range n.blobs {
+			rp.uses[b] = true
+		}
+		kids := make([]v1.Descriptor, 0, len(n.children))
+		for _, c := range n.children {
+			kids = append(kids, v1.Descriptor{Digest: c.digest, MediaType: c.mediaType})
+		}
+		return kids, nil
+	})
 }
 
 // readNode reads what a manifest or index names. One that is damaged or

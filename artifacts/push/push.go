@@ -31,6 +31,7 @@ import (
 	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
 	"ferry/artifacts/progress"
+	"ferry/artifacts/size"
 	"ferry/artifacts/source"
 )
 
@@ -349,32 +350,46 @@ func (p *Pusher) manifests(ctx context.Context, c *bundle.Contents, im bundle.Im
 	for _, d := range im.Missing {
 		missing[d] = true
 	}
-	var put func(digest string, mt types.MediaType, depth int) error
-	put = func(digest string, mt types.MediaType, depth int) error {
-		raw, err := readBlob(c, digest)
+	// Each manifest is sent once, after everything it names, however many
+	// indexes name it; indexes nested deeper than bundle.MaxNesting are
+	// refused.
+	mediaType := func(d v1.Descriptor, raw []byte) types.MediaType {
+		if d.MediaType == "" {
+			return sniff(raw)
+		}
+		return d.MediaType
+	}
+	g := bundle.Graph{After: func(d v1.Descriptor) error {
+		raw, err := readBlob(c, d.Digest.String())
 		if err != nil {
 			return err
 		}
-		if mt == "" {
-			mt = sniff(raw)
-		}
-		if mt.IsIndex() && depth < 4 {
-			idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
-			if err != nil {
-				return fault.New(ErrDamaged, "the index of %s in the bundle cannot be read: make the bundle again", im.Reference)
-			}
-			for _, ch := range idx.Manifests {
-				if missing[ch.Digest.String()] {
-					continue
-				}
-				if err := put(ch.Digest.String(), ch.MediaType, depth+1); err != nil {
-					return err
-				}
-			}
-		}
-		return p.putManifest(ctx, repo, digest, raw, mt)
+		return p.putManifest(ctx, repo, d.Digest.String(), raw, mediaType(d, raw))
+	}}
+	root := v1.Descriptor{MediaType: types.MediaType(im.MediaType)}
+	if root.Digest, err = v1.NewHash(im.Digest); err != nil {
+		return l, fault.New(ErrDamaged, "the bundle's manifest gives %s the digest %q: make the bundle again", im.Reference, im.Digest)
 	}
-	err = put(im.Digest, types.MediaType(im.MediaType), 0)
+	err = g.Walk(ctx, im.Reference, root, func(d v1.Descriptor) ([]v1.Descriptor, error) {
+		raw, err := readBlob(c, d.Digest.String())
+		if err != nil {
+			return nil, err
+		}
+		if !mediaType(d, raw).IsIndex() {
+			return nil, nil
+		}
+		idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
+		if err != nil {
+			return nil, fault.New(ErrDamaged, "the index of %s in the bundle cannot be read: make the bundle again", im.Reference)
+		}
+		var kids []v1.Descriptor
+		for _, ch := range idx.Manifests {
+			if !missing[ch.Digest.String()] {
+				kids = append(kids, ch)
+			}
+		}
+		return kids, nil
+	})
 	if errors.Is(err, ErrSparseRefused) {
 		l.Problem = fmt.Sprintf("%s refused the index of %s because it lacks the architectures not carried (%s are): the carried images were loaded by digest and %s was not tagged; prepare the bundle again with every architecture the image has, or pull the platform images by digest",
 			p.Registry, im.Reference, strings.Join(im.Platforms, ", "), l.Destination+":"+tag)
@@ -408,7 +423,10 @@ func readBlob(c *bundle.Contents, digest string) ([]byte, error) {
 	if !ok {
 		return nil, fault.New(bundle.ErrIncomplete, "the bundle lacks manifest %s: make the bundle again", short(digest))
 	}
-	raw, err := io.ReadAll(io.LimitReader(sr, 16<<20))
+	if sr.Size() > bundle.MaxImageManifestSize {
+		return nil, fault.New(bundle.ErrTooLarge, "manifest %s in the bundle is %s, more than the 4 MiB a manifest may be: the bundle is damaged or was not made by ferry; make the bundle again", short(digest), size.Format(sr.Size()))
+	}
+	raw, err := io.ReadAll(sr)
 	if err != nil {
 		return nil, err
 	}

@@ -189,9 +189,9 @@ type mavenFile struct {
 
 // mavenFiles lists the bundle's Maven files, sorted (each artifact's file
 // before its sidecars), each matched with its manifest entry: a file the
-// manifest does not list, a file carried twice, a size other than the
-// recorded one or a listed file the bundle lacks ends the import before
-// anything is loaded.
+// manifest does not list, a size other than the recorded one or a listed
+// file the bundle lacks ends the import before anything is loaded (a file
+// carried twice never gets here: Scan refuses the bundle).
 func (im *Importer) mavenFiles(ctx context.Context, b *bundle.Bundle, c *bundle.Contents, m *bundle.Manifest) ([]mavenFile, error) {
 	listed := make(map[string]bundle.Entry, len(m.Maven))
 	for _, e := range m.Maven {
@@ -203,9 +203,6 @@ func (im *Importer) mavenFiles(ctx context.Context, b *bundle.Bundle, c *bundle.
 		rel, ok := strings.CutPrefix(n, bundle.MavenDir+"/")
 		if !ok {
 			continue
-		}
-		if seen[n] {
-			return nil, fault.New(bundle.ErrDigest, "the bundle carries %s twice: make the bundle again", n)
 		}
 		seen[n] = true
 		e, ok := listed[n]

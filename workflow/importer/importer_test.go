@@ -138,17 +138,17 @@ func TestHostileMavenEntriesAreRefusedBeforeAnyWrite(t *testing.T) {
 		}, "the bundle carries maven/org/evil/evil.jar, which its manifest does not list: make the bundle again", bundle.ErrDigest},
 		{"a duplicate name", func(e []bundletest.Entry) []bundletest.Entry {
 			return append(e, bundletest.File(pom, []byte("<project>other</project>")))
-		}, "the bundle carries " + pom + " twice: make the bundle again", bundle.ErrDigest},
+		}, "the bundle carries " + pom + " twice, and the second copy could replace the first, so the bundle is refused: make the bundle again", bundle.ErrUnsafePath},
 		{"a size other than recorded", func(e []bundletest.Entry) []bundletest.Entry {
 			e[0] = e[0].Declared(19_999)
 			return e
 		}, jar + " in the bundle does not match the size and sha256 its manifest records", maven.ErrDamaged},
 		{"a path escaping", func(e []bundletest.Entry) []bundletest.Entry {
 			return append(e, bundletest.File("maven/../../etc/evil", []byte("owned")))
-		}, "path escapes the bundle", bundle.ErrUnsafePath},
+		}, `path escapes the bundle: the entry "maven/../../etc/evil" points outside the bundle`, bundle.ErrUnsafePath},
 		{"a symlink", func(e []bundletest.Entry) []bundletest.Entry {
 			return append(e, bundletest.Symlink("maven/org/evil/link.jar", "/etc/passwd"))
-		}, "is not a regular file", bundle.ErrUnsafePath},
+		}, "maven/org/evil/link.jar is a symbolic link, not a regular file", bundle.ErrUnsafePath},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

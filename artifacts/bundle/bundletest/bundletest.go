@@ -32,6 +32,10 @@ type Entry struct {
 	Recorded *Record
 	// Unlisted leaves the entry out of the manifest and SHA256SUMS.
 	Unlisted bool
+	// HeaderSize, when set, is the size the entry's tar header declares,
+	// whatever Data holds: Data follows the header as it is, so the
+	// entries after it are misplaced (put it last).
+	HeaderSize int64
 }
 
 // Record is what a bundle's manifest says of a file.
@@ -48,6 +52,11 @@ func File(name string, data []byte) Entry {
 // Symlink is a symbolic link entry pointing at target.
 func Symlink(name, target string) Entry {
 	return Entry{Name: name, Type: tar.TypeSymlink, Linkname: target}
+}
+
+// Blob is an image blob holding data, named by its sha256.
+func Blob(data []byte) Entry {
+	return File(bundle.BlobPath(sum(data)), data)
 }
 
 // Damaged returns e with the byte at offset at flipped while the manifest
@@ -154,6 +163,23 @@ func write(dir string, spec Spec) (*Forged, error) {
 		hdr := &tar.Header{Typeflag: typ, Name: e.Name, Linkname: e.Linkname, Mode: 0o644, Format: tar.FormatPAX}
 		if typ == tar.TypeReg {
 			hdr.Size = int64(len(e.Data))
+		}
+		if e.HeaderSize != 0 {
+			// The header is written on its own and the data after it
+			// raw: a tar writer would refuse to write less than declared.
+			if err := tw.Flush(); err != nil {
+				return nil, fmt.Errorf("entry %q: %w", e.Name, err)
+			}
+			hdr.Size = e.HeaderSize
+			var hb bytes.Buffer
+			if err := tar.NewWriter(&hb).WriteHeader(hdr); err != nil {
+				return nil, fmt.Errorf("entry %q: %w", e.Name, err)
+			}
+			stream.Write(hb.Bytes())
+			offsets[e.Name] = int64(stream.Len())
+			stream.Write(e.Data)
+			stream.Write(make([]byte, (512-len(e.Data)%512)%512))
+			continue
 		}
 		if err := tw.WriteHeader(hdr); err != nil {
 			return nil, fmt.Errorf("entry %q: %w", e.Name, err)
