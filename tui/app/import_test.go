@@ -5,6 +5,7 @@ import (
 	"errors"
 	"ferry/workflow/session"
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -36,6 +37,12 @@ var idx = bundle.Index{Name: "demo-2.0", Target: "demo", Version: "2.0", Archs: 
 
 func (f *fake) Find(context.Context) []session.Found {
 	return []session.Found{{Path: "/media/tech/USB/bundle", Index: idx, Present: 1}}
+}
+func (f *fake) CheckFile(path string) error {
+	if strings.HasPrefix(path, "/etc/site/") {
+		return nil
+	}
+	return errors.New("open " + path + ": no such file or directory")
 }
 func (f *fake) Open(path string) (*bundle.Bundle, error) {
 	if !strings.HasPrefix(path, "/media") {
@@ -245,12 +252,18 @@ func TestEndScreenScrolls(t *testing.T) {
 	d.typeText("registry.site:5000/mirror")
 	d.press("enter", "enter", "space", "enter", "enter")
 	require.Equal(t, "Done", d.step())
-	assert.NotContains(t, d.screen(), "Press Enter to finish.", "the report is longer than the window")
+	assert.Contains(t, d.screen(), "Press Enter to finish.", "what to do comes first")
+	assert.Contains(t, d.screen(), "report: /media/tech/USB/bundle/demo-2.0-import-report.md")
+	assert.NotContains(t, d.screen(), "image 19:", "the report is longer than the window")
 	assert.Contains(t, d.screen(), "pgdn", "the help says how to scroll")
-	for i := 0; i < 10 && !strings.Contains(d.screen(), "Press Enter to finish."); i++ {
+	assert.Regexp(t, `1–\d+ of \d+`, d.screen(), "the position is shown")
+	for i := 0; i < 10 && !strings.Contains(d.screen(), "image 19:"); i++ {
 		d.press("pgdown")
 	}
-	assert.Contains(t, d.screen(), "Press Enter to finish.")
+	assert.Contains(t, d.screen(), "image 19:")
+	m := regexp.MustCompile(`\d+–(\d+) of (\d+)`).FindStringSubmatch(d.screen())
+	require.Len(t, m, 3, "the position is shown")
+	assert.Equal(t, m[2], m[1], "the position says the end is shown")
 	assert.False(t, d.quit, "scrolling does not finish")
 }
 
@@ -262,6 +275,6 @@ func TestHelpShowsEveryKey(t *testing.T) {
 	before := d.screen()
 	d.press("?")
 	assert.NotEqual(t, before, d.screen())
-	assert.Contains(t, d.screen(), "esc   back")
-	assert.Contains(t, d.screen(), "r retry")
+	assert.Contains(t, d.screen(), "y   codes match")
+	assert.Contains(t, d.screen(), "n   codes differ")
 }
