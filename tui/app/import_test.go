@@ -30,12 +30,19 @@ type fake struct {
 	problems []string
 	// duringImport, when set, runs while the import runs.
 	duringImport func(progress func(push.Event))
+	// found, when set, is what Find finds (finds stays 0 then: nothing).
+	found *[]session.Found
+	finds int
 }
 
 var idx = bundle.Index{Name: "demo-2.0", Target: "demo", Version: "2.0", Archs: []string{"amd64"}, Modules: []string{"core", "ui"},
 	ShortCode: "7QK4-M2XD", Size: 160 << 20, Parts: []bundle.Part{{Name: "demo-2.0.part001"}}}
 
 func (f *fake) Find(context.Context) []session.Found {
+	f.finds++
+	if f.found != nil {
+		return *f.found
+	}
 	return []session.Found{{Path: "/media/tech/USB/bundle", Index: idx, Present: 1}}
 }
 func (f *fake) CheckFile(path string) error {

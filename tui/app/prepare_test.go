@@ -336,9 +336,9 @@ func TestQuitAsksWhileDownloading(t *testing.T) {
 		jobCtx = ctx
 		d.press("q")
 		assert.False(t, d.quit)
-		assert.Contains(t, d.screen(), "Running ferry again resumes.")
+		assert.Contains(t, d.screen(), "It resumes next time.")
 		d.press("n")
-		assert.NotContains(t, d.screen(), "Running ferry again resumes.")
+		assert.NotContains(t, d.screen(), "It resumes next time.")
 		assert.NoError(t, ctx.Err())
 		d.press("ctrl+c")
 		d.press("y")

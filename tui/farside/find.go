@@ -84,10 +84,7 @@ func (s *findStep) ShortHelp() []key.Binding {
 	if s.inList {
 		return s.f.short(k.Open, withHelp(k.Move, "↑/↓", "pick"), k.Rescan, k.List)
 	}
-	if len(s.found) > 0 {
-		return s.f.short(k.Open, withHelp(k.List, "tab", "bundles found"))
-	}
-	return s.f.short(k.Open)
+	return s.f.short(k.Open, withHelp(k.List, "tab", "bundles found"))
 }
 
 func (s *findStep) FullHelp() [][]key.Binding {
@@ -117,8 +114,6 @@ func (s *findStep) Update(msg tea.Msg) tea.Cmd {
 	case foundMsg:
 		s.found, s.looking = msg, false
 		if len(msg) == 0 {
-			s.inList = false
-			s.input.Focus()
 			return nil
 		}
 		s.cursor = min(s.cursor, len(msg)-1)
@@ -151,9 +146,7 @@ func (s *findStep) Update(msg tea.Msg) tea.Cmd {
 			s.openErr = nil
 			return func() tea.Msg { b, err := eng.Open(p); return openedMsg{b, err} }
 		case k == "tab" || k == "shift+tab":
-			if len(s.found) > 0 {
-				s.setList(!s.inList)
-			}
+			s.setList(!s.inList)
 			return nil
 		case s.openErr != nil && f.expandKey(msg) && s.inList:
 			return nil
@@ -186,7 +179,9 @@ func (s *findStep) setList(on bool) {
 	s.inList = on
 	if on {
 		s.input.Blur()
-		s.input.SetValue(s.found[s.cursor].Path)
+		if len(s.found) > 0 {
+			s.input.SetValue(s.found[s.cursor].Path)
+		}
 		return
 	}
 	s.input.Focus()
@@ -214,8 +209,10 @@ func (s *findStep) View() string {
 	switch {
 	case s.looking && len(s.found) == 0:
 		b.WriteString(th.Subtle.Render("Looking for bundles…") + "\n")
+	case len(s.found) == 0 && s.inList:
+		b.WriteString(th.Subtle.Render(textfit.Words("No bundle found on mounted media (/media, /run/media, /mnt) or in this folder. Plug in the stick and press r to look again, or tab to type the folder.", w-1)) + "\n")
 	case len(s.found) == 0:
-		b.WriteString(th.Subtle.Render(textfit.Words("No bundle found on mounted media (/media, /run/media, /mnt) or in this folder. Plug in the stick and press tab then r to look again, or type the folder.", w-1)) + "\n")
+		b.WriteString(th.Subtle.Render(textfit.Words("No bundle found on mounted media (/media, /run/media, /mnt) or in this folder. Type the folder, or plug in the stick, press tab, then r to look again.", w-1)) + "\n")
 	default:
 		b.WriteString(th.Header.Render(fmt.Sprintf("Bundles found (%d)", len(s.found))) + "\n")
 		room := max(1, s.h-16)
@@ -235,7 +232,7 @@ func (s *findStep) View() string {
 			b.WriteString(th.Subtle.Render(fmt.Sprintf("  %d–%d of %d", start+1, end, len(s.found))) + "\n")
 		}
 		// The detail of the highlighted bundle.
-		fd := s.found[s.cursor]
+		fd := s.found[min(s.cursor, len(s.found)-1)]
 		parts := fmt.Sprintf("%d part(s)", len(fd.Index.Parts))
 		if fd.Present < len(fd.Index.Parts) {
 			parts = th.Warn.Render(fmt.Sprintf("%d of %d parts present", fd.Present, len(fd.Index.Parts)))
@@ -318,6 +315,12 @@ func (s *codeStep) View() string {
 	f, th, w := s.f, s.f.th, s.w
 	ix := f.bundle.Index
 	var b strings.Builder
+	if s.err != nil && f.expanded {
+		// The whole error takes the room of the code.
+		b.WriteString(th.Title.Render("Check the code") + "\n\n" + th.Subtle.Render("Copy the part again, then press Enter to check again. e shows less.") + "\n")
+		e, _ := f.errText("The bundle is damaged: "+s.err.Error(), w-1)
+		return b.String() + e
+	}
 	say(&b, f, w, "Check the code", "Ask the engineer who made the bundle to read you their code. Do they match? Press y if they do, n if they do not.")
 	b.WriteString(shortcode.Box(th, ix.ShortCode) + "\n\n")
 	info := fmt.Sprintf("%s %s · %s · modules %s · %d part(s), %s", ix.Target, ix.Version, strings.Join(ix.Archs, ", "), strings.Join(ix.Modules, ", "), len(ix.Parts), sizeText(ix.Size))

@@ -200,7 +200,7 @@ func (f *Flow) Typing() bool {
 func (f *Flow) QuitQuestion() string {
 	switch {
 	case f.jobs.Running(jobDownload):
-		return "Stop the download? Running ferry again resumes. y: stop · any other key: keep going"
+		return "Stop the download? It resumes next time. y: stop · any other key: keep going"
 	case f.cur > stepProduct && f.cur < stepDownload:
 		return "Quit? The answers so far are lost. y: quit · any other key: keep going"
 	}
