@@ -28,6 +28,8 @@ type fake struct {
 	serving    bool
 	// problems are what the import report says is left to do.
 	problems []string
+	// steps, when set, are the configuration steps Configure returns.
+	steps []string
 	// duringImport, when set, runs while the import runs.
 	duringImport func(progress func(push.Event))
 	// found, when set, is what Find finds (finds stays 0 then: nothing).
@@ -77,8 +79,11 @@ func (f *fake) Import(ctx context.Context, b *bundle.Bundle, d session.Destinati
 }
 func (f *fake) Configure(ctx context.Context, b *bundle.Bundle, d session.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
 	f.configured = platforms
-	return []*mirrorconfig.Result{{Platform: "crio", Files: []mirrorconfig.File{{Path: "crio/registries.conf.d/50-ferry-demo-2-0.conf"}},
-		Steps: []string{"On every host, copy crio/registries.conf.d/50-ferry-demo-2-0.conf to /etc/containers/registries.conf.d/.", "Restart CRI-O: `systemctl restart crio`."}}}, nil
+	steps := f.steps
+	if steps == nil {
+		steps = []string{"On every host, copy crio/registries.conf.d/50-ferry-demo-2-0.conf to /etc/containers/registries.conf.d/.", "Restart CRI-O: `systemctl restart crio`."}
+	}
+	return []*mirrorconfig.Result{{Platform: "crio", Files: []mirrorconfig.File{{Path: "crio/registries.conf.d/50-ferry-demo-2-0.conf"}}, Steps: steps}}, nil
 }
 
 func (f *fake) Serve(ctx context.Context, b *bundle.Bundle, listen string) (string, func() int64, func(), error) {
@@ -124,7 +129,9 @@ func TestFarSideWalk(t *testing.T) {
 		require.Equal(t, "Configure", d.step())
 		assert.Equal(t, "registry.site:5000/mirror", f.imported.Registry)
 		assert.Equal(t, "s3cret", f.imported.Password)
-		d.press("down", "space", "enter")
+		d.press("down", "space")
+		g("6-platforms")
+		d.press("enter")
 		assert.Equal(t, []string{"crio"}, f.configured)
 		d.press("space", "down")
 		assert.Contains(t, d.screen(), "1 of 2 steps done")

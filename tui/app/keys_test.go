@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -293,4 +294,26 @@ func TestPreviewDetailLine(t *testing.T) {
 	d.press("down")
 	assert.Contains(t, d.screen(), "2 of 2")
 	assert.Contains(t, d.screen(), "demo/ui:2.0 · sha256")
+}
+
+// TestConfigureStepsScroll: many steps scroll with the cursor, the
+// position is shown and the count of steps done stays in view.
+func TestConfigureStepsScroll(t *testing.T) {
+	f := &fake{}
+	for i := range 30 {
+		f.steps = append(f.steps, fmt.Sprintf("Step %d: do the thing on every host.", i+1))
+	}
+	d := newImport(t, f, 80, 24)
+	d.press("enter", "y", "enter")
+	d.typeText("registry.site:5000/mirror")
+	d.press("enter", "enter", "space", "enter")
+	require.Contains(t, d.screen(), "0 of 30 steps done")
+	assert.Regexp(t, `1–\d+ of \d+`, d.screen())
+	assert.NotContains(t, d.screen(), "Step 30:")
+	for range 29 {
+		d.press("down")
+	}
+	d.press("space")
+	assert.Contains(t, d.screen(), "Step 30:")
+	assert.Contains(t, d.screen(), "1 of 30 steps done")
 }

@@ -58,7 +58,7 @@ func newConfigureStep(f *Flow) *configureStep {
 
 func (s *configureStep) SetSize(w, h int) {
 	s.w, s.h = w, h
-	s.platforms.SetSize(w, max(5, h-9))
+	s.platforms.SetSize(w, max(5, h-7))
 }
 
 func (s *configureStep) ShortHelp() []key.Binding {

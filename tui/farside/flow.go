@@ -146,9 +146,9 @@ func (k keyMap) FullHelp() [][]key.Binding {
 	return [][]key.Binding{{k.Next, k.Back}, {k.Up, k.Down, k.Field, k.Toggle}, {k.Yes, k.No, k.Retry, k.Rescan, k.Expand}, {k.Filter, k.Help, k.Quit}}
 }
 
-// Table lists every key of the far side and the steps where it acts, for
-// docs/technician-guide.md.
-func Table() [][3]string {
+// Table lists every key of the far side with what it does on which
+// step, for docs/technician-guide.md.
+func Table() [][2]string {
 	k := defaultKeys()
 	rows := []struct {
 		b     key.Binding
@@ -156,8 +156,7 @@ func Table() [][3]string {
 	}{
 		{k.Next, "every step: go on (open the bundle, load, finish)"},
 		{k.Back, "every step after the first: go back, keeping your answers"},
-		{k.Up, "lists: move up"},
-		{k.Down, "lists: move down"},
+		{k.Move, "lists: move the highlight"},
 		{k.Field, "Where it goes: next field (shift+tab: the one before)"},
 		{k.List, "Find the bundle: between the bundles found and the path field"},
 		{k.Toggle, "Configure: tick; Where it goes: Plain HTTP on or off"},
@@ -170,9 +169,9 @@ func Table() [][3]string {
 		{k.Help, "all keys of the step (f1 while typing in a field)"},
 		{k.Quit, "quit, asking first if work would be lost (ctrl+c while typing)"},
 	}
-	out := make([][3]string, 0, len(rows))
+	out := make([][2]string, 0, len(rows))
 	for _, r := range rows {
-		out = append(out, [3]string{r.b.Help().Key, r.b.Help().Desc, r.where})
+		out = append(out, [2]string{r.b.Help().Key, r.where})
 	}
 	return out
 }

@@ -94,7 +94,7 @@ func (m Model) Keys() []key.Binding {
 // View is the visible part, followed by the position when it scrolls.
 func (m Model) View() string {
 	if !m.Scrolls() {
-		return m.vp.View()
+		return m.text // all of it fits, with no padding below
 	}
 	return m.vp.View() + "\n" + m.Position()
 }
