@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -316,4 +318,45 @@ func TestConfigureStepsScroll(t *testing.T) {
 	d.press("space")
 	assert.Contains(t, d.screen(), "Step 30:")
 	assert.Contains(t, d.screen(), "1 of 30 steps done")
+}
+
+// TestHelpLinesFitWhole: on every golden screen at 80×24 the help line is
+// whole, so every key it lists can be read.
+func TestHelpLinesFitWhole(t *testing.T) {
+	files, err := filepath.Glob("testdata/*/*-80x24.golden")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, p := range files {
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+		assert.NotContains(t, lines[len(lines)-1], "…", p)
+	}
+}
+
+// TestPrepareHelpAndBackOnEveryStep: ? opens the full help and closes it
+// again on every step of the connected side, and esc goes back wherever
+// there is a step to go back to.
+func TestPrepareHelpAndBackOnEveryStep(t *testing.T) {
+	d, _ := newPrepare(t, 100, 30)
+	for _, want := range []string{"Side", "Product", "Architecture", "Version", "Modules", "Preview", "Destination", "Confirm"} {
+		require.Equal(t, want, d.step())
+		before := d.screen()
+		help := "?"
+		if want == "Destination" {
+			help = "f1" // ? is text in the path field
+		}
+		d.press(help)
+		assert.NotEqual(t, before, d.screen(), "%s: %s opens the full help", want, help)
+		d.press(help)
+		assert.Equal(t, before, d.screen(), "%s: %s closes it", want, help)
+		if want != "Side" {
+			d.press("esc")
+			assert.NotEqual(t, want, d.step(), "%s: esc goes back", want)
+			d.press("enter")
+			require.Equal(t, want, d.step())
+		}
+		d.press("enter")
+	}
+	require.Equal(t, "Done", d.step())
 }

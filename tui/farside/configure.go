@@ -172,7 +172,10 @@ func (s *configureStep) View() string {
 	for _, r := range s.results {
 		lines = append(lines, th.Header.Render(r.Platform))
 		for _, fl := range r.Files {
-			lines = append(lines, "  "+textfit.Middle(filepath.Join(f.opts.ConfigDir, fl.Path), w-3))
+			// A path to copy: whole, on lines of its own if it must be.
+			for _, l := range strings.Split(textfit.Words(filepath.Join(f.opts.ConfigDir, fl.Path), w-3), "\n") {
+				lines = append(lines, "  "+l)
+			}
 		}
 		for _, st := range r.Steps {
 			box := "[ ]"

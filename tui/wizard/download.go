@@ -269,10 +269,13 @@ func (s *downloadStep) View() string {
 		b.WriteString("\n" + th.Error.Render(textfit.Words(s.err.Error(), w-1)) + "\n" + th.Subtle.Render(textfit.Words("Running ferry again resumes where this stopped. esc goes back to the confirmation.", w-1)) + "\n")
 	}
 	b.WriteString("\n")
-	room := max(1, h-8)
+	room := max(1, h-9)
 	start := min(s.scroll, max(0, len(rows)-room))
 	end := min(len(rows), start+room)
 	b.WriteString(strings.Join(rows[start:end], "\n"))
+	if end-start < len(rows) {
+		b.WriteString("\n" + th.Subtle.Render(fmt.Sprintf("%d–%d of %d items", start+1, end, len(rows))))
+	}
 	return b.String()
 }
 
