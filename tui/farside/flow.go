@@ -261,7 +261,7 @@ func (f *Flow) Typing() bool {
 	case stepFind:
 		return f.find.typing()
 	case stepWhere:
-		return f.where.mode == "load" && f.where.focus != fInsecure
+		return (f.where.mode == "load" && f.where.focus != fInsecure) || (f.where.mode == "" && f.where.modes.Filtering())
 	case stepConfigure:
 		return f.configure.platforms.Filtering()
 	}

@@ -314,7 +314,7 @@ func (s *doneStep) View() string {
 	idx := r.Index
 	var b strings.Builder
 	b.WriteString(th.OK.Render("✓ The bundle is written and verified.") + "\n\n")
-	b.WriteString(textfit.Words(fmt.Sprintf("%s  %d part(s), %s", filepath.Join(r.Dir, bundle.IndexName(idx.Name)), len(idx.Parts), sizeText(idx.Size)), w) + "\n\n")
+	b.WriteString(textfit.Words(fmt.Sprintf("%s · %d part(s), %s", filepath.Join(r.Dir, bundle.IndexName(idx.Name)), len(idx.Parts), sizeText(idx.Size)), w) + "\n\n")
 	b.WriteString(textfit.Words("Read this code to the technician; their screen shows the same:", w) + "\n")
 	b.WriteString(shortcode.Box(th, idx.ShortCode) + "\n\n")
 	b.WriteString(textfit.Words("Next: copy the whole folder to the medium, run `ferry verify --quick` on the copy, and hand it over with READ-ME-FIRST.txt. enter quits.", w) + "\n")
