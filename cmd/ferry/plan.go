@@ -43,7 +43,7 @@ Nothing is downloaded but manifests and sizes.`,
 					return err
 				}
 			} else {
-				fmt.Fprint(a.out(), planview.Render(p, a.theme(), a.termWidth()))
+				fmt.Fprint(a.out(), planview.Render(p, a.theme(), a.termWidth(), wordsOf(cmd)))
 			}
 			if errors.Is(err, plan.ErrIncomplete) {
 				// Each failure was printed with the plan; say so once on stderr too.

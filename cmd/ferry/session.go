@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -79,7 +80,24 @@ func (e wizardEngine) Folders(_ context.Context, prefix string) []string {
 // farEngine is the far-side wizard's view of a session.
 type farEngine struct{ *session.Session }
 
-func (e farEngine) Find(context.Context) []session.Found { return e.FindBundles() }
+// Find looks on the mounted media and in the working folder, where the
+// guide says to run ferry import (the stick's own folder).
+func (e farEngine) Find(context.Context) []session.Found {
+	s := *e.Session
+	if s.WorkDir != "" {
+		s.MediaRoots = append(slices.Clip(s.MediaRoots), s.WorkDir)
+	}
+	return s.FindBundles()
+}
+
+// CheckFile says whether a file named on the screen can be read.
+func (e farEngine) CheckFile(path string) error {
+	f, err := e.FS.Open(path)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
 
 func (e farEngine) Preflight(ctx context.Context, d session.Destination) ([]push.Check, error) {
 	return e.Session.Preflight(ctx, d)

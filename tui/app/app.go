@@ -15,11 +15,11 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"ferry/themes"
 	"ferry/tui/components/frame"
 	"ferry/tui/components/jobs"
+	"ferry/tui/components/textfit"
 	"ferry/tui/farside"
 	"ferry/tui/wizard"
 )
@@ -235,14 +235,19 @@ func (m *Model) key(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil
 	}
+	k := msg.String()
+	small := frame.TooSmall(m.width, m.height)
 	switch {
-	case msg.String() == "ctrl+c" || (key.Matches(msg, cur.QuitKey()) && !cur.Typing()):
+	case k == "ctrl+c" || (key.Matches(msg, cur.QuitKey()) && (!cur.Typing() || small)):
 		if cur.QuitQuestion() != "" {
 			m.confirming = true
 			return nil
 		}
 		return m.quit()
-	case key.Matches(msg, cur.HelpKey()) && !cur.Typing():
+	case small:
+		// Nothing on screen says what a key would do: only quitting acts.
+		return nil
+	case key.Matches(msg, cur.HelpKey()) && (!cur.Typing() || k == "f1"):
 		m.help.ShowAll = !m.help.ShowAll
 		return nil
 	}
@@ -269,11 +274,13 @@ func (m *Model) quit() tea.Cmd {
 func (m *Model) View() tea.View {
 	cur := m.active()
 	footer := m.help.View(cur.Keys())
-	if m.opts.Auto > 0 && !m.help.ShowAll {
+	if frame.TooSmall(m.width, m.height) {
+		footer = ""
+	} else if m.opts.Auto > 0 && !m.help.ShowAll {
 		footer = m.autoFooter()
 	}
 	if m.confirming {
-		footer = m.opts.Theme.Warn.Render(ansi.Wordwrap(cur.QuitQuestion(), max(1, m.width), ""))
+		footer = m.opts.Theme.Warn.Render(textfit.Words(cur.QuitQuestion(), max(1, m.width)))
 	}
 	f, p := cur.Frame(), cur.Position()
 	body := cur.View()

@@ -8,6 +8,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"ferry/tui/farside"
 )
 
 const guidePath = "../../docs/technician-guide.md"
@@ -16,12 +18,15 @@ const guidePath = "../../docs/technician-guide.md"
 // the wizard's golden screens (`go test ./tui/app -update` rewrites it).
 func TestTechnicianGuide(t *testing.T) {
 	steps := []struct{ golden, text string }{
-		{"1-find-80x24", "**1. Find the bundle.** Plug in the USB stick. ferry looks at the mounted media and fills in the bundle it finds. If it finds none, type the folder where the bundle is (the folder with the `.ferry.json` file), then press Enter."},
+		{"1-find-80x24", "**1. Find the bundle.** Plug in the USB stick. ferry looks at the mounted media and in the folder you started it in, lists the bundles it finds and fills in the first; pick another with ↑/↓, and press Enter. If you plugged the stick in after starting ferry, press `r` to look again. If it finds none, press Tab and type the folder where the bundle is (the folder with the `.ferry.json` file), then press Enter."},
 		{"2-code-80x24", "**2. Check the code.** Phone the engineer who made the bundle and ask them to read you their code. If it is the same as the one on your screen, press `y`. ferry then checks every part of the bundle. If a part is damaged, the screen names it (\"part 3 of 7 … is damaged\"): copy that part again from the original stick and press Enter to check again."},
-		{"3-where-80x24", "**3. Say where it goes.** Type the address of the site's registry (for example `registry.site:5000/mirror`), the username and password (the password shows as stars), and the CA file if your site uses its own certificates. Move between fields with Tab. Type the Maven repository's address too if the site has one; leave empty what you do not have."},
-		{"4-test-80x24", "**4. Test the connection.** ferry checks, before sending anything, that the registry answers, that its certificate is trusted, that the login works and that it may push. A cross marks what failed, with a sentence saying what to fix; fix it and press `r` to test again, or Esc to change your answers."},
-		{"6-configure-80x24", "**5. Load, then configure.** Press Enter to load; a bar shows the progress. Then tick (Space) the kinds of machines that will pull from the mirror and press Enter: ferry writes the files and shows the numbered steps to apply them. Follow them on each machine."},
-		{"7-done-80x24", "**6. Done.** The screen says what was loaded where. A report is written beside the bundle (`…-import-report.md`)."},
+		{"3-mode-80x24", "**3. Say where it goes.** First say whether the site has a registry to load the bundle into. If it has none, choose \"There is no registry here\": this machine then serves the bundle itself."},
+		{"3-where-80x24", "Type the address of the site's registry (for example `registry.site:5000/mirror`), the username and password (the password shows as stars), and the CA file if your site uses its own certificates; a CA file that is not there is flagged under the field at once. Move between fields with Tab. \"Plain HTTP\" is a tick (Space): tick it only for a registry without TLS. An address typed with `http://` ticks it for you. Type the Maven repository's address too if the site has one; leave empty what you do not have. While a field has the keys, every key is text: F1 shows all keys and Ctrl-C quits."},
+		{"4-test-80x24", "**4. Test the connection.** ferry checks, before sending anything, that the registry answers, that its certificate is trusted (over plain HTTP there is none), that the login works and that it may push. A cross marks what failed, with a sentence saying what to fix; fix it and press `r` to test again, or Esc to change your answers. A long error shows its first lines; `e` shows all of it."},
+		{"5-load-80x24", "**5. Load.** Press Enter to load; a bar shows the progress. `q` asks before stopping; running the import again continues where it stopped."},
+		{"6-platforms-80x24", "**6. Configure.** Tick (Space) the kinds of machines that will pull from the mirror and press Enter: ferry writes the files."},
+		{"6-configure-80x24", "It then shows the steps to apply them. Follow them on each machine and tick each one (Space) as you do it; the list scrolls with ↑/↓ and says where you are, and the count of steps done stays at the bottom. Esc goes back to the choice of machines."},
+		{"7-done-80x24", "**7. Done.** The screen says what was loaded where, and where the report is (`…-import-report.md`, beside the bundle). What is left to do follows; when it is longer than the screen it scrolls (↑/↓, PgDn) and the line under it says which lines you see."},
 	}
 	var b strings.Builder
 	b.WriteString(`# Technician guide: from the USB stick to working mirrors
@@ -32,8 +37,11 @@ says what to do when something goes wrong.
 
 **Start:** open a terminal in the folder of the stick (where READ-ME-FIRST.txt
 is) and type ` + "`./ferry import`" + `, then Enter. (Or type ` + "`./ferry`" + ` and choose
-"Import a bundle".) The keys are shown at the bottom of every screen; Ctrl-C
-stops at any time, and running ferry again carries on safely.
+"Import a bundle".) The bottom line of every screen lists the keys that work
+on that screen; ` + "`?`" + ` shows all of them. Esc goes back a step. ` + "`q`" + ` (or Ctrl-C)
+quits, asking first when work would be lost; running ferry again carries on
+safely. The window must be at least 80×24; in a smaller one ferry says so and
+only quits, and ` + "`--accessible`" + ` asks the same questions as plain prompts.
 
 If the site has no registry at all, see "Serve" in [the far side](far-side.md):
 ` + "`./ferry serve`" + ` makes the stick itself the registry.
@@ -44,6 +52,15 @@ The screens below are ferry's own, at the smallest size it works in (80×24).
 		data, err := os.ReadFile("testdata/import/" + s.golden + ".golden")
 		require.NoError(t, err)
 		fmt.Fprintf(&b, "\n%s\n\n```text\n%s\n```\n", s.text, strings.TrimRight(string(data), "\n"))
+	}
+	b.WriteString(`
+## Keys
+
+| key | what it does |
+|---|---|
+`)
+	for _, row := range farside.Table() {
+		fmt.Fprintf(&b, "| `%s` | %s |\n", row[0], row[1])
 	}
 	b.WriteString(`
 ## When something goes wrong

@@ -17,10 +17,11 @@ const docsPath = "../../docs/wizard.md"
 // docScreens are the golden screens shown in the guide, in order.
 var docScreens = []struct{ golden, caption string }{
 	{"2-product-80x24", "Choose the product; `/` filters as you type."},
-	{"5-modules-80x24", "Modules: required ones are ticked and locked, the total updates as you tick."},
+	{"5-modules-80x24", "Modules: required ones are ticked and locked, the total updates as you tick; each module's size comes first so it stays in view."},
+	{"6-preview-80x24", "The preview's tables: long names are shortened in the middle so the tag stays, and the highlighted row (↑/↓) is said whole underneath, with its digest and platforms."},
 	{"6-preview-summary-80x24", "The preview's summary: sizes before and after de-duplication, by module and architecture, and which media it fits."},
 	{"7-destination-80x24", "The destination: the free-space check runs before anything is downloaded. A file system that does not say how big it is (some FUSE and network file systems) shows \"free space unknown\" with a warning, and enter goes on without the check."},
-	{"8-confirm-80x24", "The whole selection, and the same as a plain command."},
+	{"8-confirm-80x24", "The whole selection, what Enter does, and the same as a plain command (wrapped at spaces with a backslash, so it pastes and runs as it is)."},
 	{"9-download-80x24", "The download: overall progress, and every item's state (verified, downloading, retrying). q asks before stopping; running ferry again resumes."},
 	{"10-done-80x24", "Done: the code to read to the technician."},
 }
@@ -59,9 +60,17 @@ also a plain command: the confirmation shows the equivalent
 		fmt.Fprintf(&b, "| `%s` | %s |\n", row[0], row[1])
 	}
 	b.WriteString(`
-Lists take ` + "`/`" + ` to filter; while you type a filter, keys go to the filter
-(` + "`enter`" + ` keeps it, ` + "`esc`" + ` clears it). ` + "`q`" + ` during the download asks before stopping;
-running ferry again resumes where it stopped.
+The bottom line of each screen lists only the keys that act on that step;
+` + "`?`" + ` shows all of them. Lists take ` + "`/`" + ` to filter; while you type a filter
+or a path, keys go to it (` + "`enter`" + ` keeps a filter, ` + "`esc`" + ` clears it), and
+` + "`f1`" + ` and ` + "`ctrl+c`" + ` are the keys that still act. ` + "`q`" + ` asks before quitting once
+answers would be lost, and during the download asks before stopping; running
+ferry again resumes where it stopped. An Enter that cannot go on says why
+(nothing ticked, not enough space, a plan with errors).
+
+Below 100 columns the list of steps on the left gives way and the header
+names the step instead. Below 80×24 ferry shows only how to get a usable
+screen (a larger window, or ` + "`--accessible`" + `) and no key acts but quitting.
 
 ## When the screen closes
 

@@ -339,9 +339,9 @@ func TestQuitAsksWhileDownloading(t *testing.T) {
 		jobCtx = ctx
 		d.press("q")
 		assert.False(t, d.quit)
-		assert.Contains(t, d.screen(), "Running ferry again resumes where it stopped")
+		assert.Contains(t, d.screen(), "It resumes next time.")
 		d.press("n")
-		assert.NotContains(t, d.screen(), "Running ferry again resumes where it stopped")
+		assert.NotContains(t, d.screen(), "It resumes next time.")
 		assert.NoError(t, ctx.Err())
 		d.press("ctrl+c")
 		d.press("y")

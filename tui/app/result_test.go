@@ -98,7 +98,7 @@ func TestResultImportFailedAndCancelled(t *testing.T) {
 	f := &fake{verifyErr: errors.New("part 3 of 7 is damaged: copy it again")}
 	d := newImport(t, f, 100, 30)
 	d.press("enter", "y")
-	d.press("ctrl+c")
+	d.press("ctrl+c", "y")
 	require.True(t, d.quit)
 	r := d.m.Result()
 	assert.Equal(t, Failed, r.Outcome)

@@ -7,10 +7,11 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
+	"charm.land/lipgloss/v2"
 
 	"ferry/targets/mirrorconfig"
 	"ferry/tui/components/picker"
+	"ferry/tui/components/textfit"
 	"ferry/tui/components/viewport"
 )
 
@@ -32,9 +33,9 @@ var platformText = map[string]string{
 }
 
 // configureStep writes the mirror configuration for the platforms ticked,
-// then lists the steps to apply it, each ticked as the technician does it.
+// then lists the steps to apply them, each ticked as the technician does
+// it; the list scrolls, with its position shown.
 type configureStep struct {
-	helpKeys
 	f         *Flow
 	w, h      int
 	platforms picker.Model
@@ -43,6 +44,8 @@ type configureStep struct {
 	cur       int          // the step under the cursor, across platforms
 	ticked    map[int]bool // steps the technician ticked
 	err       error
+	refusal   string
+	list      viewport.Model
 }
 
 func newConfigureStep(f *Flow) *configureStep {
@@ -50,12 +53,31 @@ func newConfigureStep(f *Flow) *configureStep {
 	for _, p := range mirrorconfig.Platforms {
 		items = append(items, picker.Item{ID: p, Title: p, Detail: platformText[p]})
 	}
-	return &configureStep{helpKeys: helpKeys{f.keys}, f: f, platforms: picker.New(items, true, f.th), ticked: map[int]bool{}}
+	return &configureStep{f: f, platforms: picker.New(items, true, f.th), ticked: map[int]bool{}, list: viewport.New()}
 }
 
 func (s *configureStep) SetSize(w, h int) {
 	s.w, s.h = w, h
 	s.platforms.SetSize(w, max(5, h-7))
+}
+
+func (s *configureStep) ShortHelp() []key.Binding {
+	f, k := s.f, s.f.keys
+	switch {
+	case s.platforms.Filtering():
+		return []key.Binding{withHelp(k.Next, "enter", "keep filter"), withHelp(k.Back, "esc", "clear filter"), f.keys.TypingQuit}
+	case s.results != nil:
+		return f.short(withHelp(k.Toggle, "space", "done"), k.Move, withHelp(k.Next, "enter", "finish"), k.Back)
+	}
+	return f.short(k.Toggle, withHelp(k.Next, "enter", "write"), k.Move, k.Filter, k.Back)
+}
+
+func (s *configureStep) FullHelp() [][]key.Binding {
+	k := s.f.keys
+	if s.results != nil {
+		return s.f.full([]key.Binding{withHelp(k.Toggle, "space", "tick a step done"), withHelp(k.Next, "enter", "finish"), withHelp(k.Back, "esc", "choose machines again")}, []key.Binding{k.Up, k.Down})
+	}
+	return s.f.full([]key.Binding{k.Toggle, withHelp(k.Next, "enter", "write the files"), withHelp(k.Back, "esc", "back to Load")}, []key.Binding{k.Up, k.Down, k.Filter})
 }
 
 func (s *configureStep) Update(msg tea.Msg) tea.Cmd {
@@ -65,9 +87,11 @@ func (s *configureStep) Update(msg tea.Msg) tea.Cmd {
 		f.jobs.Finish(jobConfigure)
 		s.running = false
 		s.results, s.err = msg.res, msg.err
+		s.cur = 0
 		return nil
 	case tea.KeyPressMsg:
 		k := msg.String()
+		s.refusal = ""
 		if s.results == nil && (s.platforms.Filtering() || (k != "enter" && k != "esc")) {
 			p, used := s.platforms.Update(msg)
 			s.platforms = p
@@ -77,24 +101,31 @@ func (s *configureStep) Update(msg tea.Msg) tea.Cmd {
 		}
 		if s.results != nil {
 			switch k {
-			case "down":
+			case "down", "j":
 				s.cur = min(s.cur+1, s.stepCount()-1)
-			case "up":
+			case "up", "k":
 				s.cur = max(s.cur-1, 0)
 			case "space":
 				s.ticked[s.cur] = !s.ticked[s.cur]
+			case "esc":
+				s.results = nil // choose the machines again
 			case "enter":
 				f.next(stepDone)
 				f.finish.refresh()
 			}
 			return nil
 		}
-		if k == "enter" && !s.running {
+		switch {
+		case k == "esc" && !s.running:
+			f.setStep(stepLoad)
+		case k == "enter" && !s.running:
 			chosen := s.platforms.Chosen()
 			if len(chosen) == 0 {
+				s.refusal = "Tick at least one kind of machine first (space)."
 				return nil
 			}
 			s.running = true
+			s.err = nil
 			ctx := f.jobs.Start(jobConfigure)
 			b, eng, d, dir := f.bundle, f.eng, f.Destination(), f.opts.ConfigDir
 			return func() tea.Msg { res, err := eng.Configure(ctx, b, d, chosen, dir); return configuredMsg{res, err} }
@@ -117,18 +148,22 @@ func (s *configureStep) View() string {
 	if s.results == nil {
 		say(&b, f, w, "Configure the clients", "Tick the kinds of machines that will pull from the mirror (space), then press Enter. ferry writes the files to "+f.opts.ConfigDir+" and shows the steps to apply them.")
 		b.WriteString(s.platforms.View())
+		if s.refusal != "" {
+			b.WriteString("\n" + th.Warn.Render(s.refusal))
+		}
 		if s.err != nil {
-			b.WriteString("\n\n" + th.Error.Render(worded(s.err)))
+			e, _ := f.errText(worded(s.err), w-1)
+			b.WriteString("\n" + e)
 		}
 		return b.String()
 	}
-	say(&b, f, w, "The mirror configuration", "Written to "+f.opts.ConfigDir+". Follow the steps on each kind of machine and tick each one (space) as you do it; ↑/↓ moves; Enter finishes.")
+	say(&b, f, w, "The mirror configuration", "Written to "+f.opts.ConfigDir+". Do each step on each kind of machine and tick it (space); Enter finishes.")
 	if r := f.report; r != nil && r.Verified {
 		if r.Registry != "" {
-			b.WriteString(th.OK.Render("✓ ferry checked: "+r.Registry+" serves every image by its digest") + "\n")
+			b.WriteString(th.OK.Render(textfit.Words("✓ ferry checked: "+r.Registry+" serves every image by its digest", w-1)) + "\n")
 		}
 		if r.Maven != nil {
-			b.WriteString(th.OK.Render("✓ ferry checked: the Maven repository serves every file with its checksum") + "\n")
+			b.WriteString(th.OK.Render(textfit.Words("✓ ferry checked: the Maven repository serves every file with its checksum", w-1)) + "\n")
 		}
 	}
 	var lines []string
@@ -137,7 +172,10 @@ func (s *configureStep) View() string {
 	for _, r := range s.results {
 		lines = append(lines, th.Header.Render(r.Platform))
 		for _, fl := range r.Files {
-			lines = append(lines, "  "+filepath.Join(f.opts.ConfigDir, fl.Path))
+			// A path to copy: whole, on lines of its own if it must be.
+			for _, l := range strings.Split(textfit.Words(filepath.Join(f.opts.ConfigDir, fl.Path), w-3), "\n") {
+				lines = append(lines, "  "+l)
+			}
 		}
 		for _, st := range r.Steps {
 			box := "[ ]"
@@ -150,7 +188,7 @@ func (s *configureStep) View() string {
 				cur = th.Accent.Render("▸ ")
 				cursorLine = len(lines)
 			}
-			for j, l := range strings.Split(ansi.Wordwrap(st, w-10, ""), "\n") {
+			for j, l := range strings.Split(textfit.Words(st, w-7), "\n") {
 				if j == 0 {
 					lines = append(lines, cur+box+" "+l)
 				} else {
@@ -160,15 +198,18 @@ func (s *configureStep) View() string {
 			n++
 		}
 	}
-	room := h - 8
-	start := max(0, min(cursorLine-room/2, len(lines)-room))
-	b.WriteString(strings.Join(lines[start:min(len(lines), start+room)], "\n"))
-	b.WriteString("\n" + th.Subtle.Render(fmt.Sprintf("%d of %d steps done", done, n)))
+	// The count of steps done stays under the list, whatever it scrolls.
+	room := max(3, h-lipgloss.Height(b.String())-1)
+	s.list.SetSize(w, room)
+	s.list.SetContent(strings.Join(lines, "\n"))
+	s.list.Show(cursorLine)
+	b.WriteString(s.list.View())
+	b.WriteString("\n" + th.Accent.Render(fmt.Sprintf("%d of %d steps done", done, n)))
 	return b.String()
 }
 
 // doneStep says what was loaded where and what is left to do; it scrolls
-// when that is longer than the window.
+// when that is longer than the window, with its position shown.
 type doneStep struct {
 	f    *Flow
 	w, h int
@@ -184,49 +225,59 @@ func (s *doneStep) SetSize(w, h int) {
 }
 
 func (s *doneStep) ShortHelp() []key.Binding {
+	k := s.f.keys
 	if s.vp.Scrolls() {
 		vk := s.vp.Keys()
-		return []key.Binding{s.f.keys.Next, vk[0], vk[1], vk[2], s.f.keys.Help, s.f.keys.Quit}
+		return s.f.short(withHelp(k.Next, "enter", "finish"), vk[0], vk[1], k.Back)
 	}
-	return s.f.keys.ShortHelp()
+	return s.f.short(withHelp(k.Next, "enter", "finish"), k.Back)
 }
 
 func (s *doneStep) FullHelp() [][]key.Binding {
-	if s.vp.Scrolls() {
-		return append(s.f.keys.FullHelp(), s.vp.Keys())
-	}
-	return s.f.keys.FullHelp()
+	k := s.f.keys
+	return s.f.full([]key.Binding{withHelp(k.Next, "enter", "finish"), withHelp(k.Back, "esc", "back to the configuration")}, s.vp.Keys())
 }
 
 func (s *doneStep) Update(msg tea.Msg) tea.Cmd {
-	if k, ok := msg.(tea.KeyPressMsg); ok && (k.String() == "enter" || k.String() == "q") {
-		return func() tea.Msg { return FinishedMsg{} }
+	if k, ok := msg.(tea.KeyPressMsg); ok {
+		switch k.String() {
+		case "enter":
+			return func() tea.Msg { return FinishedMsg{} }
+		case "esc":
+			s.f.setStep(stepConfigure)
+			return nil
+		}
 	}
 	return s.vp.Update(msg)
 }
 
-// refresh lays the report out again (its size or content changed).
+// refresh lays the report out again (its size or content changed). What
+// to do next comes first, so it is seen before any scrolling.
 func (s *doneStep) refresh() {
-	f, th := s.f, s.f.th
+	f, th, w := s.f, s.f.th, max(10, s.w-1)
 	var b strings.Builder
 	r := f.report
-	b.WriteString(th.OK.Render("✓ The bundle is loaded and checked.") + "\n\n")
+	b.WriteString(th.OK.Render("✓ The bundle is loaded and checked.") + "\n")
+	b.WriteString("Press Enter to finish.\n\n")
 	if r != nil {
 		if r.Registry != "" {
-			fmt.Fprintf(&b, "%d images into %s\n", len(r.Images), r.Registry)
+			b.WriteString(textfit.Words(fmt.Sprintf("%d images into %s", len(r.Images), r.Registry), w) + "\n")
 		}
 		if r.Maven != nil {
-			fmt.Fprintf(&b, "%d Maven files into %s\n", r.Maven.Files, r.Maven.Destination)
-		}
-		for _, p := range r.Problems {
-			b.WriteString(th.Warn.Render(ansi.Wordwrap("still to do: "+p, s.w-2, "")) + "\n")
+			b.WriteString(textfit.Words(fmt.Sprintf("%d Maven files into %s", r.Maven.Files, r.Maven.Destination), w) + "\n")
 		}
 		if r.Path != "" {
-			fmt.Fprintf(&b, "report: %s\n", r.Path)
+			b.WriteString(textfit.Words("report: "+r.Path, w) + "\n")
 		}
 	}
-	fmt.Fprintf(&b, "mirror configuration: %s\n\nPress Enter to finish.", f.opts.ConfigDir)
-	s.vp.SetContent(b.String())
+	b.WriteString(textfit.Words("mirror configuration: "+f.opts.ConfigDir, w) + "\n")
+	if r != nil && len(r.Problems) > 0 {
+		b.WriteString("\n" + th.Warn.Render(fmt.Sprintf("Still to do (%d):", len(r.Problems))) + "\n")
+		for _, p := range r.Problems {
+			b.WriteString(th.Warn.Render(textfit.Words("• "+p, w)) + "\n")
+		}
+	}
+	s.vp.SetContent(strings.TrimRight(b.String(), "\n"))
 }
 
 func (s *doneStep) View() string { return s.vp.View() }

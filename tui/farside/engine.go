@@ -15,7 +15,11 @@ import (
 // Engine is what the far side asks of the workflow; every call runs in a
 // command, under a context that going back or quitting cancels.
 type Engine interface {
+	// Find looks for bundles on mounted media and in the working folder.
 	Find(ctx context.Context) []session.Found
+	// CheckFile says whether a file the technician named (a CA file) can
+	// be read.
+	CheckFile(path string) error
 	Open(path string) (*bundle.Bundle, error)
 	// Verify checks every part and item, reporting to progress.
 	Verify(ctx context.Context, b *bundle.Bundle, progress events.Sink) error

@@ -22,6 +22,7 @@ import (
 	"ferry/themes"
 	"ferry/tui/components/frame"
 	"ferry/tui/components/jobs"
+	"ferry/tui/components/textfit"
 	"ferry/workflow/importer"
 )
 
@@ -85,6 +86,9 @@ type Flow struct {
 	width, height int
 	cur           stepID
 	done          map[stepID]bool
+	// expanded shows the current step's error whole instead of its first
+	// lines.
+	expanded bool
 
 	bundle *bundle.Bundle
 	report *importer.Report
@@ -98,16 +102,11 @@ type Flow struct {
 	finish    *doneStep
 }
 
-// keyMap is the far side's keys; every step shows them all, so the
-// technician always sees the same line.
-type keyMap struct{ Next, Back, Field, Toggle, Retry, Help, Quit key.Binding }
-
-func (k keyMap) ShortHelp() []key.Binding {
-	return []key.Binding{k.Next, k.Back, k.Field, k.Toggle, k.Retry, k.Help, k.Quit}
-}
-
-func (k keyMap) FullHelp() [][]key.Binding {
-	return [][]key.Binding{{k.Next, k.Back}, {k.Field, k.Toggle}, {k.Retry}, {k.Help, k.Quit}}
+// keyMap is every key of the far side; each step shows only the ones that
+// act on it (its own ShortHelp and FullHelp), and the technician guide's
+// key table is made from Table.
+type keyMap struct {
+	Next, Open, Back, Field, List, Up, Down, Move, Toggle, Yes, No, Retry, Rescan, Expand, Filter, Help, TypingHelp, Quit, TypingQuit key.Binding
 }
 
 // DefaultKeys are the far side's keys.
@@ -115,14 +114,66 @@ func DefaultKeys() help.KeyMap { return defaultKeys() }
 
 func defaultKeys() keyMap {
 	return keyMap{
-		Next:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")),
-		Back:   key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
-		Field:  key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field")),
-		Toggle: key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "tick")),
-		Retry:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "retry")),
-		Help:   key.NewBinding(key.WithKeys("?"), key.WithHelp("?", "all keys")),
-		Quit:   key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
+		Next:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "next")),
+		Open:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "open")),
+		Back:       key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back")),
+		Field:      key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next field")),
+		List:       key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "type a path")),
+		Up:         key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑", "up")),
+		Down:       key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓", "down")),
+		Move:       key.NewBinding(key.WithKeys("up", "down"), key.WithHelp("↑/↓", "move")),
+		Toggle:     key.NewBinding(key.WithKeys("space"), key.WithHelp("space", "tick")),
+		Yes:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "codes match")),
+		No:         key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "codes differ")),
+		Retry:      key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "try again")),
+		Rescan:     key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "look again")),
+		Expand:     key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "whole error")),
+		Filter:     key.NewBinding(key.WithKeys("/"), key.WithHelp("/", "filter")),
+		Help:       key.NewBinding(key.WithKeys("?", "f1"), key.WithHelp("?", "all keys")),
+		TypingHelp: key.NewBinding(key.WithKeys("f1"), key.WithHelp("f1", "all keys")),
+		Quit:       key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
+		TypingQuit: key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c", "quit")),
 	}
+}
+
+// ShortHelp is every key, for a map that is not a step's.
+func (k keyMap) ShortHelp() []key.Binding {
+	return []key.Binding{k.Next, k.Back, k.Field, k.Toggle, k.Yes, k.No, k.Retry, k.Help, k.Quit}
+}
+
+// FullHelp is every key, grouped.
+func (k keyMap) FullHelp() [][]key.Binding {
+	return [][]key.Binding{{k.Next, k.Back}, {k.Up, k.Down, k.Field, k.Toggle}, {k.Yes, k.No, k.Retry, k.Rescan, k.Expand}, {k.Filter, k.Help, k.Quit}}
+}
+
+// Table lists every key of the far side with what it does on which
+// step, for docs/technician-guide.md.
+func Table() [][2]string {
+	k := defaultKeys()
+	rows := []struct {
+		b     key.Binding
+		where string
+	}{
+		{k.Next, "every step: go on (open the bundle, load, finish)"},
+		{k.Back, "every step after the first: go back, keeping your answers"},
+		{k.Move, "lists: move the highlight"},
+		{k.Field, "Where it goes: next field (shift+tab: the one before)"},
+		{k.List, "Find the bundle: between the bundles found and the path field"},
+		{k.Toggle, "Configure: tick; Where it goes: Plain HTTP on or off"},
+		{k.Yes, "Check the code: the codes are the same, check the bundle"},
+		{k.No, "Check the code: the codes differ, find another bundle"},
+		{k.Rescan, "Find the bundle: look again (a stick plugged in later)"},
+		{k.Retry, "Test connection, Load: try again"},
+		{k.Expand, "where an error is cut short: show all of it"},
+		{k.Filter, "Configure: filter the list"},
+		{k.Help, "all keys of the step (f1 while typing in a field)"},
+		{k.Quit, "quit, asking first if work would be lost (ctrl+c while typing)"},
+	}
+	out := make([][2]string, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, [2]string{r.b.Help().Key, r.where})
+	}
+	return out
 }
 
 // New builds the far side; ctx is the app's, from which every job's
@@ -133,10 +184,10 @@ func New(ctx context.Context, eng Engine, th themes.Theme, o Options) *Flow {
 		f.tick = jobs.Tick
 	}
 	f.find = newFindStep(f)
-	f.code = &codeStep{helpKeys: helpKeys{f.keys}, f: f, read: &progress.Latest{}}
+	f.code = &codeStep{f: f, read: &progress.Latest{}}
 	f.where = newWhereStep(f)
-	f.test = &testStep{helpKeys: helpKeys{f.keys}, f: f}
-	f.load = &loadStep{helpKeys: helpKeys{f.keys}, f: f, pushed: &progress.Latest{}}
+	f.test = &testStep{f: f}
+	f.load = &loadStep{f: f, pushed: &progress.Latest{}}
 	f.configure = newConfigureStep(f)
 	f.finish = newDoneStep(f)
 	return f
@@ -167,7 +218,7 @@ func (f *Flow) Update(msg tea.Msg) tea.Cmd {
 		return f.find.Update(msg)
 	case verifiedMsg:
 		return f.code.Update(msg)
-	case servingStartedMsg:
+	case servingStartedMsg, caDueMsg, caCheckedMsg:
 		return f.where.Update(msg)
 	case checkedMsg:
 		return f.test.Update(msg)
@@ -192,8 +243,14 @@ func (f *Flow) View() string { return f.current().View() }
 // Keys is the current step's key map.
 func (f *Flow) Keys() help.KeyMap { return f.current() }
 
-// QuitKey is the binding that quits.
-func (f *Flow) QuitKey() key.Binding { return f.keys.Quit }
+// QuitKey is the binding that quits: q and ctrl+c, or ctrl+c alone while
+// a text field has the keys.
+func (f *Flow) QuitKey() key.Binding {
+	if f.Typing() {
+		return f.keys.TypingQuit
+	}
+	return f.keys.Quit
+}
 
 // HelpKey is the binding that shows every key.
 func (f *Flow) HelpKey() key.Binding { return f.keys.Help }
@@ -202,9 +259,9 @@ func (f *Flow) HelpKey() key.Binding { return f.keys.Help }
 func (f *Flow) Typing() bool {
 	switch f.cur {
 	case stepFind:
-		return true
+		return f.find.typing()
 	case stepWhere:
-		return f.where.mode == "load"
+		return (f.where.mode == "load" && f.where.focus != fInsecure) || (f.where.mode == "" && f.where.modes.Filtering())
 	case stepConfigure:
 		return f.configure.platforms.Filtering()
 	}
@@ -212,10 +269,17 @@ func (f *Flow) Typing() bool {
 }
 
 // QuitQuestion is what to ask before quitting, or "" when quitting loses
-// nothing.
+// nothing. Each fits whole on the smallest window (80 columns).
 func (f *Flow) QuitQuestion() string {
-	if f.where.serveStop != nil {
-		return "Stop serving? Nodes still pulling will fail. y: stop · any other key: keep serving"
+	switch {
+	case f.where.serveStop != nil:
+		return "Stop serving? Nodes still pulling fail. y: stop · any other key: keep serving"
+	case f.jobs.Running(jobImport):
+		return "Stop loading? Running it again continues. y: stop · any other key: keep going"
+	case f.jobs.Running(jobVerify):
+		return "Stop the check? y: stop · any other key: keep going"
+	case f.cur > stepFind && f.cur < stepDone:
+		return "Quit? Running ferry import again is safe. y: quit · any other key: keep going"
 	}
 	return ""
 }
@@ -279,7 +343,34 @@ func (f *Flow) Ready() (string, bool) {
 // next moves on to s, marking the current step done.
 func (f *Flow) next(s stepID) {
 	f.done[f.cur] = true
-	f.cur = s
+	f.setStep(s)
+}
+
+// errLines is how many lines of an error a step shows before e shows all.
+const errLines = 3
+
+// errText wraps an error's sentence to w; unless expanded, it keeps the
+// first lines and says how to see the rest. It says whether it cut.
+func (f *Flow) errText(msg string, w int) (string, bool) {
+	wrapped := textfit.Words(msg, w)
+	if f.expanded {
+		return f.th.Error.Render(wrapped), false
+	}
+	cut, more := textfit.Lines(wrapped, errLines)
+	if more {
+		cut += "…"
+		return f.th.Error.Render(cut) + "\n" + f.th.Subtle.Render("e shows the whole error"), true
+	}
+	return f.th.Error.Render(cut), false
+}
+
+// expandKey toggles the whole error on e; it says whether it did.
+func (f *Flow) expandKey(msg tea.KeyPressMsg) bool {
+	if key.Matches(msg, f.keys.Expand) {
+		f.expanded = !f.expanded
+		return true
+	}
+	return false
 }
 
 type tickMsg struct{}
@@ -289,8 +380,24 @@ func (f *Flow) every() tea.Cmd {
 	return f.tick(100*time.Millisecond, func(time.Time) tea.Msg { return tickMsg{} })
 }
 
-// helpKeys is embedded by every step: they all show the side's keys.
-type helpKeys struct{ keys keyMap }
+// help is the end of every step's help line: all keys, and quit.
+func (f *Flow) helpQuit() []key.Binding {
+	if f.Typing() {
+		return []key.Binding{f.keys.TypingHelp, f.keys.TypingQuit}
+	}
+	return []key.Binding{f.keys.Help, f.keys.Quit}
+}
 
-func (h helpKeys) ShortHelp() []key.Binding  { return h.keys.ShortHelp() }
-func (h helpKeys) FullHelp() [][]key.Binding { return h.keys.FullHelp() }
+// short is a step's help line: its own keys, then help and quit.
+func (f *Flow) short(b ...key.Binding) []key.Binding { return append(b, f.helpQuit()...) }
+
+// full is a step's full help: its own keys in groups, then help and quit.
+func (f *Flow) full(groups ...[]key.Binding) [][]key.Binding {
+	return append(groups, f.helpQuit())
+}
+
+// next moves on, forgetting that an error was shown whole.
+func (f *Flow) setStep(s stepID) {
+	f.cur = s
+	f.expanded = false
+}

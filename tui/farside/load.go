@@ -4,12 +4,13 @@ import (
 	"strings"
 	"time"
 
+	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	events "ferry/artifacts/progress"
 	"ferry/artifacts/push"
 	"ferry/tui/components/progress"
+	"ferry/tui/components/textfit"
 	"ferry/workflow/importer"
 )
 
@@ -27,7 +28,6 @@ type (
 // testStep checks, before anything is sent, that the registry answers,
 // trusts, logs in and lets push.
 type testStep struct {
-	helpKeys
 	f      *Flow
 	w, h   int
 	checks []push.Check
@@ -35,6 +35,22 @@ type testStep struct {
 }
 
 func (s *testStep) SetSize(w, h int) { s.w, s.h = w, h }
+
+func (s *testStep) ShortHelp() []key.Binding {
+	f, k := s.f, s.f.keys
+	switch {
+	case f.jobs.Running(jobPreflight):
+		return f.short(k.Back)
+	case s.err != nil:
+		return f.short(withHelp(k.Retry, "r", "test again"), k.Expand, k.Back)
+	}
+	return f.short(withHelp(k.Next, "enter", "load"), withHelp(k.Retry, "r", "test again"), k.Back)
+}
+
+func (s *testStep) FullHelp() [][]key.Binding {
+	k := s.f.keys
+	return s.f.full([]key.Binding{withHelp(k.Next, "enter", "load the bundle"), k.Back}, []key.Binding{withHelp(k.Retry, "r", "test again"), k.Expand})
+}
 
 func (s *testStep) run() tea.Cmd {
 	s.checks, s.err = nil, nil
@@ -55,9 +71,11 @@ func (s *testStep) Update(msg tea.Msg) tea.Cmd {
 		switch {
 		case k == "esc":
 			f.jobs.Cancel(jobPreflight)
-			f.cur = stepWhere
+			f.setStep(stepWhere)
 		case testing:
+		case s.err != nil && f.expandKey(msg):
 		case k == "r":
+			f.expanded = false
 			return s.run()
 		case k == "enter" && s.err == nil && len(s.checks) > 0:
 			f.next(stepLoad)
@@ -71,10 +89,15 @@ func (s *testStep) View() string {
 	f, th, w := s.f, s.f.th, s.w
 	var b strings.Builder
 	say(&b, f, w, "Testing the connection", "ferry checks, before sending anything, that the registry answers, its certificate is trusted, the login works and pushing is allowed.")
+	plain := f.Destination().Insecure
 	for _, c := range s.checks {
-		if c.OK {
+		switch {
+		case c.Name == "certificate trusted" && plain:
+			// Over plain HTTP there is no certificate to trust.
+			b.WriteString(th.Subtle.Render("– plain HTTP: no certificate") + "\n")
+		case c.OK:
 			b.WriteString(th.OK.Render("✓ ") + c.Name + "\n")
-		} else {
+		default:
 			b.WriteString(th.Error.Render("✗ ") + c.Name + "\n")
 		}
 	}
@@ -82,7 +105,8 @@ func (s *testStep) View() string {
 	case f.jobs.Running(jobPreflight):
 		b.WriteString(th.Subtle.Render("checking…"))
 	case s.err != nil:
-		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(worded(s.err), w-2, "")) + "\n\n" + th.Subtle.Render("Fix it, then press r to test again, or esc to change the answers."))
+		e, _ := f.errText(worded(s.err), w-1)
+		b.WriteString("\n" + th.Subtle.Render("Fix it, then press r to test again, or esc to change the answers.") + "\n" + e)
 	default:
 		b.WriteString("\n" + th.OK.Render("Everything is ready. Press Enter to load the bundle."))
 	}
@@ -91,7 +115,6 @@ func (s *testStep) View() string {
 
 // loadStep pushes the bundle straight from the stick, with progress.
 type loadStep struct {
-	helpKeys
 	f       *Flow
 	w, h    int
 	pushed  *progress.Latest
@@ -100,6 +123,22 @@ type loadStep struct {
 }
 
 func (s *loadStep) SetSize(w, h int) { s.w, s.h = w, h }
+
+func (s *loadStep) ShortHelp() []key.Binding {
+	f, k := s.f, s.f.keys
+	switch {
+	case f.jobs.Running(jobImport):
+		return []key.Binding{withHelp(k.Quit, "q", "stop"), k.Help}
+	case s.err != nil:
+		return f.short(withHelp(k.Retry, "r", "load again"), k.Expand, k.Back)
+	}
+	return f.short(withHelp(k.Next, "enter", "configure"), k.Back)
+}
+
+func (s *loadStep) FullHelp() [][]key.Binding {
+	k := s.f.keys
+	return s.f.full([]key.Binding{withHelp(k.Next, "enter", "configure (once loaded)"), k.Back}, []key.Binding{withHelp(k.Retry, "r", "load again (after an error)"), k.Expand})
+}
 
 func (s *loadStep) start() tea.Cmd {
 	f := s.f
@@ -126,8 +165,18 @@ func (s *loadStep) Update(msg tea.Msg) tea.Cmd {
 			f.next(stepConfigure)
 		}
 	case tea.KeyPressMsg:
-		if !f.jobs.Running(jobImport) && s.err != nil && msg.String() == "esc" {
-			f.cur = stepTest
+		if f.jobs.Running(jobImport) {
+			return nil
+		}
+		switch k := msg.String(); {
+		case k == "esc":
+			f.setStep(stepTest)
+		case s.err != nil && f.expandKey(msg):
+		case s.err != nil && k == "r":
+			f.expanded = false
+			return s.start()
+		case s.err == nil && f.report != nil && k == "enter":
+			f.next(stepConfigure)
 		}
 	}
 	return nil
@@ -146,8 +195,12 @@ func (s *loadStep) View() string {
 		b.WriteString("Maven files\n")
 	}
 	b.WriteString(progress.Bar(th, done, total, w-30) + " " + progress.Bytes(done, total, s.started) + "\n")
-	if s.err != nil {
-		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(worded(s.err), w-2, "")) + "\n" + th.Subtle.Render("Nothing that failed is reported as loaded. Running the import again continues; esc goes back."))
+	switch {
+	case s.err != nil:
+		e, _ := f.errText(worded(s.err), w-1)
+		b.WriteString("\n" + th.Subtle.Render(textfit.Words("Nothing that failed is reported as loaded. r loads again and continues; esc goes back.", w-1)) + "\n" + e)
+	case f.report != nil && !f.jobs.Running(jobImport):
+		b.WriteString("\n" + th.OK.Render("✓ Loaded. Press Enter to configure the machines."))
 	}
 	return b.String()
 }

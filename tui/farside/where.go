@@ -5,12 +5,14 @@ import (
 	"ferry/workflow/session"
 	"fmt"
 	"strings"
+	"time"
 
+	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"ferry/tui/components/picker"
+	"ferry/tui/components/textfit"
 )
 
 // Field order on the "where it goes" step.
@@ -25,7 +27,21 @@ const (
 	fMavenPass
 )
 
-var fieldLabels = []string{"Registry address", "Username", "Password", "CA file", "Plain HTTP (y/n)", "Maven URL or folder", "Maven username", "Maven password"}
+var fieldLabels = []string{"Registry address", "Username", "Password", "CA file", "Plain HTTP", "Maven URL or folder", "Maven username", "Maven password"}
+
+// caDebounce is how long typing in the CA file field pauses before the
+// file is looked for.
+const caDebounce = 300 * time.Millisecond
+
+type (
+	// caDueMsg says the CA file field has not changed for a while.
+	caDueMsg struct{ seq int }
+	// caCheckedMsg says whether the CA file typed exists.
+	caCheckedMsg struct {
+		path string
+		err  error
+	}
+)
 
 // servingStartedMsg says the bundle is being served, or why it cannot be.
 type servingStartedMsg struct {
@@ -37,7 +53,6 @@ type servingStartedMsg struct {
 // whereStep asks whether the site has a registry, then where the bundle
 // goes (the fields) or serves it from this machine.
 type whereStep struct {
-	helpKeys
 	f      *Flow
 	w, h   int
 	fields []textinput.Model
@@ -51,10 +66,20 @@ type whereStep struct {
 	pulls     *progress.Latest
 	serveStop func()
 	serveErr  error
+
+	// note says what was changed in what the technician typed.
+	note string
+	// refusal says why Enter did nothing.
+	refusal string
+	// caSeq counts changes of the CA file field, so only the last is
+	// checked; caErr is what the check found for caPath.
+	caSeq  int
+	caPath string
+	caErr  error
 }
 
 func newWhereStep(f *Flow) *whereStep {
-	s := &whereStep{helpKeys: helpKeys{f.keys}, f: f, pulls: &progress.Latest{}}
+	s := &whereStep{f: f, pulls: &progress.Latest{}}
 	d := f.opts.Destination
 	vals := []string{d.Registry, d.Username, d.Password, strings.Join(d.CAFiles, ","), yn(d.Insecure), d.MavenURL, d.MavenUser, d.MavenPassword}
 	for i, v := range vals {
@@ -84,7 +109,38 @@ func yn(b bool) string {
 	return "n"
 }
 
-func (s *whereStep) SetSize(w, h int) { s.w, s.h = w, h }
+func (s *whereStep) SetSize(w, h int) {
+	s.w, s.h = w, h
+	s.modes.SetSize(w, 6)
+	for i := range s.fields {
+		s.fields[i].SetWidth(max(10, w-24))
+	}
+}
+
+func (s *whereStep) ShortHelp() []key.Binding {
+	f, k := s.f, s.f.keys
+	switch s.mode {
+	case "":
+		return f.short(withHelp(k.Next, "enter", "choose"), k.Move, k.Back)
+	case "serve":
+		if s.serveStop != nil {
+			return []key.Binding{withHelp(k.Quit, "q", "stop serving")}
+		}
+		return f.short(k.Back)
+	}
+	if s.focus == fInsecure {
+		return f.short(withHelp(k.Next, "enter", "test"), withHelp(k.Toggle, "space", "on/off"), k.Field, k.Back)
+	}
+	return f.short(withHelp(k.Next, "enter", "test"), k.Field, k.Back)
+}
+
+func (s *whereStep) FullHelp() [][]key.Binding {
+	k := s.f.keys
+	if s.mode == "load" {
+		return s.f.full([]key.Binding{withHelp(k.Next, "enter", "test the connection"), k.Back}, []key.Binding{k.Field, withHelp(k.Toggle, "space", "Plain HTTP on/off")})
+	}
+	return s.f.full([]key.Binding{k.Next, k.Back}, []key.Binding{k.Up, k.Down})
+}
 
 func (s *whereStep) focusField() { s.fields[s.focus].Focus() }
 
@@ -92,7 +148,7 @@ func (s *whereStep) focusField() { s.fields[s.focus].Focus() }
 func (s *whereStep) destination() session.Destination {
 	v := func(i int) string { return strings.TrimSpace(s.fields[i].Value()) }
 	d := session.Destination{Registry: v(fRegistry), Username: v(fUser), Password: s.fields[fPass].Value(), CAFiles: nonEmpty(v(fCA)),
-		Insecure: strings.HasPrefix(strings.ToLower(v(fInsecure)), "y"), MavenURL: v(fMaven), MavenUser: v(fMavenUser), MavenPassword: s.fields[fMavenPass].Value()}
+		Insecure: s.insecure(), MavenURL: v(fMaven), MavenUser: v(fMavenUser), MavenPassword: s.fields[fMavenPass].Value()}
 	if d.MavenURL != "" && !strings.Contains(d.MavenURL, "://") {
 		d.MavenDir, d.MavenURL = d.MavenURL, "" // a folder, not a URL
 	}
@@ -108,6 +164,18 @@ func (s *whereStep) stopServing() {
 
 func (s *whereStep) Update(msg tea.Msg) tea.Cmd {
 	f := s.f
+	switch m := msg.(type) {
+	case caDueMsg:
+		if m.seq == s.caSeq {
+			return s.checkCA()
+		}
+		return nil
+	case caCheckedMsg:
+		if m.path == s.caValue() {
+			s.caPath, s.caErr = m.path, m.err
+		}
+		return nil
+	}
 	if m, ok := msg.(servingStartedMsg); ok {
 		if !f.jobs.Running(jobServe) {
 			if m.stop != nil {
@@ -148,7 +216,7 @@ func (s *whereStep) Update(msg tea.Msg) tea.Cmd {
 			s.mode = "load"
 			s.focusField()
 		case "esc":
-			f.cur = stepCode
+			f.setStep(stepCode)
 		default:
 			s.modes, _ = s.modes.Update(msgKey)
 		}
@@ -160,26 +228,92 @@ func (s *whereStep) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
+	s.refusal = ""
 	switch k {
 	case "tab", "down":
 		s.moveField(1)
-		return nil
+		return s.checkCA()
 	case "shift+tab", "up":
 		s.moveField(-1)
-		return nil
+		return s.checkCA()
 	case "esc":
 		s.mode = ""
 		return nil
 	case "enter":
 		if d := s.destination(); d.Registry == "" && d.MavenURL == "" && d.MavenDir == "" {
+			s.refusal = "Type the registry address or the Maven repository first (tab moves between fields)."
+			return nil
+		}
+		if s.caErr != nil && s.caPath == s.caValue() {
+			s.refusal = "The CA file is not there: correct its path, or empty the field."
 			return nil
 		}
 		f.next(stepTest)
 		return f.test.run()
 	}
+	if s.focus == fInsecure {
+		switch k {
+		case "space":
+			s.fields[fInsecure].SetValue(yn(!s.insecure()))
+		case "y", "n":
+			s.fields[fInsecure].SetValue(k)
+		}
+		return nil
+	}
 	var cmd tea.Cmd
+	before := s.fields[s.focus].Value()
 	s.fields[s.focus], cmd = s.fields[s.focus].Update(msg)
+	if s.fields[s.focus].Value() == before {
+		return cmd
+	}
+	switch s.focus {
+	case fRegistry:
+		s.cleanRegistry()
+	case fCA:
+		s.caSeq++
+		seq := s.caSeq
+		return tea.Batch(cmd, f.tick(caDebounce, func(time.Time) tea.Msg { return caDueMsg{seq} }))
+	}
 	return cmd
+}
+
+// cleanRegistry takes a scheme off the registry address: http:// ticks
+// Plain HTTP, and says so; https:// is what ferry does anyway.
+func (s *whereStep) cleanRegistry() {
+	v := s.fields[fRegistry].Value()
+	low := strings.ToLower(v)
+	switch {
+	case strings.HasPrefix(low, "http://"):
+		s.fields[fRegistry].SetValue(v[len("http://"):])
+		s.fields[fInsecure].SetValue("y")
+		s.note = "http:// taken off the address, and Plain HTTP ticked."
+	case strings.HasPrefix(low, "https://"):
+		s.fields[fRegistry].SetValue(v[len("https://"):])
+	default:
+		return
+	}
+	s.fields[fRegistry].CursorEnd()
+}
+
+func (s *whereStep) insecure() bool {
+	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(s.fields[fInsecure].Value())), "y")
+}
+
+func (s *whereStep) caValue() string { return strings.TrimSpace(s.fields[fCA].Value()) }
+
+// checkCA looks for the CA file typed, in a command; an empty field needs
+// no looking.
+func (s *whereStep) checkCA() tea.Cmd {
+	p := s.caValue()
+	if p == "" {
+		s.caPath, s.caErr = "", nil
+		return nil
+	}
+	if p == s.caPath {
+		return nil
+	}
+	eng := s.f.eng
+	return func() tea.Msg { return caCheckedMsg{path: p, err: eng.CheckFile(p)} }
 }
 
 func (s *whereStep) moveField(d int) {
@@ -200,16 +334,35 @@ func (s *whereStep) View() string {
 		s.serveView(&b)
 		return b.String()
 	}
-	say(&b, f, w, "Where does it go?", "Type the site's registry (host:port, and a folder prefix if you like, e.g. registry.site:5000/mirror) and its login, the CA file if the site uses its own certificates, and the Maven repository's URL (or a folder to copy the Maven files into). tab moves between fields; leave what you do not have empty.")
+	say(&b, f, w, "Where does it go?", "Type the site's registry (host:port, and a folder if you like, e.g. registry.site:5000/mirror), its login, its CA file if it has its own certificates, and the Maven repository's URL or a folder. Leave empty what you do not have.")
 	for i, fl := range s.fields {
-		label := fmt.Sprintf("%-22s", fieldLabels[i])
+		label := fmt.Sprintf("%-21s", fieldLabels[i])
 		if i == s.focus {
 			label = th.Accent.Render(label)
 		}
-		fmt.Fprintf(&b, "%s %s\n", label, fl.View())
+		v := fl.View()
+		if i == fInsecure {
+			v = "[ ] no"
+			if s.insecure() {
+				v = "[x] yes"
+			}
+			if i == s.focus {
+				v = th.Accent.Render(v)
+			}
+		}
+		fmt.Fprintf(&b, "%s %s\n", label, v)
+		if i == fCA && s.caErr != nil && s.caPath == s.caValue() {
+			b.WriteString(th.Error.Render(textfit.Middle("  ✗ no such file: "+s.caPath, w-1)) + "\n")
+		}
 	}
-	if s.destination().Insecure {
-		b.WriteString("\n" + th.Warn.Render("Plain HTTP: images travel unencrypted on the site network. Use it only if the registry has no TLS."))
+	if s.note != "" {
+		b.WriteString(th.Subtle.Render(textfit.Words(s.note, w-1)) + "\n")
+	}
+	if s.insecure() {
+		b.WriteString(th.Warn.Render(textfit.Words("Plain HTTP: images travel unencrypted. Use it only if the registry has no TLS.", w-1)) + "\n")
+	}
+	if s.refusal != "" {
+		b.WriteString(th.Warn.Render(textfit.Words(s.refusal, w-1)))
 	}
 	return b.String()
 }
@@ -217,7 +370,8 @@ func (s *whereStep) View() string {
 func (s *whereStep) serveView(b *strings.Builder) {
 	th, w := s.f.th, s.w
 	if s.serveErr != nil {
-		b.WriteString(th.Error.Render(ansi.Wordwrap("The bundle cannot be served: "+worded(s.serveErr), w-2, "")) + "\n\n" + th.Subtle.Render("esc goes back."))
+		e, _ := s.f.errText("The bundle cannot be served: "+worded(s.serveErr), w-1)
+		b.WriteString(e + "\n\n" + th.Subtle.Render("esc goes back."))
 		return
 	}
 	if s.serveStop == nil {
@@ -225,13 +379,14 @@ func (s *whereStep) serveView(b *strings.Builder) {
 		return
 	}
 	b.WriteString(th.Title.Render("Serving the bundle") + "\n")
-	b.WriteString(th.Subtle.Render(ansi.Wordwrap("This machine now serves the bundle's images as a read-only registry. Keep it running, and this stick plugged in, while the nodes pull.", w-2, "")) + "\n\n")
+	b.WriteString(th.Subtle.Render(textfit.Words("This machine now serves the bundle's images as a read-only registry. Keep it running, and this stick plugged in, while the nodes pull.", w-1)) + "\n\n")
 	fmt.Fprintf(b, "Address:  %s\n", th.Accent.Render(s.serveAddr))
-	b.WriteString(ansi.Wordwrap("Point the nodes at it: write the mirror configuration with `ferry configure --bundle BUNDLE --registry "+s.serveAddr+" --insecure --platform crio` (or containerd, openshift), and apply its steps on each node.", w-2, "") + "\n\n")
+	b.WriteString(textfit.Words("Point the nodes at it: on another terminal write the mirror configuration (crio here; or containerd, openshift) and apply its steps on each node:", w-1) + "\n")
+	b.WriteString(th.Accent.Render(textfit.Command("ferry configure --bundle "+quote(s.f.bundle.Dir)+" --registry "+s.serveAddr+" --insecure --platform crio", w-1)) + "\n\n")
 	if s.serveStop != nil {
 		fmt.Fprintf(b, "Pulls so far: %s\n\n", th.Accent.Render(fmt.Sprint(s.pulls.Get().ItemsDone)))
 	}
-	b.WriteString(th.Subtle.Render("ctrl+c stops serving (it asks first)."))
+	b.WriteString(th.Subtle.Render("q or ctrl+c stops serving (it asks first)."))
 }
 
 // nonEmpty is s as a list, or none when s is empty.
@@ -240,4 +395,12 @@ func nonEmpty(s string) []string {
 		return nil
 	}
 	return []string{s}
+}
+
+// quote makes a path safe to paste into a shell.
+func quote(p string) string {
+	if p != "" && !strings.ContainsAny(p, " '\"$`\\!*?&;|<>()") {
+		return p
+	}
+	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
 }

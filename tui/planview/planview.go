@@ -6,6 +6,7 @@
 package planview
 
 import (
+	"ferry/artifacts/fault"
 	"fmt"
 	"strconv"
 	"strings"
@@ -28,7 +29,8 @@ type row struct {
 }
 
 // Render draws the plan with theme th; width > 0 fits the table to it.
-func Render(p *plan.Plan, th themes.Theme, width int) string {
+// Problems are worded with words (nil: the neutral wording).
+func Render(p *plan.Plan, th themes.Theme, width int, words fault.Words) string {
 	var b strings.Builder
 	b.WriteString(header(p, th))
 	b.WriteString("\n\n")
@@ -46,7 +48,7 @@ func Render(p *plan.Plan, th themes.Theme, width int) string {
 	}
 	if len(p.Errors) > 0 {
 		b.WriteString("\n")
-		b.WriteString(problems(p, th))
+		b.WriteString(problems(p, th, words))
 	}
 	return b.String()
 }
@@ -226,11 +228,11 @@ func media(p *plan.Plan, th themes.Theme) string {
 	return th.OK.Render("fits on: "+strings.Join(fits, ", ")) + th.Subtle.Render("; too big for: "+strings.Join(not, ", "))
 }
 
-func problems(p *plan.Plan, th themes.Theme) string {
+func problems(p *plan.Plan, th themes.Theme, words fault.Words) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s\n", th.Error.Render(fmt.Sprintf("%s could not be resolved:", plural(len(p.Errors), "item"))))
 	for _, e := range p.Errors {
-		fmt.Fprintf(&b, "  %s %s\n", th.Error.Render("✗"), e.Message)
+		fmt.Fprintf(&b, "  %s %s\n", th.Error.Render("✗"), e.Text(words))
 	}
 	return b.String()
 }

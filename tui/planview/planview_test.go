@@ -58,11 +58,11 @@ func golden(t *testing.T, name, got string) {
 }
 
 func TestRenderMonoGolden(t *testing.T) {
-	golden(t, "plan-mono.golden", Render(samplePlan(), themes.MonoTheme(), 0))
+	golden(t, "plan-mono.golden", Render(samplePlan(), themes.MonoTheme(), 0, nil))
 }
 
 func TestRenderSaysWhatMatters(t *testing.T) {
-	out := ansi.Strip(Render(samplePlan(), themes.DefaultTheme(true), 0))
+	out := ansi.Strip(Render(samplePlan(), themes.DefaultTheme(true), 0, nil))
 	for _, want := range []string{
 		"demo 2.0 — Demo product",
 		"modules: core (required), ui",
@@ -84,7 +84,7 @@ func TestRenderSaysWhatMatters(t *testing.T) {
 }
 
 func TestRenderFitsWidth(t *testing.T) {
-	out := ansi.Strip(Render(samplePlan(), themes.MonoTheme(), 80))
+	out := ansi.Strip(Render(samplePlan(), themes.MonoTheme(), 80, nil))
 	for _, line := range strings.Split(out, "\n") {
 		if strings.HasPrefix(line, "╭") || strings.HasPrefix(line, "│") || strings.HasPrefix(line, "╰") {
 			assert.LessOrEqual(t, ansi.StringWidth(line), 80, line)
@@ -100,6 +100,6 @@ func BenchmarkRender200Images(b *testing.B) {
 	th := themes.DefaultTheme(true)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		Render(p, th, 120)
+		Render(p, th, 120, nil)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"ferry/artifacts/size"
+	"ferry/tui/components/textfit"
 	"ferry/workflow/prepare"
 )
 
@@ -24,6 +25,8 @@ type destStep struct {
 	media    []session.Medium
 	space    *prepare.Space
 	spaceErr error
+	// refusal says why Enter did nothing.
+	refusal string
 }
 
 type (
@@ -54,12 +57,12 @@ func (s *destStep) SetSize(w, h int) { s.w, s.h = w, h; s.input.SetWidth(max(20,
 
 func (s *destStep) ShortHelp() []key.Binding {
 	k := s.f.keys
-	return []key.Binding{k.Next, k.Back, k.Complete, k.Up, k.Down}
+	return []key.Binding{k.Next, k.Back, withHelp(k.Complete, "tab", "complete"), withHelp(k.Move, "↑/↓", "medium"), k.TypingHelp, k.TypingQuit}
 }
 
 func (s *destStep) FullHelp() [][]key.Binding {
 	k := s.f.keys
-	return [][]key.Binding{{k.Next, k.Back}, {k.Complete, k.Up, k.Down}}
+	return [][]key.Binding{{k.Next, k.Back}, {k.Complete, withHelp(k.Move, "↑/↓", "pick a medium")}, {k.TypingHelp, k.TypingQuit}}
 }
 
 // enter focuses the path and looks for media and free space.
@@ -103,6 +106,7 @@ func (s *destStep) Update(msg tea.Msg) tea.Cmd {
 		s.input.CursorEnd()
 		return s.checkSpace()
 	case tea.KeyPressMsg:
+		s.refusal = ""
 		switch {
 		case msg.String() == "tab":
 			eng, ctx, p := f.eng, f.jobs.Context(), s.path()
@@ -110,7 +114,15 @@ func (s *destStep) Update(msg tea.Msg) tea.Cmd {
 		case key.Matches(msg, f.keys.Back):
 			return f.back()
 		case key.Matches(msg, f.keys.Next):
-			if s.path() == "" || s.space == nil || !s.fits() {
+			switch {
+			case s.path() == "":
+				s.refusal = "Type a folder, or pick a medium with ↑/↓."
+			case s.space == nil && s.spaceErr == nil:
+				s.refusal = "Still checking the free space: press Enter again in a moment."
+			case s.space == nil || !s.fits():
+				s.refusal = "Enter goes on once the bundle fits: choose another place or free some space."
+			}
+			if s.refusal != "" {
 				return s.checkSpace()
 			}
 			f.goTo(stepConfirm)
@@ -200,7 +212,8 @@ func (s *destStep) View() string {
 			if md.FAT {
 				fs = " · FAT"
 			}
-			fmt.Fprintf(&b, "  %s  %s free%s\n", md.Path, size.Format(md.Free), fs)
+			free := fmt.Sprintf("  %s free%s", size.Format(md.Free), fs)
+			fmt.Fprintf(&b, "  %s%s\n", textfit.Middle(md.Path, s.w-3-len([]rune(free))), free)
 		}
 		b.WriteString("\n")
 	} else {
@@ -211,7 +224,7 @@ func (s *destStep) View() string {
 	case s.path() == "":
 		b.WriteString(th.Subtle.Render("Type a path to check its free space."))
 	case s.spaceErr != nil:
-		b.WriteString(th.Error.Render(worded(s.spaceErr)))
+		b.WriteString(th.Error.Render(textfit.Words(worded(s.spaceErr), s.w-1)))
 	case s.space == nil:
 		b.WriteString(th.Subtle.Render("Checking free space…"))
 	default:
@@ -220,16 +233,19 @@ func (s *destStep) View() string {
 			split = "parts of " + size.Format(ps) + " (FAT32 holds no file of 4 GiB or more)"
 		}
 		if s.space.Unknown {
-			fmt.Fprintf(&b, "needs %s · free space unknown · %s\n", size.Format(need), split)
-			b.WriteString(th.Warn.Render("! this file system does not say how much space is free: enter goes on without that check"))
+			b.WriteString(textfit.Words(fmt.Sprintf("needs %s · free space unknown · %s", size.Format(need), split), s.w-1) + "\n")
+			b.WriteString(th.Warn.Render(textfit.Words("! this file system does not say how much space is free: enter goes on without that check", s.w-1)))
 			break
 		}
-		fmt.Fprintf(&b, "needs %s · %s free · %s\n", size.Format(need), size.Format(s.space.Free), split)
+		b.WriteString(textfit.Words(fmt.Sprintf("needs %s · %s free · %s", size.Format(need), size.Format(s.space.Free), split), s.w-1) + "\n")
 		if s.fits() {
 			b.WriteString(th.OK.Render("✓ enough free space: enter goes on"))
 		} else {
-			b.WriteString(th.Error.Render(fmt.Sprintf("✗ not enough space: %s more is needed; choose another place or free some space", size.Format(need-s.space.Free))))
+			b.WriteString(th.Error.Render(textfit.Words(fmt.Sprintf("✗ not enough space: %s more is needed; choose another place or free some space", size.Format(need-s.space.Free)), s.w-1)))
 		}
+	}
+	if s.refusal != "" {
+		b.WriteString("\n\n" + th.Warn.Render(textfit.Words(s.refusal, s.w-1)))
 	}
 	return b.String()
 }

@@ -10,13 +10,12 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"ferry/artifacts/bundle"
 	events "ferry/artifacts/progress"
-	"ferry/artifacts/size"
 	"ferry/tui/components/progress"
 	"ferry/tui/components/shortcode"
+	"ferry/tui/components/textfit"
 	"ferry/workflow/prepare"
 )
 
@@ -31,7 +30,7 @@ func (s *confirmStep) SetSize(w, h int) { s.w, s.h = w, h }
 
 func (s *confirmStep) ShortHelp() []key.Binding {
 	k := s.f.keys
-	return []key.Binding{k.Next, k.Back, k.Help, k.Quit}
+	return []key.Binding{withHelp(k.Next, "enter", "download"), k.Back, k.Help, k.Quit}
 }
 
 func (s *confirmStep) FullHelp() [][]key.Binding {
@@ -85,14 +84,16 @@ func (s *confirmStep) View() string {
 		th.Title.Render(f.target.Title),
 		fmt.Sprintf("version        %s", orDash(sel.Version)),
 		fmt.Sprintf("architectures  %s", strings.Join(sel.Archs, ", ")),
-		fmt.Sprintf("modules        %s", strings.ReplaceAll(ansi.Wordwrap(strings.Join(sel.Modules, ", "), w-24, ""), "\n", "\n               ")),
-		fmt.Sprintf("size           %s (%d images, %d Maven artifacts, %d files)", size.Format(p.Totals.Unique), p.Totals.Images.Count, p.Totals.Maven.Count, p.Totals.Files.Count),
-		fmt.Sprintf("destination    %s", f.dest.path()),
+		fmt.Sprintf("modules        %s", strings.ReplaceAll(textfit.Words(strings.Join(sel.Modules, ", "), w-21), "\n", "\n               ")),
+		fmt.Sprintf("size           %s", strings.ReplaceAll(textfit.Words(fmt.Sprintf("%s (%d images, %d Maven artifacts, %d files)", sizeText(p.Totals.Unique), p.Totals.Images.Count, p.Totals.Maven.Count, p.Totals.Files.Count), w-21), "\n", "\n               ")),
+		fmt.Sprintf("destination    %s", textfit.Middle(f.dest.path(), w-21)),
 	}
 	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(th.Border.GetForeground()).Padding(0, 1).Width(w - 2).Render(strings.Join(card, "\n"))
-	return th.Title.Render("Ready to download and write the bundle") + "\n\n" + box + "\n\n" +
-		th.Subtle.Render("The same, without questions:") + "\n" + ansi.Wordwrap(f.Command(), w-2, " ") + "\n\n" +
-		"enter starts the download · esc goes back"
+	// What Enter does comes right under the card, before the command that
+	// may take several lines.
+	return th.Title.Render("Ready to download and write the bundle") + "\n\n" + box + "\n" +
+		th.Accent.Render("enter starts the download · esc goes back") + "\n\n" +
+		th.Subtle.Render("The same, without questions:") + "\n" + textfit.Command(f.Command(), w-1)
 }
 
 func orDash(s string) string {
@@ -186,12 +187,15 @@ func (s *downloadStep) SetSize(w, h int) { s.w, s.h = w, h }
 
 func (s *downloadStep) ShortHelp() []key.Binding {
 	k := s.f.keys
-	return []key.Binding{k.Up, k.Down, k.Quit}
+	if s.err != nil {
+		return []key.Binding{withHelp(k.Back, "esc", "back to confirm"), withHelp(k.Move, "↑/↓", "scroll"), k.Help, k.Quit}
+	}
+	return []key.Binding{withHelp(k.Move, "↑/↓", "scroll"), k.Help, withHelp(k.Quit, "q", "stop")}
 }
 
 func (s *downloadStep) FullHelp() [][]key.Binding {
 	k := s.f.keys
-	return [][]key.Binding{{k.Up, k.Down}, {k.Quit}}
+	return [][]key.Binding{{k.Up, k.Down}, {withHelp(k.Back, "esc", "back (after a failure)")}, {k.Help, withHelp(k.Quit, "q", "stop (asks first)")}}
 }
 
 func (s *downloadStep) Update(msg tea.Msg) tea.Cmd {
@@ -254,7 +258,7 @@ func (s *downloadStep) View() string {
 		case events.Retrying:
 			style = th.Warn
 		}
-		rows = append(rows, fmt.Sprintf("%s %s", style.Render(fmt.Sprintf("%-18s", st)), ansi.Truncate(it.label, w-21, "…")))
+		rows = append(rows, fmt.Sprintf("%s %s", style.Render(fmt.Sprintf("%-18s", st)), textfit.Middle(it.label, w-20)))
 	}
 	started := rs.started
 	rs.mu.Unlock()
@@ -266,13 +270,16 @@ func (s *downloadStep) View() string {
 		b.WriteString(th.Subtle.Render("writing the bundle's parts…") + "\n")
 	}
 	if s.err != nil {
-		b.WriteString("\n" + th.Error.Render(ansi.Wordwrap(worded(s.err), w-2, "")) + "\n" + th.Subtle.Render("Running ferry again resumes where this stopped. esc goes back to the confirmation.") + "\n")
+		b.WriteString("\n" + th.Error.Render(textfit.Words(worded(s.err), w-1)) + "\n" + th.Subtle.Render(textfit.Words("Running ferry again resumes where this stopped. esc goes back to the confirmation.", w-1)) + "\n")
 	}
 	b.WriteString("\n")
-	room := max(1, h-8)
+	room := max(1, h-9)
 	start := min(s.scroll, max(0, len(rows)-room))
 	end := min(len(rows), start+room)
 	b.WriteString(strings.Join(rows[start:end], "\n"))
+	if end-start < len(rows) {
+		b.WriteString("\n" + th.Subtle.Render(fmt.Sprintf("%d–%d of %d items", start+1, end, len(rows))))
+	}
 	return b.String()
 }
 
@@ -286,10 +293,14 @@ type doneStep struct {
 func (s *doneStep) SetSize(w, h int) { s.w, s.h = w, h }
 
 func (s *doneStep) ShortHelp() []key.Binding {
-	return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "quit"))}
+	k := s.f.keys
+	return []key.Binding{withHelp(k.Next, "enter", "quit"), k.Help, k.Quit}
 }
 
-func (s *doneStep) FullHelp() [][]key.Binding { return nil }
+func (s *doneStep) FullHelp() [][]key.Binding {
+	k := s.f.keys
+	return [][]key.Binding{{withHelp(k.Next, "enter", "quit")}, {k.Help, k.Quit}}
+}
 
 func (s *doneStep) Update(msg tea.Msg) tea.Cmd {
 	if k, ok := msg.(tea.KeyPressMsg); ok && key.Matches(k, s.f.keys.Next) {
@@ -298,19 +309,22 @@ func (s *doneStep) Update(msg tea.Msg) tea.Cmd {
 	return nil
 }
 
+// View says where the bundle is, the code, and what to do next; the next
+// steps come before the answers file so they are seen on the smallest
+// window.
 func (s *doneStep) View() string {
-	th := s.f.th
+	th, w := s.f.th, s.w-1
 	r := s.f.download.result
 	idx := r.Index
 	var b strings.Builder
 	b.WriteString(th.OK.Render("✓ The bundle is written and verified.") + "\n\n")
-	fmt.Fprintf(&b, "%s  %d part(s), %s\n\n", filepath.Join(r.Dir, bundle.IndexName(idx.Name)), len(idx.Parts), size.Format(idx.Size))
-	b.WriteString("Read this code to the technician; their screen shows the same:\n")
+	b.WriteString(textfit.Words(fmt.Sprintf("%s · %d part(s), %s", filepath.Join(r.Dir, bundle.IndexName(idx.Name)), len(idx.Parts), sizeText(idx.Size)), w) + "\n\n")
+	b.WriteString(textfit.Words("Read this code to the technician; their screen shows the same:", w) + "\n")
 	b.WriteString(shortcode.Box(th, idx.ShortCode) + "\n\n")
+	b.WriteString(textfit.Words("Next: copy the whole folder to the medium, run `ferry verify --quick` on the copy, and hand it over with READ-ME-FIRST.txt. enter quits.", w) + "\n")
 	if r.Answers != "" {
-		fmt.Fprintf(&b, "answers saved: %s\n", r.Answers)
-		fmt.Fprintf(&b, "%s\n", th.Subtle.Render("replay: ferry prepare --answers "+r.Answers+" --output DIR"))
+		b.WriteString("\n" + textfit.Words("answers saved: "+r.Answers, w) + "\n")
+		b.WriteString(th.Subtle.Render("replay with:\n" + textfit.Command("ferry prepare --answers "+shellQuote(r.Answers)+" --output DIR", w)))
 	}
-	b.WriteString("\nNext: copy the whole folder to the medium, run `ferry verify --quick` on the copy,\nand hand it over with READ-ME-FIRST.txt. enter quits.")
 	return b.String()
 }

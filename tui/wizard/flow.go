@@ -200,9 +200,13 @@ func (f *Flow) Typing() bool {
 
 // QuitQuestion is what to ask before quitting, or "" when quitting loses
 // nothing.
+// Each fits whole on the smallest window (80 columns).
 func (f *Flow) QuitQuestion() string {
-	if f.jobs.Running(jobDownload) {
-		return "Stop the download? Running ferry again resumes where it stopped. y: stop · any other key: go on"
+	switch {
+	case f.jobs.Running(jobDownload):
+		return "Stop the download? It resumes next time. y: stop · any other key: keep going"
+	case f.cur > stepProduct && f.cur < stepDownload:
+		return "Quit? The answers so far are lost. y: quit · any other key: keep going"
 	}
 	return ""
 }

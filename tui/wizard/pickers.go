@@ -7,10 +7,10 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
 	"ferry/artifacts/size"
 	"ferry/tui/components/picker"
+	"ferry/tui/components/textfit"
 	"ferry/workflow/plan"
 )
 
@@ -21,6 +21,8 @@ type pickerStep struct {
 	id   stepID
 	list picker.Model
 	w, h int
+	// refusal says why Enter did nothing.
+	refusal string
 }
 
 func newSideStep(f *Flow) *pickerStep {
@@ -43,18 +45,31 @@ func newProductStep(f *Flow) *pickerStep {
 
 func (s *pickerStep) SetSize(w, h int) { s.w, s.h = w, h; s.list.SetSize(w, h-4) }
 
+// filterHelp is the help line while a list's filter has the keys.
+func filterHelp(k KeyMap) []key.Binding {
+	return []key.Binding{withHelp(k.Next, "enter", "keep filter"), withHelp(k.Back, "esc", "clear filter"), k.Move, k.TypingQuit}
+}
+
 func (s *pickerStep) ShortHelp() []key.Binding {
 	k := s.f.keys
-	if s.id == stepArch {
-		return []key.Binding{k.Toggle, k.Next, k.Back, k.Filter, k.Help, k.Quit}
+	switch {
+	case s.list.Filtering():
+		return filterHelp(k)
+	case s.id == stepArch:
+		return []key.Binding{k.Toggle, k.Next, k.Back, k.Move, k.Filter, k.Help, k.Quit}
+	case s.id == stepSide:
+		return []key.Binding{k.Next, k.Move, k.Help, k.Quit}
 	}
-	return []key.Binding{k.Next, k.Back, k.Up, k.Down, k.Filter, k.Help, k.Quit}
+	return []key.Binding{k.Next, k.Back, k.Move, k.Filter, k.Help, k.Quit}
 }
 
 func (s *pickerStep) FullHelp() [][]key.Binding {
 	k := s.f.keys
-	if s.id == stepArch {
+	switch s.id {
+	case stepArch:
 		return [][]key.Binding{{k.Toggle, k.Next, k.Back}, {k.Up, k.Down}, {k.Filter}, {k.Help, k.Quit}}
+	case stepSide:
+		return [][]key.Binding{{k.Next}, {k.Up, k.Down}, {k.Filter}, {k.Help, k.Quit}}
 	}
 	return [][]key.Binding{{k.Next, k.Back}, {k.Up, k.Down}, {k.Filter}, {k.Help, k.Quit}}
 }
@@ -76,6 +91,7 @@ func listKey(l *picker.Model, keys KeyMap, msg tea.Msg) bool {
 
 func (s *pickerStep) Update(msg tea.Msg) tea.Cmd {
 	f := s.f
+	s.refusal = ""
 	if listKey(&s.list, f.keys, msg) {
 		return nil
 	}
@@ -114,6 +130,7 @@ func (s *pickerStep) Update(msg tea.Msg) tea.Cmd {
 		f.goTo(stepArch)
 	case stepArch:
 		if len(s.list.Chosen()) == 0 {
+			s.refusal = "Tick at least one architecture first (space)."
 			return nil
 		}
 		if len(f.target.Versions) == 0 {
@@ -175,6 +192,14 @@ func (s *pickerStep) build() {
 }
 
 func (s *pickerStep) View() string {
+	v := s.view()
+	if s.refusal != "" {
+		v += "\n\n" + s.f.th.Warn.Render(s.refusal)
+	}
+	return v
+}
+
+func (s *pickerStep) view() string {
 	th := s.f.th
 	title := func(t string) string { return th.Title.Render(t) + "\n" }
 	switch s.id {
@@ -198,7 +223,7 @@ func (s *pickerStep) productDetail() string {
 	if err != nil || t.Description == "" {
 		return ""
 	}
-	return "\n\n" + s.f.th.Subtle.Render(ansi.Wordwrap(strings.TrimSpace(t.Description), s.w-2, ""))
+	return "\n\n" + s.f.th.Subtle.Render(textfit.Words(strings.TrimSpace(t.Description), s.w-1))
 }
 
 // modulesStep ticks modules, locking what the chosen ones depend on, and
@@ -226,7 +251,10 @@ func (s *modulesStep) SetSize(w, h int) { s.w, s.h = w, h; s.list.SetSize(w, h-4
 
 func (s *modulesStep) ShortHelp() []key.Binding {
 	k := s.f.keys
-	return []key.Binding{k.Toggle, k.Next, k.Back, k.Filter, k.Help, k.Quit}
+	if s.list.Filtering() {
+		return filterHelp(k)
+	}
+	return []key.Binding{k.Toggle, k.Next, k.Back, k.Move, k.Filter, k.Help, k.Quit}
 }
 
 func (s *modulesStep) FullHelp() [][]key.Binding {
@@ -355,7 +383,8 @@ func (s *modulesStep) refreshSizes() {
 	for i := range items {
 		for _, mt := range s.sizes.Totals.Modules {
 			if mt.Module == items[i].ID {
-				items[i].Detail = fmt.Sprintf("%-28s %10s", ansi.Truncate(s.f.target.Module(items[i].ID).Title, 28, "…"), size.Format(mt.Unique))
+				// The size first, so it stays in view when the title is cut.
+				items[i].Detail = fmt.Sprintf("%10s  %s", sizeText(mt.Unique), s.f.target.Module(items[i].ID).Title)
 			}
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"ferry/artifacts/size"
 	"ferry/tui/components/progress"
 	"ferry/tui/components/spinner"
+	"ferry/tui/components/textfit"
 	"ferry/workflow/plan"
 )
 
@@ -38,8 +39,15 @@ type previewStep struct {
 	// filter narrows the tables; filtering while it is typed.
 	filter    string
 	filtering bool
-	scroll    int
+	// cursor is the highlighted row of the table (the summary scrolls by
+	// it too); the row's details are shown whole under the table.
+	cursor int
+	// refusal says why Enter did nothing.
+	refusal string
 }
+
+// row is one line of a table and what the detail line says about it.
+type row struct{ line, detail string }
 
 type (
 	planResolvedMsg struct {
@@ -54,6 +62,9 @@ func (s *previewStep) SetSize(w, h int) { s.w, s.h = w, h }
 
 func (s *previewStep) ShortHelp() []key.Binding {
 	k := s.f.keys
+	if s.filtering {
+		return []key.Binding{withHelp(k.Next, "enter", "keep filter"), withHelp(k.Back, "esc", "clear filter"), k.TypingQuit}
+	}
 	return []key.Binding{k.Next, k.Back, k.Tab, k.Sort, k.Filter, k.Help, k.Quit}
 }
 
@@ -118,6 +129,7 @@ func (s *previewStep) Update(msg tea.Msg) tea.Cmd {
 
 func (s *previewStep) key(msg tea.KeyPressMsg) tea.Cmd {
 	f := s.f
+	s.refusal = ""
 	if s.filtering {
 		switch msg.String() {
 		case "esc":
@@ -131,7 +143,7 @@ func (s *previewStep) key(msg tea.KeyPressMsg) tea.Cmd {
 		default:
 			s.filter += msg.Text
 		}
-		s.scroll = 0
+		s.cursor = 0
 		return nil
 	}
 	switch {
@@ -143,17 +155,29 @@ func (s *previewStep) key(msg tea.KeyPressMsg) tea.Cmd {
 		} else {
 			s.tab = (s.tab + 1) % 4
 		}
-		s.scroll = 0
+		s.cursor = 0
 	case key.Matches(msg, f.keys.Sort):
 		s.bySize = !s.bySize
 	case key.Matches(msg, f.keys.Down):
-		s.scroll++
+		n := len(s.rows())
+		if s.tab == 3 && s.plan != nil {
+			n = len(s.summaryLines()) - (s.h - 4) + 1
+		}
+		s.cursor = min(s.cursor+1, max(0, n-1))
 	case key.Matches(msg, f.keys.Up):
-		s.scroll = max(0, s.scroll-1)
+		s.cursor = max(0, s.cursor-1)
 	case key.Matches(msg, f.keys.Back):
 		return f.back()
 	case key.Matches(msg, f.keys.Next):
-		if s.plan == nil || len(s.plan.Errors) > 0 {
+		switch {
+		case s.planning:
+			s.refusal = "Still resolving: Enter works once the plan is made."
+			return nil
+		case s.plan == nil:
+			s.refusal = "There is no plan to carry: esc goes back to change the selection."
+			return nil
+		case len(s.plan.Errors) > 0:
+			s.refusal = fmt.Sprintf("%d item(s) could not be resolved (listed below): esc goes back to change the selection.", len(s.plan.Errors))
 			return nil
 		}
 		f.goTo(stepDest)
@@ -198,21 +222,89 @@ func (s *previewStep) View() string {
 	case s.bySize && s.tab == 0:
 		b.WriteString("   " + th.Subtle.Render("largest first"))
 	}
-	b.WriteString("\n\n")
-	lines := s.lines()
-	room := h - 4
-	start := min(s.scroll, max(0, len(lines)-room))
-	end := min(len(lines), start+room)
-	b.WriteString(strings.Join(lines[start:end], "\n"))
+	b.WriteString("\n")
+	if s.refusal != "" {
+		b.WriteString(th.Warn.Render(ansi.Truncate(s.refusal, w-1, "…")))
+	}
+	b.WriteString("\n")
+	if s.tab == 3 {
+		lines := s.summaryLines()
+		for _, e := range s.plan.Errors {
+			lines = append(lines, th.Error.Render("✗ "+ansi.Truncate(e.Text(Words), w-3, "…")))
+		}
+		room := h - 4
+		start := min(s.cursor, max(0, len(lines)-room))
+		b.WriteString(strings.Join(lines[start:min(len(lines), start+room)], "\n"))
+		return b.String()
+	}
+	header, rows := s.table()
+	b.WriteString(th.Header.Render("  "+header) + "\n")
+	// Room for the rows, the position and the detail of the highlighted row
+	// (two lines) under them.
+	room := max(1, h-4-1-3)
+	cur := min(s.cursor, max(0, len(rows)-1))
+	start := max(0, min(cur-room/2, len(rows)-room))
+	end := min(len(rows), start+room)
+	for i := start; i < end; i++ {
+		if i == cur {
+			b.WriteString(th.Accent.Render("▸ " + rows[i].line))
+		} else {
+			b.WriteString("  " + rows[i].line)
+		}
+		b.WriteString("\n")
+	}
+	if len(rows) == 0 {
+		b.WriteString(th.Subtle.Render(map[int]string{0: "no images", 1: "no Maven artifacts", 2: "no plain files"}[s.tab]) + "\n")
+	}
+	for _, e := range s.plan.Errors {
+		b.WriteString(th.Error.Render("✗ "+ansi.Truncate(e.Text(Words), w-3, "…")) + "\n")
+	}
+	if len(rows) > 0 {
+		pos := fmt.Sprintf("%d of %d", cur+1, len(rows))
+		if end-start < len(rows) {
+			pos = fmt.Sprintf("%d–%d of %d · row %d", start+1, end, len(rows), cur+1)
+		}
+		b.WriteString(th.Subtle.Render(pos) + "\n")
+		d, _ := textfit.Lines(textfit.Words(rows[cur].detail, w-1), 2)
+		b.WriteString(th.Subtle.Render(d))
+	}
 	return b.String()
 }
 
-func (s *previewStep) lines() []string {
-	th, w, p := s.f.th, s.w, s.plan
-	var lines []string
+// sizeCell is a size for a table's column: "unknown" when it could not be
+// read.
+func sizeCell(n int64) string {
+	if n <= 0 {
+		return "unknown"
+	}
+	return size.Format(n)
+}
+
+// sizeText is a size in a sentence.
+func sizeText(n int64) string {
+	if n <= 0 {
+		return "size unknown"
+	}
+	return size.Format(n)
+}
+
+// rows is the current table's rows, filtered and sorted.
+func (s *previewStep) rows() []row {
+	if s.plan == nil || s.tab == 3 {
+		return nil
+	}
+	_, r := s.table()
+	return r
+}
+
+// table is the current tab's header and rows: names shortened in the
+// middle so tags and versions stay, sizes always in view.
+func (s *previewStep) table() (string, []row) {
+	w, p := s.w, s.plan
 	match := func(v string) bool {
 		return s.filter == "" || strings.Contains(strings.ToLower(v), strings.ToLower(s.filter))
 	}
+	var out []row
 	switch s.tab {
 	case 0:
 		ims := slices.Clone(p.Images)
@@ -222,41 +314,46 @@ func (s *previewStep) lines() []string {
 			}
 			return ims[i].Reference < ims[j].Reference
 		})
-		lines = append(lines, th.Header.Render(fmt.Sprintf("%-*s %10s %10s", w-26, "image", "size", "shared")))
+		nw := w - 26
 		for _, im := range ims {
 			if !match(im.Reference) {
 				continue
 			}
-			lines = append(lines, fmt.Sprintf("%-*s %10s %10s", w-26, ansi.Truncate(im.Reference, w-26, "…"), size.Format(im.Size), size.Format(im.Shared)))
+			d := fmt.Sprintf("%s · %s · %s, %s shared · %s", im.Reference, shortDigest(im.Digest), sizeText(im.Size), size.Format(im.Shared), strings.Join(im.Platforms, ", "))
+			out = append(out, row{fmt.Sprintf("%-*s %10s %10s", nw, textfit.Middle(im.Reference, nw), sizeCell(im.Size), size.Format(im.Shared)), d})
 		}
+		return fmt.Sprintf("%-*s %10s %10s", nw, "image", "size", "shared"), out
 	case 1:
-		lines = append(lines, th.Header.Render(fmt.Sprintf("%-*s %10s", w-14, "Maven artifact", "size")))
+		nw := w - 15
 		for _, mv := range p.Maven {
 			if !match(mv.Coordinates) {
 				continue
 			}
-			lines = append(lines, fmt.Sprintf("%-*s %10s", w-14, ansi.Truncate(mv.Coordinates, w-14, "…"), size.Format(mv.Size)))
+			d := fmt.Sprintf("%s · %d file(s) · %s", mv.Coordinates, len(mv.Files), sizeText(mv.Size))
+			out = append(out, row{fmt.Sprintf("%-*s %10s", nw, textfit.Middle(mv.Coordinates, nw), sizeCell(mv.Size)), d})
 		}
-		if len(p.Maven) == 0 {
-			lines = append(lines, th.Subtle.Render("no Maven artifacts"))
-		}
+		return fmt.Sprintf("%-*s %10s", nw, "Maven artifact", "size"), out
 	case 2:
-		for _, f := range p.Files {
-			if !match(f.Name) {
+		nw := w - 15
+		for _, fl := range p.Files {
+			if !match(fl.Name) {
 				continue
 			}
-			lines = append(lines, fmt.Sprintf("%-*s %10s", w-14, ansi.Truncate(f.Name, w-14, "…"), size.Format(f.Size)))
+			d := fmt.Sprintf("%s · %s · %s", fl.Name, sizeText(fl.Size), fl.URL)
+			out = append(out, row{fmt.Sprintf("%-*s %10s", nw, textfit.Middle(fl.Name, nw), sizeCell(fl.Size)), d})
 		}
-		if len(p.Files) == 0 {
-			lines = append(lines, th.Subtle.Render("no plain files"))
-		}
-	case 3:
-		lines = s.summaryLines()
+		return fmt.Sprintf("%-*s %10s", nw, "file", "size"), out
 	}
-	for _, e := range p.Errors {
-		lines = append(lines, th.Error.Render("✗ "+ansi.Truncate(e.Text(Words), w-3, "…")))
+	return "", nil
+}
+
+// shortDigest is the first hex digits of a digest, enough to tell images
+// apart.
+func shortDigest(d string) string {
+	if i := strings.Index(d, ":"); i >= 0 && len(d) > i+13 {
+		return d[:i+13]
 	}
-	return lines
+	return d
 }
 
 func (s *previewStep) summaryLines() []string {

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 
 	"ferry/themes"
 )
@@ -23,6 +24,10 @@ const (
 // RailWidth is the width of the steps rail.
 const RailWidth = 20
 
+// RailBreak is the narrowest window that shows the rail; below it the
+// header names the step instead and the content takes the whole width.
+const RailBreak = 100
+
 // Frame is one wizard's layout.
 type Frame struct {
 	Theme themes.Theme
@@ -34,9 +39,22 @@ type Frame struct {
 	Steps []string
 }
 
-// ContentSize is the room right of the rail, between header and footer.
+// ContentSize is the room for a step's content, between header and footer
+// (right of the rail when there is one).
 func ContentSize(width, height int) (int, int) {
+	if width < RailBreak {
+		return max(20, width-1), max(5, height-5)
+	}
 	return max(20, width-RailWidth-3), max(5, height-5)
+}
+
+// TooSmall says whether a window is below the minimum, where the app
+// shows only how to get a usable screen.
+func TooSmall(width, height int) bool { return width < MinWidth || height < MinHeight }
+
+// TooSmallMessage is what a window below the minimum shows.
+func TooSmallMessage(width, height int) string {
+	return fmt.Sprintf("ferry needs a window of at least %d×%d;\nthis one is %d×%d.\n\nMake it larger, or run ferry with --accessible\nfor plain questions and answers.\n\nq or ctrl+c quits.", MinWidth, MinHeight, width, height)
 }
 
 // Render draws a whole screen: current is the step index, done says which
@@ -46,18 +64,32 @@ func (f Frame) Render(width, height, current int, done func(int) bool, railExtra
 	if width == 0 {
 		return ""
 	}
-	if width < MinWidth || height < MinHeight {
-		return lipgloss.Place(width, height, lipgloss.Center, lipgloss.Center,
-			fmt.Sprintf("ferry needs a window of at least %d×%d;\nthis one is %d×%d.\nPlease make it larger.", MinWidth, MinHeight, width, height))
+	if TooSmall(width, height) {
+		msg := TooSmallMessage(width, height)
+		if footer != "" {
+			msg += "\n\n" + footer
+		}
+		return lipgloss.Place(width, height, lipgloss.Center, lipgloss.Center, msg)
 	}
 	th := f.Theme
 	w, h := ContentSize(width, height)
+	// A footer of more lines (a question) takes them from the content.
+	h = max(1, h-(lipgloss.Height(footer)-1))
 	header := th.Title.Render("ferry") + th.Subtle.Render(" · "+f.Title)
 	if f.Banner != "" {
 		header += "   " + th.Warn.Render(f.Banner)
 	}
-	pos := th.Subtle.Render(fmt.Sprintf("step %d of %d", current+1, len(f.Steps)))
+	where := fmt.Sprintf("step %d of %d", current+1, len(f.Steps))
+	if width < RailBreak && current < len(f.Steps) {
+		where += ": " + f.Steps[current]
+	}
+	pos := th.Subtle.Render(where)
+	header = ansi.Truncate(header, max(1, width-lipgloss.Width(pos)-1), "…")
 	header += strings.Repeat(" ", max(1, width-lipgloss.Width(header)-lipgloss.Width(pos))) + pos
+	if width < RailBreak {
+		content := lipgloss.NewStyle().Width(w).Height(h).MaxHeight(h).Render(body)
+		return lipgloss.JoinVertical(lipgloss.Left, header, "", content, "", footer)
+	}
 	var rail strings.Builder
 	for i, t := range f.Steps {
 		switch {

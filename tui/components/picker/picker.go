@@ -14,6 +14,7 @@ import (
 	"github.com/sahilm/fuzzy"
 
 	"ferry/themes"
+	"ferry/tui/components/textfit"
 )
 
 // Item is one choice.
@@ -219,6 +220,7 @@ func (m Model) View() string {
 		return b.String()
 	}
 	end := min(m.offset+m.rows(), len(m.visible))
+	cut := false
 	titleW := 0
 	for _, idx := range m.visible[m.offset:end] {
 		titleW = max(titleW, lipgloss.Width(m.items[idx].Title))
@@ -251,6 +253,9 @@ func (m Model) View() string {
 		if it.Note != "" {
 			line += "  " + m.th.Warn.Render("("+it.Note+")")
 		}
+		if i == m.cursor && ansi.StringWidth(line) > m.width {
+			cut = true
+		}
 		b.WriteString(ansi.Truncate(line, m.width, "…"))
 		if i < end-1 {
 			b.WriteString("\n")
@@ -259,5 +264,26 @@ func (m Model) View() string {
 	if end < len(m.visible) || m.offset > 0 {
 		b.WriteString("\n" + m.th.Subtle.Render(fmt.Sprintf("  %d–%d of %d", m.offset+1, end, len(m.visible))))
 	}
+	if cut {
+		// The highlighted row did not fit: say it whole underneath.
+		b.WriteString("\n\n" + m.th.Subtle.Render(textfit.Words(m.DetailLine(), m.width-1)))
+	}
 	return b.String()
+}
+
+// DetailLine is the highlighted item said whole: its title, detail and
+// note.
+func (m Model) DetailLine() string {
+	it, ok := m.Current()
+	if !ok {
+		return ""
+	}
+	s := it.Title
+	if it.Detail != "" {
+		s += ": " + strings.Join(strings.Fields(it.Detail), " ")
+	}
+	if it.Note != "" {
+		s += " (" + it.Note + ")"
+	}
+	return s
 }

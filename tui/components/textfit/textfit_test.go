@@ -1,0 +1,44 @@
+package textfit
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/stretchr/testify/assert"
+)
+
+func TestMiddleKeepsTheTag(t *testing.T) {
+	got := Middle("docker.io/apache/kie-sonataflow-data-index-postgresql:1.0", 30)
+	assert.Equal(t, 30, ansi.StringWidth(got))
+	assert.True(t, strings.HasSuffix(got, "/kie-sonataflow-data-index-postgresql:1.0") || strings.HasSuffix(got, ":1.0"), got)
+	assert.True(t, strings.HasPrefix(got, "docker.io/"), got)
+	got = Middle("docker.io/apache/x:1.0", 18)
+	assert.Equal(t, 18, ansi.StringWidth(got))
+	assert.True(t, strings.HasPrefix(got, "docker.io") && strings.HasSuffix(got, "/x:1.0"), got)
+	assert.Equal(t, "short", Middle("short", 10))
+}
+
+func TestWordsNeverSplitsAToken(t *testing.T) {
+	s := "replay: ferry prepare --answers /srv/bundles/demo/demo-2.0.answers.yaml --output DIR"
+	got := Words(s, 50)
+	assert.Contains(t, got, "/srv/bundles/demo/demo-2.0.answers.yaml")
+	for _, l := range strings.Split(got, "\n") {
+		assert.LessOrEqual(t, ansi.StringWidth(l), 50)
+	}
+}
+
+func TestCommandContinuesWithBackslash(t *testing.T) {
+	cmd := "ferry prepare --target demo --version 1.0 --arch amd64 --modules core,ui --output /srv/bundles/demo"
+	got := Command(cmd, 40)
+	lines := strings.Split(got, "\n")
+	assert.Greater(t, len(lines), 1)
+	for i, l := range lines {
+		assert.LessOrEqual(t, ansi.StringWidth(l), 40)
+		if i < len(lines)-1 {
+			assert.True(t, strings.HasSuffix(l, " \\"), l)
+		}
+	}
+	joined := strings.Join(strings.Fields(strings.ReplaceAll(got, "\\\n", "")), " ")
+	assert.Equal(t, cmd, joined)
+}
