@@ -234,6 +234,8 @@ func TestE2EDemoImportFirstInARealTerminal(t *testing.T) {
 	s.keys("Enter")
 	s.waitFor("Ask the engineer", 10*time.Second)
 	s.keys("C-c")
+	s.waitFor("y: quit", 5*time.Second) // a bundle is open: it asks first
+	s.keys("y")
 	scr = s.waitFor("FERRY-EXIT=130", 5*time.Second)
 	assert.Contains(t, scr, `ferry was left on the step "Check the code"; nothing was loaded.`)
 }
