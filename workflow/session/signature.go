@@ -147,6 +147,17 @@ func (s *Session) CheckSigned(ctx context.Context, b *bundle.Bundle, trusted ssh
 	return fp, nil
 }
 
+// SignedBy says who signed the bundle, for the far side's screens: with a
+// TrustedKey, the bundle must be signed by it; without one, the keys
+// beside the bundle are tried (SignatureBeside), and a bundle with none
+// beside it gives "", nil.
+func (s *Session) SignedBy(b *bundle.Bundle) (string, error) {
+	if s.TrustedKey != nil {
+		return s.CheckSignature(b, s.TrustedKey)
+	}
+	return s.SignatureBeside(b)
+}
+
 // BesideKeys lists the public keys (*.pub) in the bundle's folder, sorted.
 func BesideKeys(b *bundle.Bundle) []string {
 	found, _ := filepath.Glob(filepath.Join(b.Dir, "*"+signature.PublicSuffix))
@@ -191,4 +202,23 @@ func readBounded(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is larger than ferry reads (%d bytes)", path, limit)
 	}
 	return data, nil
+}
+
+// DropStaleSignature removes the signature beside the bundle's index when
+// it no longer matches it (checked against the key inside it), as after a
+// prepare that rewrote the index without signing again, and says whether
+// it did.
+func (s *Session) DropStaleSignature(b *bundle.Bundle) (bool, error) {
+	sig, err := readBounded(SignaturePath(b), 64<<10)
+	if err != nil {
+		return false, nil
+	}
+	data, err := readBounded(indexPath(b), maxIndex)
+	if err != nil {
+		return false, err
+	}
+	if p, err := signature.Parse(sig); err == nil && signature.Verify(p.PublicKey, signature.Namespace, data, sig) == nil {
+		return false, nil
+	}
+	return true, os.Remove(SignaturePath(b))
 }
