@@ -19,6 +19,7 @@ func newImportCmd(a *app) *cobra.Command {
 	var caFiles []string
 	var insecure, check, passStdin, mavenPassStdin, accessibleFlag bool
 	var concurrency int
+	var trust trustFlag
 	c := &cobra.Command{
 		Use:   "import BUNDLE",
 		Short: "Load a bundle into the site's registry and Maven repository, straight from the media",
@@ -34,7 +35,11 @@ destination.
 Credentials: --username with --password-stdin, or FERRY_REGISTRY_USERNAME and
 FERRY_REGISTRY_PASSWORD, or your docker config; for Maven --maven-username with
 --maven-password-stdin, or FERRY_MAVEN_USERNAME and FERRY_MAVEN_PASSWORD. They
-are never printed, logged or written.`,
+are never printed, logged or written.
+
+--key accepts only a bundle signed by that public key (ferry keygen, ferry
+sign): the signature is checked and then every part against the signed index,
+before anything is loaded.`,
 		Example: `  ferry import /media/usb --registry registry.site:5000/mirror --ca-file site-ca.pem
   ferry import /media/usb --registry registry.site:5000 --maven-url https://nexus.site/repository/maven-releases --report import
   ferry import /media/usb --registry registry.site:5000 --check`,
@@ -52,6 +57,11 @@ are never printed, logged or written.`,
 			if err := checkProgress(progress); err != nil {
 				return err
 			}
+			pub, err := trust.load()
+			if err != nil {
+				return err
+			}
+			sess.TrustedKey = pub
 			if len(args) == 0 {
 				d := session.Destination{Registry: registry, Username: username, CAFiles: caFiles, Insecure: insecure, MavenURL: mavenURL, MavenDir: mavenDir,
 					MavenUser: mavenUser, Password: a.getenv("FERRY_REGISTRY_PASSWORD"), MavenPassword: a.getenv("FERRY_MAVEN_PASSWORD")}
@@ -84,6 +94,13 @@ are never printed, logged or written.`,
 			b, err := sess.Open(args[0])
 			if err != nil {
 				return err
+			}
+			if pub != nil {
+				// The parts are read again as they load; checking them here
+				// too means nothing unsigned-for reaches the registry.
+				if err := checkSigned(a, cmd, sess, b, pub, progress, !check); err != nil {
+					return err
+				}
 			}
 			d := session.Destination{Registry: registry, Username: username, CAFiles: caFiles, Insecure: insecure, Flat: mapping == "flat",
 				Concurrency: concurrency, MavenURL: mavenURL, MavenUser: mavenUser, MavenDir: mavenDir}
@@ -175,6 +192,7 @@ are never printed, logged or written.`,
 	f.StringVar(&report, "report", "", "write what was loaded where to PATH.md and PATH.json")
 	f.IntVar(&concurrency, "concurrency", 4, "how many blobs to push at once")
 	progressFlag(c, &progress)
+	trust.register(c)
 	f.BoolVar(&accessibleFlag, "accessible", false, "without a bundle: ask the far side's questions as plain numbered prompts (also ACCESSIBLE=1, TERM=dumb or a terminal without colours)")
 	return c
 }

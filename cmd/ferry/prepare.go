@@ -8,8 +8,10 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ssh"
 
 	"ferry/artifacts/bundle"
+	"ferry/artifacts/signature"
 	"ferry/artifacts/size"
 	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
@@ -26,7 +28,7 @@ func defaultCache() string {
 func newPrepareCmd(a *app) *cobra.Command {
 	var sf selectFlags
 	var src sourceFlags
-	var output, cacheDir, split, progress, name, copies string
+	var output, cacheDir, split, progress, name, copies, signKey string
 	var retries int
 	var noBinary bool
 	c := &cobra.Command{
@@ -38,9 +40,11 @@ Maven file and plain file once (verified while it streams, resumed after an
 interruption, retried on flaky networks), and writes a deterministic bundle:
 parts, an index, READ-ME-FIRST.txt for the technician, the answers file and a
 copy of ferry. Run it again after an interruption: it continues where it
-stopped.`,
+stopped. --sign-key signs the index once it is written (as ferry sign does);
+an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.`,
 		Example: `  ferry prepare --target sonataflow --arch amd64 --output /media/usb
-  ferry prepare --answers sonataflow-10.1.0.answers.yaml --output /mnt/stick --split fat32`,
+  ferry prepare --answers sonataflow-10.1.0.answers.yaml --output /mnt/stick --split fat32
+  ferry prepare --target sonataflow --arch amd64 --output /media/usb --sign-key ~/keys/site-a.key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output == "" {
@@ -59,6 +63,14 @@ stopped.`,
 			mode, ok := map[string]prepare.Copies{"auto": prepare.CopiesAuto, "always": prepare.CopiesAlways, "never": prepare.CopiesNever}[copies]
 			if !ok {
 				return usageError{fmt.Errorf("--cache-copies %q is not one of auto, always, never", copies)}
+			}
+			// The key opens before any download: a wrong password costs
+			// nothing, and the bundle is not left unsigned by surprise.
+			var signer ssh.Signer
+			if signKey != "" {
+				if signer, err = a.loadSigner(signKey, output); err != nil {
+					return err
+				}
 			}
 			opts := prepare.Options{Name: name, CacheCopies: mode}
 			if v := a.getenv("SOURCE_DATE_EPOCH"); v != "" {
@@ -103,7 +115,21 @@ stopped.`,
 			if err != nil {
 				return err
 			}
-			printSummary(a, p, res)
+			sig := ""
+			b, err := sess.Open(filepath.Join(res.Dir, bundle.IndexName(res.Index.Name)))
+			if err != nil {
+				return err
+			}
+			if signer == nil {
+				if dropped, _ := sess.DropStaleSignature(b); dropped {
+					fmt.Fprintf(a.stderr, "ferry: warning: the earlier signature of %s no longer matched its index and was removed: sign it again with ferry sign.\n", b.Index.Name)
+				}
+			} else {
+				if sig, err = sess.SignBundle(b, signer); err != nil {
+					return fmt.Errorf("the bundle was written but not signed: %w: sign it with ferry sign", err)
+				}
+			}
+			printSummary(a, p, res, sig, signer)
 			return nil
 		},
 	}
@@ -116,12 +142,13 @@ stopped.`,
 	f.StringVar(&split, "split", "auto", "part size: 700M, 4G…, or fat32 (4 GiB − 1), dvd, none; auto: fat32 on FAT file systems, else none")
 	f.StringVar(&name, "name", "", "the bundle's base name (default: target-version)")
 	f.IntVar(&retries, "retries", 5, "retries of a failing download (5xx, 429, dropped connections) before giving up")
+	f.StringVar(&signKey, "sign-key", "", "private key to sign the bundle's index with (PREFIX.key from ferry keygen; FERRY_KEY_PASSWORD opens an encrypted one)")
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
 	progressFlag(c, &progress)
 	return c
 }
 
-func printSummary(a *app, p *plan.Plan, res *prepare.Result) {
+func printSummary(a *app, p *plan.Plan, res *prepare.Result, sig string, signer ssh.Signer) {
 	th := a.theme()
 	w := a.out()
 	idx := res.Index
@@ -130,6 +157,9 @@ func printSummary(a *app, p *plan.Plan, res *prepare.Result) {
 	fmt.Fprintf(w, "\n  Code:   %s   %s\n", th.Accent.Render(idx.ShortCode), th.Subtle.Render("read this to the technician; their screen shows the same code"))
 	fmt.Fprintf(w, "  Digest: %s\n\n", idx.ManifestDigest)
 	fmt.Fprintf(w, "  index:   %s\n", filepath.Join(res.Dir, bundle.IndexName(idx.Name)))
+	if sig != "" {
+		fmt.Fprintf(w, "  signed:  %s by %s\n", sig, signature.Fingerprint(signer.PublicKey()))
+	}
 	if res.Answers != "" {
 		fmt.Fprintf(w, "  answers: %s (replay with --answers)\n", res.Answers)
 	}

@@ -13,6 +13,7 @@ import (
 func newServeCmd(a *app) *cobra.Command {
 	var listen, cert, key, progress string
 	var verify bool
+	var trust trustFlag
 	c := &cobra.Command{
 		Use:   "serve BUNDLE",
 		Short: "Serve a bundle as a read-only OCI registry, straight from its parts",
@@ -25,10 +26,13 @@ with Ctrl-C.
 Manifests are checked against their digests on every read and blobs while
 they stream: a damaged item is never served whole, the part holding it is
 named in the log, and it is refused from then on. --verify checks the whole
-bundle first (as ferry verify does) and refuses to serve a damaged one.`,
+bundle first (as ferry verify does) and refuses to serve a damaged one. --key
+accepts only a bundle signed by that public key: the signature is checked and
+then every part against the signed index, before anything is served.`,
 		Example: `  ferry serve /media/usb
   ferry serve /media/usb --listen 0.0.0.0:5000 --tls-cert site.crt --tls-key site.key
-  ferry serve --verify /media/usb`,
+  ferry serve --verify /media/usb
+  ferry serve --key site-a.pub /media/usb`,
 		Args: exactArgs(1, "name the bundle to serve: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkProgress(progress); err != nil {
@@ -37,6 +41,10 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 			if (cert == "") != (key == "") {
 				return usageError{fmt.Errorf("give both --tls-cert and --tls-key, or neither")}
 			}
+			pub, err := trust.load()
+			if err != nil {
+				return err
+			}
 			sess, err := a.session(session.Options{}, nil)
 			if err != nil {
 				return err
@@ -44,6 +52,11 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 			b, err := sess.Open(args[0])
 			if err != nil {
 				return err
+			}
+			if pub != nil {
+				if err := checkSigned(a, cmd, sess, b, pub, progress, !verify); err != nil {
+					return err
+				}
 			}
 			if verify {
 				fmt.Fprintf(a.out(), "Checking every part and item of %s (%s) before serving it…\n", b.Index.Name, size.Format(b.Index.Size))
@@ -76,6 +89,7 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 	c.Flags().StringVar(&cert, "tls-cert", "", "PEM certificate to serve HTTPS with")
 	c.Flags().StringVar(&key, "tls-key", "", "PEM key of --tls-cert")
 	progressFlag(c, &progress)
+	trust.register(c)
 	c.Flags().BoolVar(&verify, "verify", false, "check every part and item before serving (reads the whole bundle) and refuse a damaged bundle")
 	return c
 }

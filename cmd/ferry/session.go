@@ -99,6 +99,19 @@ func (e farEngine) CheckFile(path string) error {
 	return f.Close()
 }
 
+// Open refuses a bundle whose signature is not accepted (SignedBy), so
+// every far-side face checks it where the bundle is chosen.
+func (e farEngine) Open(path string) (*bundle.Bundle, error) {
+	b, err := e.Session.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := e.SignedBy(b); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
 func (e farEngine) Preflight(ctx context.Context, d session.Destination) ([]push.Check, error) {
 	return e.Session.Preflight(ctx, d)
 }

@@ -7,11 +7,13 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/size"
+	"ferry/workflow/session"
 )
 
 func newVerifyCmd(a *app) *cobra.Command {
 	var quick bool
 	var progress string
+	var trust trustFlag
 	c := &cobra.Command{
 		Use:   "verify BUNDLE",
 		Short: "Check a bundle: every part, and (unless --quick) every item in it",
@@ -19,18 +21,37 @@ func newVerifyCmd(a *app) *cobra.Command {
 its parts: every part's size and sha256, and unless --quick also the manifest,
 every image blob against its digest, every Maven file against its checksums,
 every plain file and SHA256SUMS. It exits non-zero naming the first damaged
-part or item and what to do.`,
+part or item and what to do. With --key it first checks the bundle is signed
+by that public key (ferry keygen, ferry sign), and refuses it otherwise.`,
 		Example: `  ferry verify /media/usb
   ferry verify --quick /media/usb/sonataflow-10.1.0.ferry.json
-  ferry verify --progress json /media/usb`,
+  ferry verify --progress json /media/usb
+  ferry verify --key site-a.pub /media/usb`,
 		Args: exactArgs(1, "name the bundle to verify: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkProgress(progress); err != nil {
 				return err
 			}
+			pub, err := trust.load()
+			if err != nil {
+				return err
+			}
 			b, err := bundle.Open(args[0])
 			if err != nil {
 				return err
+			}
+			if pub != nil {
+				sess, err := a.session(session.Options{}, nil)
+				if err != nil {
+					return err
+				}
+				// The signature is checked first; the verify below checks
+				// every part against the signed index.
+				fp, err := sess.CheckSignature(b, pub)
+				if err != nil {
+					return err
+				}
+				printSignedBy(a, b, fp)
 			}
 			idx := b.Index
 			a.logf("verifying %s (%d parts, %s)…", idx.Name, len(idx.Parts), size.Format(idx.Size))
@@ -57,5 +78,6 @@ part or item and what to do.`,
 	}
 	c.Flags().BoolVar(&quick, "quick", false, "check parts only (size and sha256), not the items inside")
 	progressFlag(c, &progress)
+	trust.register(c)
 	return c
 }

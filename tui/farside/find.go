@@ -20,8 +20,9 @@ import (
 type (
 	foundMsg  []session.Found
 	openedMsg struct {
-		b   *bundle.Bundle
-		err error
+		b        *bundle.Bundle
+		signedBy string
+		err      error
 	}
 	verifiedMsg struct{ err error }
 )
@@ -43,6 +44,29 @@ func sizeText(n int64) string {
 		return "size unknown"
 	}
 	return size.Format(n)
+}
+
+// signatureChecker is an Engine that also says who signed a bundle (a
+// fingerprint, or "" when there is no key to check it with), refusing one
+// whose signature is not accepted.
+type signatureChecker interface {
+	SignedBy(b *bundle.Bundle) (string, error)
+}
+
+// open opens the bundle and, when the engine checks signatures, who signed
+// it.
+func open(eng Engine, path string) openedMsg {
+	b, err := eng.Open(path)
+	if err != nil {
+		return openedMsg{err: err}
+	}
+	m := openedMsg{b: b}
+	if sc, ok := eng.(signatureChecker); ok {
+		if m.signedBy, err = sc.SignedBy(b); err != nil {
+			return openedMsg{err: err}
+		}
+	}
+	return m
 }
 
 // findStep finds the bundle: among those found on mounted media and in
@@ -127,6 +151,7 @@ func (s *findStep) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	case openedMsg:
 		f.bundle, s.openErr = msg.b, msg.err
+		f.code.signedBy = msg.signedBy
 		if msg.err == nil {
 			f.next(stepCode)
 		}
@@ -145,7 +170,7 @@ func (s *findStep) Update(msg tea.Msg) tea.Cmd {
 				return nil
 			}
 			s.openErr = nil
-			return func() tea.Msg { b, err := eng.Open(p); return openedMsg{b, err} }
+			return func() tea.Msg { return open(eng, p) }
 		case k == "tab" || k == "shift+tab":
 			s.setList(!s.inList)
 			return nil
@@ -258,6 +283,9 @@ type codeStep struct {
 	w, h int
 	read *progress.Latest
 	err  error
+	// signedBy is the fingerprint of the key that signed the bundle, when
+	// a key was there to check it.
+	signedBy string
 }
 
 func (s *codeStep) SetSize(w, h int) { s.w, s.h = w, h }
@@ -329,6 +357,9 @@ func (s *codeStep) View() string {
 	}
 	say(&b, f, w, "Check the code", "Ask the engineer who made the bundle to read you their code. Do they match? Press y if they do, n if they do not.")
 	b.WriteString(shortcode.Box(th, ix.ShortCode) + "\n\n")
+	if s.signedBy != "" {
+		b.WriteString(th.OK.Render("✓ signed by "+s.signedBy) + "\n" + th.Subtle.Render(textfit.Words("Ask the engineer for the key's fingerprint too: the code names the bundle, the signature proves who made it.", w-1)) + "\n\n")
+	}
 	info := fmt.Sprintf("%s %s · %s · modules %s · %d part(s), %s", ix.Target, ix.Version, strings.Join(ix.Archs, ", "), strings.Join(ix.Modules, ", "), len(ix.Parts), sizeText(ix.Size))
 	b.WriteString(textfit.Words(info, w-1) + "\n\n")
 	switch {

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"github.com/spf13/afero"
+	"golang.org/x/crypto/ssh"
 
 	"ferry/artifacts/download"
 	"ferry/artifacts/eksa"
@@ -74,6 +75,9 @@ type Session struct {
 	Home string
 	// StatSpace reads the free space and file system at a path.
 	StatSpace func(path string) (prepare.Space, error)
+	// TrustedKey, when set, is the key bundles must be signed by
+	// (SignedBy); nil checks against the keys beside a bundle, if any.
+	TrustedKey ssh.PublicKey
 }
 
 // New starts a session with the machine's own file system, mounts and

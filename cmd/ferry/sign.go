@@ -1,0 +1,189 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/crypto/ssh"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/signature"
+	"ferry/workflow/session"
+)
+
+// keyPasswordEnv holds the password of an encrypted signing key; a
+// password is never taken as a flag, where it would show in the process
+// list and the shell's history.
+const keyPasswordEnv = "FERRY_KEY_PASSWORD"
+
+func newKeygenCmd(a *app) *cobra.Command {
+	return &cobra.Command{
+		Use:   "keygen PREFIX",
+		Short: "Make a key pair for signing bundles: PREFIX.key (private) and PREFIX.pub",
+		Long: `keygen makes an ed25519 key pair in OpenSSH's formats: PREFIX.key, the private
+key (mode 0600; encrypted when FERRY_KEY_PASSWORD is set), and PREFIX.pub, the
+public key, one authorized_keys line. Sign bundles with the .key (ferry sign,
+ferry prepare --sign-key); give the site the .pub, whose fingerprint keygen
+prints, so it can refuse any bundle not signed by it (--key on verify, import
+and serve). It never overwrites a key.`,
+		Example: `  FERRY_KEY_PASSWORD=… ferry keygen ~/keys/site-a
+  ferry verify --key site-a.pub /media/usb`,
+		Args: exactArgs(1, "name the key files to write: PREFIX gives PREFIX.key and PREFIX.pub"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			prefix := strings.TrimSuffix(strings.TrimSuffix(args[0], signature.PrivateSuffix), signature.PublicSuffix)
+			pass := a.getenv(keyPasswordEnv)
+			k, err := signature.Generate(prefix, pass, "ferry:"+filepath.Base(prefix))
+			if err != nil {
+				return err
+			}
+			th := a.theme()
+			w := a.out()
+			how := "not encrypted: keep it where only you can read it, or set " + keyPasswordEnv + " and make another"
+			if pass != "" {
+				how = "encrypted with " + keyPasswordEnv
+			}
+			fmt.Fprintf(w, "%s %s (private, %s)\n", th.OK.Render("Key written:"), k.Private, how)
+			fmt.Fprintf(w, "  public key: %s (give it to the site)\n", k.Public)
+			fmt.Fprintf(w, "  fingerprint: %s\n", th.Accent.Render(k.Fingerprint))
+			fmt.Fprintf(w, "\n%s sign with `ferry prepare --sign-key %s …` or `ferry sign BUNDLE --key %s`; never copy the .key onto the bundle's media.\n",
+				th.Title.Render("Next:"), k.Private, k.Private)
+			return nil
+		},
+	}
+}
+
+func newSignCmd(a *app) *cobra.Command {
+	var key, progress string
+	c := &cobra.Command{
+		Use:   "sign BUNDLE --key KEY",
+		Short: "Sign an existing bundle's index with a private key (see keygen)",
+		Long: `sign checks every part of the bundle against its index (as verify --quick
+does), then signs the index file NAME.ferry.json, byte for byte, into
+NAME.ferry.json.sig beside it, replacing an earlier signature. The index holds
+every part's sha256 and the manifest's digest, so the signature covers the
+whole bundle. An encrypted key is opened with FERRY_KEY_PASSWORD. Nothing of
+the private key is written.`,
+		Example: `  FERRY_KEY_PASSWORD=… ferry sign /media/usb --key ~/keys/site-a.key`,
+		Args:    exactArgs(1, "name the bundle to sign: its folder, its .ferry.json index or one of its parts"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if key == "" {
+				return usageError{fmt.Errorf("say which private key signs with --key KEY (ferry keygen makes one)")}
+			}
+			if err := checkProgress(progress); err != nil {
+				return err
+			}
+			sess, err := a.session(session.Options{}, nil)
+			if err != nil {
+				return err
+			}
+			b, err := sess.Open(args[0])
+			if err != nil {
+				return err
+			}
+			signer, err := a.loadSigner(key, b.Dir)
+			if err != nil {
+				return err
+			}
+			r := newProgressRenderer(a, progress)
+			err = b.CheckParts(cmd.Context(), true, r.sink())
+			r.finish()
+			if err != nil {
+				return fmt.Errorf("%s is not signed: %w", b.Index.Name, err)
+			}
+			out, err := sess.SignBundle(b, signer)
+			if err != nil {
+				return err
+			}
+			printSigned(a, out, signer)
+			return nil
+		},
+	}
+	c.Flags().StringVar(&key, "key", "", "private key to sign with (PREFIX.key from ferry keygen, or an OpenSSH ed25519 key)")
+	progressFlag(c, &progress)
+	return c
+}
+
+func printSigned(a *app, sig string, signer ssh.Signer) {
+	th := a.theme()
+	fmt.Fprintf(a.out(), "%s %s by %s\n", th.OK.Render("Signed:"), sig, th.Accent.Render(signature.Fingerprint(signer.PublicKey())))
+}
+
+// loadSigner opens a private key with FERRY_KEY_PASSWORD, refusing one
+// kept in the bundle's folder: a private key must not travel with what it
+// signs.
+func (a *app) loadSigner(path, bundleDir string) (ssh.Signer, error) {
+	if inside(path, bundleDir) {
+		return nil, usageError{fmt.Errorf("the private key %s is in the bundle's folder %s: move it elsewhere first, as it must never travel with the bundle", path, bundleDir)}
+	}
+	s, err := signature.LoadSigner(path, a.getenv(keyPasswordEnv))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, usageError{err}
+	}
+	return s, err
+}
+
+// inside says whether path is in dir (or a folder under it).
+func inside(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if rp, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		p = filepath.Join(rp, filepath.Base(p))
+	}
+	if rd, err := filepath.EvalSymlinks(d); err == nil {
+		d = rd
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// trustFlag is --key PUB on the commands that read a bundle: only a bundle
+// signed by that key is accepted.
+type trustFlag struct{ path string }
+
+func (t *trustFlag) register(c *cobra.Command) {
+	c.Flags().StringVar(&t.path, "key", "", "accept only a bundle signed by this public key (PREFIX.pub from ferry keygen); anything unsigned, signed by another key or changed since is refused")
+}
+
+// load reads the public key, or gives nil when --key was not given.
+func (t *trustFlag) load() (ssh.PublicKey, error) {
+	if t.path == "" {
+		return nil, nil
+	}
+	k, err := signature.LoadPublic(t.path)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--key %w", err)}
+	}
+	return k, nil
+}
+
+// printSignedBy tells who signed the bundle.
+func printSignedBy(a *app, b *bundle.Bundle, fp string) {
+	th := a.theme()
+	fmt.Fprintf(a.out(), "%s %s signed by %s\n", th.OK.Render("Signature OK:"), b.Index.Name, th.Accent.Render(fp))
+}
+
+// checkSigned refuses a bundle not signed by pub and, with parts, one
+// whose parts do not match the signed index; it prints who signed it.
+func checkSigned(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bundle, pub ssh.PublicKey, progress string, parts bool) error {
+	var fp string
+	var err error
+	if parts {
+		r := newProgressRenderer(a, progress)
+		fp, err = sess.CheckSigned(cmd.Context(), b, pub, r.sink())
+		r.finish()
+	} else {
+		fp, err = sess.CheckSignature(b, pub)
+	}
+	if err != nil {
+		return err
+	}
+	printSignedBy(a, b, fp)
+	return nil
+}
