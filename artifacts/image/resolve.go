@@ -120,7 +120,7 @@ func (r *Resolver) Resolve(ctx context.Context, original string, archs []string)
 	switch {
 	case desc.MediaType.IsIndex():
 		add(Blob{Digest: res.Digest, Size: int64(len(desc.Manifest)), MediaType: res.MediaType, Kind: KindIndex})
-		if err := r.walkIndex(ctx, ref, original, host, desc.Manifest, archs, res, add, 0); err != nil {
+		if err := r.walkIndex(ctx, ref, original, host, desc.Manifest, archs, res, add, map[string]bool{}, 0); err != nil {
 			return nil, err
 		}
 		if len(res.Platforms) == 0 {
@@ -151,7 +151,10 @@ func (r *Resolver) Resolve(ctx context.Context, original string, archs []string)
 	return res, nil
 }
 
-func (r *Resolver) walkIndex(ctx context.Context, ref name.Reference, original, host string, raw []byte, archs []string, res *Resolved, add func(Blob), depth int) error {
+// walkIndex reads an index's children, each digest once however many
+// indexes name it (seen), so a registry cannot make the work grow with the
+// number of paths through nested indexes.
+func (r *Resolver) walkIndex(ctx context.Context, ref name.Reference, original, host string, raw []byte, archs []string, res *Resolved, add func(Blob), seen map[string]bool, depth int) error {
 	if depth > 4 {
 		return fault.New(ErrUnsupported, "%s nests indexes too deeply", original)
 	}
@@ -160,6 +163,13 @@ func (r *Resolver) walkIndex(ctx context.Context, ref name.Reference, original, 
 		return fmt.Errorf("%s: the index cannot be read: %w", original, err)
 	}
 	for _, m := range idx.Manifests {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if seen[m.Digest.String()] {
+			continue
+		}
+		seen[m.Digest.String()] = true
 		child := ref.Context().Digest(m.Digest.String())
 		switch {
 		case m.MediaType.IsIndex():
@@ -168,7 +178,7 @@ func (r *Resolver) walkIndex(ctx context.Context, ref name.Reference, original, 
 				return source.Explain(original, host, err)
 			}
 			add(Blob{Digest: m.Digest.String(), Size: m.Size, MediaType: string(m.MediaType), Kind: KindIndex})
-			if err := r.walkIndex(ctx, ref, original, host, d.Manifest, archs, res, add, depth+1); err != nil {
+			if err := r.walkIndex(ctx, ref, original, host, d.Manifest, archs, res, add, seen, depth+1); err != nil {
 				return err
 			}
 		case m.MediaType.IsImage():

@@ -4,8 +4,10 @@ import (
 	"context"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -220,4 +222,46 @@ func FuzzParseList(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestResolveNestedIndexesVisitsEachDigestOnce resolves an index whose
+// children are the same nested index many times over: four levels of
+// fan-out 20 are 160,000 paths to one image, and each digest is fetched
+// once.
+func TestResolveNestedIndexesVisitsEachDigestOnce(t *testing.T) {
+	var gets atomic.Int64
+	reg := ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/manifests/") {
+			gets.Add(1)
+		}
+		reg.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	host := strings.TrimPrefix(srv.URL, "http://")
+	acc, err := source.New(source.Options{InsecureHosts: []string{host}})
+	require.NoError(t, err)
+	res, err := NewResolver(acc)
+	require.NoError(t, err)
+
+	base, err := random.Layer(1024, types.OCILayer)
+	require.NoError(t, err)
+	var idx v1.ImageIndex = mutate.IndexMediaType(mutate.AppendManifests(empty.Index,
+		mutate.IndexAddendum{Add: platformImage(t, base, "amd64"), Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: "amd64"}}}), types.OCIImageIndex)
+	for range 4 {
+		var adds []mutate.IndexAddendum
+		for range 20 {
+			adds = append(adds, mutate.IndexAddendum{Add: idx})
+		}
+		idx = mutate.IndexMediaType(mutate.AppendManifests(empty.Index, adds...), types.OCIImageIndex)
+	}
+	ref, err := name.ParseReference(host + "/nested/bomb:1")
+	require.NoError(t, err)
+	require.NoError(t, remote.WriteIndex(ref, idx))
+
+	gets.Store(0)
+	r, err := res.Resolve(t.Context(), ref.String(), []string{"amd64"})
+	require.NoError(t, err)
+	assert.Equal(t, []string{"linux/amd64"}, r.Platforms)
+	assert.LessOrEqual(t, gets.Load(), int64(10), "each of the 6 manifests is fetched once (a GET or two for the first)")
 }
