@@ -132,3 +132,20 @@ func (c *Contents) Close() error {
 	c.files = nil
 	return nil
 }
+
+// Blame says which part to copy again when the entry name was found
+// damaged: each part holding its content is hashed, and the first that no
+// longer matches the index is returned as a *PartError. When every part is
+// whole the bundle was made wrong, and err is returned as it is.
+func (c *Contents) Blame(ctx context.Context, name string, err error) error {
+	e, ok := c.entries[name]
+	if !ok {
+		return err
+	}
+	for _, sp := range c.b.Index.Spans(e.off, max(e.size, 1)) {
+		if perr := c.b.checkPart(ctx, sp.Part); perr != nil {
+			return stopped(ctx, perr)
+		}
+	}
+	return err
+}

@@ -315,7 +315,7 @@ func (p *Pusher) upload(ctx context.Context, c *bundle.Contents, repo string, lo
 	}
 	defer resp.Body.Close()
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); body.read == sr.Size() && got != u.digest {
-		return fault.New(ErrDamaged, "blob %s in the bundle is damaged (it hashes to %s): run `ferry verify` to find the part, and copy it again", short(u.digest), short(got))
+		return c.Blame(ctx, bundle.BlobPath(u.digest), fault.New(ErrDamaged, "blob %s in the bundle is damaged (it hashes to %s) though every part holding it matches its checksum: make the bundle again", short(u.digest), short(got)))
 	}
 	if resp.StatusCode != http.StatusCreated {
 		return statusErr(p.Registry, repo, resp)
@@ -360,7 +360,7 @@ func (p *Pusher) manifests(ctx context.Context, c *bundle.Contents, im bundle.Im
 		return d.MediaType
 	}
 	g := bundle.Graph{After: func(d v1.Descriptor) error {
-		raw, err := readBlob(c, d.Digest.String())
+		raw, err := readBlob(ctx, c, d.Digest.String())
 		if err != nil {
 			return err
 		}
@@ -371,7 +371,7 @@ func (p *Pusher) manifests(ctx context.Context, c *bundle.Contents, im bundle.Im
 		return l, fault.New(ErrDamaged, "the bundle's manifest gives %s the digest %q: make the bundle again", im.Reference, im.Digest)
 	}
 	err = g.Walk(ctx, im.Reference, root, func(d v1.Descriptor) ([]v1.Descriptor, error) {
-		raw, err := readBlob(c, d.Digest.String())
+		raw, err := readBlob(ctx, c, d.Digest.String())
 		if err != nil {
 			return nil, err
 		}
@@ -409,7 +409,7 @@ func (p *Pusher) manifests(ctx context.Context, c *bundle.Contents, im bundle.Im
 			l.Tagged = true
 			return l, nil
 		}
-		raw, _ := readBlob(c, im.Digest)
+		raw, _ := readBlob(ctx, c, im.Digest)
 		if err := p.putManifest(ctx, repo, tag, raw, types.MediaType(im.MediaType)); err != nil {
 			return l, err
 		}
@@ -418,7 +418,7 @@ func (p *Pusher) manifests(ctx context.Context, c *bundle.Contents, im bundle.Im
 	return l, nil
 }
 
-func readBlob(c *bundle.Contents, digest string) ([]byte, error) {
+func readBlob(ctx context.Context, c *bundle.Contents, digest string) ([]byte, error) {
 	sr, ok := c.Open(bundle.BlobPath(digest))
 	if !ok {
 		return nil, fault.New(bundle.ErrIncomplete, "the bundle lacks manifest %s: make the bundle again", short(digest))
@@ -431,7 +431,7 @@ func readBlob(c *bundle.Contents, digest string) ([]byte, error) {
 		return nil, err
 	}
 	if bundle.Digest(raw) != digest {
-		return nil, fault.New(ErrDamaged, "manifest %s in the bundle is damaged: run `ferry verify` to find the part, and copy it again", short(digest))
+		return nil, c.Blame(ctx, bundle.BlobPath(digest), fault.New(ErrDamaged, "manifest %s in the bundle is damaged though every part holding it matches its checksum: make the bundle again", short(digest)))
 	}
 	return raw, nil
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -196,7 +197,7 @@ func TestE2EImportRefusesBadDestinationsAndBundles(t *testing.T) {
 	code, stdout, stderr := ferry(t, "import", bdir, "--registry", plain.Host, "--insecure", "--progress", "none")
 	assert.Equal(t, 1, code)
 	assert.NotContains(t, stdout, "Imported")
-	oneSentence(t, stderr, "damaged")
+	oneSentence(t, stderr, "part 3 of "+strconv.Itoa(len(idx.Index.Parts))+" ("+idx.Index.Parts[2].Name+") is damaged (its checksum does not match): copy it again")
 	data[3000] ^= 0xff
 	require.NoError(t, os.WriteFile(p, data, 0o644))
 
