@@ -19,7 +19,22 @@ type Chosen struct {
 	Bundle  *Bundle
 	// Why is "listed", or which bundle requires it and what.
 	Why string
+	// From is the wish that led to it, through requirements.
+	From Wish
 }
+
+// WishError is a wish, or a requirement of what it led to, that could
+// not be met.
+type WishError struct {
+	Wish Wish
+	Err  error
+}
+
+// Error is the sentence saying what could not be met.
+func (e *WishError) Error() string { return e.Err.Error() }
+
+// Unwrap gives the underlying error.
+func (e *WishError) Unwrap() error { return e.Err }
 
 // Head returns the name of the channel's head: the one entry no other
 // entry replaces or skips. A channel with no such entry, or more than one,
@@ -57,12 +72,12 @@ func Head(ch *Channel) (string, error) {
 // of each wished channel, then, for every bundle chosen, the packages its
 // olm.package.required and olm.gvk.required properties need, looked for in
 // its own catalog first and then in the others. It returns what it chose
-// and one error sentence per wish or requirement it could not meet.
+// and one *WishError per wish or requirement it could not meet.
 func Pick(cats map[string]*Catalog, wishes []Wish) ([]Chosen, []error) {
 	p := &picker{cats: cats, seen: map[string]bool{}}
 	for _, w := range wishes {
 		if err := p.wish(w); err != nil {
-			p.errs = append(p.errs, err)
+			p.errs = append(p.errs, &WishError{Wish: w, Err: err})
 		}
 	}
 	// Requirements of bundles chosen, including those of bundles chosen
@@ -117,7 +132,7 @@ func (p *picker) wish(w Wish) error {
 	if !ok {
 		return fmt.Errorf("channel %s of package %s in %s names bundle %s, which the catalog does not define", chName, w.Package, w.Catalog, head)
 	}
-	p.add(Chosen{Catalog: w.Catalog, Package: w.Package, Channel: chName, Bundle: b, Why: "listed"})
+	p.add(Chosen{Catalog: w.Catalog, Package: w.Package, Channel: chName, Bundle: b, Why: "listed", From: w})
 	return nil
 }
 
@@ -137,10 +152,11 @@ func (p *picker) order(home string) []string {
 
 func (p *picker) require(c Chosen) {
 	by := fmt.Sprintf("%s (%s)", c.Bundle.Name, c.Package)
+	fail := func(err error) { p.errs = append(p.errs, &WishError{Wish: c.From, Err: err}) }
 	for _, r := range c.Bundle.RequiresPackages() {
 		accept, err := inRange(r.VersionRange)
 		if err != nil {
-			p.errs = append(p.errs, fmt.Errorf("%s requires package %s with version range %q, which cannot be read: %v", by, r.PackageName, r.VersionRange, err))
+			fail(fmt.Errorf("%s requires package %s with version range %q, which cannot be read: %v", by, r.PackageName, r.VersionRange, err))
 			continue
 		}
 		if slices.ContainsFunc(p.out, func(o Chosen) bool { return o.Package == r.PackageName && accept(o.Bundle.Version()) }) {
@@ -150,13 +166,13 @@ func (p *picker) require(c Chosen) {
 		if r.VersionRange != "" {
 			why += " " + r.VersionRange
 		}
-		if !p.provide(c.Catalog, why, func(m *PackageModel) bool { return m.Name == r.PackageName },
+		if !p.provide(c, why, func(m *PackageModel) bool { return m.Name == r.PackageName },
 			func(b *Bundle) bool { return accept(b.Version()) }) {
 			what := "package " + r.PackageName
 			if r.VersionRange != "" {
 				what += " in the version range " + r.VersionRange
 			}
-			p.errs = append(p.errs, fmt.Errorf("%s requires %s, which no catalog given provides (looked in %s)", by, what, strings.Join(p.order(c.Catalog), ", ")))
+			fail(fmt.Errorf("%s requires %s, which no catalog given provides (looked in %s)", by, what, strings.Join(p.order(c.Catalog), ", ")))
 		}
 	}
 	for _, g := range c.Bundle.RequiresGVK() {
@@ -165,8 +181,8 @@ func (p *picker) require(c Chosen) {
 			continue
 		}
 		why := fmt.Sprintf("required by %s: API %s", by, g)
-		if !p.provide(c.Catalog, why, func(*PackageModel) bool { return true }, provides) {
-			p.errs = append(p.errs, fmt.Errorf("%s requires the API %s, which no package of the catalogs given provides (looked in %s)", by, g, strings.Join(p.order(c.Catalog), ", ")))
+		if !p.provide(c, why, func(*PackageModel) bool { return true }, provides) {
+			fail(fmt.Errorf("%s requires the API %s, which no package of the catalogs given provides (looked in %s)", by, g, strings.Join(p.order(c.Catalog), ", ")))
 		}
 	}
 }
@@ -174,8 +190,8 @@ func (p *picker) require(c Chosen) {
 // provide chooses, in the first catalog and package (by name) that has
 // one, a bundle of the package's default channel that ok accepts: the
 // channel's head when it does, else the highest version.
-func (p *picker) provide(home, why string, pkgOK func(*PackageModel) bool, ok func(*Bundle) bool) bool {
-	for _, ref := range p.order(home) {
+func (p *picker) provide(by Chosen, why string, pkgOK func(*PackageModel) bool, ok func(*Bundle) bool) bool {
+	for _, ref := range p.order(by.Catalog) {
 		cat := p.cats[ref]
 		for _, name := range cat.PackageNames() {
 			m := cat.Packages[name]
@@ -187,7 +203,7 @@ func (p *picker) provide(home, why string, pkgOK func(*PackageModel) bool, ok fu
 				continue
 			}
 			if b := best(m, ch, ok); b != nil {
-				p.add(Chosen{Catalog: ref, Package: m.Name, Channel: ch.Name, Bundle: b, Why: why})
+				p.add(Chosen{Catalog: ref, Package: m.Name, Channel: ch.Name, Bundle: b, Why: why, From: by.From})
 				return true
 			}
 		}

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
 	"ferry/artifacts/imagefs"
 	"ferry/artifacts/source"
@@ -127,7 +128,7 @@ func (r *Reader) Read(ctx context.Context, ref string, archs []string) (*Source,
 	src.ConfigsDir = cf.Config.Labels[LabelConfigs]
 	src.CacheDir = cf.Config.Labels[LabelCache]
 	if src.ConfigsDir == "" {
-		return nil, fmt.Errorf("%w: %s has no %s label, so it is not a file-based catalog (an old SQLite catalog, or not a catalog at all): name a catalog image of OpenShift 4.11 or later", ErrNotFileBased, ref, LabelConfigs)
+		return nil, fault.New(ErrNotFileBased, "%s has no %s label, so it is not a file-based catalog (an old SQLite catalog, or not a catalog at all): name a catalog image of OpenShift 4.11 or later", ref, LabelConfigs)
 	}
 	tmp, err := os.MkdirTemp(r.TempDir, "ferry-catalog-*")
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"ferry/artifacts/imagefs"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/maven/closure"
+	"ferry/artifacts/olm"
 	"ferry/artifacts/release"
 	"ferry/targets/catalog"
 	"ferry/workflow/selection"
@@ -86,6 +87,9 @@ type Planner struct {
 	// MavenImages reads the Maven repositories inside images that modules
 	// name.
 	MavenImages MavenImageReader
+	// Operators reads the operator catalogs that modules and the
+	// selection name.
+	Operators CatalogReader
 	// Concurrency bounds how many items resolve at once (default 8).
 	Concurrency int
 	// Progress, when set, receives a progress.StagePlan event as each item
@@ -111,6 +115,9 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	// Release payloads and Bundles manifests first: what they list joins
 	// the items to resolve.
 	if err := p.readDynamic(ctx, work, pl, conc); err != nil {
+		return nil, err
+	}
+	if err := p.readOperators(ctx, work, pl, conc); err != nil {
 		return nil, err
 	}
 	if err := p.closeMaven(ctx, work, sel, conc); err != nil {
@@ -149,7 +156,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 			}
 			if err == nil {
 				images[i] = &Image{Reference: it.name, Modules: it.modules, Digest: r.Digest, MediaType: r.MediaType,
-					Platforms: r.Platforms, AvailablePlatforms: r.Available, Size: r.Size(), Blobs: r.Blobs}
+					Platforms: r.Platforms, AvailablePlatforms: r.Available, Size: r.Size(), Blobs: r.Blobs, Why: it.why}
 			}
 			report("image", it.name, err)
 			return ctx.Err()
@@ -198,7 +205,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	pl.Images = compact(images)
+	pl.Images = append(compact(images), work.catalogs...)
 	pl.Maven = append(compact(mavens), work.imageMaven...)
 	pl.Files = compact(files)
 	pl.Errors = append(pl.Errors, sameName(pl.Files)...)
@@ -364,6 +371,10 @@ type work struct {
 	index       map[string]*item
 	// pinned are digests a manifest expects a tag to resolve to.
 	pinned map[string]string
+	// operators are the OLM packages asked for, and catalogs the
+	// filtered catalog images built for them.
+	operators []operatorWish
+	catalogs  []Image
 }
 
 type bundlesWork struct {
@@ -407,8 +418,8 @@ func (w *work) modulesOf(kind, name string) []string {
 func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	name := sel.Target
 	if name == "" {
-		if len(sel.Images) == 0 && len(sel.Maven) == 0 && len(sel.Files) == 0 && len(sel.MavenProjects) == 0 {
-			return nil, fault.New(ErrSelection, "choose a target with --target (see `ferry catalog list`) or bring your own lists with --images/--maven/--files")
+		if len(sel.Images) == 0 && len(sel.Maven) == 0 && len(sel.Files) == 0 && len(sel.MavenProjects) == 0 && len(sel.Operators) == 0 {
+			return nil, fault.New(ErrSelection, "choose a target with --target (see `ferry catalog list`) or bring your own lists with --images/--maven/--files/--operators")
 		}
 		name = CustomTarget
 	}
@@ -447,6 +458,9 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 		for _, mi := range n.MavenFromImages {
 			w.mavenImages = append(w.mavenImages, mavenImageWork{src: mi, module: n.Module})
 		}
+		for _, o := range n.Operators {
+			w.operators = append(w.operators, operatorWish{wish: olm.Wish{Catalog: o.Catalog, Package: o.Package, Channel: o.Channel}, module: n.Module})
+		}
 		if n.Notes != "" {
 			w.notes = append(w.notes, Note{Module: n.Module, Text: strings.TrimSpace(n.Notes)})
 		}
@@ -459,6 +473,9 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	}
 	for _, f := range sel.Files {
 		add(&w.files, "file", f.URL, "", catalog.File{URL: f.URL, SHA256: f.SHA256, Name: f.Name})
+	}
+	for _, o := range sel.Operators {
+		w.operators = append(w.operators, operatorWish{wish: o, module: ""})
 	}
 	return w, nil
 }
