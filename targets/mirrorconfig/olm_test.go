@@ -26,7 +26,7 @@ func TestOpenShiftCatalogs(t *testing.T) {
 	in := Input{Registry: "registry.site:5000", Name: "flow-10-1-0",
 		Mirrors: []Mirror{{Source: "registry.example.test/redhat", Target: "registry.site:5000/mirror/redhat"}},
 		Catalogs: []Catalog{{Source: "registry.example.test/redhat/redhat-operator-index:v4.17",
-			Image: "registry.site:5000/mirror/redhat/redhat-operator-index@sha256:" + string(bytes.Repeat([]byte("a"), 64)),
+			Image:    "registry.site:5000/mirror/redhat/redhat-operator-index@sha256:" + string(bytes.Repeat([]byte("a"), 64)),
 			Packages: []CatalogPackage{{Name: "logic-operator", Channel: "alpha", Listed: true}, {Name: "data-index", Channel: "stable"}}}}}
 	r, err := Generate("openshift", in, Options{})
 	require.NoError(t, err)
