@@ -146,6 +146,11 @@ func (p *Planner) readOperators(ctx context.Context, w *work, pl *Plan, conc int
 			}
 		}
 		pl.Operators = append(pl.Operators, oc)
+		var kept []string
+		for _, pk := range oc.Packages {
+			kept = append(kept, fmt.Sprintf("%s %s (channel %s)", pk.Name, pk.Version, pk.Channel))
+		}
+		w.notes = append(w.notes, Note{Module: mods[0], Text: fmt.Sprintf("read the catalog %s (%d packages in %s); carried a copy filtered to %s", ref, len(src.Catalog.Packages), src.ConfigsDir, strings.Join(kept, ", "))})
 		var size int64
 		for _, b := range built.Blobs {
 			size += b.Size

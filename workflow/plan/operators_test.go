@@ -77,6 +77,8 @@ func TestOperatorsJoinThePlan(t *testing.T) {
 	}
 	assert.Equal(t, []bool{false, false, false, true}, layers, "the catalog's own layers, then the one made here")
 	assert.Greater(t, pl.Totals.Unique, int64(0))
+	require.Len(t, pl.Notes, 1)
+	assert.Equal(t, "read the catalog "+cat.Ref+" (4 packages in /configs); carried a copy filtered to logic-operator 1.2.0 (channel alpha), data-index 2.1.0 (channel stable), prom 0.9.0 (channel beta)", pl.Notes[0].Text)
 }
 
 func TestOperatorsBadInput(t *testing.T) {
