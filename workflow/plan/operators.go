@@ -95,6 +95,7 @@ func (p *Planner) readOperators(ctx context.Context, w *work, pl *Plan, conc int
 			why := fmt.Sprintf("bundle %s of %s (channel %s), %s", c.Bundle.Name, c.Package, c.Channel, c.Why)
 			if c.Bundle.Image != "" {
 				w.addWhy(c.Bundle.Image, m, why)
+				w.index["image\x00"+c.Bundle.Image].anyArch = true
 			}
 			for _, ri := range c.Bundle.RelatedImages {
 				if ri.Image == "" {

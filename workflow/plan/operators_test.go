@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -102,4 +103,21 @@ func TestOperatorsBadInput(t *testing.T) {
 		"the package logic-operator in " + cat.Ref + ` has no channel "fast" (it has alpha, stable)`,
 		bare.Ref + " has no operators.operatorframework.io.index.configs.v1 label, so it is not a file-based catalog (an old SQLite catalog, or not a catalog at all): name a catalog image of OpenShift 4.11 or later",
 	}, msgs)
+}
+
+func TestBundleImagesOfAnotherArchitecture(t *testing.T) {
+	reg := registrytest.StartInProcess(t)
+	both := []string{"linux/amd64", "linux/arm64"}
+	cat := olmtest.Push(t, reg, olmtest.Options{Platforms: both, RelatedPlatforms: both})
+	p := operatorPlanner(t, reg)
+	pl, err := p.Plan(context.Background(), selection.Selection{Archs: []string{"arm64"},
+		Operators: []olm.Wish{{Catalog: cat.Ref, Package: "logic-operator"}}})
+	require.NoError(t, err)
+	for _, im := range pl.Images {
+		want := []string{"linux/arm64"}
+		if strings.Contains(im.Reference, "-bundle@") {
+			want = []string{"linux/amd64"}
+		}
+		assert.Equal(t, want, im.Platforms, im.Reference)
+	}
 }

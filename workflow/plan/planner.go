@@ -150,7 +150,11 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	g.SetLimit(conc)
 	for i, it := range work.images {
 		g.Go(func() error {
-			r, err := p.Images.Resolve(gctx, it.name, work.selected.Archs)
+			archs := work.selected.Archs
+			if it.anyArch {
+				archs = catalog.KnownArchs
+			}
+			r, err := p.Images.Resolve(gctx, it.name, archs)
 			if want, ok := work.pinned[it.name]; ok && err == nil && want != r.Digest {
 				err = fmt.Errorf("%s resolves to %s but the Bundles manifest pins %s: the tag was moved upstream; use the manifest of the release you mean", it.name, r.Digest, want)
 			}
@@ -352,6 +356,10 @@ type item struct {
 	file    catalog.File
 	// why and scope say why a Maven artifact is carried.
 	why, scope string
+	// anyArch resolves an image for every architecture: an OLM bundle
+	// image holds only manifests, is often built for one architecture, and
+	// is unpacked on whatever the cluster runs.
+	anyArch bool
 	// err is why the item could not be expanded, reported as its failure.
 	err error
 }

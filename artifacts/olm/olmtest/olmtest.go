@@ -40,6 +40,10 @@ type Options struct {
 	Platforms []string
 	// NoLabel leaves out the configs label.
 	NoLabel bool
+	// RelatedPlatforms are the platforms of the related images (default
+	// linux/amd64); bundle images are always linux/amd64 alone, as they
+	// usually are.
+	RelatedPlatforms []string
 }
 
 // Catalog is what was pushed.
@@ -72,9 +76,16 @@ func Push(t testing.TB, r *registrytest.Registry, o Options) Catalog {
 		o.Platforms = []string{"linux/amd64"}
 	}
 	c := Catalog{Images: map[string]string{}, Pushed: map[string]registrytest.Pushed{}}
+	if len(o.RelatedPlatforms) == 0 {
+		o.RelatedPlatforms = []string{"linux/amd64"}
+	}
 	push := func(short, repo string) string {
 		tag := strings.NewReplacer(" ", "-", ".", "-").Replace(short)
-		p := r.Push(t, registrytest.ImageSpec{Repo: repo, Tag: tag, Platforms: []string{"linux/amd64"},
+		plats := o.RelatedPlatforms
+		if strings.Contains(short, " bundle ") {
+			plats = []string{"linux/amd64"}
+		}
+		p := r.Push(t, registrytest.ImageSpec{Repo: repo, Tag: tag, Platforms: plats,
 			Layers: []registrytest.LayerSpec{{Name: short, Size: 2048}}})[0]
 		ref := r.Host + "/" + repo + "@" + p.Digest
 		c.Images[short] = ref
