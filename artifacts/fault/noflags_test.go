@@ -29,7 +29,11 @@ var notFerryFlags = []string{
 	"crictl rmi --prune",                                                 // registry-less check step
 	"eksctl anywhere create cluster -f cluster.yaml --bundles-override",  // EKS Anywhere step
 	"eksctl anywhere upgrade cluster -f cluster.yaml --bundles-override", // EKS Anywhere step
-	"replay with `ferry prepare --answers FILE`",                         // answers file header, a file not an error
+	"--cache-dir",                                // opm serve's flags, read and set in a catalog image's command
+	"--cache-enforce-integrity",                  // opm serve
+	"--cache-only",                               // opm serve
+	"oc patch OperatorHub cluster --type json",   // OpenShift operator steps
+	"replay with `ferry prepare --answers FILE`", // answers file header, a file not an error
 }
 
 // TestEngineTextNamesNoFlags fails on any string in the engine's Go code

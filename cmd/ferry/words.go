@@ -38,7 +38,7 @@ func sourceWording() wording {
 // selectWording adds what plan and prepare choose with selectFlags.
 func selectWording(w wording) wording {
 	w[fault.Target] = is("--target")
-	w[fault.Lists] = is("--images, --maven or --files")
+	w[fault.Lists] = is("--images, --maven, --files or --operators")
 	w[fault.Arch] = is("--arch")
 	w[fault.Version] = is("--version")
 	return w

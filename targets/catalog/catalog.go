@@ -124,6 +124,22 @@ type Needs struct {
 	// Maven artifacts without the images.
 	MavenFromImages []MavenImage `yaml:"mavenFromImages"`
 	Files           []File       `yaml:"files"`
+	// Operators are OLM packages read from catalog images at plan time;
+	// the bundle carries their images and a filtered copy of each catalog.
+	Operators []Operator `yaml:"operators"`
+}
+
+// Operator names an OLM package in a catalog image.
+type Operator struct {
+	// Catalog is the catalog image (templated).
+	Catalog string `yaml:"catalog"`
+	// Package is the OLM package name.
+	Package string `yaml:"package"`
+	// Channel is the channel whose head is carried; empty means the
+	// package's default channel.
+	Channel string `yaml:"channel"`
+
+	Line int `yaml:"-"`
 }
 
 // ReleaseComponents names some components of an OpenShift release image.

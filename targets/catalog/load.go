@@ -267,7 +267,7 @@ func (v *Version) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads a module and records its line.
 func (m *Module) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "module", "name", "title", "description", "required", "default", "dependsOn", "notes", "images", "releases", "releaseComponents", "bundles", "maven", "mavenFromImages", "files"); err != nil {
+	if err := checkKeys(n, "module", "name", "title", "description", "required", "default", "dependsOn", "notes", "images", "releases", "releaseComponents", "bundles", "maven", "mavenFromImages", "files", "operators"); err != nil {
 		return err
 	}
 	type plain Module
@@ -280,7 +280,7 @@ func (m *Module) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads a per-version module override.
 func (o *Override) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "module list", "images", "releases", "releaseComponents", "bundles", "maven", "mavenFromImages", "files"); err != nil {
+	if err := checkKeys(n, "module list", "images", "releases", "releaseComponents", "bundles", "maven", "mavenFromImages", "files", "operators"); err != nil {
 		return err
 	}
 	type plain Override
@@ -310,6 +310,19 @@ func (m *MavenImage) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	m.Line = n.Line
+	return nil
+}
+
+// UnmarshalYAML reads an operator entry and records its line.
+func (o *Operator) UnmarshalYAML(n *yaml.Node) error {
+	if err := checkKeys(n, "operators entry", "catalog", "package", "channel"); err != nil {
+		return err
+	}
+	type plain Operator
+	if err := n.Decode((*plain)(o)); err != nil {
+		return err
+	}
+	o.Line = n.Line
 	return nil
 }
 

@@ -49,7 +49,9 @@ type ModuleNeeds struct {
 	// references expanded.
 	MavenFromImages []MavenImage
 	Files           []File
-	Notes           string
+	// Operators are OLM packages, catalog references expanded.
+	Operators []Operator
+	Notes     string
 }
 
 // Select checks a choice against the target and expands it.
@@ -181,6 +183,14 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 			}
 			mi.Image = v
 			mn.MavenFromImages = append(mn.MavenFromImages, mi)
+		}
+		for _, o := range needs.Operators {
+			v, err := expand(Item{Value: o.Catalog, Line: o.Line}, vars)
+			if err != nil {
+				return nil, err
+			}
+			o.Catalog = v
+			mn.Operators = append(mn.Operators, o)
 		}
 		for _, f := range needs.Files {
 			if len(f.Archs) > 0 && !slices.ContainsFunc(f.Archs, func(a string) bool { return slices.Contains(archs, a) }) {

@@ -183,6 +183,18 @@ func (n Needs) validate(vars map[string]string) error {
 			return &Error{Line: rc.Line, Msg: fmt.Sprintf("releaseComponents of %s names no components: list them, for example [rhel-coreos]", s)}
 		}
 	}
+	for _, o := range n.Operators {
+		s, err := expand(Item{Value: o.Catalog, Line: o.Line}, vars)
+		if err != nil {
+			return err
+		}
+		if err := checkImageRef(s); err != nil {
+			return &Error{Line: o.Line, Msg: err.Error()}
+		}
+		if strings.TrimSpace(o.Package) == "" {
+			return &Error{Line: o.Line, Msg: fmt.Sprintf("the operators entry for %s names no package: add package: NAME", s)}
+		}
+	}
 	for _, mi := range n.MavenFromImages {
 		s, err := expand(Item{Value: mi.Image, Line: mi.Line}, vars)
 		if err != nil {

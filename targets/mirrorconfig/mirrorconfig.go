@@ -57,6 +57,27 @@ type Input struct {
 	// Name is a short lowercase DNS-1123 name for resources and files, for
 	// example "sonataflow-10-1-0"; "ferry" when empty.
 	Name string
+	// Catalogs are the filtered operator catalogs carried, for the
+	// platforms that install operators from them (openshift).
+	Catalogs []Catalog
+}
+
+// Catalog is a filtered operator catalog as the site's registry serves it.
+type Catalog struct {
+	// Source is the catalog image as the selection named it.
+	Source string
+	// Image is the filtered catalog at the site, pinned by digest.
+	Image string
+	// Packages are what it holds.
+	Packages []CatalogPackage
+}
+
+// CatalogPackage is one package of a filtered catalog and the channel
+// kept; Listed says the engineer asked for it (the others are there
+// because a listed one requires them, and OLM installs them itself).
+type CatalogPackage struct {
+	Name, Channel string
+	Listed        bool
 }
 
 // Options are choices that only some platforms use.

@@ -63,4 +63,5 @@ func openshift(r *Result, in Input, opts Options) {
 		r.Steps = append(r.Steps, fmt.Sprintf("Allow the plain-HTTP mirror: `oc patch image.config.openshift.io/cluster --type=merge -p '{\"spec\":{\"registrySources\":{\"insecureRegistries\":[\"%s\"]}}}'` (this replaces the list: first check `oc get image.config.openshift.io/cluster -o yaml` and add any registries already there).", in.Registry))
 	}
 	r.Steps = append(r.Steps, "Wait until every node has the new configuration: `oc get mcp` shows UPDATED True for every pool (nodes may restart one by one).")
+	catalogs(r, in)
 }

@@ -18,6 +18,7 @@ import (
 	"ferry/artifacts/imagefs"
 	"ferry/artifacts/maven"
 	"ferry/artifacts/maven/closure"
+	"ferry/artifacts/olm"
 	"ferry/artifacts/release"
 	"ferry/targets/catalog"
 	"ferry/workflow/selection"
@@ -86,6 +87,9 @@ type Planner struct {
 	// MavenImages reads the Maven repositories inside images that modules
 	// name.
 	MavenImages MavenImageReader
+	// Operators reads the operator catalogs that modules and the
+	// selection name.
+	Operators CatalogReader
 	// Concurrency bounds how many items resolve at once (default 8).
 	Concurrency int
 	// Progress, when set, receives a progress.StagePlan event as each item
@@ -111,6 +115,9 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	// Release payloads and Bundles manifests first: what they list joins
 	// the items to resolve.
 	if err := p.readDynamic(ctx, work, pl, conc); err != nil {
+		return nil, err
+	}
+	if err := p.readOperators(ctx, work, pl, conc); err != nil {
 		return nil, err
 	}
 	if err := p.closeMaven(ctx, work, sel, conc); err != nil {
@@ -143,13 +150,17 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	g.SetLimit(conc)
 	for i, it := range work.images {
 		g.Go(func() error {
-			r, err := p.Images.Resolve(gctx, it.name, work.selected.Archs)
+			archs := work.selected.Archs
+			if it.anyArch {
+				archs = catalog.KnownArchs
+			}
+			r, err := p.Images.Resolve(gctx, it.name, archs)
 			if want, ok := work.pinned[it.name]; ok && err == nil && want != r.Digest {
 				err = fmt.Errorf("%s resolves to %s but the Bundles manifest pins %s: the tag was moved upstream; use the manifest of the release you mean", it.name, r.Digest, want)
 			}
 			if err == nil {
 				images[i] = &Image{Reference: it.name, Modules: it.modules, Digest: r.Digest, MediaType: r.MediaType,
-					Platforms: r.Platforms, AvailablePlatforms: r.Available, Size: r.Size(), Blobs: r.Blobs}
+					Platforms: r.Platforms, AvailablePlatforms: r.Available, Size: r.Size(), Blobs: r.Blobs, Why: it.why}
 			}
 			report("image", it.name, err)
 			return ctx.Err()
@@ -198,7 +209,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	pl.Images = compact(images)
+	pl.Images = append(compact(images), work.catalogs...)
 	pl.Maven = append(compact(mavens), work.imageMaven...)
 	pl.Files = compact(files)
 	pl.Errors = append(pl.Errors, sameName(pl.Files)...)
@@ -345,6 +356,10 @@ type item struct {
 	file    catalog.File
 	// why and scope say why a Maven artifact is carried.
 	why, scope string
+	// anyArch resolves an image for every architecture: an OLM bundle
+	// image holds only manifests, is often built for one architecture, and
+	// is unpacked on whatever the cluster runs.
+	anyArch bool
 	// err is why the item could not be expanded, reported as its failure.
 	err error
 }
@@ -364,6 +379,10 @@ type work struct {
 	index       map[string]*item
 	// pinned are digests a manifest expects a tag to resolve to.
 	pinned map[string]string
+	// operators are the OLM packages asked for, and catalogs the
+	// filtered catalog images built for them.
+	operators []operatorWish
+	catalogs  []Image
 }
 
 type bundlesWork struct {
@@ -407,7 +426,7 @@ func (w *work) modulesOf(kind, name string) []string {
 func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	name := sel.Target
 	if name == "" {
-		if len(sel.Images) == 0 && len(sel.Maven) == 0 && len(sel.Files) == 0 && len(sel.MavenProjects) == 0 {
+		if len(sel.Images) == 0 && len(sel.Maven) == 0 && len(sel.Files) == 0 && len(sel.MavenProjects) == 0 && len(sel.Operators) == 0 {
 			return nil, fault.New(ErrSelection, "choose a target with %s (see `ferry catalog list`) or bring your own lists with %s", fault.Use(fault.Target), fault.Use(fault.Lists))
 		}
 		name = CustomTarget
@@ -447,6 +466,9 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 		for _, mi := range n.MavenFromImages {
 			w.mavenImages = append(w.mavenImages, mavenImageWork{src: mi, module: n.Module})
 		}
+		for _, o := range n.Operators {
+			w.operators = append(w.operators, operatorWish{wish: olm.Wish{Catalog: o.Catalog, Package: o.Package, Channel: o.Channel}, module: n.Module})
+		}
 		if n.Notes != "" {
 			w.notes = append(w.notes, Note{Module: n.Module, Text: strings.TrimSpace(n.Notes)})
 		}
@@ -459,6 +481,9 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 	}
 	for _, f := range sel.Files {
 		add(&w.files, "file", f.URL, "", catalog.File{URL: f.URL, SHA256: f.SHA256, Name: f.Name})
+	}
+	for _, o := range sel.Operators {
+		w.operators = append(w.operators, operatorWish{wish: o, module: ""})
 	}
 	return w, nil
 }

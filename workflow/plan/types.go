@@ -22,6 +22,41 @@ type Plan struct {
 	Totals        Totals    `json:"totals"`
 	Media         []Medium  `json:"media"`
 	Errors        []Problem `json:"errors,omitempty"`
+	// Operators are the OLM packages carried, one entry per catalog.
+	Operators []OperatorCatalog `json:"operators,omitempty"`
+	// Generated holds, by digest, the blobs the plan made rather than
+	// found in a registry (a filtered catalog's index, manifests, configs
+	// and top layer); prepare puts them into its cache before it fetches
+	// the rest. It lives only as long as the plan in memory.
+	Generated map[string][]byte `json:"-"`
+}
+
+// OperatorCatalog is a catalog image whose filtered copy the bundle
+// carries, and the packages that copy holds.
+type OperatorCatalog struct {
+	// Catalog is the catalog image as listed; the filtered copy is
+	// carried under the same reference.
+	Catalog string `json:"catalog"`
+	// SourceDigest is the upstream catalog's digest, Digest the filtered
+	// copy's.
+	SourceDigest string `json:"sourceDigest"`
+	Digest       string `json:"digest"`
+	// ConfigsDir is the folder of the file-based catalog in the image.
+	ConfigsDir string `json:"configsDir"`
+	// PackagesUpstream counts the packages of the upstream catalog.
+	PackagesUpstream int               `json:"packagesUpstream"`
+	Packages         []OperatorPackage `json:"packages"`
+}
+
+// OperatorPackage is one bundle of a package kept in a filtered catalog.
+type OperatorPackage struct {
+	Name    string   `json:"name"`
+	Channel string   `json:"channel"`
+	Bundle  string   `json:"bundle"`
+	Version string   `json:"version,omitempty"`
+	Modules []string `json:"modules"`
+	// Why is "listed", or which bundle requires it and what.
+	Why string `json:"why"`
 }
 
 // Selected is the selection as resolved against the catalog.
@@ -58,6 +93,9 @@ type Image struct {
 	// Shared is how much of Size is blobs other images of the plan use too.
 	Shared int64        `json:"shared"`
 	Blobs  []image.Blob `json:"blobs"`
+	// Why says why an image no module lists is carried: "bundle of
+	// PACKAGE …", "related image … of bundle …", "filtered catalog …".
+	Why string `json:"why,omitempty"`
 }
 
 // Maven is one Maven artifact resolved to its files.
@@ -153,7 +191,7 @@ type Medium struct {
 // Problem is an item that could not be resolved, with one sentence saying
 // why and what to do.
 type Problem struct {
-	Kind    string   `json:"kind"` // image, maven or file
+	Kind    string   `json:"kind"` // image, maven, file, operator, …
 	Item    string   `json:"item"`
 	Modules []string `json:"modules"`
 	Message string   `json:"message"`

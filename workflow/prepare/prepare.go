@@ -3,7 +3,9 @@ package prepare
 import (
 	"context"
 	"fmt"
+	"maps"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/spf13/afero"
@@ -100,6 +102,17 @@ func (p *Preparer) Prepare(ctx context.Context, pl *plan.Plan, o Options) (*Resu
 	}
 	items := workList(pl)
 	cache := p.Downloader.Cache
+	// Blobs the plan made (a filtered catalog's) are in no registry: the
+	// cache holds them from the start, and every step after takes them as
+	// it takes a blob downloaded earlier.
+	for _, d := range slices.Sorted(maps.Keys(pl.Generated)) {
+		if cache.HasBlob(d, int64(len(pl.Generated[d]))) {
+			continue
+		}
+		if err := cache.PutBlob(d, pl.Generated[d]); err != nil {
+			return nil, fmt.Errorf("cannot put the generated blob %s into the cache %s: %w", d, cache.Dir, err)
+		}
+	}
 
 	// Free space, before the first byte.
 	p.emit(progress.Event{Stage: progress.StageCheck})

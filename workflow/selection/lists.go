@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/spf13/afero"
@@ -12,6 +13,7 @@ import (
 	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
 	"ferry/artifacts/maven"
+	"ferry/artifacts/olm"
 	"ferry/artifacts/plainfile"
 )
 
@@ -23,6 +25,9 @@ var ErrInvalid = errors.New("invalid selection")
 // image references, Maven coordinates, and plain files as URL SHA256 [NAME].
 type Lists struct {
 	Images, Maven, Files string
+	// Operators is an operators file: CATALOG_IMAGE PACKAGE [CHANNEL] a
+	// line.
+	Operators string
 }
 
 // AddLists reads the lists that are named and adds their items to s.
@@ -50,6 +55,23 @@ func (s *Selection) AddLists(fs afero.Fs, l Lists) error {
 			return err
 		}
 		s.Files = append(s.Files, files...)
+	}
+	if l.Operators != "" {
+		wishes, err := readList(fs, l.Operators, "operators file", func(name string, r io.Reader) ([]olm.Wish, error) {
+			data, err := io.ReadAll(r)
+			if err != nil {
+				return nil, err
+			}
+			return olm.ParseWishes(name, data)
+		})
+		if err != nil {
+			return err
+		}
+		for _, w := range wishes {
+			if !slices.Contains(s.Operators, w) {
+				s.Operators = append(s.Operators, w)
+			}
+		}
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"ferry/artifacts/maven"
+	"ferry/artifacts/olm"
 	"ferry/artifacts/plainfile"
 )
 
@@ -37,6 +38,9 @@ type Selection struct {
 	Maven []string `yaml:"maven,omitempty" json:"maven,omitempty"`
 	// Files are extra plain files carried on top of the target's.
 	Files []plainfile.Entry `yaml:"files,omitempty" json:"files,omitempty"`
+	// Operators are OLM packages carried on top of the target's, each
+	// from a catalog image, with a filtered copy of that catalog.
+	Operators []olm.Wish `yaml:"operators,omitempty" json:"operators,omitempty"`
 	// MavenRepositories are the repositories Maven artifacts are resolved
 	// from, without credentials.
 	MavenRepositories []string `yaml:"mavenRepositories,omitempty" json:"mavenRepositories,omitempty"`
@@ -100,6 +104,11 @@ func Parse(name string, data []byte) (Selection, error) {
 	for _, r := range f.MavenRepositories {
 		if maven.RedactURL(r) != r {
 			return Selection{}, fmt.Errorf("%s holds a Maven repository URL with credentials; remove them (ferry takes credentials from the environment, never from answers files)", name)
+		}
+	}
+	for _, w := range f.Operators {
+		if err := w.Check(); err != nil {
+			return Selection{}, fmt.Errorf("%s: operators entry %q: %w", name, w.String(), err)
 		}
 	}
 	return f.Selection, nil

@@ -21,6 +21,9 @@ import (
 type Carried struct {
 	Name   string
 	Images []CarriedImage
+	// Operators are the filtered operator catalogs carried, as the plan
+	// lists them.
+	Operators []plan.OperatorCatalog
 }
 
 // CarriedImage is one image: its original reference and digest.
@@ -37,6 +40,15 @@ func (s *Session) BundleImages(ctx context.Context, b *bundle.Bundle) (Carried, 
 	c := Carried{Name: b.Index.Name}
 	for _, im := range m.Images {
 		c.Images = append(c.Images, CarriedImage{im.Reference, im.Digest})
+	}
+	if len(m.Plan) > 0 {
+		var p struct {
+			Operators []plan.OperatorCatalog `json:"operators"`
+		}
+		if err := json.Unmarshal(m.Plan, &p); err != nil {
+			return Carried{}, fmt.Errorf("the bundle's plan cannot be read: %w", err)
+		}
+		c.Operators = p.Operators
 	}
 	return c, nil
 }
@@ -62,6 +74,7 @@ func (s *Session) PlanImages(path string) (Carried, error) {
 	for _, im := range p.Images {
 		c.Images = append(c.Images, CarriedImage{im.Reference, im.Digest})
 	}
+	c.Operators = p.Operators
 	return c, nil
 }
 
@@ -114,6 +127,20 @@ func (s *Session) mirrorInput(c Carried, d Destination) (mirrorconfig.Input, err
 	}
 	sort.Slice(in.Mirrors, func(i, j int) bool { return in.Mirrors[i].Source < in.Mirrors[j].Source })
 	sort.Strings(in.DigestRefs)
+	for _, oc := range c.Operators {
+		if host == "" {
+			break
+		}
+		target, err := image.MapRepo(oc.Catalog, prefix, d.Flat)
+		if err != nil {
+			return in, err
+		}
+		mc := mirrorconfig.Catalog{Source: oc.Catalog, Image: host + "/" + target + "@" + oc.Digest}
+		for _, p := range oc.Packages {
+			mc.Packages = append(mc.Packages, mirrorconfig.CatalogPackage{Name: p.Name, Channel: p.Channel, Listed: p.Why == "listed"})
+		}
+		in.Catalogs = append(in.Catalogs, mc)
+	}
 	if len(d.CAFiles) > 0 {
 		in.CAFile = d.CAFiles[0]
 		pem, err := afero.ReadFile(s.FS, d.CAFiles[0])

@@ -14,6 +14,7 @@ import (
 	"ferry/artifacts/image"
 	"ferry/artifacts/imagefs"
 	"ferry/artifacts/maven"
+	"ferry/artifacts/olm"
 	"ferry/artifacts/plainfile"
 	"ferry/artifacts/progress"
 	"ferry/artifacts/release"
@@ -144,6 +145,7 @@ func (s *Session) planner(repos []string) (*plan.Planner, error) {
 		Releases:    &release.Reader{Access: s.access},
 		Bundles:     &eksa.Reader{Client: client},
 		MavenImages: &imagefs.Remote{Access: s.access},
+		Operators:   &olm.Reader{Access: s.access},
 		Concurrency: s.opts.Concurrency,
 	}, nil
 }

@@ -1,0 +1,85 @@
+package olm
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestParseFileJSONAndYAML(t *testing.T) {
+	j, err := ParseFile("a/catalog.json", []byte(`{"schema":"olm.package","name":"p","defaultChannel":"c"}
+  {"schema": "olm.channel", "package": "p", "name": "c",
+   "entries": [{"name": "b"}]}`))
+	require.NoError(t, err)
+	require.Len(t, j, 2)
+	assert.Equal(t, `{"schema":"olm.channel","package":"p","name":"c","entries":[{"name":"b"}]}`, string(j[1].Raw), "kept as written, compacted")
+
+	y, err := ParseFile("a/index.yaml", []byte("---\nschema: olm.bundle\npackage: p\nname: b\nimage: r.test/b@sha256:00\n---\n"))
+	require.NoError(t, err)
+	require.Len(t, y, 1)
+	assert.Equal(t, "olm.bundle", y[0].Schema)
+
+	_, err = ParseFile("x.json", []byte(`{"name":"p"}`))
+	assert.EqualError(t, err, "x.json: object 1 has no schema")
+}
+
+func TestAssembleChecksNames(t *testing.T) {
+	for _, tc := range []struct{ name, in, err string }{
+		{"channel of no package", `{"schema":"olm.channel","package":"q","name":"c","entries":[]}`, `olm.channel "c" names package "q", which the catalog does not define`},
+		{"package twice", `{"schema":"olm.package","name":"p"}` + "\n" + `{"schema":"olm.package","name":"p"}`, `defines package "p" twice`},
+		{"entry without a name", `{"schema":"olm.package","name":"p"}` + "\n" + `{"schema":"olm.channel","package":"p","name":"c","entries":[{"replaces":"x"}]}`, "an entry without a name"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			blobs, err := ParseFile("c.json", []byte(tc.in))
+			require.NoError(t, err)
+			_, err = Assemble(blobs)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), tc.err)
+		})
+	}
+}
+
+func TestParseWishes(t *testing.T) {
+	ws, err := ParseWishes("ops.txt", []byte("# operators\nreg.test/cat:v1 logic alpha\n\n  reg.test/cat:v1   data-index # default channel\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []Wish{{Catalog: "reg.test/cat:v1", Package: "logic", Channel: "alpha"}, {Catalog: "reg.test/cat:v1", Package: "data-index"}}, ws)
+	_, err = ParseWishes("ops.txt", []byte("reg.test/cat:v1\n"))
+	assert.EqualError(t, err, `ops.txt line 1: write CATALOG_IMAGE PACKAGE [CHANNEL], not "reg.test/cat:v1"`)
+	_, err = ParseWishes("ops.txt", []byte("\nNot A Ref pkg\n"))
+	assert.ErrorContains(t, err, "ops.txt line 2: ")
+}
+
+// FuzzCatalogFile feeds catalog files of either kind to the reader: it
+// must return blobs or an error, never panic, and whatever it assembles
+// must filter.
+func FuzzCatalogFile(f *testing.F) {
+	f.Add("c.json", `{"schema":"olm.package","name":"p","defaultChannel":"c"}
+{"schema":"olm.channel","package":"p","name":"c","entries":[{"name":"b"},{"name":"b2","replaces":"b","skips":["b"]}]}
+{"schema":"olm.bundle","package":"p","name":"b2","image":"r.test/b","properties":[{"type":"olm.package.required","value":{"packageName":"p","versionRange":">=1"}}]}`)
+	f.Add("c.yaml", "schema: olm.package\nname: p\n---\nschema: olm.channel\npackage: p\nname: c\nentries: [{name: b}]\n")
+	f.Add("c.yaml", "a: &a [*a]")
+	f.Add("c.json", `{"schema":"olm.bundle","properties":[{"type":"olm.gvk","value":7}]}`)
+	f.Fuzz(func(t *testing.T, name, data string) {
+		if !strings.HasSuffix(name, ".json") {
+			name = "f.yaml"
+		}
+		blobs, err := ParseFile(name, []byte(data))
+		if err != nil {
+			return
+		}
+		cat, err := Assemble(blobs)
+		if err != nil {
+			return
+		}
+		var wishes []Wish
+		for _, p := range cat.PackageNames() {
+			wishes = append(wishes, Wish{Catalog: "c", Package: p})
+		}
+		chosen, _ := Pick(map[string]*Catalog{"c": cat}, wishes)
+		if _, err := Filter(cat, chosen); err != nil {
+			t.Fatalf("filtering what was picked: %v", err)
+		}
+	})
+}
