@@ -57,6 +57,19 @@ type Input struct {
 	// Name is a short lowercase DNS-1123 name for resources and files, for
 	// example "sonataflow-10-1-0"; "ferry" when empty.
 	Name string
+	// ReleaseSignatures are OpenShift release signatures carried with the
+	// release images; SignaturesUnread names the digests of signatures a
+	// plan lists but whose content only the bundle holds.
+	ReleaseSignatures []ReleaseSignature
+	SignaturesUnread  []string
+}
+
+// ReleaseSignature is the signature of one OpenShift release image.
+type ReleaseSignature struct {
+	// Digest is the release image's digest (sha256:HEX), Data the
+	// signature as the signature store serves it.
+	Digest string
+	Data   []byte
 }
 
 // Options are choices that only some platforms use.
