@@ -94,7 +94,7 @@ func (r *SignatureReader) Signature(ctx context.Context, store, ref string) (*Si
 	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
-		return nil, fmt.Errorf("%w: %s (%s) has no signature at %s: a release that is not signed cannot be verified by the cluster; give a store that holds it with --signature-store", ErrNoSignature, ref, digest, u)
+		return nil, fmt.Errorf("%w: %s (%s) has no signature at %s: a release that is not signed cannot be verified by the cluster; plan with a signature store that holds it", ErrNoSignature, ref, digest, u)
 	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("the signature store answered %s for %s", resp.Status, u)
 	}

@@ -76,7 +76,7 @@ func openshift(r *Result, in Input, opts Options) {
 // sha256-HEX-N per signature, as oc-mirror writes it.
 func releaseSignatures(r *Result, in Input) {
 	if len(in.SignaturesUnread) > 0 {
-		r.Warnings = append(r.Warnings, fmt.Sprintf("The plan names %d release signature(s) whose content only the bundle holds: run ferry configure with --bundle to write openshift/release-signatures.yaml, or an upgrade to that release cannot verify it", len(in.SignaturesUnread)))
+		r.Warnings = append(r.Warnings, fmt.Sprintf("The plan names %d release signature(s) whose content only the bundle holds: configure from the bundle itself to write openshift/release-signatures.yaml, or an upgrade to that release cannot verify it", len(in.SignaturesUnread)))
 	}
 	if len(in.ReleaseSignatures) == 0 {
 		return

@@ -47,5 +47,5 @@ func TestOpenShiftWritesTheReleaseSignaturesConfigMap(t *testing.T) {
 	for _, f := range r.Files {
 		assert.NotEqual(t, "openshift/release-signatures.yaml", f.Path)
 	}
-	assert.Contains(t, strings.Join(r.Warnings, "\n"), "run ferry configure with --bundle")
+	assert.Contains(t, strings.Join(r.Warnings, "\n"), "configure from the bundle itself")
 }
