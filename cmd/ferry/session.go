@@ -27,6 +27,7 @@ type sourceFlags struct {
 	concurrency int
 	cacheDir    string
 	retries     int
+	sigStore    string
 }
 
 func (f *sourceFlags) register(c *cobra.Command) {
@@ -36,6 +37,7 @@ func (f *sourceFlags) register(c *cobra.Command) {
 	fl.StringArrayVar(&f.insecure, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
 	fl.StringArrayVar(&f.mirrors, "source-mirror", nil, "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references")
 	fl.IntVar(&f.concurrency, "concurrency", 8, "how many items to resolve or fetch at once")
+	fl.StringVar(&f.sigStore, "signature-store", "", "base URL of the OpenShift release signature store to read instead of the catalog's (STORE/sha256=HEX/signature-1)")
 }
 
 // options turns the flags into session options; a flag that cannot be
@@ -45,7 +47,7 @@ func (f *sourceFlags) options(repos []string) (session.Options, error) {
 		return session.Options{}, usageError{fmt.Errorf("--concurrency must be at least 1")}
 	}
 	o := session.Options{PullSecret: f.pullSecret, CAFiles: f.caFiles, InsecureHosts: f.insecure, Concurrency: f.concurrency,
-		MavenRepositories: repos, CacheDir: f.cacheDir, Retries: f.retries}
+		MavenRepositories: repos, CacheDir: f.cacheDir, Retries: f.retries, SignatureStore: f.sigStore}
 	for _, m := range f.mirrors {
 		mm, err := source.ParseMirror(m)
 		if err != nil {

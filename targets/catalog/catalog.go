@@ -117,6 +117,9 @@ type Needs struct {
 	// ReleaseComponents pick components of release images by name, for
 	// what needs only some of a payload (on-cluster image builds).
 	ReleaseComponents []ReleaseComponents `yaml:"releaseComponents"`
+	// Signatures carry the signatures of OpenShift release images, fetched
+	// from a signature store by each release image's digest at plan time.
+	Signatures []ReleaseSignatures `yaml:"signatures"`
 	// Bundles are EKS Anywhere Bundles manifests read at plan time.
 	Bundles []BundlesRef `yaml:"bundles"`
 	Maven   []Item       `yaml:"maven"`
@@ -148,6 +151,18 @@ type ReleaseComponents struct {
 	Release string `yaml:"release"`
 	// Components are names in its image-references (rhel-coreos, …).
 	Components []string `yaml:"components"`
+
+	Line int `yaml:"-"`
+}
+
+// ReleaseSignatures names a release image whose signature a disconnected
+// upgrade needs, and the store that serves it.
+type ReleaseSignatures struct {
+	// Release is the release image (templated, ${arch} and ${uarch} too).
+	Release string `yaml:"release"`
+	// Store is the signature store's base URL; the signature of digest
+	// sha256:HEX is at STORE/sha256=HEX/signature-1.
+	Store string `yaml:"store"`
 
 	Line int `yaml:"-"`
 }
@@ -204,6 +219,8 @@ type File struct {
 	SHA256 string `yaml:"sha256"`
 	// Name is the file's name in the bundle; default the URL's last segment.
 	Name string `yaml:"name"`
+	// SHA256 may be SHA256AtPlan when no source gives the file's sha256:
+	// the plan then fetches the file and records the sha256 it computes.
 	// Size in bytes, when the catalog knows it; otherwise found at plan time.
 	Size int64 `yaml:"size"`
 	// Archs limits the file to these architectures; empty means all.
@@ -211,6 +228,10 @@ type File struct {
 
 	Line int `yaml:"-"`
 }
+
+// SHA256AtPlan, as a file's sha256, says the catalog knows no sha256 for
+// the file and the plan computes it from the file it fetches.
+const SHA256AtPlan = "plan"
 
 // VersionNames returns the version strings, newest first.
 func (t *Target) VersionNames() []string {

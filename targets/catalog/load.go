@@ -267,7 +267,7 @@ func (v *Version) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads a module and records its line.
 func (m *Module) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "module", "name", "title", "description", "required", "default", "dependsOn", "notes", "images", "releases", "releaseComponents", "bundles", "maven", "mavenFromImages", "files", "operators"); err != nil {
+	if err := checkKeys(n, "module", "name", "title", "description", "required", "default", "dependsOn", "notes", "images", "releases", "releaseComponents", "signatures", "bundles", "maven", "mavenFromImages", "files", "operators"); err != nil {
 		return err
 	}
 	type plain Module
@@ -280,7 +280,7 @@ func (m *Module) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads a per-version module override.
 func (o *Override) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "module list", "images", "releases", "releaseComponents", "bundles", "maven", "mavenFromImages", "files", "operators"); err != nil {
+	if err := checkKeys(n, "module list", "images", "releases", "releaseComponents", "signatures", "bundles", "maven", "mavenFromImages", "files", "operators"); err != nil {
 		return err
 	}
 	type plain Override
@@ -293,6 +293,19 @@ func (r *ReleaseComponents) UnmarshalYAML(n *yaml.Node) error {
 		return err
 	}
 	type plain ReleaseComponents
+	if err := n.Decode((*plain)(r)); err != nil {
+		return err
+	}
+	r.Line = n.Line
+	return nil
+}
+
+// UnmarshalYAML reads a release signature entry and records its line.
+func (r *ReleaseSignatures) UnmarshalYAML(n *yaml.Node) error {
+	if err := checkKeys(n, "signatures entry", "release", "store"); err != nil {
+		return err
+	}
+	type plain ReleaseSignatures
 	if err := n.Decode((*plain)(r)); err != nil {
 		return err
 	}

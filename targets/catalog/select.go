@@ -42,6 +42,9 @@ type ModuleNeeds struct {
 	// ReleaseComponents pick components of release images, one entry per
 	// chosen architecture.
 	ReleaseComponents []ReleaseComponents
+	// Signatures name release images, one per chosen architecture, whose
+	// signatures are fetched from their stores.
+	Signatures []ReleaseSignatures
 	// Bundles are EKS Anywhere Bundles manifests to read, URLs expanded.
 	Bundles []BundlesRef
 	Maven   []string
@@ -157,6 +160,21 @@ func (t *Target) Select(c Choice) (*Selected, error) {
 				pick := rc
 				pick.Release = v
 				mn.ReleaseComponents = append(mn.ReleaseComponents, pick)
+			}
+		}
+		for _, rs := range needs.Signatures {
+			for _, a := range archs {
+				v, err := expand(Item{Value: rs.Release, Line: rs.Line}, archVars(vars, a))
+				if err != nil {
+					return nil, err
+				}
+				store, err := expand(Item{Value: rs.Store, Line: rs.Line}, vars)
+				if err != nil {
+					return nil, err
+				}
+				pick := rs
+				pick.Release, pick.Store = v, store
+				mn.Signatures = append(mn.Signatures, pick)
 			}
 		}
 		for _, b := range needs.Bundles {

@@ -195,6 +195,22 @@ func (n Needs) validate(vars map[string]string) error {
 			return &Error{Line: o.Line, Msg: fmt.Sprintf("the operators entry for %s names no package: add package: NAME", s)}
 		}
 	}
+	for _, rs := range n.Signatures {
+		s, err := expand(Item{Value: rs.Release, Line: rs.Line}, archVars(vars, "amd64"))
+		if err != nil {
+			return err
+		}
+		if err := checkImageRef(s); err != nil {
+			return &Error{Line: rs.Line, Msg: err.Error()}
+		}
+		store, err := expand(Item{Value: rs.Store, Line: rs.Line}, vars)
+		if err != nil {
+			return err
+		}
+		if pu, err := url.Parse(store); err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
+			return &Error{Line: rs.Line, Msg: fmt.Sprintf("signature store %q of %s must be an http(s) URL", store, s)}
+		}
+	}
 	for _, mi := range n.MavenFromImages {
 		s, err := expand(Item{Value: mi.Image, Line: mi.Line}, vars)
 		if err != nil {
@@ -225,8 +241,8 @@ func (n Needs) validate(vars map[string]string) error {
 		if err != nil || (pu.Scheme != "https" && pu.Scheme != "http") || pu.Host == "" {
 			return &Error{Line: f.Line, Msg: fmt.Sprintf("file url %q must be an http(s) URL", u)}
 		}
-		if b, err := hex.DecodeString(f.SHA256); err != nil || len(b) != 32 {
-			return &Error{Line: f.Line, Msg: fmt.Sprintf("file %s needs sha256: with 64 hex digits", u)}
+		if b, err := hex.DecodeString(f.SHA256); f.SHA256 != SHA256AtPlan && (err != nil || len(b) != 32) {
+			return &Error{Line: f.Line, Msg: fmt.Sprintf("file %s needs sha256: with 64 hex digits (or sha256: %s, when no source gives it, to record the sha256 of the file the plan fetches)", u, SHA256AtPlan)}
 		}
 		for _, a := range f.Archs {
 			if !slices.Contains(KnownArchs, a) {

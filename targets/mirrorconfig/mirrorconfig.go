@@ -60,6 +60,11 @@ type Input struct {
 	// Catalogs are the filtered operator catalogs carried, for the
 	// platforms that install operators from them (openshift).
 	Catalogs []Catalog
+	// ReleaseSignatures are OpenShift release signatures carried with the
+	// release images; SignaturesUnread names the digests of signatures a
+	// plan lists but whose content only the bundle holds.
+	ReleaseSignatures []ReleaseSignature
+	SignaturesUnread  []string
 }
 
 // Catalog is a filtered operator catalog as the site's registry serves it.
@@ -78,6 +83,14 @@ type Catalog struct {
 type CatalogPackage struct {
 	Name, Channel string
 	Listed        bool
+}
+
+// ReleaseSignature is the signature of one OpenShift release image.
+type ReleaseSignature struct {
+	// Digest is the release image's digest (sha256:HEX), Data the
+	// signature as the signature store serves it.
+	Digest string
+	Data   []byte
 }
 
 // Options are choices that only some platforms use.

@@ -1,7 +1,9 @@
 package mirrorconfig
 
 import (
+	"encoding/base64"
 	"fmt"
+	"sort"
 	"strings"
 )
 
@@ -23,6 +25,7 @@ type object struct {
 	Metadata   objectMeta        `yaml:"metadata"`
 	Spec       any               `yaml:"spec,omitempty"`
 	Data       map[string]string `yaml:"data,omitempty"`
+	BinaryData map[string]string `yaml:"binaryData,omitempty"`
 }
 
 func openshift(r *Result, in Input, opts Options) {
@@ -62,6 +65,33 @@ func openshift(r *Result, in Input, opts Options) {
 	if in.Insecure {
 		r.Steps = append(r.Steps, fmt.Sprintf("Allow the plain-HTTP mirror: `oc patch image.config.openshift.io/cluster --type=merge -p '{\"spec\":{\"registrySources\":{\"insecureRegistries\":[\"%s\"]}}}'` (this replaces the list: first check `oc get image.config.openshift.io/cluster -o yaml` and add any registries already there).", in.Registry))
 	}
+	releaseSignatures(r, in)
 	r.Steps = append(r.Steps, "Wait until every node has the new configuration: `oc get mcp` shows UPDATED True for every pool (nodes may restart one by one).")
 	catalogs(r, in)
+}
+
+// releaseSignatures writes the ConfigMap from which the cluster-version
+// operator reads release signatures when it cannot reach a signature store:
+// in openshift-config-managed, labelled
+// release.openshift.io/verification-signatures, one binaryData key
+// sha256-HEX-N per signature, as oc-mirror writes it.
+func releaseSignatures(r *Result, in Input) {
+	if len(in.SignaturesUnread) > 0 {
+		r.Warnings = append(r.Warnings, fmt.Sprintf("The plan names %d release signature(s) whose content only the bundle holds: configure from the bundle itself to write openshift/release-signatures.yaml, or an upgrade to that release cannot verify it", len(in.SignaturesUnread)))
+	}
+	if len(in.ReleaseSignatures) == 0 {
+		return
+	}
+	sigs := append([]ReleaseSignature(nil), in.ReleaseSignatures...)
+	sort.Slice(sigs, func(i, j int) bool { return sigs[i].Digest < sigs[j].Digest })
+	data := map[string]string{}
+	for _, s := range sigs {
+		data[fmt.Sprintf("sha256-%s-1", strings.TrimPrefix(s.Digest, "sha256:"))] = base64.StdEncoding.EncodeToString(s.Data)
+	}
+	r.add("openshift/release-signatures.yaml", yamlDoc(object{
+		APIVersion: "v1", Kind: "ConfigMap",
+		Metadata: objectMeta{Name: in.Name + "-release-signatures", Namespace: "openshift-config-managed",
+			Labels: map[string]string{"release.openshift.io/verification-signatures": ""}},
+		BinaryData: data}))
+	r.Steps = append(r.Steps, "Give the cluster the release signature(s), so that it can verify the mirrored release without reaching a signature store: `oc apply -f openshift/release-signatures.yaml`.")
 }

@@ -155,6 +155,9 @@ func (d *Demo) seed(ctx context.Context, up *memRepo) error {
 				refs = append(refs, mi.Image)
 			}
 			refs = append(refs, n.Images...)
+			for _, f := range n.Files {
+				up.put(demoFilePath(f.URL), []byte("# The demo's stand-in for "+f.URL+"\n"))
+			}
 		}
 		for _, ref := range refs {
 			if pushed[ref] {
@@ -300,8 +303,21 @@ func (d *Demo) writeCatalog() error {
         maven:
           - org.apache.kie.sonataflow:sonataflow-quarkus:${version}
 `
+	// Plain files come from the upstream file server too, so the demo
+	// reaches nothing outside this machine.
+	host := strings.TrimSuffix(strings.TrimPrefix(d.UpstreamMaven, "http://"), "/maven2")
+	raw = bytes.ReplaceAll(raw, []byte("url: https://"), []byte("url: http://"+host+demoFiles))
 	d.Catalog = filepath.Join(d.Dir, "demo-catalog.yaml")
 	return os.WriteFile(d.Catalog, append(raw, []byte(extra)...), 0o644)
+}
+
+// demoFiles is where the upstream server keeps the plain files the
+// catalog names, by their https URL's host and path.
+const demoFiles = "/files/"
+
+// demoFilePath is the upstream server's path for a file's https URL.
+func demoFilePath(url string) string {
+	return demoFiles + strings.TrimPrefix(url, "https://")
 }
 
 // pseudo is n deterministic bytes derived from seed (incompressible, so

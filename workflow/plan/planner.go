@@ -59,6 +59,19 @@ type ReleaseReader interface {
 	Components(ctx context.Context, ref string) ([]release.Component, error)
 }
 
+// SignatureReader fetches the signature of a release image from a
+// signature store by the image's digest; package release's
+// SignatureReader is one.
+type SignatureReader interface {
+	Signature(ctx context.Context, store, ref string) (*release.Signature, error)
+}
+
+// FileHasher fetches a file to learn its sha256 and size, for catalog
+// files whose sha256 no source gives; package plainfile's Sizer is one.
+type FileHasher interface {
+	Hash(ctx context.Context, url string) (string, int64, error)
+}
+
 // BundlesReader lists the images, manifests and archives an EKS Anywhere
 // Bundles manifest selects; package eksa's Reader is one.
 type BundlesReader interface {
@@ -80,6 +93,11 @@ type Planner struct {
 	// chosen) and lets a selection name Maven projects.
 	MavenFetch MavenFetcher
 	Files      FileSizer
+	// Hashes computes the sha256 of catalog files given as
+	// sha256: plan.
+	Hashes FileHasher
+	// Signatures fetches the release signatures modules name.
+	Signatures SignatureReader
 	// Releases reads release payloads for modules that name them.
 	Releases ReleaseReader
 	// Bundles reads EKS Anywhere Bundles manifests for modules that name them.
@@ -191,13 +209,18 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	}
 	for i, it := range work.files {
 		g.Go(func() error {
-			size := it.file.Size
+			size, sum := it.file.Size, strings.ToLower(it.file.SHA256)
 			var err error
-			if size == 0 {
+			switch {
+			case sum == catalog.SHA256AtPlan && p.Hashes == nil:
+				err = fmt.Errorf("no file reader is configured to compute the sha256 of %s", it.file.URL)
+			case sum == catalog.SHA256AtPlan:
+				sum, size, err = p.Hashes.Hash(gctx, it.file.URL)
+			case size == 0:
 				size, err = p.Files.Size(gctx, it.file.URL)
 			}
 			if err == nil {
-				files[i] = &File{Name: it.file.Name, URL: it.file.URL, SHA256: strings.ToLower(it.file.SHA256), Size: size, Modules: it.modules}
+				files[i] = &File{Name: it.file.Name, URL: it.file.URL, SHA256: sum, Size: size, Modules: it.modules}
 			}
 			report("file", it.name, err)
 			return ctx.Err()
@@ -228,16 +251,31 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 // pickComponents carries the named components of a release; a name the
 // release does not list is an error for the plan.
 func (p *Planner) pickComponents(w *work, pl *Plan, r releaseWork, comps []release.Component) {
+	var picked, missing []string
 	for _, name := range r.only {
 		i := slices.IndexFunc(comps, func(c release.Component) bool { return c.Name == name })
 		if i < 0 {
+			missing = append(missing, name)
 			pl.Errors = append(pl.Errors, Problem{Kind: "release", Item: r.ref + " " + name, Modules: []string{r.module},
 				Message: fmt.Sprintf("the release %s has no component %q: check the name against `oc adm release info %s`", r.ref, name, r.ref)})
 			continue
 		}
+		picked = append(picked, name)
 		w.add(&w.images, "image", comps[i].Image, r.module, catalog.File{})
 	}
-	w.notes = append(w.notes, Note{Module: r.module, Text: fmt.Sprintf("picked %s from the %d components of %s (release-manifests/image-references)", strings.Join(r.only, ", "), len(comps), r.ref)})
+	text := fmt.Sprintf("picked %s from the %d components of %s (release-manifests/image-references)", orNone(picked), len(comps), r.ref)
+	if len(missing) > 0 {
+		text += fmt.Sprintf("; not found there, so not carried: %s", strings.Join(missing, ", "))
+	}
+	w.notes = append(w.notes, Note{Module: r.module, Text: text})
+}
+
+// orNone lists names, or says "none".
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
 }
 
 // readDynamic reads the release payloads and Bundles manifests the modules
@@ -251,6 +289,8 @@ func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) 
 	}
 	rels := make([]result, len(w.releases))
 	buns := make([]result, len(w.bundles))
+	sigs := make([]*release.Signature, len(w.signatures))
+	sigErrs := make([]error, len(w.signatures))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(conc)
 	for i, r := range w.releases {
@@ -270,6 +310,16 @@ func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) 
 				return nil
 			}
 			buns[i].eksa, buns[i].err = p.Bundles.Read(gctx, b.ref)
+			return nil
+		})
+	}
+	for i, sw := range w.signatures {
+		g.Go(func() error {
+			if p.Signatures == nil {
+				sigErrs[i] = fmt.Errorf("no signature reader is configured to fetch the signature of %s", sw.ref)
+				return nil
+			}
+			sigs[i], sigErrs[i] = p.Signatures.Signature(gctx, sw.store, sw.ref)
 			return nil
 		})
 	}
@@ -293,6 +343,7 @@ func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) 
 		}
 		w.notes = append(w.notes, Note{Module: r.module, Text: fmt.Sprintf("read %d component images from %s (release-manifests/image-references)", len(res.comps), r.ref)})
 	}
+	p.addSignatures(w, pl, sigs, sigErrs)
 	for i, b := range w.bundles {
 		res := buns[i]
 		if res.err != nil {
@@ -302,6 +353,29 @@ func (p *Planner) readDynamic(ctx context.Context, w *work, pl *Plan, conc int) 
 		p.addBundles(w, b, res.eksa)
 	}
 	return nil
+}
+
+// addSignatures carries each signature read as a plain file, with a note
+// naming the release and digest it signs. A release image that could not
+// be read at all is reported once, by the release it belongs to.
+func (p *Planner) addSignatures(w *work, pl *Plan, sigs []*release.Signature, errs []error) {
+	failed := map[string]bool{}
+	for _, e := range pl.Errors {
+		if e.Kind == "release" {
+			failed[e.Item] = true
+		}
+	}
+	for i, sw := range w.signatures {
+		if err := errs[i]; err != nil {
+			if !failed[sw.ref] {
+				pl.Errors = append(pl.Errors, Problem{Kind: "signature", Item: sw.ref, Modules: []string{sw.module}, Message: err.Error(), Err: err})
+			}
+			continue
+		}
+		s := sigs[i]
+		w.add(&w.files, "file", s.URL, sw.module, catalog.File{URL: s.URL, SHA256: s.SHA256, Name: s.Name, Size: s.Size})
+		w.notes = append(w.notes, Note{Module: sw.module, Text: fmt.Sprintf("carried the signature of %s (%s) from %s, for the cluster to verify the release offline", s.Release, s.Digest, s.URL)})
+	}
 }
 
 // addBundles adds what a Bundles manifest lists for one module, with a
@@ -371,7 +445,9 @@ type work struct {
 	files    []*item
 	notes    []Note
 	releases []releaseWork
-	bundles  []bundlesWork
+	// signatures are release images whose signatures to fetch.
+	signatures []signatureWork
+	bundles    []bundlesWork
 	// mavenImages are Maven repositories inside images, and imageMaven
 	// the artifacts read from them.
 	mavenImages []mavenImageWork
@@ -388,6 +464,10 @@ type work struct {
 type bundlesWork struct {
 	ref    catalog.BundlesRef
 	module string
+}
+
+type signatureWork struct {
+	ref, store, module string
 }
 
 // releaseWork is a release image to read; only, when set, picks the
@@ -459,6 +539,9 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 		}
 		for _, rc := range n.ReleaseComponents {
 			w.releases = append(w.releases, releaseWork{ref: rc.Release, module: n.Module, only: rc.Components})
+		}
+		for _, rs := range n.Signatures {
+			w.signatures = append(w.signatures, signatureWork{ref: rs.Release, store: rs.Store, module: n.Module})
 		}
 		for _, b := range n.Bundles {
 			w.bundles = append(w.bundles, bundlesWork{ref: b, module: n.Module})

@@ -1,9 +1,11 @@
 package session
 
 import (
+	"archive/tar"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/image"
+	"ferry/artifacts/release"
 	"ferry/targets/mirrorconfig"
 	"ferry/workflow/plan"
 )
@@ -24,6 +27,10 @@ type Carried struct {
 	// Operators are the filtered operator catalogs carried, as the plan
 	// lists them.
 	Operators []plan.OperatorCatalog
+	// Signatures are the OpenShift release signatures a bundle carries;
+	// a plan names them without their content (SignaturesUnread).
+	Signatures       []mirrorconfig.ReleaseSignature
+	SignaturesUnread []string
 }
 
 // CarriedImage is one image: its original reference and digest.
@@ -50,7 +57,41 @@ func (s *Session) BundleImages(ctx context.Context, b *bundle.Bundle) (Carried, 
 		}
 		c.Operators = p.Operators
 	}
-	return c, nil
+	want := map[string]string{}
+	for _, f := range m.Files {
+		if d, ok := signatureDigest(f.Path); ok {
+			want[f.Path] = d
+		}
+	}
+	if len(want) == 0 {
+		return c, nil
+	}
+	// Plain files come last in the stream: reading the signatures means
+	// reading the bundle through once.
+	err = b.Walk(ctx, func(hdr *tar.Header, r io.Reader) error {
+		d, ok := want[hdr.Name]
+		if !ok {
+			return nil
+		}
+		data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+		if err != nil {
+			return fmt.Errorf("reading %s from the bundle: %w", hdr.Name, err)
+		}
+		c.Signatures = append(c.Signatures, mirrorconfig.ReleaseSignature{Digest: d, Data: data})
+		return nil
+	})
+	return c, err
+}
+
+// signatureDigest reads the digest a carried release signature signs from
+// its path, files/openshift-release-signatures/sha256=HEX/signature-1.
+func signatureDigest(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, bundle.FilePath(release.SignaturesDir)+"/sha256=")
+	if !ok {
+		return "", false
+	}
+	hexd, file, _ := strings.Cut(rest, "/")
+	return "sha256:" + hexd, file == "signature-1" && len(hexd) == 64
 }
 
 // PlanImages lists the images a plan saved with `ferry plan --output json`
@@ -75,6 +116,11 @@ func (s *Session) PlanImages(path string) (Carried, error) {
 		c.Images = append(c.Images, CarriedImage{im.Reference, im.Digest})
 	}
 	c.Operators = p.Operators
+	for _, f := range p.Files {
+		if d, ok := signatureDigest(bundle.FilePath(f.Name)); ok {
+			c.SignaturesUnread = append(c.SignaturesUnread, d)
+		}
+	}
 	return c, nil
 }
 
@@ -107,7 +153,8 @@ func (s *Session) mirrorInput(c Carried, d Destination) (mirrorconfig.Input, err
 		return mirrorconfig.Input{}, err
 	}
 	host, prefix, _ := strings.Cut(d.Registry, "/")
-	in := mirrorconfig.Input{Registry: host, Insecure: d.Insecure, MavenURL: d.MavenURL, Name: dnsName(c.Name)}
+	in := mirrorconfig.Input{Registry: host, Insecure: d.Insecure, MavenURL: d.MavenURL, Name: dnsName(c.Name),
+		ReleaseSignatures: c.Signatures, SignaturesUnread: c.SignaturesUnread}
 	seen := map[string]bool{}
 	for _, im := range c.Images {
 		h, repo, _, err := image.Origin(im.Reference)

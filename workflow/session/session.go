@@ -54,6 +54,9 @@ type Options struct {
 	// Retries of a failing download before giving up; 0 means the
 	// downloader's default.
 	Retries int
+	// SignatureStore, when set, replaces the catalog's store of OpenShift
+	// release signatures.
+	SignatureStore string
 }
 
 // Session is one run of ferry, on either side of the gap.
@@ -142,7 +145,9 @@ func (s *Session) planner(repos []string) (*plan.Planner, error) {
 		Maven:       mr,
 		MavenFetch:  mr,
 		Files:       &plainfile.Sizer{Client: client},
+		Hashes:      &plainfile.Sizer{Client: client},
 		Releases:    &release.Reader{Access: s.access},
+		Signatures:  &release.SignatureReader{Access: s.access, Client: client, Store: s.opts.SignatureStore},
 		Bundles:     &eksa.Reader{Client: client},
 		MavenImages: &imagefs.Remote{Access: s.access},
 		Operators:   &olm.Reader{Access: s.access},
