@@ -122,8 +122,8 @@ are never printed, logged or written.`,
 				return nil
 			}
 			r := newProgressRenderer(a, progress)
-			rep, err := sess.Import(cmd.Context(), b, d, r.sink())
-			r.finish()
+			rep, err := sess.Import(cmd.Context(), b, d, r.Sink())
+			r.Finish()
 			if report != "" && rep != nil {
 				if files, werr := rep.Write(sess.FS, report); werr == nil {
 					fmt.Fprintf(a.stderr, "report: %s\n", strings.Join(files, ", "))

@@ -98,8 +98,8 @@ stopped.`,
 				}
 			}
 			r = newProgressRenderer(a, progress)
-			res, err := sess.Prepare(cmd.Context(), p, opts, r.sink())
-			r.finish()
+			res, err := sess.Prepare(cmd.Context(), p, opts, r.Sink())
+			r.Finish()
 			if err != nil {
 				return err
 			}

@@ -50,10 +50,10 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 			}
 			r := newProgressRenderer(a, progress)
 			v, err := sess.Serve(cmd.Context(), b, session.ServeOptions{Listen: listen, CertFile: cert, KeyFile: key, Verify: verify,
-				OnError: func(err error) { fmt.Fprintln(a.stderr, err) }, Progress: r.sink()})
+				OnError: func(err error) { fmt.Fprintln(a.stderr, err) }, Progress: r.Sink()})
 			// The verify's live line goes before the address is printed;
 			// pulls, each a change of state, still pass and are logged.
-			r.finish()
+			r.Finish()
 			var le *session.ListenError
 			if errors.As(err, &le) {
 				return fmt.Errorf("%w: choose another address with --listen", err)

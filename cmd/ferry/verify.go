@@ -35,8 +35,8 @@ part or item and what to do.`,
 			idx := b.Index
 			a.logf("verifying %s (%d parts, %s)…", idx.Name, len(idx.Parts), size.Format(idx.Size))
 			r := newProgressRenderer(a, progress)
-			rep, err := b.Verify(cmd.Context(), quick, r.sink())
-			r.finish()
+			rep, err := b.Verify(cmd.Context(), quick, r.Sink())
+			r.Finish()
 			if err != nil {
 				return err
 			}
