@@ -18,5 +18,6 @@
 //   - planview renders a plan as tables, for `ferry plan` and the preview;
 //     accessible asks the connected side's questions as plain prompts.
 //   - progressline renders the plain commands' progress: a live line, log
-//     lines or JSON lines.
+//     lines or JSON lines; summary renders what the commands and the closed
+//     full screen leave in the scrollback.
 package tui

@@ -15,6 +15,7 @@ import (
 	"ferry/themes"
 	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
+	"ferry/tui/summary"
 	"ferry/tui/wizard"
 	"ferry/workflow/demo"
 	"ferry/workflow/prepare"
@@ -128,7 +129,7 @@ func (a *app) play(cmd *cobra.Command, o tuiapp.Options, auto bool) (tuiapp.Resu
 // demoCommandFlags are the flags that make a plain prepare reach the demo's
 // embedded servers, for the command the wizard shows.
 func demoCommandFlags(d *demo.Demo) []string {
-	flags := []string{"--catalog " + quote(d.Catalog), "--insecure-source " + d.Upstream}
+	flags := []string{"--catalog " + summary.Quote(d.Catalog), "--insecure-source " + d.Upstream}
 	for _, m := range d.Mirrors() {
 		flags = append(flags, "--source-mirror "+m.From+"="+m.To)
 	}

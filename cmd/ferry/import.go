@@ -11,6 +11,7 @@ import (
 	"ferry/artifacts/size"
 	"ferry/tui/accessible"
 	"ferry/tui/farside"
+	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
@@ -152,7 +153,7 @@ are never printed, logged or written.`,
 			fmt.Fprintln(w, "  "+rep.SummaryIn(wordsOf(cmd)))
 			if len(rep.Problems) > 0 {
 				for _, p := range rep.Problems {
-					fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(p))
+					fmt.Fprintf(a.stderr, "ferry: %s\n", summary.Sentence(p))
 				}
 				return reportedError{fmt.Errorf("%d images need attention", len(rep.Problems))}
 			}

@@ -11,6 +11,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/size"
+	"ferry/tui/summary"
 	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
 	"ferry/workflow/session"
@@ -75,7 +76,7 @@ stopped.`,
 			if err != nil {
 				if p != nil {
 					for _, e := range p.Errors {
-						fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(e.Text(wordsOf(cmd))))
+						fmt.Fprintf(a.stderr, "ferry: %s\n", summary.Sentence(e.Text(wordsOf(cmd))))
 					}
 					return reportedError{err}
 				}

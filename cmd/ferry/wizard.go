@@ -14,6 +14,7 @@ import (
 	"ferry/tui/accessible"
 	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
+	"ferry/tui/summary"
 	"ferry/tui/wizard"
 )
 
@@ -93,7 +94,7 @@ func commandFlags(catalogs []string, src *sourceFlags, repos []string) []string 
 	var out []string
 	add := func(flag string, vals []string) {
 		for _, v := range vals {
-			out = append(out, flag+" "+quote(v))
+			out = append(out, flag+" "+summary.Quote(v))
 		}
 	}
 	add("--catalog", catalogs)
