@@ -9,10 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ferry/artifacts/bundle"
 	"ferry/artifacts/size"
 	"ferry/tui/summary"
-	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
 	"ferry/workflow/session"
 )
@@ -104,7 +102,7 @@ stopped.`,
 			if err != nil {
 				return err
 			}
-			printSummary(a, p, res)
+			summary.Prepared(a.out(), a.theme(), p, res)
 			return nil
 		},
 	}
@@ -120,20 +118,4 @@ stopped.`,
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
 	progressFlag(c, &progress)
 	return c
-}
-
-func printSummary(a *app, p *plan.Plan, res *prepare.Result) {
-	th := a.theme()
-	w := a.out()
-	idx := res.Index
-	fmt.Fprintf(w, "%s %s\n", th.OK.Render("Bundle written:"), filepath.Join(res.Dir, idx.Name))
-	fmt.Fprintf(w, "  %d part(s), %s · %d images, %d Maven artifacts, %d files\n", len(idx.Parts), size.Format(idx.Size), len(p.Images), len(p.Maven), len(p.Files))
-	fmt.Fprintf(w, "\n  Code:   %s   %s\n", th.Accent.Render(idx.ShortCode), th.Subtle.Render("read this to the technician; their screen shows the same code"))
-	fmt.Fprintf(w, "  Digest: %s\n\n", idx.ManifestDigest)
-	fmt.Fprintf(w, "  index:   %s\n", filepath.Join(res.Dir, bundle.IndexName(idx.Name)))
-	if res.Answers != "" {
-		fmt.Fprintf(w, "  answers: %s (replay with --answers)\n", res.Answers)
-	}
-	fmt.Fprintf(w, "  fetched %s, reused %s from the cache and earlier parts, in %s\n", size.Format(res.Fetched), size.Format(res.Reused), res.Elapsed.Round(time.Millisecond))
-	fmt.Fprintf(w, "\n%s copy the whole folder to the medium, then run `ferry verify --quick` on the copy.\n", th.Title.Render("Next:"))
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/artifacts/size"
+	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
@@ -60,11 +61,7 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 			} else if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out(), "Serving %s (code %s) as a read-only registry on %s://%s\n", b.Index.Name, b.Index.ShortCode, v.Scheme(), v.Addr())
-			for _, r := range v.Repositories() {
-				fmt.Fprintf(a.out(), "  %s/%s\n", v.Addr(), r)
-			}
-			fmt.Fprintln(a.out(), "Press Ctrl-C to stop.")
+			summary.Serving(a.out(), b.Index, v.Scheme(), v.Addr(), v.Repositories())
 			err = v.Wait(cmd.Context())
 			if err == nil && cmd.Context().Err() != nil {
 				fmt.Fprintf(a.stderr, "stopped after %d pulls\n", v.Pulls())
