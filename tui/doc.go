@@ -19,5 +19,6 @@
 //     accessible asks the connected side's questions as plain prompts.
 //   - progressline renders the plain commands' progress: a live line, log
 //     lines or JSON lines; summary renders what the commands and the closed
-//     full screen leave in the scrollback.
+//     full screen leave in the scrollback; catalogview renders the catalog
+//     for `ferry catalog`.
 package tui
