@@ -60,7 +60,6 @@ resumes, → moves on at once.`,
 			if err != nil {
 				return err
 			}
-			eng := wizardEngine{sess}
 			th, err := a.tuiTheme(themeName)
 			if err != nil {
 				return err
@@ -73,10 +72,10 @@ resumes, → moves on at once.`,
 			far := *sess
 			far.MediaRoots = []string{dir}
 			ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, Demo: true,
-				PrepareEngine: eng,
+				PrepareEngine: sess,
 				Prepare: wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Product: demo.Target, Animate: true, DefaultOutput: stick, Banner: demo.Banner,
 					CommandFlags: demoCommandFlags(d)},
-				ImportEngine: farEngine{&far},
+				ImportEngine: farside.SessionEngine{Session: &far},
 				Import: farside.Options{
 					Path:        stick,
 					Destination: session.Destination{Registry: d.Site + "/mirror", Insecure: true, MavenURL: d.SiteMaven},

@@ -34,7 +34,6 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	if err != nil {
 		return err
 	}
-	eng := wizardEngine{s}
 	exe, _ := os.Executable()
 	wd, _ := os.Getwd()
 	opts := wizard.Options{MachineArch: runtime.GOARCH, Animate: true, DefaultOutput: filepath.Join(wd, "bundle"), Binary: exe,
@@ -44,7 +43,7 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	outTTY := isTerminal(out)
 	if a.accessible(accessibleFlag) {
 		far, farOpts := farsideSide(s, farside.Options{})
-		return accessible.RunEither(cmd.Context(), eng, far, in, out, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe},
+		return accessible.RunEither(cmd.Context(), s, far, in, out, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe},
 			accessible.ImportOptions{ConfigDir: farOpts.ConfigDir})
 	}
 	if !inTTY || !outTTY {
@@ -55,7 +54,7 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 		return err
 	}
 	far, farOpts := farsideSide(s, farside.Options{})
-	ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, PrepareEngine: eng, Prepare: opts, ImportEngine: far, Import: farOpts}
+	ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, PrepareEngine: s, Prepare: opts, ImportEngine: far, Import: farOpts}
 	r, err := tuiapp.Run(cmd.Context(), ao, a.programOptions(in)...)
 	if err != nil && !errorsIsKilled(err) {
 		return fmt.Errorf("the wizard stopped: %w", err)
