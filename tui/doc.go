@@ -17,4 +17,8 @@
 //     long content) and jobs (one cancel per running job).
 //   - planview renders a plan as tables, for `ferry plan` and the preview;
 //     accessible asks the connected side's questions as plain prompts.
+//   - progressline renders the plain commands' progress: a live line, log
+//     lines or JSON lines; summary renders what the commands and the closed
+//     full screen leave in the scrollback; catalogview renders the catalog
+//     for `ferry catalog`.
 package tui

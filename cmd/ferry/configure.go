@@ -2,13 +2,13 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"ferry/targets/mirrorconfig"
+	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
@@ -69,22 +69,7 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 			}
 			d := session.Destination{Registry: registry, Flat: mapping == "flat", Insecure: insecure, MavenURL: mavenURL, CAFiles: caFiles}
 			results, err := sess.Configure(c, d, platforms, output, mirrorconfig.Options{ICSP: icsp})
-			w := a.out()
-			th := a.theme()
-			for _, r := range results {
-				p := r.Platform
-				fmt.Fprintf(w, "%s\n", th.Title.Render(p))
-				for _, f := range r.Files {
-					fmt.Fprintf(w, "  wrote %s\n", filepath.Join(output, filepath.FromSlash(f.Path)))
-				}
-				for _, warn := range r.Warnings {
-					fmt.Fprintf(a.stderr, "ferry: warning: %s.\n", warn)
-				}
-				for i, s := range r.Steps {
-					fmt.Fprintf(w, "  %d. %s\n", i+1, s)
-				}
-				fmt.Fprintf(w, "  (the steps are also in %s)\n\n", filepath.Join(output, p, "STEPS.md"))
-			}
+			summary.Configured(a.out(), a.stderr, a.theme(), results, output)
 			return err
 		},
 	}

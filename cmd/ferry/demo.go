@@ -15,6 +15,7 @@ import (
 	"ferry/themes"
 	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
+	"ferry/tui/summary"
 	"ferry/tui/wizard"
 	"ferry/workflow/demo"
 	"ferry/workflow/prepare"
@@ -59,7 +60,6 @@ resumes, → moves on at once.`,
 			if err != nil {
 				return err
 			}
-			eng := wizardEngine{sess}
 			th, err := a.tuiTheme(themeName)
 			if err != nil {
 				return err
@@ -72,10 +72,10 @@ resumes, → moves on at once.`,
 			far := *sess
 			far.MediaRoots = []string{dir}
 			ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, Demo: true,
-				PrepareEngine: eng,
+				PrepareEngine: sess,
 				Prepare: wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Product: demo.Target, Animate: true, DefaultOutput: stick, Banner: demo.Banner,
 					CommandFlags: demoCommandFlags(d)},
-				ImportEngine: farEngine{&far},
+				ImportEngine: farside.SessionEngine{Session: &far},
 				Import: farside.Options{
 					Path:        stick,
 					Destination: session.Destination{Registry: d.Site + "/mirror", Insecure: true, MavenURL: d.SiteMaven},
@@ -128,7 +128,7 @@ func (a *app) play(cmd *cobra.Command, o tuiapp.Options, auto bool) (tuiapp.Resu
 // demoCommandFlags are the flags that make a plain prepare reach the demo's
 // embedded servers, for the command the wizard shows.
 func demoCommandFlags(d *demo.Demo) []string {
-	flags := []string{"--catalog " + quote(d.Catalog), "--insecure-source " + d.Upstream}
+	flags := []string{"--catalog " + summary.Quote(d.Catalog), "--insecure-source " + d.Upstream}
 	for _, m := range d.Mirrors() {
 		flags = append(flags, "--source-mirror "+m.From+"="+m.To)
 	}

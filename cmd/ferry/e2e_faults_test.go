@@ -18,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ferry/artifacts/registrytest"
+	"ferry/tui/progressline"
 )
 
 // bigImages is one image with a 6 MB layer, for interruption tests.
@@ -80,7 +81,7 @@ func flakyRegistryCompletes(t *testing.T, mode string) {
 	var last int64
 	retried := false
 	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
-		var e jsonEvent
+		var e progressline.JSONEvent
 		require.NoError(t, json.Unmarshal([]byte(line), &e), line)
 		if e.Stage == "download" {
 			assert.GreaterOrEqual(t, e.BytesDone, last, line)

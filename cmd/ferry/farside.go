@@ -20,7 +20,7 @@ func farsideSide(s *session.Session, o farside.Options) (farside.Engine, farside
 		wd, _ := os.Getwd()
 		o.ConfigDir = filepath.Join(wd, "mirror-config")
 	}
-	return farEngine{s}, o
+	return farside.SessionEngine{Session: s}, o
 }
 
 // runFarside opens the app on the site's side.

@@ -7,10 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ferry/artifacts/push"
-	"ferry/artifacts/size"
 	"ferry/tui/accessible"
 	"ferry/tui/farside"
+	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
@@ -127,11 +126,10 @@ before anything is loaded.`,
 			if insecure {
 				fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", d.Host())
 			}
-			th := a.theme()
-			w := a.out()
+			th, w := a.theme(), a.out()
 			if check {
 				checks, err := sess.Preflight(cmd.Context(), d)
-				printChecks(a, checks)
+				summary.Checks(w, th, checks)
 				if err != nil {
 					return err
 				}
@@ -139,8 +137,8 @@ before anything is loaded.`,
 				return nil
 			}
 			r := newProgressRenderer(a, progress)
-			rep, err := sess.Import(cmd.Context(), b, d, r.sink())
-			r.finish()
+			rep, err := sess.Import(cmd.Context(), b, d, r.Sink())
+			r.Finish()
 			if report != "" && rep != nil {
 				if files, werr := rep.Write(sess.FS, report); werr == nil {
 					fmt.Fprintf(a.stderr, "report: %s\n", strings.Join(files, ", "))
@@ -148,32 +146,18 @@ before anything is loaded.`,
 			}
 			if err != nil {
 				if rep != nil { // nil when the destination was refused before any check
-					printChecks(a, rep.Checks)
+					summary.Checks(w, th, rep.Checks)
 				}
 				return err
 			}
-			fmt.Fprintf(w, "%s %s (code %s)\n", th.OK.Render("Imported"), b.Index.Name, b.Index.ShortCode)
-			if rep.Blobs != nil {
-				tagged := 0
-				for _, l := range rep.Images {
-					if l.Tagged {
-						tagged++
-					}
-				}
-				fmt.Fprintf(w, "  images: %d into %s (%d tagged); blobs %d sent, %d already there, %d mounted; %s sent\n",
-					len(rep.Images), rep.Registry, tagged, rep.Blobs.BlobsSent, rep.Blobs.BlobsSkipped, rep.Blobs.BlobsMounted, size.Format(rep.Blobs.BytesSent))
-			}
-			if rep.Maven != nil {
-				fmt.Fprintf(w, "  Maven: %d files into %s (%d uploaded, %d already there)\n", rep.Maven.Files, rep.Maven.Destination, rep.Maven.Uploaded, rep.Maven.Skipped)
-			}
-			fmt.Fprintln(w, "  "+rep.SummaryIn(wordsOf(cmd)))
+			summary.Imported(w, th, b.Index, rep, wordsOf(cmd))
 			if len(rep.Problems) > 0 {
 				for _, p := range rep.Problems {
-					fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(p))
+					fmt.Fprintf(a.stderr, "ferry: %s\n", summary.Sentence(p))
 				}
 				return reportedError{fmt.Errorf("%d images need attention", len(rep.Problems))}
 			}
-			fmt.Fprintf(w, "%s write the mirror configuration with `ferry configure --bundle %s --registry %s --platform …`.\n", th.Title.Render("Next:"), args[0], registry)
+			summary.ImportNext(w, th, args[0], registry)
 			return nil
 		},
 	}
@@ -195,15 +179,4 @@ before anything is loaded.`,
 	trust.register(c)
 	f.BoolVar(&accessibleFlag, "accessible", false, "without a bundle: ask the far side's questions as plain numbered prompts (also ACCESSIBLE=1, TERM=dumb or a terminal without colours)")
 	return c
-}
-
-func printChecks(a *app, checks []push.Check) {
-	th := a.theme()
-	for _, c := range checks {
-		if c.OK {
-			fmt.Fprintf(a.out(), "  %s %s\n", th.OK.Render("✓"), c.Name)
-		} else {
-			fmt.Fprintf(a.out(), "  %s %s\n", th.Error.Render("✗"), c.Name)
-		}
-	}
 }

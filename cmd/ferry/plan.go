@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/tui/planview"
+	"ferry/tui/summary"
 	"ferry/workflow/plan"
 )
 
@@ -48,7 +49,7 @@ Nothing is downloaded but manifests and sizes.`,
 			if errors.Is(err, plan.ErrIncomplete) {
 				// Each failure was printed with the plan; say so once on stderr too.
 				for _, e := range p.Errors {
-					fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(e.Text(wordsOf(cmd))))
+					fmt.Fprintf(a.stderr, "ferry: %s\n", summary.Sentence(e.Text(wordsOf(cmd))))
 				}
 				return reportedError{err}
 			}

@@ -13,7 +13,7 @@ import (
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/signature"
 	"ferry/artifacts/size"
-	"ferry/workflow/plan"
+	"ferry/tui/summary"
 	"ferry/workflow/prepare"
 	"ferry/workflow/session"
 )
@@ -87,7 +87,7 @@ an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.`,
 			if err != nil {
 				if p != nil {
 					for _, e := range p.Errors {
-						fmt.Fprintf(a.stderr, "ferry: %s\n", sentence(e.Text(wordsOf(cmd))))
+						fmt.Fprintf(a.stderr, "ferry: %s\n", summary.Sentence(e.Text(wordsOf(cmd))))
 					}
 					return reportedError{err}
 				}
@@ -110,8 +110,8 @@ an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.`,
 				}
 			}
 			r = newProgressRenderer(a, progress)
-			res, err := sess.Prepare(cmd.Context(), p, opts, r.sink())
-			r.finish()
+			res, err := sess.Prepare(cmd.Context(), p, opts, r.Sink())
+			r.Finish()
 			if err != nil {
 				return err
 			}
@@ -129,7 +129,11 @@ an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.`,
 					return fmt.Errorf("the bundle was written but not signed: %w: sign it with ferry sign", err)
 				}
 			}
-			printSummary(a, p, res, sig, signer)
+			signedBy := ""
+			if signer != nil {
+				signedBy = signature.Fingerprint(signer.PublicKey())
+			}
+			summary.Prepared(a.out(), a.theme(), p, res, sig, signedBy)
 			return nil
 		},
 	}
@@ -146,23 +150,4 @@ an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.`,
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
 	progressFlag(c, &progress)
 	return c
-}
-
-func printSummary(a *app, p *plan.Plan, res *prepare.Result, sig string, signer ssh.Signer) {
-	th := a.theme()
-	w := a.out()
-	idx := res.Index
-	fmt.Fprintf(w, "%s %s\n", th.OK.Render("Bundle written:"), filepath.Join(res.Dir, idx.Name))
-	fmt.Fprintf(w, "  %d part(s), %s · %d images, %d Maven artifacts, %d files\n", len(idx.Parts), size.Format(idx.Size), len(p.Images), len(p.Maven), len(p.Files))
-	fmt.Fprintf(w, "\n  Code:   %s   %s\n", th.Accent.Render(idx.ShortCode), th.Subtle.Render("read this to the technician; their screen shows the same code"))
-	fmt.Fprintf(w, "  Digest: %s\n\n", idx.ManifestDigest)
-	fmt.Fprintf(w, "  index:   %s\n", filepath.Join(res.Dir, bundle.IndexName(idx.Name)))
-	if sig != "" {
-		fmt.Fprintf(w, "  signed:  %s by %s\n", sig, signature.Fingerprint(signer.PublicKey()))
-	}
-	if res.Answers != "" {
-		fmt.Fprintf(w, "  answers: %s (replay with --answers)\n", res.Answers)
-	}
-	fmt.Fprintf(w, "  fetched %s, reused %s from the cache and earlier parts, in %s\n", size.Format(res.Fetched), size.Format(res.Reused), res.Elapsed.Round(time.Millisecond))
-	fmt.Fprintf(w, "\n%s copy the whole folder to the medium, then run `ferry verify --quick` on the copy.\n", th.Title.Render("Next:"))
 }

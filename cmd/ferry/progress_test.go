@@ -1,20 +1,17 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
-	"errors"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/charmbracelet/x/ansi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	events "ferry/artifacts/progress"
 	"ferry/artifacts/registrytest"
+	"ferry/tui/progressline"
 )
 
 // progressBundle prepares a small bundle of one image in parts of 128K.
@@ -32,9 +29,9 @@ func progressBundle(t *testing.T) string {
 
 // jsonLines parses every line of stderr but warnings as a progress event,
 // checking the fields docs/progress.md says are always there.
-func jsonLines(t *testing.T, stderr string) []jsonEvent {
+func jsonLines(t *testing.T, stderr string) []progressline.JSONEvent {
 	t.Helper()
-	var evs []jsonEvent
+	var evs []progressline.JSONEvent
 	for _, line := range strings.Split(strings.TrimSpace(stderr), "\n") {
 		if strings.HasPrefix(line, "ferry: warning: ") {
 			continue
@@ -44,7 +41,7 @@ func jsonLines(t *testing.T, stderr string) []jsonEvent {
 		for _, k := range []string{"stage", "bytesDone", "bytesTotal"} {
 			assert.Contains(t, raw, k, line)
 		}
-		var e jsonEvent
+		var e progressline.JSONEvent
 		require.NoError(t, json.Unmarshal([]byte(line), &e))
 		evs = append(evs, e)
 	}
@@ -139,43 +136,4 @@ func TestProgressModeIsChecked(t *testing.T) {
 		assert.Equal(t, 2, code, cmd)
 		assert.Contains(t, stderr, "--progress must be auto, plain, json or none", cmd)
 	}
-}
-
-// lineRenderer renders in line mode to a buffer, width columns wide.
-func lineRenderer(width int) (*progressRenderer, *bytes.Buffer) {
-	var buf bytes.Buffer
-	r := &progressRenderer{w: &buf, mode: "line", width: func() int { return width }, verbose: func(string, ...any) {}}
-	r.c = events.Coalesce(r.render, time.Hour)
-	return r, &buf
-}
-
-func TestLiveLineNeverWiderThanTheTerminal(t *testing.T) {
-	e := events.Event{Stage: events.StageDownload, State: events.Verified, Item: "sha256:x", Label: strings.Repeat("a very long label ", 10),
-		BytesDone: 3 << 30, BytesTotal: 40 << 30, ItemsDone: 1234, ItemsTotal: 5678, Err: errors.New("x")}
-	for _, width := range []int{1, 20, 40, 80, 200} {
-		r, buf := lineRenderer(width)
-		r.stage, r.start = events.StageDownload, time.Now().Add(-time.Minute)
-		r.sink()(e)
-		r.finish()
-		for _, l := range strings.Split(buf.String(), "\r\x1b[2K") {
-			assert.LessOrEqual(t, ansi.StringWidth(l), max(1, width-1), "width %d: %q", width, l)
-		}
-		if width == 200 {
-			assert.Contains(t, buf.String(), "downloading")
-			assert.Contains(t, buf.String(), "/s · ETA ")
-			assert.Contains(t, buf.String(), "1234/5678 items")
-		}
-		if width == 40 {
-			assert.Contains(t, buf.String(), "…", "cut, and says so")
-		}
-	}
-}
-
-func TestLiveLineShowsThePlanByItems(t *testing.T) {
-	r, buf := lineRenderer(120)
-	r.sink()(events.Event{Stage: events.StagePlan, State: events.Resolved, Item: "x", ItemsDone: 5, ItemsTotal: 10})
-	r.finish()
-	assert.Contains(t, buf.String(), "resolving")
-	assert.Contains(t, buf.String(), " 50%")
-	assert.True(t, strings.HasSuffix(buf.String(), "\r\x1b[2K"), "cleared at the end")
 }

@@ -188,19 +188,6 @@ func exitCode(cmd *cobra.Command, err error, stderr io.Writer) int {
 // reportedError is a failure whose details were already printed.
 type reportedError struct{ error }
 
-// sentence makes a message end like a sentence. It is not capitalised:
-// many start with a name (an image reference, a file) that must stay as is.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return s
-	}
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") {
-		s += "."
-	}
-	return s
-}
-
 func newVersionCmd(a *app) *cobra.Command {
 	return &cobra.Command{
 		Use:   "version",

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/targets/catalog"
+	"ferry/tui/progressline"
 	"ferry/workflow/plan"
 	"ferry/workflow/selection"
 	"ferry/workflow/session"
@@ -108,7 +109,7 @@ func (f *selectFlags) selection(a *app, c *cobra.Command) (selection.Selection, 
 // resolve makes the selection from the flags and resolves it into a plan,
 // reporting each item to r (in plain mode: logged with --verbose). The plan
 // comes back with its errors even when some items failed.
-func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags, r *progressRenderer) (*plan.Plan, *session.Session, selection.Selection, error) {
+func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags, r *progressline.Renderer) (*plan.Plan, *session.Session, selection.Selection, error) {
 	sel, err := sf.selection(a, cmd)
 	if err != nil {
 		return nil, nil, sel, err
@@ -125,8 +126,8 @@ func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags, r *
 	if err != nil {
 		return nil, nil, sel, err
 	}
-	p, err := s.Plan(cmd.Context(), sel, r.sink())
-	r.finish()
+	p, err := s.Plan(cmd.Context(), sel, r.Sink())
+	r.Finish()
 	if errors.Is(err, plan.ErrSelection) || errors.Is(err, catalog.ErrUnknown) {
 		// A name the catalog lacks or a choice that does not fit it is a
 		// mistake on the command line, like a bad flag.

@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/artifacts/size"
+	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
@@ -63,21 +64,17 @@ then every part against the signed index, before anything is served.`,
 			}
 			r := newProgressRenderer(a, progress)
 			v, err := sess.Serve(cmd.Context(), b, session.ServeOptions{Listen: listen, CertFile: cert, KeyFile: key, Verify: verify,
-				OnError: func(err error) { fmt.Fprintln(a.stderr, err) }, Progress: r.sink()})
+				OnError: func(err error) { fmt.Fprintln(a.stderr, err) }, Progress: r.Sink()})
 			// The verify's live line goes before the address is printed;
 			// pulls, each a change of state, still pass and are logged.
-			r.finish()
+			r.Finish()
 			var le *session.ListenError
 			if errors.As(err, &le) {
 				return fmt.Errorf("%w: choose another address with --listen", err)
 			} else if err != nil {
 				return err
 			}
-			fmt.Fprintf(a.out(), "Serving %s (code %s) as a read-only registry on %s://%s\n", b.Index.Name, b.Index.ShortCode, v.Scheme(), v.Addr())
-			for _, r := range v.Repositories() {
-				fmt.Fprintf(a.out(), "  %s/%s\n", v.Addr(), r)
-			}
-			fmt.Fprintln(a.out(), "Press Ctrl-C to stop.")
+			summary.Serving(a.out(), b.Index, v.Scheme(), v.Addr(), v.Repositories())
 			err = v.Wait(cmd.Context())
 			if err == nil && cmd.Context().Err() != nil {
 				fmt.Fprintf(a.stderr, "stopped after %d pulls\n", v.Pulls())

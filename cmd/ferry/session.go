@@ -1,19 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"slices"
 
 	"github.com/spf13/cobra"
 
-	"ferry/artifacts/bundle"
-	events "ferry/artifacts/progress"
-	"ferry/artifacts/push"
 	"ferry/artifacts/source"
 	"ferry/targets/catalog"
-	"ferry/targets/mirrorconfig"
-	"ferry/workflow/importer"
 	"ferry/workflow/session"
 )
 
@@ -68,76 +61,4 @@ func (a *app) session(o session.Options, cat *catalog.Catalog) (*session.Session
 	}
 	s.FS = a.fs
 	return s, nil
-}
-
-// wizardEngine is the wizard's view of a session.
-type wizardEngine struct{ *session.Session }
-
-func (e wizardEngine) Media(context.Context) []session.Medium { return e.Session.Media() }
-
-func (e wizardEngine) Folders(_ context.Context, prefix string) []string {
-	return e.Session.Folders(prefix)
-}
-
-// farEngine is the far-side wizard's view of a session.
-type farEngine struct{ *session.Session }
-
-// Find looks on the mounted media and in the working folder, where the
-// guide says to run ferry import (the stick's own folder).
-func (e farEngine) Find(context.Context) []session.Found {
-	s := *e.Session
-	if s.WorkDir != "" {
-		s.MediaRoots = append(slices.Clip(s.MediaRoots), s.WorkDir)
-	}
-	return s.FindBundles()
-}
-
-// CheckFile says whether a file named on the screen can be read.
-func (e farEngine) CheckFile(path string) error {
-	f, err := e.FS.Open(path)
-	if err != nil {
-		return err
-	}
-	return f.Close()
-}
-
-// Open refuses a bundle whose signature is not accepted (SignedBy), so
-// every far-side face checks it where the bundle is chosen.
-func (e farEngine) Open(path string) (*bundle.Bundle, error) {
-	b, err := e.Session.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := e.SignedBy(b); err != nil {
-		return nil, err
-	}
-	return b, nil
-}
-
-func (e farEngine) Preflight(ctx context.Context, d session.Destination) ([]push.Check, error) {
-	return e.Session.Preflight(ctx, d)
-}
-
-func (e farEngine) Import(ctx context.Context, b *bundle.Bundle, d session.Destination, progress events.Sink) (*importer.Report, error) {
-	rep, err := e.Session.Import(ctx, b, d, progress)
-	if rep != nil {
-		_, _ = e.SaveReport(b, rep)
-	}
-	return rep, err
-}
-
-func (e farEngine) Configure(ctx context.Context, b *bundle.Bundle, d session.Destination, platforms []string, dir string) ([]*mirrorconfig.Result, error) {
-	c, err := e.BundleImages(ctx, b)
-	if err != nil {
-		return nil, err
-	}
-	return e.Session.Configure(c, d, platforms, dir, mirrorconfig.Options{})
-}
-
-func (e farEngine) Serve(ctx context.Context, b *bundle.Bundle, listen string, progress events.Sink) (string, func(), error) {
-	v, err := e.Session.Serve(ctx, b, session.ServeOptions{Listen: listen, Progress: progress})
-	if err != nil {
-		return "", nil, err
-	}
-	return v.PublicAddr(), v.Stop, nil
 }

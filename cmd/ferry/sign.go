@@ -89,8 +89,8 @@ the private key is written.`,
 				return err
 			}
 			r := newProgressRenderer(a, progress)
-			err = b.CheckParts(cmd.Context(), true, r.sink())
-			r.finish()
+			err = b.CheckParts(cmd.Context(), true, r.Sink())
+			r.Finish()
 			if err != nil {
 				return fmt.Errorf("%s is not signed: %w", b.Index.Name, err)
 			}
@@ -176,8 +176,8 @@ func checkSigned(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bu
 	var err error
 	if parts {
 		r := newProgressRenderer(a, progress)
-		fp, err = sess.CheckSigned(cmd.Context(), b, pub, r.sink())
-		r.finish()
+		fp, err = sess.CheckSigned(cmd.Context(), b, pub, r.Sink())
+		r.Finish()
 	} else {
 		fp, err = sess.CheckSignature(b, pub)
 	}

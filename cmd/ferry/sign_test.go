@@ -17,6 +17,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/registrytest"
+	"ferry/tui/farside"
 	"ferry/workflow/session"
 )
 
@@ -295,7 +296,7 @@ func TestFarSideFindsTheKeyBesideTheBundle(t *testing.T) {
 	s := newSignedBundle(t)
 	sess, err := (&app{fs: afero.NewOsFs()}).session(session.Options{}, nil)
 	require.NoError(t, err)
-	eng := farEngine{sess}
+	eng := farside.SessionEngine{Session: sess}
 	b, err := eng.Open(s.bundle)
 	require.NoError(t, err)
 	fp, err := sess.SignedBy(b)

@@ -3,34 +3,21 @@ package main
 import (
 	"context"
 	"errors"
-	"fmt"
-	"io"
-	"path/filepath"
-	"strings"
 
-	"ferry/artifacts/bundle"
-	"ferry/artifacts/size"
 	tuiapp "ferry/tui/app"
-	"ferry/tui/farside"
+	"ferry/tui/summary"
 )
 
 // stopped is what a wizard the user left before its end returns: the
 // summary is already printed, and ferry exits 130.
 var stopped = reportedError{context.Canceled}
 
-// summarize prints, once the full screen is gone, a few plain lines that
-// stay in the scrollback: what was made or loaded, where, the code, what
-// is left to do and the command that goes on. It returns what ferry exits
-// with: nil when the side was done, stopped when the user left before the
-// end, the failure (printed as one sentence by run) otherwise.
+// summarize prints what stays in the scrollback once the full screen is
+// gone, and returns what ferry exits with: nil when the side was done,
+// stopped when the user left before the end, the failure (printed as one
+// sentence by run) otherwise.
 func (a *app) summarize(r tuiapp.Result) error {
-	w := a.out()
-	switch {
-	case r.Side == tuiapp.Import && r.Import != nil:
-		summarizeImport(w, r)
-	case r.Prepare != nil:
-		summarizePrepare(w, r)
-	}
+	summary.Wizard(a.out(), r)
 	switch r.Outcome {
 	case tuiapp.Done:
 		return nil
@@ -38,142 +25,6 @@ func (a *app) summarize(r tuiapp.Result) error {
 		return r.Err
 	}
 	return stopped
-}
-
-func summarizePrepare(w io.Writer, r tuiapp.Result) {
-	p := r.Prepare
-	if res := p.Result; res != nil {
-		fmt.Fprintf(w, "✓ Bundle written: %s (%d part(s), %s)\n", filepath.Join(res.Dir, bundle.IndexName(res.Index.Name)), len(res.Index.Parts), size.Format(res.Index.Size))
-		fmt.Fprintf(w, "  code: %s (read it to the technician; their screen shows the same)\n", res.Index.ShortCode)
-		if res.Answers != "" {
-			fmt.Fprintf(w, "  answers: %s\n", res.Answers)
-			fmt.Fprintf(w, "  again, without questions: ferry prepare --answers %s --output %s\n", quote(res.Answers), quote(res.Dir))
-		}
-		if !r.Demo {
-			fmt.Fprintln(w, "  next: copy the whole folder to the medium, run `ferry verify --quick` on the copy, and hand it over with READ-ME-FIRST.txt")
-		}
-		return
-	}
-	switch {
-	case p.Downloading && r.Outcome == tuiapp.Failed:
-		fmt.Fprintf(w, "✗ The download failed; nothing half-written is left as if it were whole.\n")
-	case p.Downloading:
-		fmt.Fprintf(w, "The download was stopped; what was downloaded is kept in the cache.\n")
-	case r.Outcome == tuiapp.Failed:
-		fmt.Fprintf(w, "✗ ferry stopped on the step %q; nothing was downloaded.\n", p.Step)
-	default:
-		fmt.Fprintf(w, "ferry was left on the step %q; nothing was downloaded.\n", p.Step)
-	}
-	if p.Command != "" {
-		what := "  the same, without questions"
-		if p.Downloading {
-			what = "  resume with"
-		}
-		fmt.Fprintf(w, "%s: %s\n", what, p.Command)
-	}
-}
-
-func summarizeImport(w io.Writer, r tuiapp.Result) {
-	o := r.Import
-	if r.Demo && r.Prepare != nil && r.Prepare.Result != nil {
-		fmt.Fprintf(w, "Bundle prepared: code %s\n", r.Prepare.Result.Index.ShortCode)
-	}
-	name := ""
-	if o.Bundle != nil {
-		name = fmt.Sprintf("%s (code %s)", o.Bundle.Index.Name, o.Bundle.Index.ShortCode)
-	}
-	rep := o.Report
-	switch {
-	case o.Serving != "":
-		fmt.Fprintf(w, "Served %s from %s: %d image manifests pulled; serving has stopped.\n", name, o.Serving, o.Pulls)
-		return
-	case rep != nil && r.Outcome == tuiapp.Failed:
-		fmt.Fprintf(w, "✗ The import of %s stopped part way, on the step %q.\n", name, o.Step)
-	case rep != nil:
-		fmt.Fprintf(w, "✓ %s loaded and checked.\n", name)
-	case r.Outcome == tuiapp.Failed:
-		fmt.Fprintf(w, "✗ ferry stopped on the step %q; nothing was loaded.\n", o.Step)
-	default:
-		fmt.Fprintf(w, "ferry was left on the step %q; nothing was loaded.\n", o.Step)
-	}
-	if rep != nil {
-		if rep.Registry != "" {
-			fmt.Fprintf(w, "  images: %d into %s\n", len(rep.Images), rep.Registry)
-		}
-		if rep.Maven != nil {
-			fmt.Fprintf(w, "  Maven: %d files into %s\n", rep.Maven.Files, rep.Maven.Destination)
-		}
-		if rep.Path != "" {
-			fmt.Fprintf(w, "  report: %s\n", rep.Path)
-		}
-		for _, p := range rep.Problems {
-			fmt.Fprintf(w, "  still to do: %s\n", sentence(p))
-		}
-	}
-	if o.Bundle == nil {
-		return
-	}
-	switch {
-	case rep == nil || r.Outcome == tuiapp.Failed:
-		fmt.Fprintf(w, "  to go on: %s (what is already there is skipped)\n", importCommand(o))
-	case len(o.Configured) == 0:
-		fmt.Fprintf(w, "  still to do: write the mirror configuration: ferry configure --bundle %s%s --platform …\n", quote(o.Bundle.Dir), destinationFlags(o))
-	default:
-		var platforms []string
-		for _, c := range o.Configured {
-			platforms = append(platforms, c.Platform)
-		}
-		fmt.Fprintf(w, "  mirror configuration: %s (%s)\n", o.ConfigDir, strings.Join(platforms, ", "))
-		if o.StepsDone < o.StepsTotal {
-			where := "each platform's STEPS.md under " + o.ConfigDir
-			if len(platforms) == 1 {
-				where = filepath.Join(o.ConfigDir, platforms[0], "STEPS.md")
-			}
-			fmt.Fprintf(w, "  still to do: %d of %d steps to apply it are not ticked; they are in %s\n", o.StepsTotal-o.StepsDone, o.StepsTotal, where)
-		}
-	}
-}
-
-// importCommand is the plain command that loads the bundle where the
-// technician said, to run again after a stop.
-func importCommand(o *farside.Outcome) string {
-	flags := destinationFlags(o)
-	if flags == "" {
-		flags = " --registry HOST[:PORT][/PREFIX]"
-	}
-	return "ferry import " + quote(o.Bundle.Dir) + flags
-}
-
-func destinationFlags(o *farside.Outcome) string {
-	d := o.Destination
-	var b strings.Builder
-	if d.Registry != "" {
-		b.WriteString(" --registry " + quote(d.Registry))
-	}
-	if d.Username != "" {
-		b.WriteString(" --username " + quote(d.Username) + " --password-stdin")
-	}
-	for _, f := range d.CAFiles {
-		b.WriteString(" --ca-file " + quote(f))
-	}
-	if d.Insecure {
-		b.WriteString(" --insecure")
-	}
-	if d.MavenURL != "" {
-		b.WriteString(" --maven-url " + quote(d.MavenURL))
-	}
-	if d.MavenDir != "" {
-		b.WriteString(" --maven-dir " + quote(d.MavenDir))
-	}
-	return b.String()
-}
-
-// quote quotes s for a POSIX shell when it needs it.
-func quote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " '\"$`\\!*?&;|<>()#~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 // isStopped says whether err is the user leaving a wizard before its end.

@@ -23,7 +23,7 @@ import (
 
 // summary prints r's summary as ferry does when the full screen closes,
 // and says what it exits with.
-func summary(t *testing.T, r tuiapp.Result) (stdout, stderr string, code int) {
+func summaryOf(t *testing.T, r tuiapp.Result) (stdout, stderr string, code int) {
 	t.Helper()
 	var so, se bytes.Buffer
 	a := &app{stdout: &so, stderr: &se, env: []string{"NO_COLOR=1"}, fs: afero.NewMemMapFs()}
@@ -34,7 +34,7 @@ func summary(t *testing.T, r tuiapp.Result) (stdout, stderr string, code int) {
 var summaryIndex = bundle.Index{Name: "demo-2.0", ShortCode: "7QK4-M2XD", Size: 160 << 20, Parts: []bundle.Part{{Name: "demo-2.0.part001"}}}
 
 func TestSummaryPrepareDone(t *testing.T) {
-	out, errOut, code := summary(t, tuiapp.Result{Side: tuiapp.Prepare, Step: "Done", Outcome: tuiapp.Done, Prepare: &wizard.Outcome{
+	out, errOut, code := summaryOf(t, tuiapp.Result{Side: tuiapp.Prepare, Step: "Done", Outcome: tuiapp.Done, Prepare: &wizard.Outcome{
 		Step: "Done", Output: "/srv/bundles/demo", Downloading: true, Command: "ferry prepare --target demo --output /srv/bundles/demo",
 		Result: &prepare.Result{Dir: "/srv/bundles/demo", Index: summaryIndex, Answers: "/srv/bundles/demo/demo-2.0.answers.yaml"}}})
 	assert.Equal(t, 0, code)
@@ -47,7 +47,7 @@ func TestSummaryPrepareDone(t *testing.T) {
 }
 
 func TestSummaryPrepareStoppedDownloadExits130(t *testing.T) {
-	out, errOut, code := summary(t, tuiapp.Result{Side: tuiapp.Prepare, Step: "Download", Outcome: tuiapp.Cancelled, Err: context.Canceled, Prepare: &wizard.Outcome{
+	out, errOut, code := summaryOf(t, tuiapp.Result{Side: tuiapp.Prepare, Step: "Download", Outcome: tuiapp.Cancelled, Err: context.Canceled, Prepare: &wizard.Outcome{
 		Step: "Download", Output: "/srv/my bundles", Downloading: true, Err: context.Canceled,
 		Command: "ferry prepare --insecure-source 127.0.0.1:5000 --target demo --output '/srv/my bundles'"}})
 	assert.Equal(t, 130, code)
@@ -57,14 +57,14 @@ func TestSummaryPrepareStoppedDownloadExits130(t *testing.T) {
 }
 
 func TestSummaryLeftEarlyExits130(t *testing.T) {
-	out, _, code := summary(t, tuiapp.Result{Side: tuiapp.Prepare, Step: "Modules", Outcome: tuiapp.Cancelled, Prepare: &wizard.Outcome{Step: "Modules"}})
+	out, _, code := summaryOf(t, tuiapp.Result{Side: tuiapp.Prepare, Step: "Modules", Outcome: tuiapp.Cancelled, Prepare: &wizard.Outcome{Step: "Modules"}})
 	assert.Equal(t, 130, code)
 	assert.Equal(t, "ferry was left on the step \"Modules\"; nothing was downloaded.\n", out)
 }
 
 func TestSummaryPrepareFailedExits1(t *testing.T) {
 	err := errors.New("the registry 127.0.0.1:5000 refused the login: check --pull-secret")
-	out, errOut, code := summary(t, tuiapp.Result{Side: tuiapp.Prepare, Step: "Download", Outcome: tuiapp.Failed, Err: err, Prepare: &wizard.Outcome{
+	out, errOut, code := summaryOf(t, tuiapp.Result{Side: tuiapp.Prepare, Step: "Download", Outcome: tuiapp.Failed, Err: err, Prepare: &wizard.Outcome{
 		Step: "Download", Downloading: true, Err: err, Command: "ferry prepare --target demo --output /srv/b"}})
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "✗ The download failed")
@@ -84,7 +84,7 @@ func TestSummaryImportDone(t *testing.T) {
 		Path: "/media/usb/bundle/demo-2.0-import-report.md", Problems: []string{"quay.io/x/y:1 is not tagged: tag it by hand"}}
 	o.Configured = []*mirrorconfig.Result{{Platform: "crio"}}
 	o.StepsDone, o.StepsTotal = 1, 3
-	out, errOut, code := summary(t, tuiapp.Result{Side: tuiapp.Import, Step: "Done", Outcome: tuiapp.Done, Import: o})
+	out, errOut, code := summaryOf(t, tuiapp.Result{Side: tuiapp.Import, Step: "Done", Outcome: tuiapp.Done, Import: o})
 	assert.Equal(t, 0, code)
 	assert.Empty(t, errOut)
 	assert.Contains(t, out, "✓ demo-2.0 (code 7QK4-M2XD) loaded and checked.\n")
@@ -100,7 +100,7 @@ func TestSummaryImportWithoutConfiguration(t *testing.T) {
 	o := importOutcome()
 	o.Step, o.Done = "Configure", false
 	o.Report = &importer.Report{Registry: "registry.site:5000/mirror", Images: make([]push.Loaded, 2)}
-	out, _, code := summary(t, tuiapp.Result{Side: tuiapp.Import, Step: "Configure", Outcome: tuiapp.Cancelled, Import: o})
+	out, _, code := summaryOf(t, tuiapp.Result{Side: tuiapp.Import, Step: "Configure", Outcome: tuiapp.Cancelled, Import: o})
 	assert.Equal(t, 130, code)
 	assert.Contains(t, out, "  still to do: write the mirror configuration: ferry configure --bundle /media/usb/bundle --registry registry.site:5000/mirror --username loader --password-stdin --insecure --platform …\n")
 }
@@ -110,7 +110,7 @@ func TestSummaryImportFailedExits1(t *testing.T) {
 	o.Step, o.Done = "Test connection", false
 	err := errors.New("registry.site:5000 refused the login: check the Username and Password fields")
 	o.Err = err
-	out, errOut, code := summary(t, tuiapp.Result{Side: tuiapp.Import, Step: "Test connection", Outcome: tuiapp.Failed, Err: err, Import: o})
+	out, errOut, code := summaryOf(t, tuiapp.Result{Side: tuiapp.Import, Step: "Test connection", Outcome: tuiapp.Failed, Err: err, Import: o})
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "✗ ferry stopped on the step \"Test connection\"; nothing was loaded.\n")
 	assert.Contains(t, out, "  to go on: ferry import /media/usb/bundle --registry registry.site:5000/mirror --username loader --password-stdin --insecure (what is already there is skipped)\n")
@@ -120,7 +120,7 @@ func TestSummaryImportFailedExits1(t *testing.T) {
 func TestSummaryServed(t *testing.T) {
 	o := importOutcome()
 	o.Serving, o.Pulls, o.Destination = "192.0.2.10:5000", 3, session.Destination{}
-	out, _, code := summary(t, tuiapp.Result{Side: tuiapp.Import, Step: "Where it goes", Outcome: tuiapp.Done, Import: o})
+	out, _, code := summaryOf(t, tuiapp.Result{Side: tuiapp.Import, Step: "Where it goes", Outcome: tuiapp.Done, Import: o})
 	assert.Equal(t, 0, code)
 	require.Contains(t, out, "Served demo-2.0 (code 7QK4-M2XD) from 192.0.2.10:5000: 3 image manifests pulled; serving has stopped.\n")
 }

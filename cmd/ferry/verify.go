@@ -1,12 +1,11 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/size"
+	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
@@ -56,23 +55,12 @@ by that public key (ferry keygen, ferry sign), and refuses it otherwise.`,
 			idx := b.Index
 			a.logf("verifying %s (%d parts, %s)…", idx.Name, len(idx.Parts), size.Format(idx.Size))
 			r := newProgressRenderer(a, progress)
-			rep, err := b.Verify(cmd.Context(), quick, r.sink())
-			r.finish()
+			rep, err := b.Verify(cmd.Context(), quick, r.Sink())
+			r.Finish()
 			if err != nil {
 				return err
 			}
-			th := a.theme()
-			what := "every part and every item"
-			if quick {
-				what = "every part (sizes and checksums)"
-			}
-			w := a.out()
-			fmt.Fprintf(w, "%s %s — %s checked.\n", th.OK.Render("OK"), idx.Name, what)
-			fmt.Fprintf(w, "  code %s · %d part(s) · %s", th.Accent.Render(idx.ShortCode), rep.Parts, size.Format(idx.Size))
-			if !quick {
-				fmt.Fprintf(w, " · %d images, %d blobs, %d Maven files, %d files", rep.Images, rep.Blobs, rep.Maven, rep.Files)
-			}
-			fmt.Fprintln(w)
+			summary.Verified(a.out(), a.theme(), idx, rep, quick)
 			return nil
 		},
 	}

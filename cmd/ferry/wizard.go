@@ -14,6 +14,7 @@ import (
 	"ferry/tui/accessible"
 	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
+	"ferry/tui/summary"
 	"ferry/tui/wizard"
 )
 
@@ -33,7 +34,6 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	if err != nil {
 		return err
 	}
-	eng := wizardEngine{s}
 	exe, _ := os.Executable()
 	wd, _ := os.Getwd()
 	opts := wizard.Options{MachineArch: runtime.GOARCH, Animate: true, DefaultOutput: filepath.Join(wd, "bundle"), Binary: exe,
@@ -43,7 +43,7 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	outTTY := isTerminal(out)
 	if a.accessible(accessibleFlag) {
 		far, farOpts := farsideSide(s, farside.Options{})
-		return accessible.RunEither(cmd.Context(), eng, far, in, out, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe},
+		return accessible.RunEither(cmd.Context(), s, far, in, out, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe},
 			accessible.ImportOptions{ConfigDir: farOpts.ConfigDir})
 	}
 	if !inTTY || !outTTY {
@@ -54,7 +54,7 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 		return err
 	}
 	far, farOpts := farsideSide(s, farside.Options{})
-	ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, PrepareEngine: eng, Prepare: opts, ImportEngine: far, Import: farOpts}
+	ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, PrepareEngine: s, Prepare: opts, ImportEngine: far, Import: farOpts}
 	r, err := tuiapp.Run(cmd.Context(), ao, a.programOptions(in)...)
 	if err != nil && !errorsIsKilled(err) {
 		return fmt.Errorf("the wizard stopped: %w", err)
@@ -93,7 +93,7 @@ func commandFlags(catalogs []string, src *sourceFlags, repos []string) []string 
 	var out []string
 	add := func(flag string, vals []string) {
 		for _, v := range vals {
-			out = append(out, flag+" "+quote(v))
+			out = append(out, flag+" "+summary.Quote(v))
 		}
 	}
 	add("--catalog", catalogs)

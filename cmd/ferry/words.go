@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/artifacts/fault"
+	"ferry/tui/summary"
 )
 
 // wording is how one command words the engine's settings: with its own
@@ -106,4 +107,6 @@ func (w wording) words(s fault.Setting, args ...string) string {
 func wordsOf(cmd *cobra.Command) fault.Words { return wordingOf(cmd).words }
 
 // say is err as one sentence in cmd's terms.
-func say(cmd *cobra.Command, err error) string { return sentence(fault.Word(err, wordsOf(cmd))) }
+func say(cmd *cobra.Command, err error) string {
+	return summary.Sentence(fault.Word(err, wordsOf(cmd)))
+}

@@ -125,10 +125,10 @@ func (f *fakeEngine) Prepare(ctx context.Context, p *plan.Plan, o prepare.Option
 func (f *fakeEngine) Space(path string) (prepare.Space, error) {
 	return prepare.Space{Free: f.free, FAT: strings.Contains(strings.ToLower(path), "fat"), Unknown: f.unknown}, nil
 }
-func (f *fakeEngine) Media(context.Context) []session.Medium {
+func (f *fakeEngine) Media() []session.Medium {
 	return []session.Medium{{Path: "/media/engineer/USB-FAT", Free: 30 << 30, FAT: true}, {Path: "/media/engineer/DISK", Free: 900 << 30}}
 }
-func (f *fakeEngine) Folders(_ context.Context, prefix string) []string {
+func (f *fakeEngine) Folders(prefix string) []string {
 	return []string{"/srv/bundles"}
 }
 

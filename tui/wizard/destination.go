@@ -68,8 +68,8 @@ func (s *destStep) FullHelp() [][]key.Binding {
 // enter focuses the path and looks for media and free space.
 func (s *destStep) enter() tea.Cmd {
 	s.input.Focus()
-	eng, ctx := s.f.eng, s.f.jobs.Context()
-	media := func() tea.Msg { return mediaFoundMsg(eng.Media(ctx)) }
+	eng := s.f.eng
+	media := func() tea.Msg { return mediaFoundMsg(eng.Media()) }
 	return tea.Batch(media, s.checkSpace())
 }
 
@@ -109,8 +109,8 @@ func (s *destStep) Update(msg tea.Msg) tea.Cmd {
 		s.refusal = ""
 		switch {
 		case msg.String() == "tab":
-			eng, ctx, p := f.eng, f.jobs.Context(), s.path()
-			return func() tea.Msg { return foldersListedMsg{prefix: p, folders: eng.Folders(ctx, p)} }
+			eng, p := f.eng, s.path()
+			return func() tea.Msg { return foldersListedMsg{prefix: p, folders: eng.Folders(p)} }
 		case key.Matches(msg, f.keys.Back):
 			return f.back()
 		case key.Matches(msg, f.keys.Next):

@@ -12,8 +12,9 @@ import (
 	"ferry/workflow/selection"
 )
 
-// Engine is everything the wizard asks of the workflow. The wizard does no
-// I/O of its own: it calls these from commands, never from Update or View.
+// Engine is everything the wizard asks of the workflow; *session.Session
+// has it. The wizard does no I/O of its own: it calls these from commands,
+// never from Update or View.
 type Engine interface {
 	Catalog() *catalog.Catalog
 	// Plan resolves a selection, reporting each item as it finishes.
@@ -23,7 +24,10 @@ type Engine interface {
 	// Space reads the free space and file system at a path.
 	Space(path string) (prepare.Space, error)
 	// Media lists mounted removable media (under /media, /run/media, /mnt).
-	Media(ctx context.Context) []session.Medium
+	Media() []session.Medium
 	// Folders completes a path prefix to existing folders.
-	Folders(ctx context.Context, prefix string) []string
+	Folders(prefix string) []string
 }
+
+// The session is the wizard's engine as it is.
+var _ Engine = (*session.Session)(nil)

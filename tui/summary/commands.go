@@ -1,0 +1,118 @@
+package summary
+
+import (
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"ferry/artifacts/bundle"
+	"ferry/artifacts/fault"
+	"ferry/artifacts/push"
+	"ferry/artifacts/size"
+	"ferry/targets/mirrorconfig"
+	"ferry/themes"
+	"ferry/workflow/importer"
+	"ferry/workflow/plan"
+	"ferry/workflow/prepare"
+)
+
+// Prepared is `ferry prepare`'s result: the bundle, its code and digest,
+// where the index and answers are, what was fetched, and what comes next.
+func Prepared(w io.Writer, th themes.Theme, p *plan.Plan, res *prepare.Result, sig, signedBy string) {
+	idx := res.Index
+	fmt.Fprintf(w, "%s %s\n", th.OK.Render("Bundle written:"), filepath.Join(res.Dir, idx.Name))
+	fmt.Fprintf(w, "  %d part(s), %s · %d images, %d Maven artifacts, %d files\n", len(idx.Parts), size.Format(idx.Size), len(p.Images), len(p.Maven), len(p.Files))
+	fmt.Fprintf(w, "\n  Code:   %s   %s\n", th.Accent.Render(idx.ShortCode), th.Subtle.Render("read this to the technician; their screen shows the same code"))
+	fmt.Fprintf(w, "  Digest: %s\n\n", idx.ManifestDigest)
+	fmt.Fprintf(w, "  index:   %s\n", filepath.Join(res.Dir, bundle.IndexName(idx.Name)))
+	if sig != "" {
+		fmt.Fprintf(w, "  signed:  %s by %s\n", sig, signedBy)
+	}
+	if res.Answers != "" {
+		fmt.Fprintf(w, "  answers: %s (replay with --answers)\n", res.Answers)
+	}
+	fmt.Fprintf(w, "  fetched %s, reused %s from the cache and earlier parts, in %s\n", size.Format(res.Fetched), size.Format(res.Reused), res.Elapsed.Round(time.Millisecond))
+	fmt.Fprintf(w, "\n%s copy the whole folder to the medium, then run `ferry verify --quick` on the copy.\n", th.Title.Render("Next:"))
+}
+
+// Verified is `ferry verify`'s result: what was checked, the code, and
+// what the bundle holds.
+func Verified(w io.Writer, th themes.Theme, idx bundle.Index, rep *bundle.Report, quick bool) {
+	what := "every part and every item"
+	if quick {
+		what = "every part (sizes and checksums)"
+	}
+	fmt.Fprintf(w, "%s %s — %s checked.\n", th.OK.Render("OK"), idx.Name, what)
+	fmt.Fprintf(w, "  code %s · %d part(s) · %s", th.Accent.Render(idx.ShortCode), rep.Parts, size.Format(idx.Size))
+	if !quick {
+		fmt.Fprintf(w, " · %d images, %d blobs, %d Maven files, %d files", rep.Images, rep.Blobs, rep.Maven, rep.Files)
+	}
+	fmt.Fprintln(w)
+}
+
+// Checks lists the destination checks, each ticked or crossed.
+func Checks(w io.Writer, th themes.Theme, checks []push.Check) {
+	for _, c := range checks {
+		if c.OK {
+			fmt.Fprintf(w, "  %s %s\n", th.OK.Render("✓"), c.Name)
+		} else {
+			fmt.Fprintf(w, "  %s %s\n", th.Error.Render("✗"), c.Name)
+		}
+	}
+}
+
+// Imported is `ferry import`'s result: what went where, and the checks at
+// the destination in the words of the command.
+func Imported(w io.Writer, th themes.Theme, idx bundle.Index, rep *importer.Report, words fault.Words) {
+	fmt.Fprintf(w, "%s %s (code %s)\n", th.OK.Render("Imported"), idx.Name, idx.ShortCode)
+	if rep.Blobs != nil {
+		tagged := 0
+		for _, l := range rep.Images {
+			if l.Tagged {
+				tagged++
+			}
+		}
+		fmt.Fprintf(w, "  images: %d into %s (%d tagged); blobs %d sent, %d already there, %d mounted; %s sent\n",
+			len(rep.Images), rep.Registry, tagged, rep.Blobs.BlobsSent, rep.Blobs.BlobsSkipped, rep.Blobs.BlobsMounted, size.Format(rep.Blobs.BytesSent))
+	}
+	if rep.Maven != nil {
+		fmt.Fprintf(w, "  Maven: %d files into %s (%d uploaded, %d already there)\n", rep.Maven.Files, rep.Maven.Destination, rep.Maven.Uploaded, rep.Maven.Skipped)
+	}
+	fmt.Fprintln(w, "  "+rep.SummaryIn(words))
+}
+
+// ImportNext says what comes after an import without problems.
+func ImportNext(w io.Writer, th themes.Theme, bundlePath, registry string) {
+	fmt.Fprintf(w, "%s write the mirror configuration with `ferry configure --bundle %s --registry %s --platform …`.\n", th.Title.Render("Next:"), bundlePath, registry)
+}
+
+// Configured is `ferry configure`'s result: per platform, the files
+// written under dir and the numbered steps to apply them. Warnings go to
+// warn.
+func Configured(w, warn io.Writer, th themes.Theme, results []*mirrorconfig.Result, dir string) {
+	for _, r := range results {
+		p := r.Platform
+		fmt.Fprintf(w, "%s\n", th.Title.Render(p))
+		for _, f := range r.Files {
+			fmt.Fprintf(w, "  wrote %s\n", filepath.Join(dir, filepath.FromSlash(f.Path)))
+		}
+		for _, s := range r.Warnings {
+			fmt.Fprintf(warn, "ferry: warning: %s.\n", s)
+		}
+		for i, s := range r.Steps {
+			fmt.Fprintf(w, "  %d. %s\n", i+1, s)
+		}
+		fmt.Fprintf(w, "  (the steps are also in %s)\n\n", filepath.Join(dir, p, "STEPS.md"))
+	}
+}
+
+// Serving says where `ferry serve` serves the bundle and lists its
+// repositories under addr.
+func Serving(w io.Writer, idx bundle.Index, scheme, addr string, repositories []string) {
+	fmt.Fprintf(w, "Serving %s (code %s) as a read-only registry on %s://%s\n", idx.Name, idx.ShortCode, scheme, addr)
+	for _, r := range repositories {
+		fmt.Fprintf(w, "  %s/%s\n", addr, r)
+	}
+	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
