@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"ferry/artifacts/fault"
@@ -104,8 +105,8 @@ func parseIndex(data []byte, indexPath string) (Index, error) {
 	if err := json.Unmarshal(data, &idx); err != nil || idx.Kind != IndexKind {
 		return idx, fmt.Errorf("%w: %s is not a ferry bundle index", ErrNotABundle, indexPath)
 	}
-	if idx.FormatVersion != FormatVersion {
-		return idx, fmt.Errorf("%w: %s is bundle format %d and this ferry reads format %d: use the ferry that travels with the bundle", ErrFormat, indexPath, idx.FormatVersion, FormatVersion)
+	if !readsFormat(idx.FormatVersion) {
+		return idx, fmt.Errorf("%w: %s is bundle format %d and this ferry reads formats %d and %d: use the ferry that travels with the bundle", ErrFormat, indexPath, idx.FormatVersion, FormatVersion, DeltaFormatVersion)
 	}
 	if len(idx.Parts) == 0 {
 		return idx, fmt.Errorf("%w: %s names no parts", ErrNotABundle, indexPath)
@@ -310,8 +311,14 @@ func parseManifest(data []byte) (*Manifest, error) {
 	if err := json.Unmarshal(data, &m); err != nil || m.Kind != ManifestKind {
 		return nil, fmt.Errorf("%w: the bundle manifest cannot be read", ErrNotABundle)
 	}
-	if m.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%w: the bundle is format %d and this ferry reads format %d: use the ferry that travels with the bundle", ErrFormat, m.FormatVersion, FormatVersion)
+	if !readsFormat(m.FormatVersion) {
+		return nil, fmt.Errorf("%w: the bundle is format %d and this ferry reads formats %d and %d: use the ferry that travels with the bundle", ErrFormat, m.FormatVersion, FormatVersion, DeltaFormatVersion)
+	}
+	if (m.FormatVersion == DeltaFormatVersion) != (m.Base != nil) {
+		return nil, fmt.Errorf("%w: the bundle manifest is format %d but does not say what it leaves out", ErrNotABundle, m.FormatVersion)
+	}
+	if m.Base != nil && !sort.StringsAreSorted(m.Base.Omitted) {
+		return nil, fmt.Errorf("%w: the bundle manifest's list of left-out blobs is not sorted", ErrNotABundle)
 	}
 	return &m, nil
 }

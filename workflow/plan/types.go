@@ -22,6 +22,9 @@ type Plan struct {
 	Totals        Totals    `json:"totals"`
 	Media         []Medium  `json:"media"`
 	Errors        []Problem `json:"errors,omitempty"`
+	// Have, when set, is what the site already holds: the bundle is a
+	// delta that leaves it out (have.go).
+	Have *Have `json:"have,omitempty"`
 }
 
 // Selected is the selection as resolved against the catalog.
