@@ -29,6 +29,7 @@ func newPrepareCmd(a *app) *cobra.Command {
 	var output, cacheDir, split, progress, name, copies string
 	var retries int
 	var noBinary bool
+	var have []string
 	c := &cobra.Command{
 		Use:   "prepare",
 		Short: "Download a selection and write a verified bundle, no questions asked",
@@ -40,7 +41,8 @@ parts, an index, READ-ME-FIRST.txt for the technician, the answers file and a
 copy of ferry. Run it again after an interruption: it continues where it
 stopped.`,
 		Example: `  ferry prepare --target sonataflow --arch amd64 --output /media/usb
-  ferry prepare --answers sonataflow-10.1.0.answers.yaml --output /mnt/stick --split fat32`,
+  ferry prepare --answers sonataflow-10.1.0.answers.yaml --output /mnt/stick --split fat32
+  ferry prepare --target sonataflow --version 10.1.0 --have /media/old/sonataflow-10.0.0.ferry.json --output /media/usb`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output == "" {
@@ -81,6 +83,9 @@ stopped.`,
 				}
 				return err
 			}
+			if err := sess.MeasureAgainst(cmd.Context(), p, have); err != nil {
+				return err
+			}
 			sp, err := sess.Space(output)
 			if err != nil {
 				return err
@@ -118,6 +123,7 @@ stopped.`,
 	f.IntVar(&retries, "retries", 5, "retries of a failing download (5xx, 429, dropped connections) before giving up")
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
 	progressFlag(c, &progress)
+	haveFlag(c, &have)
 	return c
 }
 
@@ -127,6 +133,10 @@ func printSummary(a *app, p *plan.Plan, res *prepare.Result) {
 	idx := res.Index
 	fmt.Fprintf(w, "%s %s\n", th.OK.Render("Bundle written:"), filepath.Join(res.Dir, idx.Name))
 	fmt.Fprintf(w, "  %d part(s), %s · %d images, %d Maven artifacts, %d files\n", len(idx.Parts), size.Format(idx.Size), len(p.Images), len(p.Maven), len(p.Files))
+	if h := p.Have; h != nil {
+		fmt.Fprintf(w, "  a delta bundle: %s left out (%d blobs the site has), %s of %s carried; load %s first\n",
+			size.Format(h.OmittedBytes), len(h.Omitted), size.Format(h.Delta), size.Format(h.Full), (&bundle.Base{Bundles: h.Bundles, Registries: h.Registries}).Loads())
+	}
 	fmt.Fprintf(w, "\n  Code:   %s   %s\n", th.Accent.Render(idx.ShortCode), th.Subtle.Render("read this to the technician; their screen shows the same code"))
 	fmt.Fprintf(w, "  Digest: %s\n\n", idx.ManifestDigest)
 	fmt.Fprintf(w, "  index:   %s\n", filepath.Join(res.Dir, bundle.IndexName(idx.Name)))

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ferry/artifacts/bundle"
 	"ferry/artifacts/size"
 	"ferry/workflow/session"
 )
@@ -13,6 +14,7 @@ import (
 func newServeCmd(a *app) *cobra.Command {
 	var listen, cert, key, progress string
 	var verify bool
+	var with []string
 	c := &cobra.Command{
 		Use:   "serve BUNDLE",
 		Short: "Serve a bundle as a read-only OCI registry, straight from its parts",
@@ -25,10 +27,14 @@ with Ctrl-C.
 Manifests are checked against their digests on every read and blobs while
 they stream: a damaged item is never served whole, the part holding it is
 named in the log, and it is refused from then on. --verify checks the whole
-bundle first (as ferry verify does) and refuses to serve a damaged one.`,
+bundle first (as ferry verify does) and refuses to serve a damaged one.
+
+A delta bundle is served with its base: --with names each earlier bundle it
+was made against, whose images are then served too.`,
 		Example: `  ferry serve /media/usb
   ferry serve /media/usb --listen 0.0.0.0:5000 --tls-cert site.crt --tls-key site.key
-  ferry serve --verify /media/usb`,
+  ferry serve --verify /media/usb
+  ferry serve /media/usb2/app-1.1.ferry.json --with /media/usb1/app-1.0.ferry.json`,
 		Args: exactArgs(1, "name the bundle to serve: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkProgress(progress); err != nil {
@@ -45,11 +51,19 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 			if err != nil {
 				return err
 			}
+			var bases []*bundle.Bundle
+			for _, w := range with {
+				bb, err := sess.Open(w)
+				if err != nil {
+					return fmt.Errorf("--with %s: %w", w, err)
+				}
+				bases = append(bases, bb)
+			}
 			if verify {
 				fmt.Fprintf(a.out(), "Checking every part and item of %s (%s) before serving it…\n", b.Index.Name, size.Format(b.Index.Size))
 			}
 			r := newProgressRenderer(a, progress)
-			v, err := sess.Serve(cmd.Context(), b, session.ServeOptions{Listen: listen, CertFile: cert, KeyFile: key, Verify: verify,
+			v, err := sess.Serve(cmd.Context(), b, session.ServeOptions{Listen: listen, CertFile: cert, KeyFile: key, Verify: verify, With: bases,
 				OnError: func(err error) { fmt.Fprintln(a.stderr, err) }, Progress: r.sink()})
 			// The verify's live line goes before the address is printed;
 			// pulls, each a change of state, still pass and are logged.
@@ -76,6 +90,7 @@ bundle first (as ferry verify does) and refuses to serve a damaged one.`,
 	c.Flags().StringVar(&cert, "tls-cert", "", "PEM certificate to serve HTTPS with")
 	c.Flags().StringVar(&key, "tls-key", "", "PEM key of --tls-cert")
 	progressFlag(c, &progress)
+	c.Flags().StringArrayVar(&with, "with", nil, "a base bundle to serve a delta bundle with, repeatable")
 	c.Flags().BoolVar(&verify, "verify", false, "check every part and item before serving (reads the whole bundle) and refuse a damaged bundle")
 	return c
 }

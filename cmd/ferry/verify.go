@@ -50,6 +50,9 @@ part or item and what to do.`,
 			fmt.Fprintf(w, "  code %s · %d part(s) · %s", th.Accent.Render(idx.ShortCode), rep.Parts, size.Format(idx.Size))
 			if !quick {
 				fmt.Fprintf(w, " · %d images, %d blobs, %d Maven files, %d files", rep.Images, rep.Blobs, rep.Maven, rep.Files)
+				if rep.Omitted > 0 {
+					fmt.Fprintf(w, " · a delta: %d blobs left out for its base", rep.Omitted)
+				}
 			}
 			fmt.Fprintln(w)
 			return nil
