@@ -144,6 +144,10 @@ func deltaRoundTrip(t *testing.T, f *deltaFixture, site, empty *registrytest.Reg
 	assert.Less(t, deltaB.Index.Size, fullB.Index.Size/4, "the delta carries only the changed layers")
 	assert.Equal(t, bundle.DeltaFormatVersion, deltaB.Index.FormatVersion)
 	assert.Equal(t, bundle.FormatVersion, fullB.Index.FormatVersion)
+	readme, err := os.ReadFile(filepath.Join(delta, "READ-ME-FIRST.txt"))
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), "UPGRADE (DELTA) BUNDLE")
+	assert.Contains(t, string(readme), "product-1 (code "+baseB.Index.ShortCode+")")
 
 	// The delta alone: refused in one sentence naming the base, nothing
 	// pushed.
