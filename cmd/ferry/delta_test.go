@@ -32,12 +32,19 @@ func productVersion(v string) []registrytest.ImageSpec {
 		return registrytest.LayerSpec{Name: name, Size: size}
 	}
 	base, runtime := layer("os-base", 600_000), layer("runtime", 400_000)
-	return []registrytest.ImageSpec{
+	images := []registrytest.ImageSpec{
 		{Repo: "product/api", Tag: v, Platforms: []string{"linux/amd64"}, Layers: []registrytest.LayerSpec{base, runtime, layer("api-"+v, 60_000)}},
 		{Repo: "product/web", Tag: v, Platforms: []string{"linux/amd64"}, Layers: []registrytest.LayerSpec{base, runtime, layer("web-"+v, 50_000)}},
 		{Repo: "product/db", Tag: v, Platforms: []string{"linux/amd64"}, Layers: []registrytest.LayerSpec{base, layer("db", 300_000)}},
 		{Repo: "product/tools", Tag: v, Platforms: []string{"linux/amd64"}, Layers: []registrytest.LayerSpec{base, layer("tools", 200_000)}},
 	}
+	if v != "1" {
+		// New in version 2, in a repository of its own: the layers it
+		// shares are mounted from the others.
+		images = append(images, registrytest.ImageSpec{Repo: "product/worker", Tag: v, Platforms: []string{"linux/amd64"},
+			Layers: []registrytest.LayerSpec{base, runtime, layer("worker-"+v, 30_000)}})
+	}
+	return images
 }
 
 // deltaFixture is an upstream registry holding two versions of the
@@ -133,8 +140,8 @@ func catalogOf(t *testing.T, host string) []string {
 
 // deltaRoundTrip is the journey both registries run: base then delta
 // gives every digest of the new version; the delta alone is refused with
-// nothing pushed.
-func deltaRoundTrip(t *testing.T, f *deltaFixture, site, empty *registrytest.Registry) {
+// nothing pushed. It returns what the delta's import printed.
+func deltaRoundTrip(t *testing.T, f *deltaFixture, site, empty *registrytest.Registry) string {
 	base := f.prepare(t, "1", "product-1")
 	full := f.prepare(t, "2", "product-2")
 	delta := f.prepare(t, "2", "product-2", "--have", base)
@@ -163,8 +170,10 @@ func deltaRoundTrip(t *testing.T, f *deltaFixture, site, empty *registrytest.Reg
 	code, stdout, stderr := ferry(t, "import", delta, "--registry", site.Host, "--insecure")
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "Imported product-2")
+	t.Log(strings.TrimSpace(stdout))
 	assertHolds(t, site.Host, f.pushed["2"])
 	assertHolds(t, site.Host, f.pushed["1"])
+	return stdout
 }
 
 func TestDeltaBundleBaseThenDelta(t *testing.T) {
@@ -180,7 +189,7 @@ func TestDeltaPlanShowsFullAndDelta(t *testing.T) {
 	assert.Equal(t, p.Totals.Unique, p.Have.Full)
 	assert.Equal(t, p.Have.Full-p.Have.OmittedBytes, p.Have.Delta)
 	// os-base, runtime, db and tools are shared, and the unchanged
-	// images' configs.
+	// images' configs; the new worker image's own layer is not.
 	assert.GreaterOrEqual(t, len(p.Have.Omitted), 4)
 	assert.Equal(t, "product-1", p.Have.Bundles[0].Name)
 	code, stdout, stderr := ferry(t, "plan", "--images", f.lists["2"], "--arch", "amd64", "--insecure-source", f.up.Host, "--have", base)
@@ -262,7 +271,7 @@ func TestDeltaVerifyAndServeWithBase(t *testing.T) {
 	defer v.Stop()
 	repos := v.Repositories()
 	sort.Strings(repos)
-	assert.Equal(t, []string{"product/api", "product/db", "product/tools", "product/web"}, repos)
+	assert.Equal(t, []string{"product/api", "product/db", "product/tools", "product/web", "product/worker"}, repos)
 	// Both versions pull whole, every layer streamed and checked.
 	assertHolds(t, v.Addr(), f.pushed["2"])
 	assertHolds(t, v.Addr(), f.pushed["1"])

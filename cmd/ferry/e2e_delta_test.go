@@ -19,7 +19,10 @@ import (
 // version, the delta alone is refused with nothing pushed.
 func TestE2EDeltaIntoDistribution(t *testing.T) {
 	f := newDeltaFixture(t, registrytest.StartDistribution(t))
-	deltaRoundTrip(t, f, registrytest.StartDistribution(t), registrytest.StartDistribution(t))
+	out := deltaRoundTrip(t, f, registrytest.StartDistribution(t), registrytest.StartDistribution(t))
+	// The distribution registry keeps blobs per repository: the new
+	// repository's shared layers were mounted from the others.
+	assert.Regexp(t, `blobs \d+ sent, \d+ already there, [1-9]\d* mounted`, out)
 }
 
 // TestE2EInventoryWithLoginHoldsNoCredential takes an inventory of a
