@@ -28,7 +28,7 @@ ships) writes the store. Images the store holds already are skipped, so it is
 safe to run again after an interruption. A delta bundle loads over a store
 that holds its base (or give the base with --with).`,
 		Example: `  sudo ./ferry load-node /media/usb
-  sudo ./ferry load-node /media/usb2/app-1.1.ferry.json --store /var/lib/ferry/images`,
+  sudo ./ferry load-node /media/usb2/app-1.1.ferry.json --store /var/lib/ferry-images`,
 		Args: exactArgs(1, "name the bundle to load: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkProgress(progress); err != nil {
@@ -75,8 +75,8 @@ that holds its base (or give the base with --with).`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&store, "store", "/var/lib/ferry/images", "the image store's folder: an additional image store for CRI-O and podman")
-	f.StringVar(&runRoot, "runroot", "/run/ferry/images", "the image store's runtime folder")
+	f.StringVar(&store, "store", "/var/lib/ferry-images", "the image store's folder: an additional image store for CRI-O and podman")
+	f.StringVar(&runRoot, "runroot", "/run/ferry-images", "the image store's runtime folder")
 	f.StringVar(&driver, "driver", "overlay", "the storage driver of the node's runtime (overlay, or vfs)")
 	f.StringVar(&arch, "arch", "", "the architecture to load of multi-architecture images (default: the bundle's only one, else this machine's)")
 	f.StringArrayVar(&with, "with", nil, "a base bundle of a delta, repeatable, when its images are not in the store yet")

@@ -1,3 +1,5 @@
+//go:build e2e
+
 package main
 
 import (
@@ -24,7 +26,7 @@ func storeHas(t *testing.T, store, ref string) string {
 	return bundle.Digest([]byte(strings.TrimRight(string(out), "\n")))
 }
 
-func TestLoadNodeBaseThenDeltaIntoAStore(t *testing.T) {
+func TestE2ELoadNodeBaseThenDeltaIntoAStore(t *testing.T) {
 	if _, err := exec.LookPath("skopeo"); err != nil {
 		t.Skip("skopeo is not installed: load-node writes the image store through it")
 	}
