@@ -147,7 +147,7 @@ func Read(ctx context.Context, path string) (*Have, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil, fmt.Errorf("%w: %s does not exist", ErrNotAnInventory, path)
+			return nil, fault.New(ErrNotAnInventory, "%s does not exist", path)
 		}
 		return nil, err
 	}
@@ -155,7 +155,7 @@ func Read(ctx context.Context, path string) (*Have, error) {
 		return fromBundle(ctx, path)
 	}
 	if !st.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: %s is not a regular file", ErrNotAnInventory, path)
+		return nil, fault.New(ErrNotAnInventory, "%s is not a regular file", path)
 	}
 	if st.Size() > MaxFileSize {
 		return nil, fault.New(ErrNotAnInventory, "%s is %s, more than the %s an inventory may be", path, size.Format(st.Size()), size.Format(MaxFileSize))
@@ -183,22 +183,22 @@ func Parse(ctx context.Context, path string, data []byte) (*Have, error) {
 		Blobs  json.RawMessage `json:"blobs"`
 	}
 	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("%w: %s is not JSON: give an inventory, a bundle or its import report (.json)", ErrNotAnInventory, path)
+		return nil, fault.New(ErrNotAnInventory, "%s is not JSON: give an inventory, a bundle or its import report (.json)", path)
 	}
 	switch {
 	case head.Kind == Kind:
 		var inv Inventory
 		if err := json.Unmarshal(data, &inv); err != nil {
-			return nil, fmt.Errorf("%w: %s cannot be read: %v", ErrNotAnInventory, path, err)
+			return nil, fault.New(ErrNotAnInventory, "%s cannot be read: %v", path, err)
 		}
 		if inv.FormatVersion != FormatVersion {
-			return nil, fmt.Errorf("%w: %s is inventory format %d and this ferry reads format %d: take the inventory again with this ferry", ErrNotAnInventory, path, inv.FormatVersion, FormatVersion)
+			return nil, fault.New(ErrNotAnInventory, "%s is inventory format %d and this ferry reads format %d: take the inventory again with this ferry", path, inv.FormatVersion, FormatVersion)
 		}
 		return inv.Have(), nil
 	case head.Kind == bundle.ManifestKind:
 		var m bundle.Manifest
 		if err := json.Unmarshal(data, &m); err != nil {
-			return nil, fmt.Errorf("%w: the bundle manifest %s cannot be read", ErrNotAnInventory, path)
+			return nil, fault.New(ErrNotAnInventory, "the bundle manifest %s cannot be read", path)
 		}
 		digest := bundle.Digest(data)
 		return FromManifest(&m, bundle.BaseBundle{Name: manifestName(&m), ShortCode: bundle.ShortCode(digest), ManifestDigest: digest})
@@ -213,10 +213,10 @@ func Parse(ctx context.Context, path string, data []byte) (*Have, error) {
 			} `json:"blobs"`
 		}
 		if err := json.Unmarshal(data, &rep); err != nil {
-			return nil, fmt.Errorf("%w: the import report %s cannot be read", ErrNotAnInventory, path)
+			return nil, fault.New(ErrNotAnInventory, "the import report %s cannot be read", path)
 		}
 		if rep.Blobs == nil || rep.Blobs.Present == nil {
-			return nil, fmt.Errorf("%w: the import report %s lists no blobs (no images were loaded, or an older ferry wrote it): give the bundle itself, or take an inventory with ferry inventory", ErrNotAnInventory, path)
+			return nil, fault.New(ErrNotAnInventory, "the import report %s lists no blobs (no images were loaded, or an older ferry wrote it): give the bundle itself, or take an inventory with ferry inventory", path)
 		}
 		h := &Have{Blobs: map[string]bool{}, Bundles: []bundle.BaseBundle{{Name: rep.Bundle, ShortCode: rep.Code, ManifestDigest: rep.Digest}}}
 		if rep.Registry != "" {
@@ -227,7 +227,7 @@ func Parse(ctx context.Context, path string, data []byte) (*Have, error) {
 		}
 		return h, nil
 	}
-	return nil, fmt.Errorf("%w: %s is not an inventory, a bundle, a bundle manifest or an import report", ErrNotAnInventory, path)
+	return nil, fault.New(ErrNotAnInventory, "%s is not an inventory, a bundle, a bundle manifest or an import report", path)
 }
 
 // Have is what the inventory says the site holds.
@@ -260,7 +260,7 @@ func fromBundle(ctx context.Context, path string) (*Have, error) {
 func FromManifest(m *bundle.Manifest, id bundle.BaseBundle) (*Have, error) {
 	images, err := Images(m.Plan)
 	if err != nil {
-		return nil, fmt.Errorf("%w: the bundle's plan cannot be read", ErrNotAnInventory)
+		return nil, fault.New(ErrNotAnInventory, "the bundle's plan cannot be read")
 	}
 	h := &Have{Blobs: map[string]bool{}, Bundles: []bundle.BaseBundle{id}}
 	for _, im := range images {

@@ -251,6 +251,10 @@ func TestDeltaVerifyAndServeWithBase(t *testing.T) {
 	base := f.prepare(t, "1", "product-1")
 	delta := f.prepare(t, "2", "product-2", "--have", base)
 
+	// Deterministic like a full bundle.
+	again := f.prepare(t, "2", "product-2", "--have", base)
+	assert.Equal(t, openBundle(t, delta).Index.Parts, openBundle(t, again).Index.Parts)
+
 	code, stdout, stderr := ferry(t, "verify", delta)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "blobs left out for its base")
@@ -275,4 +279,21 @@ func TestDeltaVerifyAndServeWithBase(t *testing.T) {
 	// Both versions pull whole, every layer streamed and checked.
 	assertHolds(t, v.Addr(), f.pushed["2"])
 	assertHolds(t, v.Addr(), f.pushed["1"])
+}
+
+func TestDeltaBadInputIsOneSentence(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inventory", "--output", "x.json", "--plan", "p.json"}, "--registry HOST[:PORT][/PREFIX]"},
+		{[]string{"inventory", "--registry", "127.0.0.1:1", "--plan", "p.json"}, "--output FILE"},
+		{[]string{"inventory", "--registry", "127.0.0.1:1", "--output", "x.json"}, "--plan FILE or --bundle BUNDLE"},
+		{[]string{"plan", "--images", writeFile(t, "i.txt", "127.0.0.1:1/a:1\n"), "--have", writeFile(t, "h.json", `{"kind":"Other"}`)}, "not an inventory"},
+		{[]string{"load-node", t.TempDir()}, "holds no bundle"},
+	} {
+		code, _, stderr := ferry(t, c.args...)
+		assert.NotEqual(t, 0, code, c.args)
+		oneSentence(t, stderr, c.want)
+	}
 }

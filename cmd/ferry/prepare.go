@@ -39,7 +39,13 @@ Maven file and plain file once (verified while it streams, resumed after an
 interruption, retried on flaky networks), and writes a deterministic bundle:
 parts, an index, READ-ME-FIRST.txt for the technician, the answers file and a
 copy of ferry. Run it again after an interruption: it continues where it
-stopped.`,
+stopped.
+
+With --have (what the site already holds: an inventory from ferry inventory,
+an earlier bundle or its ferry-bundle.json, or an import report's .json) it
+writes a delta bundle: every image config and layer the site holds is left
+out, manifests and indexes still travel, and the far side loads it only where
+that base is present.`,
 		Example: `  ferry prepare --target sonataflow --arch amd64 --output /media/usb
   ferry prepare --answers sonataflow-10.1.0.answers.yaml --output /mnt/stick --split fat32
   ferry prepare --target sonataflow --version 10.1.0 --have /media/old/sonataflow-10.0.0.ferry.json --output /media/usb`,
