@@ -30,6 +30,9 @@ var notFerryFlags = []string{
 	"eksctl anywhere create cluster -f cluster.yaml --bundles-override",  // EKS Anywhere step
 	"eksctl anywhere upgrade cluster -f cluster.yaml --bundles-override", // EKS Anywhere step
 	"replay with `ferry prepare --answers FILE`",                         // answers file header, a file not an error
+	"copy --insecure-policy --src-tls-verify=false",                      // load-node's skopeo command line
+	"inspect --raw", // load-node's skopeo command line
+	"./ferry load-node NAME.ferry.json --store", // registry-less step, typed on each node
 }
 
 // TestEngineTextNamesNoFlags fails on any string in the engine's Go code

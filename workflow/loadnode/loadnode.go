@@ -22,6 +22,13 @@ import (
 	"ferry/artifacts/progress"
 )
 
+// skopeo's command lines, after the program's name: a copy into the store
+// (args: the architecture and OS), and a read of what the store holds.
+const (
+	skopeoCopy    = "copy --insecure-policy --src-tls-verify=false --override-arch %s --override-os %s --quiet"
+	skopeoInspect = "inspect --raw"
+)
+
 // ErrNoSkopeo marks a node without skopeo.
 var ErrNoSkopeo = errors.New("skopeo not found")
 
@@ -157,7 +164,10 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 			// from the source it copies from.
 			src = store + "@" + strings.TrimPrefix(cfg, "sha256:")
 		}
-		out, err := l.run(ctx, skopeo, "copy", "--insecure-policy", "--src-tls-verify=false", "--override-arch", arch, "--override-os", osName, "--quiet", src, dest)
+		// The bundle's registry checks every blob against its digest as it
+		// serves it; the node may have no signature policy at all.
+		args := append(strings.Fields(fmt.Sprintf(skopeoCopy, arch, osName)), src, dest)
+		out, err := l.run(ctx, skopeo, args...)
 		if err != nil {
 			if ctx.Err() != nil {
 				return res, ctx.Err()
@@ -166,7 +176,7 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 		}
 		dg, ok := l.held(ctx, skopeo, dest, manifests[im.Reference])
 		if !ok {
-			return res, fmt.Errorf("the image store at %s does not show %s after copying it: check the store's driver (--driver) matches the node's, then run load-node again", o.Store, im.Reference)
+			return res, fmt.Errorf("the image store at %s does not show %s after copying it: check that the store's driver is the node runtime's, then run load-node again", o.Store, im.Reference)
 		}
 		ld.Digest = dg
 		res.Copied++
@@ -185,7 +195,7 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 // held is the digest of the manifest the store holds for dest, when it is
 // one of the image's own.
 func (l *Loader) held(ctx context.Context, skopeo, dest string, want map[string]bool) (string, bool) {
-	raw, err := l.run(ctx, skopeo, "inspect", "--raw", dest)
+	raw, err := l.run(ctx, skopeo, append(strings.Fields(skopeoInspect), dest)...)
 	if err != nil {
 		return "", false
 	}
@@ -247,7 +257,7 @@ func nodeArch(archs []string) string {
 // that its base must be loaded into the store first.
 func copyError(ref string, out []byte, err error, base *bundle.Base) error {
 	if base != nil {
-		return fmt.Errorf("%w: the image store lacks what this delta bundle leaves out (%d blobs, needed to copy %s): run load-node with %s first, or give it with --with", ErrBaseNotInStore, len(base.Omitted), ref, base.Loads())
+		return fmt.Errorf("%w: the image store lacks what this delta bundle leaves out (%d blobs, needed to copy %s): run load-node with %s first, or give that bundle along with this one", ErrBaseNotInStore, len(base.Omitted), ref, base.Loads())
 	}
 	msg := strings.TrimSpace(string(out))
 	if i := strings.LastIndex(msg, "\n"); i >= 0 {
