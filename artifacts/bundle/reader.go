@@ -302,7 +302,23 @@ func (b *Bundle) ReadManifest(ctx context.Context) (*Manifest, error) {
 	if got := Digest(buf.Bytes()); got != b.Index.ManifestDigest {
 		return nil, s.blame(cr.n, fmt.Errorf("%w: the manifest's digest is %s, the index says %s: the parts and the index come from different bundles", ErrDigest, got, b.Index.ManifestDigest))
 	}
-	return parseManifest(buf.Bytes())
+	m, err := parseManifest(buf.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	if err := b.sameFormat(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// sameFormat refuses a manifest of another format than the index's: a
+// full bundle's index cannot vouch for a delta, nor the reverse.
+func (b *Bundle) sameFormat(m *Manifest) error {
+	if m.FormatVersion != b.Index.FormatVersion {
+		return fmt.Errorf("%w: the bundle index says format %d and its manifest format %d: the index and the parts come from different bundles", ErrFormat, b.Index.FormatVersion, m.FormatVersion)
+	}
+	return nil
 }
 
 // parseManifest reads the bundle manifest and checks its kind and version.

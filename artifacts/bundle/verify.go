@@ -155,6 +155,9 @@ func (v *verifier) entry(hdr *tar.Header, off int64, r io.Reader) error {
 		if err != nil {
 			return err
 		}
+		if err := v.b.sameFormat(m); err != nil {
+			return err
+		}
 		v.manifest = m
 	case kind == KindBlob:
 		want := path.Base(name)
