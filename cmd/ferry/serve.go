@@ -75,6 +75,9 @@ was made against, whose images are then served too.`,
 				return err
 			}
 			fmt.Fprintf(a.out(), "Serving %s (code %s) as a read-only registry on %s://%s\n", b.Index.Name, b.Index.ShortCode, v.Scheme(), v.Addr())
+			for _, bb := range bases {
+				fmt.Fprintf(a.out(), "  with its base %s (code %s)\n", bb.Index.Name, bb.Index.ShortCode)
+			}
 			for _, r := range v.Repositories() {
 				fmt.Fprintf(a.out(), "  %s/%s\n", v.Addr(), r)
 			}
