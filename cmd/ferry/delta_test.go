@@ -259,6 +259,11 @@ func TestDeltaVerifyAndServeWithBase(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "blobs left out for its base")
 
+	// The command refuses a delta without its base in one sentence.
+	code, _, stderr = ferry(t, "serve", delta, "--listen", "127.0.0.1:0")
+	assert.Equal(t, 1, code)
+	oneSentence(t, stderr, "serve it together with the base bundle product-1")
+
 	sess, err := session.New(session.Options{}, nil)
 	require.NoError(t, err)
 	ctx, cancel := context.WithCancel(context.Background())
