@@ -7,11 +7,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 )
 
-// FormatVersion is the bundle format this build writes and reads.
+// FormatVersion is the format of a full bundle, the one this build writes
+// unless a bundle leaves blobs out.
 const FormatVersion = 1
+
+// DeltaFormatVersion is the format of a delta bundle: its manifest has a
+// base (Manifest.Base). A ferry that reads only format 1 refuses it rather
+// than load it without checking its base first.
+const DeltaFormatVersion = 2
+
+// readsFormat says whether this build reads bundles of format v.
+func readsFormat(v int) bool { return v == FormatVersion || v == DeltaFormatVersion }
 
 // Names inside the tar stream.
 const (
@@ -55,6 +65,68 @@ type Manifest struct {
 	// Maven and Files list every Maven file and plain file with its sha256.
 	Maven []Entry `json:"maven"`
 	Files []Entry `json:"files"`
+	// Base, in a delta bundle only, is what the bundle assumes the
+	// destination already holds: the blobs it leaves out.
+	Base *Base `json:"base,omitempty"`
+}
+
+// Base is what a delta bundle assumes is present where it is loaded.
+type Base struct {
+	// Bundles are the earlier bundles the left-out blobs came with, when
+	// the engineer named them (a bundle or an import report); the far side
+	// is told to load these first.
+	Bundles []BaseBundle `json:"bundles,omitempty"`
+	// Registries are the site registries whose inventories were given
+	// (HOST[/PREFIX]).
+	Registries []string `json:"registries,omitempty"`
+	// Omitted are the digests of the blobs left out, sorted; OmittedBytes
+	// their size, and OmittedDigest the sha256 of the list, one digest and
+	// a newline each, so two sides can compare it at a glance.
+	Omitted       []string `json:"omitted"`
+	OmittedBytes  int64    `json:"omittedBytes"`
+	OmittedDigest string   `json:"omittedDigest"`
+}
+
+// BaseBundle names an earlier bundle.
+type BaseBundle struct {
+	Name           string `json:"name"`
+	ShortCode      string `json:"shortCode"`
+	ManifestDigest string `json:"manifestDigest,omitempty"`
+}
+
+// ListDigest is the sha256 of a sorted list of digests, one and a newline
+// each: Base.OmittedDigest.
+func ListDigest(digests []string) string {
+	h := sha256.New()
+	for _, d := range digests {
+		h.Write([]byte(d + "\n"))
+	}
+	return "sha256:" + hex.EncodeToString(h.Sum(nil))
+}
+
+// Omits says whether the manifest's bundle leaves out blob digest.
+func (m *Manifest) Omits(digest string) bool {
+	if m.Base == nil {
+		return false
+	}
+	i := sort.SearchStrings(m.Base.Omitted, digest)
+	return i < len(m.Base.Omitted) && m.Base.Omitted[i] == digest
+}
+
+// Loads says, in a sentence's words, which bundles to load before this
+// one, or which registry it was measured against.
+func (b *Base) Loads() string {
+	var names []string
+	for _, bb := range b.Bundles {
+		names = append(names, fmt.Sprintf("%s (code %s)", bb.Name, bb.ShortCode))
+	}
+	if len(names) > 0 {
+		return "the base bundle " + strings.Join(names, ", then ")
+	}
+	if len(b.Registries) > 0 {
+		return "the bundles " + strings.Join(b.Registries, ", ") + " held when this delta was made"
+	}
+	return "the bundle this delta was made against"
 }
 
 // Image is one image carried.

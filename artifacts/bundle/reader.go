@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"ferry/artifacts/fault"
@@ -104,8 +105,8 @@ func parseIndex(data []byte, indexPath string) (Index, error) {
 	if err := json.Unmarshal(data, &idx); err != nil || idx.Kind != IndexKind {
 		return idx, fmt.Errorf("%w: %s is not a ferry bundle index", ErrNotABundle, indexPath)
 	}
-	if idx.FormatVersion != FormatVersion {
-		return idx, fmt.Errorf("%w: %s is bundle format %d and this ferry reads format %d: use the ferry that travels with the bundle", ErrFormat, indexPath, idx.FormatVersion, FormatVersion)
+	if !readsFormat(idx.FormatVersion) {
+		return idx, fmt.Errorf("%w: %s is bundle format %d and this ferry reads formats %d and %d: use the ferry that travels with the bundle", ErrFormat, indexPath, idx.FormatVersion, FormatVersion, DeltaFormatVersion)
 	}
 	if len(idx.Parts) == 0 {
 		return idx, fmt.Errorf("%w: %s names no parts", ErrNotABundle, indexPath)
@@ -301,7 +302,23 @@ func (b *Bundle) ReadManifest(ctx context.Context) (*Manifest, error) {
 	if got := Digest(buf.Bytes()); got != b.Index.ManifestDigest {
 		return nil, s.blame(cr.n, fmt.Errorf("%w: the manifest's digest is %s, the index says %s: the parts and the index come from different bundles", ErrDigest, got, b.Index.ManifestDigest))
 	}
-	return parseManifest(buf.Bytes())
+	m, err := parseManifest(buf.Bytes())
+	if err != nil {
+		return nil, err
+	}
+	if err := b.sameFormat(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// sameFormat refuses a manifest of another format than the index's: a
+// full bundle's index cannot vouch for a delta, nor the reverse.
+func (b *Bundle) sameFormat(m *Manifest) error {
+	if m.FormatVersion != b.Index.FormatVersion {
+		return fmt.Errorf("%w: the bundle index says format %d and its manifest format %d: the index and the parts come from different bundles", ErrFormat, b.Index.FormatVersion, m.FormatVersion)
+	}
+	return nil
 }
 
 // parseManifest reads the bundle manifest and checks its kind and version.
@@ -310,8 +327,14 @@ func parseManifest(data []byte) (*Manifest, error) {
 	if err := json.Unmarshal(data, &m); err != nil || m.Kind != ManifestKind {
 		return nil, fmt.Errorf("%w: the bundle manifest cannot be read", ErrNotABundle)
 	}
-	if m.FormatVersion != FormatVersion {
-		return nil, fmt.Errorf("%w: the bundle is format %d and this ferry reads format %d: use the ferry that travels with the bundle", ErrFormat, m.FormatVersion, FormatVersion)
+	if !readsFormat(m.FormatVersion) {
+		return nil, fmt.Errorf("%w: the bundle is format %d and this ferry reads formats %d and %d: use the ferry that travels with the bundle", ErrFormat, m.FormatVersion, FormatVersion, DeltaFormatVersion)
+	}
+	if (m.FormatVersion == DeltaFormatVersion) != (m.Base != nil) {
+		return nil, fmt.Errorf("%w: the bundle manifest is format %d but does not say what it leaves out", ErrNotABundle, m.FormatVersion)
+	}
+	if m.Base != nil && !sort.StringsAreSorted(m.Base.Omitted) {
+		return nil, fmt.Errorf("%w: the bundle manifest's list of left-out blobs is not sorted", ErrNotABundle)
 	}
 	return &m, nil
 }

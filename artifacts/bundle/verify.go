@@ -35,6 +35,9 @@ type Report struct {
 	Maven   int
 	Files   int
 	Quick   bool
+	// Omitted is how many blobs a delta bundle leaves out, for its base to
+	// provide; they are not missing.
+	Omitted int
 }
 
 // Verify checks the bundle. Quick checks every part's size and sha256;
@@ -77,6 +80,9 @@ func (b *Bundle) Verify(ctx context.Context, quick bool, sink progress.Sink) (*R
 	}
 	if err := v.finish(ctx); err != nil {
 		return r, err
+	}
+	if v.manifest.Base != nil {
+		r.Omitted = len(v.manifest.Base.Omitted)
 	}
 	sink.Send(progress.Event{Stage: progress.StageVerify, State: progress.Verified, BytesDone: b.Index.Size, BytesTotal: b.Index.Size, ItemsDone: r.Entries, ItemsTotal: r.Entries})
 	return r, nil
@@ -147,6 +153,9 @@ func (v *verifier) entry(hdr *tar.Header, off int64, r io.Reader) error {
 		}
 		m, err := parseManifest(keep.Bytes())
 		if err != nil {
+			return err
+		}
+		if err := v.b.sameFormat(m); err != nil {
 			return err
 		}
 		v.manifest = m
@@ -334,7 +343,7 @@ func (v *verifier) checkImages(ctx context.Context) error {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			if _, ok := v.blobs[b.Digest.String()]; !ok {
+			if _, ok := v.blobs[b.Digest.String()]; !ok && !v.manifest.Omits(b.Digest.String()) {
 				return nil, lacks(b.Digest.String())
 			}
 		}

@@ -164,7 +164,8 @@ func (w *Writer) AddBytes(path string, b []byte) (string, error) {
 }
 
 // Close writes SHA256SUMS, finishes the last part and writes the index,
-// filling in its name, parts, sizes and manifest digest.
+// filling in its name, parts, sizes and manifest digest, and its format
+// version unless idx gives one.
 func (w *Writer) Close(idx Index) (Index, error) {
 	if w.closed {
 		return idx, fmt.Errorf("bundle already closed")
@@ -183,7 +184,11 @@ func (w *Writer) Close(idx Index) (Index, error) {
 		w.parts.abort()
 		return idx, err
 	}
-	idx.FormatVersion, idx.Kind, idx.Name = FormatVersion, IndexKind, w.name
+	if idx.FormatVersion == 0 {
+		// A delta bundle's writer passes DeltaFormatVersion.
+		idx.FormatVersion = FormatVersion
+	}
+	idx.Kind, idx.Name = IndexKind, w.name
 	idx.ManifestDigest, idx.ShortCode = w.manifest, ShortCode(w.manifest)
 	idx.Parts, idx.Size, idx.PartSize = w.parts.done, w.parts.total, w.parts.size
 	if idx.PartSize == 0 {

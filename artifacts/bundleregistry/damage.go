@@ -9,8 +9,6 @@ import (
 	"ferry/artifacts/bundle"
 )
 
-// damage is a damaged item as remembered: its error, and whether OnError
-// was told of it (once is enough).
 type damage struct {
 	err      *DamageError
 	reported bool
@@ -62,11 +60,12 @@ func (r *Registry) markDamaged(what, digest string, sr *io.SectionReader) *Damag
 	if d, ok := r.damaged[digest]; ok {
 		return d.err
 	}
-	e := &DamageError{What: what, Digest: digest, Of: len(r.index.Parts)}
+	idx := r.indexOf(sr)
+	e := &DamageError{What: what, Digest: digest, Of: len(idx.Parts)}
 	_, off, n := sr.Outer()
-	for _, s := range r.index.Spans(off, n) {
+	for _, s := range idx.Spans(off, n) {
 		e.Parts = append(e.Parts, s.Part+1)
-		e.Names = append(e.Names, r.index.Parts[s.Part].Name)
+		e.Names = append(e.Names, idx.Parts[s.Part].Name)
 	}
 	r.damaged[digest] = &damage{err: e}
 	delete(r.verified, digest)

@@ -49,7 +49,9 @@ type Pull struct {
 type Registry struct {
 	contents *bundle.Contents
 	index    bundle.Index
-	repos    map[string]*repository
+	// bases serve the blobs a delta bundle leaves out.
+	bases []baseBundle
+	repos map[string]*repository
 	// media maps a manifest or index digest to its media type.
 	media map[string]types.MediaType
 	// nodes maps a manifest or index digest to what it names.
@@ -87,6 +89,13 @@ type repository struct {
 // larger than MaxManifestSize. A manifest that does not match its digest is
 // not refused here: it is answered with an error when asked for.
 func New(ctx context.Context, b *bundle.Bundle) (*Registry, error) {
+	return NewWith(ctx, b, nil)
+}
+
+// NewWith is New for a delta bundle served with its bases: the blobs it
+// leaves out are served from them, and their images are served too (a
+// tag both carry is the delta's).
+func NewWith(ctx context.Context, b *bundle.Bundle, bases []*bundle.Bundle) (*Registry, error) {
 	c, err := b.Scan(ctx)
 	if err != nil {
 		return nil, err
@@ -94,18 +103,47 @@ func New(ctx context.Context, b *bundle.Bundle) (*Registry, error) {
 	r := &Registry{contents: c, index: b.Index, repos: map[string]*repository{}, media: map[string]types.MediaType{},
 		nodes: map[string]node{}, damaged: map[string]*damage{}, verified: map[string]bool{}}
 	r.bufs.New = func() any { return new([2][]byte) }
+	for _, bb := range bases {
+		bc, err := bb.Scan(ctx)
+		if err != nil {
+			r.Close()
+			return nil, fmt.Errorf("the base bundle %s: %w", bb.Index.Name, err)
+		}
+		r.bases = append(r.bases, baseBundle{contents: bc, index: bb.Index})
+	}
+	// Every blob is known before any manifest is read: a delta's
+	// manifests name blobs its bases hold.
+	if err := r.load(ctx, c); err != nil {
+		r.Close()
+		return nil, err
+	}
+	for _, bb := range r.bases {
+		if err := r.load(ctx, bb.contents); err != nil {
+			r.Close()
+			return nil, fmt.Errorf("the base bundle %s: %w", bb.index.Name, err)
+		}
+	}
+	return r, nil
+}
+
+// baseBundle is a bundle served with a delta for the blobs it leaves out.
+type baseBundle struct {
+	contents *bundle.Contents
+	index    bundle.Index
+}
+
+// load learns the images of one bundle's images/index.json.
+func (r *Registry) load(ctx context.Context, c *bundle.Contents) error {
 	sr, ok := c.Open(bundle.ImagesDir + "/index.json")
 	if !ok {
-		return r, nil // a bundle without images serves an empty registry
+		return nil // a bundle without images serves an empty registry
 	}
 	if sr.Size() > MaxManifestSize {
-		c.Close()
-		return nil, fmt.Errorf("%w: its images/index.json is %s, more than the %s a registry reads for an index: this bundle was not made by ferry, or its index is damaged", bundle.ErrNotABundle, size.Format(sr.Size()), maxManifestText)
+		return fmt.Errorf("%w: its images/index.json is %s, more than the %s a registry reads for an index: this bundle was not made by ferry, or its index is damaged", bundle.ErrNotABundle, size.Format(sr.Size()), maxManifestText)
 	}
 	idx, err := v1.ParseIndexManifest(sr)
 	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("%w: images/index.json cannot be read", bundle.ErrNotABundle)
+		return fmt.Errorf("%w: images/index.json cannot be read", bundle.ErrNotABundle)
 	}
 	for _, d := range idx.Manifests {
 		ref := d.Annotations["org.opencontainers.image.ref.name"]
@@ -119,15 +157,20 @@ func New(ctx context.Context, b *bundle.Bundle) (*Registry, error) {
 			rp = &repository{tags: map[string]v1.Descriptor{}, uses: map[string]bool{}}
 			r.repos[name] = rp
 		}
-		if tag != "" {
+		if _, taken := rp.tags[tag]; tag != "" && !taken {
 			rp.tags[tag] = d
 		}
 		if err := r.learn(ctx, rp, ref, d); err != nil {
-			c.Close()
-			return nil, fmt.Errorf("%s: %w", ref, err)
+			return fmt.Errorf("%s: %w", ref, err)
 		}
 	}
-	return r, nil
+	return nil
+}
+
+// Holds says whether the bundle, or one of its bases, holds blob digest.
+func (r *Registry) Holds(digest string) bool {
+	_, ok := r.entry(digest)
+	return ok
 }
 
 // node is what a manifest or index names that the bundle holds: an image
@@ -220,7 +263,26 @@ func (r *Registry) entry(digest string) (*io.SectionReader, bool) {
 	if !ok || len(hex) != 64 {
 		return nil, false
 	}
-	return r.contents.Open(bundle.ImagesDir + "/blobs/sha256/" + hex)
+	if sr, ok := r.contents.Open(bundle.ImagesDir + "/blobs/sha256/" + hex); ok {
+		return sr, true
+	}
+	for _, b := range r.bases {
+		if sr, ok := b.contents.Open(bundle.ImagesDir + "/blobs/sha256/" + hex); ok {
+			return sr, true
+		}
+	}
+	return nil, false
+}
+
+// indexOf is the index of the bundle whose parts hold sr.
+func (r *Registry) indexOf(sr *io.SectionReader) bundle.Index {
+	outer, _, _ := sr.Outer()
+	for _, b := range r.bases {
+		if outer == io.ReaderAt(b.contents) {
+			return b.index
+		}
+	}
+	return r.index
 }
 
 // readManifest reads a manifest whole and checks it against its digest;
@@ -256,4 +318,12 @@ func (r *Registry) Repositories() []string {
 func (r *Registry) Pulls() int64 { return r.pulls.Load() }
 
 // Close releases the bundle's parts.
-func (r *Registry) Close() error { return r.contents.Close() }
+func (r *Registry) Close() error {
+	err := r.contents.Close()
+	for _, b := range r.bases {
+		if e := b.contents.Close(); err == nil {
+			err = e
+		}
+	}
+	return err
+}

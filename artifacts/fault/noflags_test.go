@@ -29,11 +29,14 @@ var notFerryFlags = []string{
 	"crictl rmi --prune",                                                 // registry-less check step
 	"eksctl anywhere create cluster -f cluster.yaml --bundles-override",  // EKS Anywhere step
 	"eksctl anywhere upgrade cluster -f cluster.yaml --bundles-override", // EKS Anywhere step
-	"--cache-dir",                                // opm serve's flags, read and set in a catalog image's command
-	"--cache-enforce-integrity",                  // opm serve
-	"--cache-only",                               // opm serve
-	"oc patch OperatorHub cluster --type json",   // OpenShift operator steps
-	"replay with `ferry prepare --answers FILE`", // answers file header, a file not an error
+	"--cache-dir",                                   // opm serve's flags, read and set in a catalog image's command
+	"--cache-enforce-integrity",                     // opm serve
+	"--cache-only",                                  // opm serve
+	"oc patch OperatorHub cluster --type json",      // OpenShift operator steps
+	"replay with `ferry prepare --answers FILE`",    // answers file header, a file not an error
+	"copy --insecure-policy --src-tls-verify=false", // load-node's skopeo command line
+	"inspect --raw",                                 // load-node's skopeo command line
+	"./ferry load-node NAME.ferry.json --store",     // registry-less step, typed on each node
 }
 
 // TestEngineTextNamesNoFlags fails on any string in the engine's Go code

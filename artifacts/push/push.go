@@ -40,6 +40,9 @@ var (
 	ErrSparseRefused = errors.New("sparse index refused")
 	ErrDamaged       = errors.New("damaged blob in the bundle")
 	ErrPushDenied    = errors.New("push not permitted")
+	// ErrBaseMissing marks a delta bundle loaded where the blobs it
+	// leaves out are not.
+	ErrBaseMissing = errors.New("the delta bundle's base is not loaded")
 )
 
 // Loaded is one image as it now is at the destination.
@@ -62,6 +65,10 @@ type Result struct {
 	// BytesSent counts only the blobs uploaded, not those skipped or
 	// mounted.
 	BytesSent int64 `json:"bytesSent"`
+	// Present lists, sorted, every config and layer the images use, all
+	// at the registry once the import is done: a report is an inventory
+	// for the next delta bundle.
+	Present []string `json:"present,omitempty"`
 }
 
 // Pusher loads bundles into one registry.
@@ -145,6 +152,10 @@ type blobUse struct {
 	size   int64
 	kind   string
 	repos  []string
+	// from is a repository already holding a blob the bundle leaves out
+	// (a delta bundle's), to mount it from; omitted says it is one.
+	from    string
+	omitted bool
 }
 
 // Import loads every image of the bundle.
@@ -191,6 +202,13 @@ func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) 
 	}
 	// Stream order: the bundle stores blobs sorted by digest.
 	sort.Strings(order)
+	if m.Base != nil {
+		// Before anything is sent: every blob the bundle leaves out must
+		// be at the registry already.
+		if err := p.checkBase(ctx, m, uses, order); err != nil {
+			return nil, err
+		}
+	}
 	var total int64
 	for _, d := range order {
 		total += uses[d].size * int64(len(uses[d].repos))
@@ -246,12 +264,15 @@ func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) 
 		}
 		res.Images = append(res.Images, l)
 	}
+	// Every blob the images use is now at the registry: what a later
+	// delta bundle may leave out.
+	res.Present = order
 	return res, nil
 }
 
 // blob makes one blob present in every repository that needs it.
 func (p *Pusher) blob(ctx context.Context, c *bundle.Contents, u *blobUse, sent func(int64)) (nSent, nMounted, nSkipped int, err error) {
-	from := ""
+	from := u.from
 	for _, repo := range u.repos {
 		resp, err := p.do(ctx, repo, http.MethodHead, p.url(repo, "blobs/"+u.digest), nil, 0, nil)
 		if err != nil {
@@ -288,6 +309,14 @@ func (p *Pusher) blob(ctx context.Context, c *bundle.Contents, u *blobUse, sent 
 		loc, err := resp.Location()
 		if err != nil {
 			return nSent, nMounted, nSkipped, fmt.Errorf("%s gave no upload location for %s", p.Registry, repo)
+		}
+		if u.omitted {
+			// The registry would not mount it: the bundle does not hold
+			// it to send instead. The upload started is cancelled.
+			if r, err := p.do(ctx, repo, http.MethodDelete, loc.String(), nil, 0, nil); err == nil {
+				r.Body.Close()
+			}
+			return nSent, nMounted, nSkipped, fault.New(ErrBaseMissing, "%s would not mount blob %s into %s from %s, and this delta bundle leaves it out: load a full bundle of this version instead", p.Registry, short(u.digest), repo, from)
 		}
 		if err := p.upload(ctx, c, repo, loc, u, sent); err != nil {
 			return nSent, nMounted, nSkipped, err

@@ -212,10 +212,15 @@ func TestE2EImportRefusesBadDestinationsAndBundles(t *testing.T) {
 	// Another format version.
 	ip := filepath.Join(bdir, bundle.IndexName(idx.Index.Name))
 	raw, _ := os.ReadFile(ip)
+	require.NoError(t, os.WriteFile(ip, bytes.Replace(raw, []byte(`"formatVersion": 1`), []byte(`"formatVersion": 3`), 1), 0o644))
+	code, _, stderr = ferry(t, "import", bdir, "--registry", plain.Host, "--insecure")
+	assert.Equal(t, 1, code)
+	oneSentence(t, stderr, "is bundle format 3 and this ferry reads formats 1 and 2")
+	// An index of the delta format over a full bundle's parts.
 	require.NoError(t, os.WriteFile(ip, bytes.Replace(raw, []byte(`"formatVersion": 1`), []byte(`"formatVersion": 2`), 1), 0o644))
 	code, _, stderr = ferry(t, "import", bdir, "--registry", plain.Host, "--insecure")
 	assert.Equal(t, 1, code)
-	oneSentence(t, stderr, "is bundle format 2 and this ferry reads format 1")
+	oneSentence(t, stderr, "the bundle index says format 2 and its manifest format 1")
 	require.NoError(t, os.WriteFile(ip, raw, 0o644))
 }
 

@@ -29,7 +29,9 @@ as a file repository). Before the first byte it checks the registry is
 reachable, its certificate trusted, the login accepted and pushing allowed
 (--check stops there). What is already there is skipped, so it is safe to run
 again; afterwards every image digest and Maven file is checked at the
-destination.
+destination. A delta bundle is loaded only where the registry already holds
+every blob it leaves out (checked first, nothing sent otherwise): the refusal
+names the base bundle to load first.
 
 Credentials: --username with --password-stdin, or FERRY_REGISTRY_USERNAME and
 FERRY_REGISTRY_PASSWORD, or your docker config; for Maven --maven-username with

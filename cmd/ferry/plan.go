@@ -16,6 +16,7 @@ func newPlanCmd(a *app) *cobra.Command {
 	var sf selectFlags
 	var src sourceFlags
 	var output string
+	var have []string
 	c := &cobra.Command{
 		Use:   "plan",
 		Short: "Show everything a selection will carry, with sizes, before downloading anything",
@@ -24,18 +25,24 @@ plus any lists you bring) into every container image, Maven artifact and file a
 bundle will carry: digests, platforms, compressed sizes, bytes shared between
 images, totals before and after de-duplication, and the media it fits on.
 
-Nothing is downloaded but manifests and sizes.`,
+Nothing is downloaded but manifests and sizes. With --have (what the site
+already holds: an inventory, an earlier bundle or its import report) the plan
+also shows the delta: what a bundle leaving that out carries.`,
 		Example: `  ferry plan --target sonataflow --arch amd64
   ferry plan --target sonataflow --version 10.0.0 --modules builder,devmode --output json
-  ferry plan --images images.txt --maven maven.txt --arch amd64 --arch arm64`,
+  ferry plan --images images.txt --maven maven.txt --arch amd64 --arch arm64
+  ferry plan --target sonataflow --version 10.1.0 --have site-inventory.json`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "table" && output != "json" {
 				return usageError{fmt.Errorf("--output must be table or json, not %q", output)}
 			}
-			p, _, _, err := a.resolve(cmd, &sf, &src, newProgressRenderer(a, "plain"))
+			p, sess, _, err := a.resolve(cmd, &sf, &src, newProgressRenderer(a, "plain"))
 			if p == nil {
 				return err
+			}
+			if herr := sess.MeasureAgainst(cmd.Context(), p, have); herr != nil {
+				return herr
 			}
 			if output == "json" {
 				enc := json.NewEncoder(a.stdout)
@@ -59,5 +66,6 @@ Nothing is downloaded but manifests and sizes.`,
 	sf.register(c)
 	src.register(c)
 	c.Flags().StringVarP(&output, "output", "o", "table", "table, or json for the stable plan format (docs/plan.md)")
+	haveFlag(c, &have)
 	return c
 }

@@ -31,6 +31,7 @@ func newPrepareCmd(a *app) *cobra.Command {
 	var output, cacheDir, split, progress, name, copies, signKey string
 	var retries int
 	var noBinary bool
+	var have []string
 	c := &cobra.Command{
 		Use:   "prepare",
 		Short: "Download a selection and write a verified bundle, no questions asked",
@@ -41,10 +42,17 @@ interruption, retried on flaky networks), and writes a deterministic bundle:
 parts, an index, READ-ME-FIRST.txt for the technician, the answers file and a
 copy of ferry. Run it again after an interruption: it continues where it
 stopped. --sign-key signs the index once it is written (as ferry sign does);
-an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.`,
+an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.
+
+With --have (what the site already holds: an inventory from ferry inventory,
+an earlier bundle or its ferry-bundle.json, or an import report's .json) it
+writes a delta bundle: every image config and layer the site holds is left
+out, manifests and indexes still travel, and the far side loads it only where
+that base is present.`,
 		Example: `  ferry prepare --target sonataflow --arch amd64 --output /media/usb
   ferry prepare --answers sonataflow-10.1.0.answers.yaml --output /mnt/stick --split fat32
-  ferry prepare --target sonataflow --arch amd64 --output /media/usb --sign-key ~/keys/site-a.key`,
+  ferry prepare --target sonataflow --arch amd64 --output /media/usb --sign-key ~/keys/site-a.key
+  ferry prepare --target sonataflow --version 10.1.0 --have /media/old/sonataflow-10.0.0.ferry.json --output /media/usb`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output == "" {
@@ -91,6 +99,9 @@ an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.`,
 					}
 					return reportedError{err}
 				}
+				return err
+			}
+			if err := sess.MeasureAgainst(cmd.Context(), p, have); err != nil {
 				return err
 			}
 			sp, err := sess.Space(output)
@@ -149,5 +160,6 @@ an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.`,
 	f.StringVar(&signKey, "sign-key", "", "private key to sign the bundle's index with (PREFIX.key from ferry keygen; FERRY_KEY_PASSWORD opens an encrypted one)")
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
 	progressFlag(c, &progress)
+	haveFlag(c, &have)
 	return c
 }

@@ -139,7 +139,7 @@ no network.`,
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
 		return runWizard(a, cmd, &src, themeName, accessibleFlag, cacheDir, repos)
 	}
-	root.AddCommand(newCatalogCmd(a), newPlanCmd(a), newPrepareCmd(a), newVerifyCmd(a), newImportCmd(a), newConfigureCmd(a), newServeCmd(a), newDemoCmd(a), newKeygenCmd(a), newSignCmd(a), newVersionCmd(a))
+	root.AddCommand(newCatalogCmd(a), newPlanCmd(a), newPrepareCmd(a), newVerifyCmd(a), newImportCmd(a), newConfigureCmd(a), newServeCmd(a), newInventoryCmd(a), newLoadNodeCmd(a), newDemoCmd(a), newKeygenCmd(a), newSignCmd(a), newVersionCmd(a))
 	return root
 }
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"ferry/artifacts/bundle"
 	"ferry/artifacts/size"
 	"ferry/tui/summary"
 	"ferry/workflow/session"
@@ -15,6 +16,7 @@ func newServeCmd(a *app) *cobra.Command {
 	var listen, cert, key, progress string
 	var verify bool
 	var trust trustFlag
+	var with []string
 	c := &cobra.Command{
 		Use:   "serve BUNDLE",
 		Short: "Serve a bundle as a read-only OCI registry, straight from its parts",
@@ -29,11 +31,15 @@ they stream: a damaged item is never served whole, the part holding it is
 named in the log, and it is refused from then on. --verify checks the whole
 bundle first (as ferry verify does) and refuses to serve a damaged one. --key
 accepts only a bundle signed by that public key: the signature is checked and
-then every part against the signed index, before anything is served.`,
+then every part against the signed index, before anything is served.
+
+A delta bundle is served with its base: --with names each earlier bundle it
+was made against, whose images are then served too.`,
 		Example: `  ferry serve /media/usb
   ferry serve /media/usb --listen 0.0.0.0:5000 --tls-cert site.crt --tls-key site.key
   ferry serve --verify /media/usb
-  ferry serve --key site-a.pub /media/usb`,
+  ferry serve --key site-a.pub /media/usb
+  ferry serve /media/usb2/app-1.1.ferry.json --with /media/usb1/app-1.0.ferry.json`,
 		Args: exactArgs(1, "name the bundle to serve: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkProgress(progress); err != nil {
@@ -59,11 +65,19 @@ then every part against the signed index, before anything is served.`,
 					return err
 				}
 			}
+			var bases []*bundle.Bundle
+			for _, w := range with {
+				bb, err := sess.Open(w)
+				if err != nil {
+					return fmt.Errorf("--with %s: %w", w, err)
+				}
+				bases = append(bases, bb)
+			}
 			if verify {
 				fmt.Fprintf(a.out(), "Checking every part and item of %s (%s) before serving it…\n", b.Index.Name, size.Format(b.Index.Size))
 			}
 			r := newProgressRenderer(a, progress)
-			v, err := sess.Serve(cmd.Context(), b, session.ServeOptions{Listen: listen, CertFile: cert, KeyFile: key, Verify: verify,
+			v, err := sess.Serve(cmd.Context(), b, session.ServeOptions{Listen: listen, CertFile: cert, KeyFile: key, Verify: verify, With: bases,
 				OnError: func(err error) { fmt.Fprintln(a.stderr, err) }, Progress: r.Sink()})
 			// The verify's live line goes before the address is printed;
 			// pulls, each a change of state, still pass and are logged.
@@ -74,7 +88,11 @@ then every part against the signed index, before anything is served.`,
 			} else if err != nil {
 				return err
 			}
-			summary.Serving(a.out(), b.Index, v.Scheme(), v.Addr(), v.Repositories())
+			var baseIdx []bundle.Index
+			for _, bb := range bases {
+				baseIdx = append(baseIdx, bb.Index)
+			}
+			summary.Serving(a.out(), b.Index, baseIdx, v.Scheme(), v.Addr(), v.Repositories())
 			err = v.Wait(cmd.Context())
 			if err == nil && cmd.Context().Err() != nil {
 				fmt.Fprintf(a.stderr, "stopped after %d pulls\n", v.Pulls())
@@ -87,6 +105,7 @@ then every part against the signed index, before anything is served.`,
 	c.Flags().StringVar(&key, "tls-key", "", "PEM key of --tls-cert")
 	progressFlag(c, &progress)
 	trust.register(c)
+	c.Flags().StringArrayVar(&with, "with", nil, "a base bundle to serve a delta bundle with, repeatable")
 	c.Flags().BoolVar(&verify, "verify", false, "check every part and item before serving (reads the whole bundle) and refuse a damaged bundle")
 	return c
 }

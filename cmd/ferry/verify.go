@@ -21,7 +21,9 @@ its parts: every part's size and sha256, and unless --quick also the manifest,
 every image blob against its digest, every Maven file against its checksums,
 every plain file and SHA256SUMS. It exits non-zero naming the first damaged
 part or item and what to do. With --key it first checks the bundle is signed
-by that public key (ferry keygen, ferry sign), and refuses it otherwise.`,
+by that public key (ferry keygen, ferry sign), and refuses it otherwise. A
+delta bundle is checked on its own: the blobs it leaves out for its base are
+not missing.`,
 		Example: `  ferry verify /media/usb
   ferry verify --quick /media/usb/sonataflow-10.1.0.ferry.json
   ferry verify --progress json /media/usb

@@ -560,7 +560,7 @@ pinned_images = [
 	}, at(t, pis, "spec", "pinnedImages"))
 
 	steps := strings.Join(r.Steps, "\n")
-	assert.Contains(t, steps, "skopeo copy oci:/var/tmp/ferry/images:docker.io/apache/incubator-kie-sonataflow-operator:10.1.0 containers-storage:[overlay@/var/lib/ferry-images+/run/ferry-images]docker.io/apache/incubator-kie-sonataflow-operator:10.1.0")
+	assert.Contains(t, steps, "./ferry load-node NAME.ferry.json --store /var/lib/ferry-images --runroot /run/ferry-images --no-pin")
 	assert.Contains(t, steps, "oc apply -f registry-less/machineconfig.yaml")
 	assert.Contains(t, steps, "oc apply -f registry-less/pinnedimageset.yaml")
 }

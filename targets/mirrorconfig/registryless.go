@@ -61,15 +61,12 @@ func registryLess(r *Result, in Input) error {
 		r.Warnings = append(r.Warnings, fmt.Sprintf("A PinnedImageSet holds at most %d images and the bundle has %d: split registry-less/pinnedimageset.yaml before applying it.", maxPinned, len(in.DigestRefs)))
 	}
 
-	// The bundle's images/ folder is an OCI layout that names every image
-	// by its original reference.
-	src := example(in)
-	if len(in.Images) > 0 {
-		src = in.Images[0]
-	}
+	// One command per node: load-node reads the bundle where it is and
+	// writes the store through the node's own skopeo; the MachineConfig
+	// pins, so load-node writes no pin file of its own.
 	r.Steps = append(r.Steps,
-		"Copy the bundle's parts to each worker node and unpack them there: `mkdir -p /var/tmp/ferry && cat NAME.part* | tar -x -C /var/tmp/ferry`.",
-		fmt.Sprintf("On each node, load every image into the read-only store, one `skopeo copy` per image, for example: `skopeo copy oci:/var/tmp/ferry/images:%s containers-storage:[overlay@%s+/run/ferry-images]%s`.", src, imageStore, fullRef(src)),
+		"Copy the bundle's folder (its parts, its .ferry.json and the ferry program beside them) to each worker node, or plug its medium in there.",
+		fmt.Sprintf("On each node, as root, load every image into the read-only store with one command: `./ferry load-node NAME.ferry.json --store %s --runroot /run/ferry-images --no-pin`; it skips what is there already and checks each image by its digest.", imageStore),
 		"Add the store to /etc/containers/storage.conf on each node: registry-less/storage-additionalimagestores.conf has the lines.",
 		"Pin the images: `oc apply -f registry-less/machineconfig.yaml`, then wait until `oc get mcp worker` shows UPDATED True.",
 		"If the cluster offers PinnedImageSet (`oc api-resources | grep PinnedImageSet`), also apply `oc apply -f registry-less/pinnedimageset.yaml`.",

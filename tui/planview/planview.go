@@ -199,6 +199,10 @@ func totals(p *plan.Plan, th themes.Theme) string {
 		fmt.Fprintf(&b, th.Subtle.Render("  (%s shared)"), size.Format(saved))
 	}
 	b.WriteString("\n")
+	if h := p.Have; h != nil {
+		fmt.Fprintf(&b, "  delta (the site has %s): %s  %s\n", size.Format(h.OmittedBytes), th.Accent.Render(size.Format(h.Delta)),
+			th.Subtle.Render(fmt.Sprintf("(full %s; %d blobs left out)", size.Format(h.Full), len(h.Omitted))))
+	}
 	if len(t.Archs) > 1 || (len(t.Archs) == 1 && t.Images.Count > 0) {
 		var parts []string
 		for _, a := range t.Archs {

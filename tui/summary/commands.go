@@ -23,6 +23,10 @@ func Prepared(w io.Writer, th themes.Theme, p *plan.Plan, res *prepare.Result, s
 	idx := res.Index
 	fmt.Fprintf(w, "%s %s\n", th.OK.Render("Bundle written:"), filepath.Join(res.Dir, idx.Name))
 	fmt.Fprintf(w, "  %d part(s), %s · %d images, %d Maven artifacts, %d files\n", len(idx.Parts), size.Format(idx.Size), len(p.Images), len(p.Maven), len(p.Files))
+	if h := p.Have; h != nil {
+		fmt.Fprintf(w, "  a delta bundle: %s left out (%d blobs the site has), %s of %s carried; load %s first\n",
+			size.Format(h.OmittedBytes), len(h.Omitted), size.Format(h.Delta), size.Format(h.Full), (&bundle.Base{Bundles: h.Bundles, Registries: h.Registries}).Loads())
+	}
 	fmt.Fprintf(w, "\n  Code:   %s   %s\n", th.Accent.Render(idx.ShortCode), th.Subtle.Render("read this to the technician; their screen shows the same code"))
 	fmt.Fprintf(w, "  Digest: %s\n\n", idx.ManifestDigest)
 	fmt.Fprintf(w, "  index:   %s\n", filepath.Join(res.Dir, bundle.IndexName(idx.Name)))
@@ -47,6 +51,9 @@ func Verified(w io.Writer, th themes.Theme, idx bundle.Index, rep *bundle.Report
 	fmt.Fprintf(w, "  code %s · %d part(s) · %s", th.Accent.Render(idx.ShortCode), rep.Parts, size.Format(idx.Size))
 	if !quick {
 		fmt.Fprintf(w, " · %d images, %d blobs, %d Maven files, %d files", rep.Images, rep.Blobs, rep.Maven, rep.Files)
+		if rep.Omitted > 0 {
+			fmt.Fprintf(w, " · a delta: %d blobs left out for its base", rep.Omitted)
+		}
 	}
 	fmt.Fprintln(w)
 }
@@ -109,8 +116,11 @@ func Configured(w, warn io.Writer, th themes.Theme, results []*mirrorconfig.Resu
 
 // Serving says where `ferry serve` serves the bundle and lists its
 // repositories under addr.
-func Serving(w io.Writer, idx bundle.Index, scheme, addr string, repositories []string) {
+func Serving(w io.Writer, idx bundle.Index, bases []bundle.Index, scheme, addr string, repositories []string) {
 	fmt.Fprintf(w, "Serving %s (code %s) as a read-only registry on %s://%s\n", idx.Name, idx.ShortCode, scheme, addr)
+	for _, b := range bases {
+		fmt.Fprintf(w, "  with its base %s (code %s)\n", b.Name, b.ShortCode)
+	}
 	for _, r := range repositories {
 		fmt.Fprintf(w, "  %s/%s\n", addr, r)
 	}

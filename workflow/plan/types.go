@@ -24,6 +24,9 @@ type Plan struct {
 	Errors        []Problem `json:"errors,omitempty"`
 	// Operators are the OLM packages carried, one entry per catalog.
 	Operators []OperatorCatalog `json:"operators,omitempty"`
+	// Have, when set, is what the site already holds: the bundle is a
+	// delta that leaves it out (have.go).
+	Have *Have `json:"have,omitempty"`
 	// Generated holds, by digest, the blobs the plan made rather than
 	// found in a registry (a filtered catalog's index, manifests, configs
 	// and top layer); prepare puts them into its cache before it fetches

@@ -49,8 +49,17 @@ func compose(pl *plan.Plan, o Options, cache *download.Cache) (*composed, error)
 	kinds := map[string]bundle.BlobKind{image.KindIndex: bundle.BlobIndex, image.KindManifest: bundle.BlobManifest}
 	for _, im := range pl.Images {
 		for _, b := range im.Blobs {
-			l.AddBlob(b.Digest, b.Size, kinds[b.Kind])
+			if !pl.Omits(b.Digest) {
+				l.AddBlob(b.Digest, b.Size, kinds[b.Kind])
+			}
 		}
+	}
+	if h := pl.Have; h != nil {
+		// A delta bundle: it says what it leaves out, and is a format
+		// that a ferry which would not check for it refuses.
+		m.FormatVersion = bundle.DeltaFormatVersion
+		m.Base = &bundle.Base{Bundles: h.Bundles, Registries: h.Registries, Omitted: h.Omitted,
+			OmittedBytes: h.OmittedBytes, OmittedDigest: bundle.ListDigest(h.Omitted)}
 	}
 
 	// The images, as index.json lists them, and which children of kept

@@ -34,6 +34,11 @@ func readMe(pl *plan.Plan, idx bundle.Index, withBinary bool) string {
 		len(pl.Images), len(pl.Maven), len(pl.Files), size.Format(idx.Size), len(idx.Parts))
 	fmt.Fprintf(&b, "THE CODE OF THIS BUNDLE IS:  %s\n", idx.ShortCode)
 	fmt.Fprintf(&b, "Ask the engineer who made it to read you their code. If the codes differ,\nthis is not the bundle they meant: stop and call them.\n\n")
+	if h := pl.Have; h != nil {
+		base := bundle.Base{Bundles: h.Bundles, Registries: h.Registries}
+		fmt.Fprintf(&b, "THIS IS AN UPGRADE (DELTA) BUNDLE: it leaves out %s that the site\nalready holds. Load %s first;\nferry import checks this and loads nothing if it is missing.\n\n",
+			size.Format(h.OmittedBytes), base.Loads())
+	}
 	ferry := "ferry"
 	if withBinary {
 		ferry = "./ferry"

@@ -137,7 +137,7 @@ func EstimateSize(pl *plan.Plan) int64 {
 	lines := 0
 	for _, im := range pl.Images {
 		for _, b := range im.Blobs {
-			if !seen[b.Digest] {
+			if !seen[b.Digest] && !pl.Omits(b.Digest) {
 				seen[b.Digest] = true
 				total += entry(b.Size)
 				lines++

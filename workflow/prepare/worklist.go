@@ -91,7 +91,8 @@ func workList(pl *plan.Plan) []*work {
 	var out []*work
 	for _, im := range pl.Images {
 		for _, b := range im.Blobs {
-			if seen[b.Digest] {
+			if seen[b.Digest] || pl.Omits(b.Digest) {
+				// Once is enough; and the site has what a delta leaves out.
 				continue
 			}
 			seen[b.Digest] = true

@@ -201,7 +201,11 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 	for _, md := range pl.Selection.Modules {
 		modules = append(modules, md.Name)
 	}
-	idx, err := w.Close(bundle.Index{Target: pl.Selection.Target, Version: pl.Selection.Version, Archs: pl.Selection.Archs, Modules: modules})
+	version := bundle.FormatVersion
+	if pl.Have != nil {
+		version = bundle.DeltaFormatVersion
+	}
+	idx, err := w.Close(bundle.Index{FormatVersion: version, Target: pl.Selection.Target, Version: pl.Selection.Version, Archs: pl.Selection.Archs, Modules: modules})
 	if err != nil {
 		return bundle.Index{}, describeWrite(o.Output, err)
 	}

@@ -32,6 +32,9 @@ type ServeOptions struct {
 	// Verify checks every part and item before serving, and refuses a
 	// damaged bundle.
 	Verify bool
+	// With are the bases of a delta bundle, served with it: the blobs it
+	// leaves out come from them, and their images are served too.
+	With []*bundle.Bundle
 	// Server tunes the HTTP server (timeouts, connection bound); zero
 	// values take bundleregistry's defaults.
 	Server bundleregistry.ServerOptions
@@ -61,9 +64,19 @@ type Server struct {
 // Serve starts serving a bundle's images as a read-only registry, straight
 // from its parts, until Stop or Wait's context ends it.
 func (s *Session) Serve(ctx context.Context, b *bundle.Bundle, o ServeOptions) (*Server, error) {
-	reg, err := bundleregistry.New(ctx, b)
+	reg, err := bundleregistry.NewWith(ctx, b, o.With)
 	if err != nil {
 		return nil, err
+	}
+	if b.Index.FormatVersion == bundle.DeltaFormatVersion {
+		m, err := b.ReadManifest(ctx)
+		if err == nil {
+			err = checkBases(m, reg, len(o.With))
+		}
+		if err != nil {
+			reg.Close()
+			return nil, err
+		}
 	}
 	// After New, which refuses an oversized index before verify would read it.
 	if o.Verify {

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"ferry/workflow/loadnode"
+	"ferry/workflow/session"
+)
+
+func newLoadNodeCmd(a *app) *cobra.Command {
+	var store, runRoot, driver, pinFile, arch, progress string
+	var with []string
+	var noPin bool
+	c := &cobra.Command{
+		Use:   "load-node BUNDLE",
+		Short: "On a node with no registry: put the bundle's images into a read-only image store, pinned",
+		Long: `load-node runs on a node (as root) where no registry can be reached. It puts
+every image of the bundle into a containers-storage image store (--store) that
+CRI-O and podman read as an additional image store, writes a CRI-O drop-in that
+pins them (pinned_images) so the runtime never removes them, and checks
+through the store's own view that each image is there by its digest.
+
+The bundle is read where it is and served on loopback; skopeo (which RHCOS
+ships) writes the store. Images the store holds already are skipped, so it is
+safe to run again after an interruption. A delta bundle loads over a store
+that holds its base (or give the base with --with).`,
+		Example: `  sudo ./ferry load-node /media/usb
+  sudo ./ferry load-node /media/usb2/app-1.1.ferry.json --store /var/lib/ferry-images`,
+		Args: exactArgs(1, "name the bundle to load: its folder, its .ferry.json index or one of its parts"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkProgress(progress); err != nil {
+				return err
+			}
+			sess, err := a.session(session.Options{}, nil)
+			if err != nil {
+				return err
+			}
+			b, err := sess.Open(args[0])
+			if err != nil {
+				return err
+			}
+			o := loadnode.Options{Store: store, RunRoot: runRoot, Driver: driver, Arch: arch}
+			for _, w := range with {
+				bb, err := sess.Open(w)
+				if err != nil {
+					return fmt.Errorf("--with %s: %w", w, err)
+				}
+				o.With = append(o.With, bb)
+			}
+			if !noPin {
+				o.PinFile = pinFile
+				if o.PinFile == "" {
+					o.PinFile = filepath.Join("/etc/crio/crio.conf.d", "50-ferry-"+b.Index.Name+".conf")
+				}
+			}
+			r := newProgressRenderer(a, progress)
+			o.Progress = r.Sink()
+			res, err := (&loadnode.Loader{}).Load(cmd.Context(), b, o)
+			r.Finish()
+			if err != nil {
+				return err
+			}
+			th := a.theme()
+			w := a.out()
+			fmt.Fprintf(w, "%s %s (code %s) into %s: %d images copied, %d already there; each checked in the store by its digest\n",
+				th.OK.Render("Loaded"), b.Index.Name, b.Index.ShortCode, store, res.Copied, res.Skipped)
+			if res.PinFile != "" {
+				fmt.Fprintf(w, "  pinned in %s\n", res.PinFile)
+			}
+			fmt.Fprintf(w, "%s make the runtime read the store: in /etc/containers/storage.conf, under [storage.options], add\n  additionalimagestores = [%q]\nthen restart CRI-O (systemctl restart crio). Do the same on every node.\n", th.Title.Render("Next:"), store)
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&store, "store", "/var/lib/ferry-images", "the image store's folder: an additional image store for CRI-O and podman")
+	f.StringVar(&runRoot, "runroot", "/run/ferry-images", "the image store's runtime folder")
+	f.StringVar(&driver, "driver", "overlay", "the storage driver of the node's runtime (overlay, or vfs)")
+	f.StringVar(&arch, "arch", "", "the architecture to load of multi-architecture images (default: the bundle's only one, else this machine's)")
+	f.StringArrayVar(&with, "with", nil, "a base bundle of a delta, repeatable, when its images are not in the store yet")
+	f.StringVar(&pinFile, "pin-file", "", "the CRI-O drop-in pinning the images (default: /etc/crio/crio.conf.d/50-ferry-BUNDLE.conf)")
+	f.BoolVar(&noPin, "no-pin", false, "do not write the CRI-O pin drop-in")
+	progressFlag(c, &progress)
+	return c
+}
