@@ -4,6 +4,7 @@
 // image, Maven artifact and file a bundle will carry, with sizes), prepare
 // (the plan downloaded into a verified, resumable bundle), importer (a
 // bundle checked, loaded into the site's registry and Maven repository, and
-// reported) and demo (the embedded servers of `ferry demo`). session ties
+// reported), loadnode (a bundle's images into a registry-less node's image
+// store) and demo (the embedded servers of `ferry demo`). session ties
 // them together: the plain commands and the wizard both drive one Session.
 package workflow
