@@ -1,7 +1,6 @@
 package prepare
 
 import (
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,7 +21,7 @@ func (p *Preparer) extras(pl *plan.Plan, o Options, res *Result) error {
 	}
 	if o.Answers != nil {
 		res.Answers = filepath.Join(o.Output, o.Name+".answers.yaml")
-		if err := saveAnswers(fs, res.Answers, *o.Answers); err != nil {
+		if err := selection.SaveFS(fs, res.Answers, *o.Answers); err != nil {
 			return err
 		}
 	}
@@ -35,28 +34,6 @@ func (p *Preparer) extras(pl *plan.Plan, o Options, res *Result) error {
 		}
 	}
 	return nil
-}
-
-// saveAnswers writes the answers file under a temporary name and renames
-// it into place, so an interrupted run leaves no half-written answers.
-func saveAnswers(fs afero.Fs, path string, sel selection.Selection) error {
-	data, err := selection.Marshal(sel)
-	if err != nil {
-		return err
-	}
-	tmp, err := afero.TempFile(fs, filepath.Dir(path), ".answers-*")
-	if err != nil {
-		return fmt.Errorf("cannot write the answers file %s: %w", path, err)
-	}
-	defer fs.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("cannot write the answers file %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("cannot write the answers file %s: %w", path, err)
-	}
-	return fs.Rename(tmp.Name(), path)
 }
 
 func copyExecutable(src, dst string) error {
