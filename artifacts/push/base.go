@@ -38,12 +38,8 @@ func (p *Pusher) checkBase(ctx context.Context, m *bundle.Manifest, uses map[str
 	var mu sync.Mutex
 	var missing []string
 	done := 0
-	conc := p.Concurrency
-	if conc <= 0 {
-		conc = 4
-	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(conc)
+	g.SetLimit(p.concurrency())
 	for _, u := range omitted {
 		g.Go(func() error {
 			from, err := p.holder(gctx, u, others)

@@ -69,12 +69,8 @@ func (p *Pusher) Inventory(ctx context.Context, images []inventory.Image) (*inve
 	manifests, blobs := map[string]bool{}, map[string]bool{}
 	var mu sync.Mutex
 	done, absent := 0, 0
-	conc := p.Concurrency
-	if conc <= 0 {
-		conc = 4
-	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(conc)
+	g.SetLimit(p.concurrency())
 	for _, a := range asks {
 		g.Go(func() error {
 			ok, err := p.Has(gctx, a.repo, a.digest, a.manifest)

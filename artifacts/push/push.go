@@ -226,12 +226,8 @@ func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) 
 			BytesDone: done.Load(), BytesTotal: total, ItemsDone: int(items.Load()), ItemsTotal: len(order)})
 	}
 	var rmu sync.Mutex
-	conc := p.Concurrency
-	if conc <= 0 {
-		conc = 4
-	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(conc)
+	g.SetLimit(p.concurrency())
 	for _, d := range order {
 		u := uses[d]
 		g.Go(func() error {
@@ -537,4 +533,12 @@ func short(d string) string {
 		return d[:19] + "…"
 	}
 	return d
+}
+
+// concurrency is how many requests run at once: Concurrency, or 4.
+func (p *Pusher) concurrency() int {
+	if p.Concurrency <= 0 {
+		return 4
+	}
+	return p.Concurrency
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/workflow/loadnode"
-	"ferry/workflow/session"
 )
 
 func newLoadNodeCmd(a *app) *cobra.Command {
@@ -34,11 +33,7 @@ that holds its base (or give the base with --with).`,
 			if err := checkProgress(progress); err != nil {
 				return err
 			}
-			sess, err := a.session(session.Options{}, nil)
-			if err != nil {
-				return err
-			}
-			b, err := sess.Open(args[0])
+			sess, b, err := a.openBundle(args[0])
 			if err != nil {
 				return err
 			}

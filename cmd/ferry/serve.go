@@ -52,11 +52,7 @@ was made against, whose images are then served too.`,
 			if err != nil {
 				return err
 			}
-			sess, err := a.session(session.Options{}, nil)
-			if err != nil {
-				return err
-			}
-			b, err := sess.Open(args[0])
+			sess, b, err := a.openBundle(args[0])
 			if err != nil {
 				return err
 			}

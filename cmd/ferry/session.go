@@ -1,6 +1,7 @@
 package main
 
 import (
+	"ferry/artifacts/bundle"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -61,4 +62,18 @@ func (a *app) session(o session.Options, cat *catalog.Catalog) (*session.Session
 	}
 	s.FS = a.fs
 	return s, nil
+}
+
+// openBundle starts a session with no source options, as the far side's
+// commands need, and opens the bundle at path in it.
+func (a *app) openBundle(path string) (*session.Session, *bundle.Bundle, error) {
+	sess, err := a.session(session.Options{}, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := sess.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sess, b, nil
 }

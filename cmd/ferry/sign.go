@@ -76,11 +76,7 @@ the private key is written.`,
 			if err := checkProgress(progress); err != nil {
 				return err
 			}
-			sess, err := a.session(session.Options{}, nil)
-			if err != nil {
-				return err
-			}
-			b, err := sess.Open(args[0])
+			sess, b, err := a.openBundle(args[0])
 			if err != nil {
 				return err
 			}

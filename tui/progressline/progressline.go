@@ -67,7 +67,7 @@ func (r *Renderer) Sink() events.Sink {
 	return r.c.Send
 }
 
-// JSONEvent is one line of JSON mode; docs/plan.md documents it.
+// JSONEvent is one line of JSON mode; docs/progress.md documents it.
 type JSONEvent struct {
 	Stage      string `json:"stage"`
 	Item       string `json:"item,omitempty"`
