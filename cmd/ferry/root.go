@@ -129,15 +129,16 @@ no network.`,
 	var src sourceFlags
 	var themeName, cacheDir string
 	var accessibleFlag bool
-	var repos []string
+	var repos, have []string
 	src.register(root)
 	root.Flags().StringVar(&themeName, "theme", themes.Default, "wizard colours: "+strings.Join(themes.Names, ", "))
 	root.Flags().BoolVar(&accessibleFlag, "accessible", false, "ask the wizard's questions as plain numbered prompts (also ACCESSIBLE=1 or TERM=dumb)")
 	root.Flags().StringVar(&cacheDir, "cache", defaultCache(), "download cache for the wizard's bundles")
 	root.Flags().StringArrayVar(&repos, "maven-repo", nil, "Maven repository to resolve from: a URL or a local folder, repeatable (default: Maven Central)")
+	haveFlag(root, &have)
 	root.Args = cobra.NoArgs
 	root.RunE = func(cmd *cobra.Command, _ []string) error {
-		return runWizard(a, cmd, &src, themeName, accessibleFlag, cacheDir, repos)
+		return runWizard(a, cmd, &src, themeName, accessibleFlag, cacheDir, repos, have)
 	}
 	root.AddCommand(newCatalogCmd(a), newPlanCmd(a), newPrepareCmd(a), newVerifyCmd(a), newImportCmd(a), newConfigureCmd(a), newServeCmd(a), newInventoryCmd(a), newLoadNodeCmd(a), newDemoCmd(a), newKeygenCmd(a), newSignCmd(a), newVersionCmd(a))
 	return root

@@ -20,7 +20,7 @@ import (
 
 // runWizard opens the wizard, or the accessible prompts, or explains that
 // a terminal is needed.
-func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, accessibleFlag bool, cacheDir string, repos []string) error {
+func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, accessibleFlag bool, cacheDir string, repos, have []string) error {
 	cat, err := a.loadCatalog()
 	if err != nil {
 		return err
@@ -37,7 +37,7 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	exe, _ := os.Executable()
 	wd, _ := os.Getwd()
 	opts := wizard.Options{MachineArch: runtime.GOARCH, Animate: true, DefaultOutput: filepath.Join(wd, "bundle"), Binary: exe,
-		CommandFlags: commandFlags(a.catalogs, src, repos)}
+		CommandFlags: commandFlags(a.catalogs, src, repos), Have: have}
 	in, out := cmd.InOrStdin(), a.stdout
 	inTTY := isTerminal(in)
 	outTTY := isTerminal(out)

@@ -21,7 +21,10 @@ var docScreens = []struct{ golden, caption string }{
 	{"6-preview-80x24", "The preview's tables: long names are shortened in the middle so the tag stays, and the highlighted row (↑/↓) is said whole underneath, with its digest and platforms."},
 	{"6-preview-summary-80x24", "The preview's summary: sizes before and after de-duplication, by module and architecture, and which media it fits."},
 	{"7-destination-80x24", "The destination: the free-space check runs before anything is downloaded. A file system that does not say how big it is (some FUSE and network file systems) shows \"free space unknown\" with a warning, and enter goes on without the check."},
+	{"6-preview-have-80x24", "What the site already has (h on the preview): each file is read as it is typed and says what it names."},
+	{"6-preview-delta-80x24", "Measured against what the site has: the full size and the delta size side by side."},
 	{"8-confirm-80x24", "The whole selection, what Enter does, and the same as a plain command (wrapped at spaces with a backslash, so it pastes and runs as it is)."},
+	{"8-confirm-delta-80x24", "A delta bundle's confirmation: both sizes, and --have in the command (and in the answers file)."},
 	{"9-download-80x24", "The download: overall progress, and every item's state (verified, downloading, retrying). q asks before stopping; running ferry again resumes."},
 	{"10-done-80x24", "Done: the code to read to the technician."},
 }
@@ -48,6 +51,15 @@ also a plain command: the confirmation shows the equivalent
   readers: first the side, then that side's questions (` + "`ferry import --accessible`" + `
   asks the far side's). Every prompt takes ` + "`back`" + ` to return to the question before.
 - Without a terminal, ` + "`ferry`" + ` says to use ` + "`ferry prepare`" + ` and exits 2.
+- What the site already has is optional: on the preview, ` + "`h`" + ` opens a field
+  for an inventory (` + "`ferry inventory`" + `), an earlier bundle or its ` + "`.ferry.json`" + `,
+  or an import report (` + "`tab`" + ` completes paths; each file is read as you type and
+  says how many blobs it names, or why it cannot be read; ` + "`enter`" + ` adds it,
+  ` + "`backspace`" + ` in the empty field drops the last one). The preview then shows the
+  full size and the delta size side by side, the bundle is a delta that leaves
+  out every blob the site holds, the confirmation's command carries
+  ` + "`--have FILE`" + ` and the answers file records it (` + "`have:`" + `).
+  ` + "`ferry --have FILE`" + ` (repeatable) starts the wizard with those files.
 - The wizard takes the same source flags as ` + "`ferry plan`" + ` (` + "`--pull-secret`" + `,
   ` + "`--ca-file`" + `, ` + "`--insecure-source`" + `, ` + "`--source-mirror`" + `, ` + "`--maven-repo`" + `) and ` + "`--cache`" + `.
 

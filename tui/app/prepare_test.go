@@ -75,6 +75,13 @@ func (f *fakeEngine) Plan(ctx context.Context, sel selection.Selection, progress
 		}
 	}
 	planTotals(p)
+	if len(sel.Have) > 0 {
+		h, err := f.Have(ctx, sel.Have)
+		if err != nil {
+			return nil, err
+		}
+		p.MeasureAgainst(h)
+	}
 	if progress != nil {
 		progress(events.Event{Stage: events.StagePlan, ItemsDone: len(p.Images), ItemsTotal: len(p.Images)})
 	}

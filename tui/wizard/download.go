@@ -62,7 +62,11 @@ func (f *Flow) Command() string {
 	for _, a := range s.Archs {
 		parts = append(parts, "--arch "+a)
 	}
-	parts = append(parts, "--modules "+strings.Join(s.Modules, ","), "--output "+shellQuote(f.dest.path()))
+	parts = append(parts, "--modules "+strings.Join(s.Modules, ","))
+	for _, h := range s.Have {
+		parts = append(parts, "--have "+shellQuote(h))
+	}
+	parts = append(parts, "--output "+shellQuote(f.dest.path()))
 	if ps := f.dest.partSize(); ps > 0 {
 		parts = append(parts, "--split fat32")
 	}
@@ -85,7 +89,7 @@ func (s *confirmStep) View() string {
 		fmt.Sprintf("version        %s", orDash(sel.Version)),
 		fmt.Sprintf("architectures  %s", strings.Join(sel.Archs, ", ")),
 		fmt.Sprintf("modules        %s", strings.ReplaceAll(textfit.Words(strings.Join(sel.Modules, ", "), w-21), "\n", "\n               ")),
-		fmt.Sprintf("size           %s", strings.ReplaceAll(textfit.Words(fmt.Sprintf("%s (%d images, %d Maven artifacts, %d files)", sizeText(p.Totals.Unique), p.Totals.Images.Count, p.Totals.Maven.Count, p.Totals.Files.Count), w-21), "\n", "\n               ")),
+		fmt.Sprintf("size           %s", strings.ReplaceAll(textfit.Words(fmt.Sprintf("%s (%d images, %d Maven artifacts, %d files)", carriedText(p), p.Totals.Images.Count, p.Totals.Maven.Count, p.Totals.Files.Count), w-21), "\n", "\n               ")),
 		fmt.Sprintf("destination    %s", textfit.Middle(f.dest.path(), w-21)),
 	}
 	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(th.Border.GetForeground()).Padding(0, 1).Width(w - 2).Render(strings.Join(card, "\n"))

@@ -27,6 +27,8 @@ type Engine interface {
 	Media() []session.Medium
 	// Folders completes a path prefix to existing folders.
 	Folders(prefix string) []string
+	// Have and HaveFiles read and complete what says the site holds.
+	haveEngine
 }
 
 // The session is the wizard's engine as it is.

@@ -71,6 +71,9 @@ type Options struct {
 	CommandFlags []string
 	// Tick makes the timers that re-read progress (jobs.Tick when nil).
 	Tick jobs.Ticker
+	// Have are files saying what the site already holds (ferry --have),
+	// taken on the preview's "what the site has" panel.
+	Have []string
 }
 
 // step is one screen of the connected side.
@@ -109,6 +112,7 @@ type Flow struct {
 	side, product, arch, versions *pickerStep
 	modules                       *modulesStep
 	preview                       *previewStep
+	have                          *havePanel
 	dest                          *destStep
 	confirm                       *confirmStep
 	download                      *downloadStep
@@ -128,6 +132,7 @@ func New(ctx context.Context, eng Engine, th themes.Theme, opts Options) *Flow {
 	f.versions = &pickerStep{f: f, id: stepVersion}
 	f.modules = &modulesStep{f: f}
 	f.preview = &previewStep{f: f}
+	f.have = newHavePanel(f)
 	f.dest = newDestStep(f)
 	f.confirm = &confirmStep{f: f}
 	f.download = &downloadStep{f: f}
@@ -158,6 +163,8 @@ func (f *Flow) Update(msg tea.Msg) tea.Cmd {
 		return f.modules.Update(msg)
 	case planResolvedMsg, planTickMsg:
 		return f.preview.Update(msg)
+	case haveCheckedMsg, haveListedMsg:
+		return f.have.Update(msg)
 	case spaceCheckedMsg, mediaFoundMsg, foldersListedMsg:
 		return f.dest.Update(msg)
 	case downloadTickMsg, bundleWrittenMsg:
@@ -191,7 +198,7 @@ func (f *Flow) Typing() bool {
 	case stepModules:
 		return f.modules.list.Filtering()
 	case stepPreview:
-		return f.preview.filtering
+		return f.preview.filtering || f.have.open
 	case stepDest:
 		return true
 	}
@@ -274,6 +281,7 @@ func (f *Flow) Selection() selection.Selection {
 		s.Target = f.target.Name
 	}
 	s.Modules = f.modules.list.Chosen()
+	s.Have = f.have.Paths()
 	return s
 }
 

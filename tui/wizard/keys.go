@@ -5,7 +5,7 @@ import "charm.land/bubbles/v2/key"
 // KeyMap is the wizard's keys: the one source for the help line, the full
 // help (?) and the key table in the docs.
 type KeyMap struct {
-	Next, Back, Toggle, Filter, Up, Down, Move, Tab, Sort, Complete, Help, Quit key.Binding
+	Next, Back, Toggle, Filter, Up, Down, Move, Tab, Sort, Complete, Have, Help, Quit key.Binding
 	// TypingHelp and TypingQuit are what act while a text field or a
 	// filter has the keys (where ? and q are text).
 	TypingHelp, TypingQuit key.Binding
@@ -24,6 +24,7 @@ func DefaultKeys() KeyMap {
 		Tab:      key.NewBinding(key.WithKeys("tab", "shift+tab"), key.WithHelp("tab", "next tab")),
 		Sort:     key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "sort")),
 		Complete: key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "complete folder")),
+		Have:     key.NewBinding(key.WithKeys("h"), key.WithHelp("h", "what the site already has (preview)")),
 		Help:     key.NewBinding(key.WithKeys("?", "f1"), key.WithHelp("?", "all keys")),
 		Quit:     key.NewBinding(key.WithKeys("q", "ctrl+c"), key.WithHelp("q", "quit")),
 
@@ -42,7 +43,7 @@ func withHelp(b key.Binding, k, desc string) key.Binding {
 // Table lists every key with what it does, for docs/wizard.md.
 func (k KeyMap) Table() [][2]string {
 	var out [][2]string
-	for _, b := range []key.Binding{k.Next, k.Back, k.Up, k.Down, k.Toggle, k.Filter, k.Tab, k.Sort, k.Complete, k.Help, k.TypingHelp, k.Quit, k.TypingQuit} {
+	for _, b := range []key.Binding{k.Next, k.Back, k.Up, k.Down, k.Toggle, k.Filter, k.Tab, k.Sort, k.Complete, k.Have, k.Help, k.TypingHelp, k.Quit, k.TypingQuit} {
 		desc := b.Help().Desc
 		switch b.Help().Key {
 		case "tab":

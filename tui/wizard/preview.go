@@ -62,6 +62,9 @@ func (s *previewStep) SetSize(w, h int) { s.w, s.h = w, h }
 
 func (s *previewStep) ShortHelp() []key.Binding {
 	k := s.f.keys
+	if s.f.have.open {
+		return []key.Binding{withHelp(k.Next, "enter", "add / done"), withHelp(k.Back, "esc", "done"), withHelp(k.Complete, "tab", "complete"), k.TypingHelp, k.TypingQuit}
+	}
 	if s.filtering {
 		return []key.Binding{withHelp(k.Next, "enter", "keep filter"), withHelp(k.Back, "esc", "clear filter"), k.TypingQuit}
 	}
@@ -70,7 +73,7 @@ func (s *previewStep) ShortHelp() []key.Binding {
 
 func (s *previewStep) FullHelp() [][]key.Binding {
 	k := s.f.keys
-	return [][]key.Binding{{k.Next, k.Back}, {k.Tab, k.Sort, k.Filter}, {k.Up, k.Down}, {k.Help, k.Quit}}
+	return [][]key.Binding{{k.Next, k.Back}, {k.Tab, k.Sort, k.Filter, k.Have}, {k.Up, k.Down}, {k.Help, k.Quit}}
 }
 
 // start resolves the selection in the background; a timer reads its
@@ -130,6 +133,9 @@ func (s *previewStep) Update(msg tea.Msg) tea.Cmd {
 func (s *previewStep) key(msg tea.KeyPressMsg) tea.Cmd {
 	f := s.f
 	s.refusal = ""
+	if f.have.open {
+		return f.have.Update(msg)
+	}
 	if s.filtering {
 		switch msg.String() {
 		case "esc":
@@ -147,6 +153,8 @@ func (s *previewStep) key(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
+	case key.Matches(msg, f.keys.Have):
+		return f.have.show()
 	case key.Matches(msg, f.keys.Filter):
 		s.filtering = true
 	case key.Matches(msg, f.keys.Tab):
@@ -205,6 +213,10 @@ func (s *previewStep) View() string {
 		}
 		return b.String() + "\n" + th.Error.Render(ansi.Wordwrap(msg, w-2, "")) + "\n\n" + th.Subtle.Render("esc goes back to change the selection.")
 	}
+	if f := s.f; f.have.open {
+		f.have.setWidth(w)
+		return b.String() + "\n" + f.have.View(w)
+	}
 	var tb []string
 	for i, t := range tabs {
 		if i == s.tab {
@@ -225,6 +237,8 @@ func (s *previewStep) View() string {
 	b.WriteString("\n")
 	if s.refusal != "" {
 		b.WriteString(th.Warn.Render(ansi.Truncate(s.refusal, w-1, "…")))
+	} else {
+		b.WriteString(ansi.Truncate(sizesLine(s.f, s.plan), w-1, "…"))
 	}
 	b.WriteString("\n")
 	if s.tab == 3 {
@@ -363,6 +377,10 @@ func (s *previewStep) summaryLines() []string {
 		fmt.Sprintf("%d images, %d Maven artifacts, %d files", t.Images.Count, t.Maven.Count, t.Files.Count),
 		fmt.Sprintf("as listed:             %s", size.Format(t.Listed)),
 		fmt.Sprintf("after de-duplication:  %s", th.Accent.Render(size.Format(t.Unique))),
+	}
+	if h := s.plan.Have; h != nil {
+		lines = append(lines, fmt.Sprintf("delta for this site:   %s", th.Accent.Render(size.Format(h.Delta))),
+			th.Subtle.Render(fmt.Sprintf("  (the site has %s: %s left out)", size.Format(h.OmittedBytes), blobs(len(h.Omitted)))))
 	}
 	if fit := s.plan.SmallestFit(); fit != "" {
 		lines = append(lines, th.OK.Render("fits on: "+fit+" and larger"))

@@ -61,6 +61,10 @@ type Selection struct {
 	// MavenDirectOnly carries Maven coordinates as listed, without their
 	// dependencies.
 	MavenDirectOnly bool `yaml:"mavenDirectOnly,omitempty" json:"mavenDirectOnly,omitempty"`
+	// Have are files saying what the site already holds (inventories,
+	// earlier bundles' indexes, import reports): the bundle is a delta
+	// that leaves those blobs out.
+	Have []string `yaml:"have,omitempty" json:"have,omitempty"`
 }
 
 type answersFile struct {

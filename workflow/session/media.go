@@ -3,6 +3,7 @@ package session
 import (
 	"bufio"
 	"bytes"
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -64,6 +65,19 @@ func (s *Session) underMediaRoot(mp string) bool {
 // Folders completes a path prefix to the existing folders it may name,
 // hidden ones left out. An empty prefix lists the working folder's.
 func (s *Session) Folders(prefix string) []string {
+	return s.complete(prefix, func(fi os.FileInfo) bool { return fi.IsDir() })
+}
+
+// HaveFiles completes a path prefix to what can say what a site holds:
+// folders (an earlier bundle is one) and JSON files (inventories, bundle
+// indexes, import reports).
+func (s *Session) HaveFiles(prefix string) []string {
+	return s.complete(prefix, func(fi os.FileInfo) bool { return fi.IsDir() || strings.HasSuffix(fi.Name(), ".json") })
+}
+
+// complete lists the entries of the prefix's folder that start with its
+// last element and that keep accepts; hidden ones never.
+func (s *Session) complete(prefix string, keep func(os.FileInfo) bool) []string {
 	if prefix == "" {
 		prefix = "./"
 	}
@@ -84,7 +98,7 @@ func (s *Session) Folders(prefix string) []string {
 	}
 	var out []string
 	for _, en := range entries {
-		if en.IsDir() && strings.HasPrefix(en.Name(), base) && !strings.HasPrefix(en.Name(), ".") {
+		if keep(en) && strings.HasPrefix(en.Name(), base) && !strings.HasPrefix(en.Name(), ".") {
 			out = append(out, filepath.Join(dir, en.Name()))
 		}
 	}

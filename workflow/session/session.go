@@ -169,7 +169,14 @@ func (s *Session) Plan(ctx context.Context, sel selection.Selection, sink progre
 		return nil, err
 	}
 	pl.Progress = sink
-	return pl.Plan(ctx, sel)
+	p, err := pl.Plan(ctx, sel)
+	if err != nil {
+		return p, err
+	}
+	if err := s.MeasureAgainst(ctx, p, sel.Have); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Prepare downloads what the plan carries, through the session's cache,
