@@ -19,7 +19,14 @@ import (
 // storeHas is the digest skopeo reads for ref in the image store.
 func storeHas(t *testing.T, store, ref string) string {
 	t.Helper()
-	out, err := exec.Command("skopeo", "inspect", "--raw", "containers-storage:[vfs@"+store+"/root+"+store+"/run]"+ref).Output()
+	return driverStoreHas(t, "vfs", store, ref)
+}
+
+// driverStoreHas is the digest skopeo reads for ref in the image store
+// written with driver.
+func driverStoreHas(t *testing.T, driver, store, ref string) string {
+	t.Helper()
+	out, err := exec.Command("skopeo", "inspect", "--raw", "containers-storage:["+driver+"@"+store+"/root+"+store+"/run]"+ref).Output()
 	if err != nil {
 		return ""
 	}
@@ -82,4 +89,47 @@ func TestE2ELoadNodeBaseThenDeltaIntoAStore(t *testing.T) {
 		_, rest, _ := strings.Cut(p.Ref, "/")
 		assert.Equal(t, p.Digest, storeHas(t, store, f.up.Host+"/"+rest), p.Ref)
 	}
+}
+
+// TestE2ELoadNodeOverlay loads into a store with the overlay driver, the
+// one CRI-O uses on RHCOS, where this kernel lets it mount; elsewhere it
+// is skipped with the kernel's own refusal.
+func TestE2ELoadNodeOverlay(t *testing.T) {
+	if _, err := exec.LookPath("skopeo"); err != nil {
+		t.Skip("skopeo is not installed: load-node writes the image store through it")
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("the overlay driver mounts, which needs root")
+	}
+	f := newDeltaFixture(t, registrytest.StartInProcess(t))
+	base := f.prepare(t, "1", "product-1")
+	store := t.TempDir()
+	t.Cleanup(func() {
+		// The overlay driver leaves its mounts to whoever wipes the store.
+		_ = exec.Command("umount", "-R", store+"/root/overlay").Run()
+	})
+	code, stdout, stderr := ferry(t, "load-node", base, "--store", store+"/root", "--runroot", store+"/run", "--driver", "overlay", "--no-pin", "--progress", "none")
+	if code != 0 && overlayRefused(stderr) {
+		t.Skipf("this kernel refuses the overlay storage driver here: %s", strings.TrimSpace(stderr))
+	}
+	require.Equal(t, 0, code, stderr)
+	assert.Contains(t, stdout, "4 images copied, 0 already there")
+	for _, p := range f.pushed["1"] {
+		_, rest, _ := strings.Cut(p.Ref, "/")
+		assert.Equal(t, p.Digest, driverStoreHas(t, "overlay", store, f.up.Host+"/"+rest), p.Ref)
+	}
+}
+
+// overlayRefused says whether skopeo's error is the kernel (or the file
+// system under the store) refusing overlay mounts.
+func overlayRefused(stderr string) bool {
+	if !strings.Contains(stderr, "overlay") {
+		return false
+	}
+	for _, s := range []string{"not supported", "operation not permitted", "invalid argument", "permission denied"} {
+		if strings.Contains(stderr, s) {
+			return true
+		}
+	}
+	return false
 }
