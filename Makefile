@@ -21,7 +21,7 @@ e2e:
 	CI=$(or $(CI),) $(GO) test -tags e2e -count=1 -timeout $(E2E_TIMEOUT) ./cmd/... ./artifacts/registrytest/... ./artifacts/maven/... ./workflow/...
 
 ## bench: Go benchmarks (planning, rendering), then prepare side by side
-## with crane and skopeo on ~2 GB on a loopback registry (FERRY_BENCH_MB)
+## with crane and skopeo on ~2 GB on a loopback registry (FERRY_BENCH_MB), then through a throttling proxy as a far registry (FERRY_BENCH_WAN_MB)
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 	GOBIN=$(CURDIR)/bin $(GO) install github.com/google/go-containerregistry/cmd/crane@v0.22.1

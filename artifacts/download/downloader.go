@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -28,9 +29,11 @@ type Downloader struct {
 	HTTP  *http.Client
 	Retry Retry
 
-	mu         sync.Mutex
-	transports map[string]http.RoundTripper
-	puller     *remote.Puller
+	mu            sync.Mutex
+	transports    map[string]http.RoundTripper
+	puller        *remote.Puller
+	rangeIgnored  atomic.Bool
+	rangeHonoured atomic.Bool
 }
 
 func (d *Downloader) repoTransport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
@@ -127,7 +130,7 @@ func (d *Downloader) File(ctx context.Context, url, sha256hex string, size int64
 		return nil
 	}
 	shown := maven.RedactURL(url)
-	open := func(ctx context.Context, offset int64) (io.ReadCloser, int64, error) {
+	open := func(ctx context.Context, offset, _ int64) (io.ReadCloser, int64, error) {
 		return d.httpGet(ctx, url, offset)
 	}
 	check := func(hs *hashState) error {
@@ -212,7 +215,7 @@ func (d *Downloader) MavenFiles(ctx context.Context, repo string, files []maven.
 			return err
 		}
 		url := strings.TrimSuffix(repo, "/") + "/" + f.Path
-		open := func(ctx context.Context, offset int64) (io.ReadCloser, int64, error) {
+		open := func(ctx context.Context, offset, _ int64) (io.ReadCloser, int64, error) {
 			return d.httpGet(ctx, url, offset)
 		}
 		if err := fetch(ctx, final+".partial", final, f.Size, algos, open, check, d.Retry, pr); err != nil {
@@ -244,7 +247,7 @@ func (d *Downloader) client() *http.Client {
 
 // httpGet opens url from offset with Basic auth taken from the URL.
 func (d *Downloader) httpGet(ctx context.Context, url string, offset int64) (io.ReadCloser, int64, error) {
-	return rangeGet(ctx, basicAuth{d.client().Transport}, url, offset)
+	return rangeGet(ctx, basicAuth{d.client().Transport}, url, offset, -1)
 }
 
 func (d *Downloader) smallGet(ctx context.Context, url string) ([]byte, error) {
@@ -287,14 +290,19 @@ func (b basicAuth) RoundTrip(req *http.Request) (*http.Response, error) {
 	return base.RoundTrip(req)
 }
 
-// rangeGet GETs url from offset through rt; 200 means the body starts at
-// zero, 206 at the Content-Range start.
-func rangeGet(ctx context.Context, rt http.RoundTripper, url string, offset int64) (io.ReadCloser, int64, error) {
+// rangeGet GETs url from offset (to last, inclusive, unless last < 0)
+// through rt; 200 means the body starts at zero, 206 at the Content-Range
+// start. Redirects (a registry handing blobs to a CDN) are followed with
+// the Range kept.
+func rangeGet(ctx context.Context, rt http.RoundTripper, url string, offset, last int64) (io.ReadCloser, int64, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return nil, 0, err
 	}
-	if offset > 0 {
+	switch {
+	case last >= 0:
+		req.Header.Set("Range", fmt.Sprintf("bytes=%d-%d", offset, last))
+	case offset > 0:
 		req.Header.Set("Range", fmt.Sprintf("bytes=%d-", offset))
 	}
 	client := &http.Client{Transport: rt}
@@ -304,6 +312,9 @@ func rangeGet(ctx context.Context, rt http.RoundTripper, url string, offset int6
 	}
 	switch resp.StatusCode {
 	case http.StatusOK:
+		if req.Header.Get("Range") != "" {
+			return wholeBody{resp.Body}, 0, nil
+		}
 		return resp.Body, 0, nil
 	case http.StatusPartialContent:
 		var start, end, total int64
@@ -315,7 +326,7 @@ func rangeGet(ctx context.Context, rt http.RoundTripper, url string, offset int6
 	case http.StatusRequestedRangeNotSatisfiable:
 		resp.Body.Close()
 		// What we hold is longer than the content: start over.
-		return rangeGet(ctx, rt, url, 0)
+		return rangeGet(ctx, rt, url, 0, -1)
 	}
 	resp.Body.Close()
 	return nil, 0, &StatusError{Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header, time.Now()), URL: maven.RedactURL(url)}
@@ -372,12 +383,12 @@ func (d *Downloader) blobOpener(original, digest string) (opener, string, error)
 	}
 	repo := ref.Context()
 	url := fmt.Sprintf("%s://%s/v2/%s/blobs/%s", d.Access.Scheme(repo.RegistryStr()), repo.RegistryStr(), repo.RepositoryStr(), digest)
-	return func(ctx context.Context, offset int64) (io.ReadCloser, int64, error) {
+	return func(ctx context.Context, offset, last int64) (io.ReadCloser, int64, error) {
 		rt, err := d.repoTransport(ctx, repo)
 		if err != nil {
 			return nil, 0, err
 		}
-		return rangeGet(ctx, rt, url, offset)
+		return rangeGet(ctx, rt, url, offset, last)
 	}, repo.RegistryStr(), nil
 }
 
@@ -387,18 +398,39 @@ func (d *Downloader) blobOpener(original, digest string) (opener, string, error)
 // ignores Range the blob comes again from its start and what lies before
 // the position reached is skipped. progress sees the position reached.
 func (d *Downloader) StreamBlob(ctx context.Context, original, digest string, size, offset int64, w io.Writer, progress Progress) error {
+	return d.StreamRange(ctx, original, digest, offset, size, size, w, progress)
+}
+
+// StreamRange is StreamBlob for the bytes [from, end) of a blob of size
+// bytes: one segment of it, asked for with a bounded Range request. A
+// failure retries from the position reached, within the segment only.
+// Once the registry answered a Range request with the whole blob,
+// wholeBody is the whole content, sent for a Range request.
+type wholeBody struct{ io.ReadCloser }
+
+// RangeIgnored says so.
+func (d *Downloader) StreamRange(ctx context.Context, original, digest string, from, end, size int64, w io.Writer, progress Progress) error {
 	open, host, err := d.blobOpener(original, digest)
 	if err != nil {
 		return err
 	}
-	pos := offset
+	pos := from
 	for attempt := 0; ; attempt++ {
 		err = func() error {
-			body, start, err := open(ctx, pos)
+			last := int64(-1)
+			if end < size {
+				last = end - 1
+			}
+			body, start, err := open(ctx, pos, last)
 			if err != nil {
 				return err
 			}
 			defer body.Close()
+			if _, whole := body.(wholeBody); whole {
+				d.rangeIgnored.Store(true)
+			} else if last >= 0 || pos > 0 {
+				d.rangeHonoured.Store(true)
+			}
 			if start < pos {
 				if _, err := io.CopyN(io.Discard, body, pos-start); err != nil {
 					return err
@@ -411,14 +443,14 @@ func (d *Downloader) StreamBlob(ctx context.Context, original, digest string, si
 					progress(pos, attempt, nil)
 				}
 			}}
-			_, werr := io.Copy(w, io.LimitReader(src, size-pos))
+			_, werr := io.Copy(w, io.LimitReader(src, end-pos))
 			switch {
 			case src.err != nil && src.err != io.EOF:
 				return src.err
 			case werr != nil:
 				return &sinkError{werr}
-			case pos < size:
-				return fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, pos, size)
+			case pos < end:
+				return fmt.Errorf("%w: got %d of %d bytes", io.ErrUnexpectedEOF, pos, end)
 			}
 			return nil
 		}()
@@ -449,6 +481,15 @@ func (d *Downloader) StreamBlob(ctx context.Context, original, digest string, si
 		}
 	}
 }
+
+// RangeIgnored says whether a registry answered a Range request with the
+// whole content: fetching a blob in segments would then fetch it many
+// times over.
+func (d *Downloader) RangeIgnored() bool { return d.rangeIgnored.Load() }
+
+// RangeHonoured says whether a registry answered a Range request with the
+// part asked for.
+func (d *Downloader) RangeHonoured() bool { return d.rangeHonoured.Load() }
 
 // countingReader advances pos by what it reads, keeps the read error, and
 // ticks now and then.

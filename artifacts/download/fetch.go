@@ -140,9 +140,10 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 	return 0
 }
 
-// opener opens the content from offset; start is where the body really
-// begins (0 when the server ignored the Range request).
-type opener func(ctx context.Context, offset int64) (body io.ReadCloser, start int64, err error)
+// opener opens the content from offset to last (inclusive; to its end when
+// last < 0); start is where the body really begins (0 when the server
+// ignored the Range request).
+type opener func(ctx context.Context, offset, last int64) (body io.ReadCloser, start int64, err error)
 
 // Progress reports on one item: bytes stored so far (never less than
 // before), and the attempt and error while retrying.
@@ -215,7 +216,7 @@ func fetch(ctx context.Context, partial, final string, size int64, algos []strin
 // copyFrom appends the content from the current offset; a server that
 // ignores Range restarts the file from zero.
 func copyFrom(ctx context.Context, f *os.File, hs *hashState, open opener, buf []byte, tick func()) error {
-	body, start, err := open(ctx, hs.n)
+	body, start, err := open(ctx, hs.n, -1)
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,9 @@ type FaultProxy struct {
 	resetDone  map[string]bool
 	corrupt    map[string]bool // blob digests whose bytes are flipped
 	rate       int64           // bytes per second per response; 0: unlimited
+	all        *pacer          // all responses together; nil: unlimited
+	latency    time.Duration   // added to every request
+	ranges     []string        // Range headers of blob GETs, in order
 	noRange    bool
 	only       map[string]bool // when set, faults hit only these blobs
 }
@@ -53,6 +56,12 @@ func NewFaultProxy(t testing.TB, target *Registry) *FaultProxy {
 	p := &FaultProxy{resetDone: map[string]bool{}, corrupt: map[string]bool{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.requests.Add(1)
+		p.mu.Lock()
+		latency := p.latency
+		p.mu.Unlock()
+		if latency > 0 {
+			time.Sleep(latency)
+		}
 		if r.Method == http.MethodPut || r.Method == http.MethodPatch || r.Method == http.MethodPost {
 			if p.denyPush.Load() {
 				w.Header().Set("Content-Type", "application/json")
@@ -70,6 +79,7 @@ func NewFaultProxy(t testing.TB, target *Registry) *FaultProxy {
 			if p.noRange {
 				r.Header.Del("Range")
 			}
+			p.ranges = append(p.ranges, r.Header.Get("Range"))
 			if len(p.statuses) > 0 && (p.only == nil || p.only[blob]) {
 				f := p.statuses[0]
 				p.statuses = p.statuses[1:]
@@ -81,7 +91,7 @@ func NewFaultProxy(t testing.TB, target *Registry) *FaultProxy {
 				return
 			}
 			p.mu.Unlock()
-			w = &countingWriter{ResponseWriter: w, p: p, digest: blob}
+			w = &countingWriter{ResponseWriter: w, p: p, digest: blob, start: time.Now()}
 		}
 		rp.ServeHTTP(w, r)
 	}))
@@ -146,11 +156,58 @@ func (p *FaultProxy) Repair(digest string) {
 	delete(p.corrupt, digest)
 }
 
-// Throttle limits each response to bytesPerSecond (0: no limit).
+// Throttle limits each response to bytesPerSecond (0: no limit), as a CDN
+// caps each connection.
 func (p *FaultProxy) Throttle(bytesPerSecond int64) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.rate = bytesPerSecond
+}
+
+// ThrottleAll limits all blob responses together to bytesPerSecond (0: no
+// limit), as a link does.
+func (p *FaultProxy) ThrottleAll(bytesPerSecond int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.all = nil
+	if bytesPerSecond > 0 {
+		p.all = &pacer{rate: bytesPerSecond}
+	}
+}
+
+// Latency delays every request by d before it is answered, as a round
+// trip to a far registry does.
+func (p *FaultProxy) Latency(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.latency = d
+}
+
+// Ranges is the Range header of every blob GET so far ("" for none).
+func (p *FaultProxy) Ranges() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.ranges...)
+}
+
+// pacer lets bytes through at a rate, shared by all who wait on it.
+type pacer struct {
+	mu   sync.Mutex
+	rate int64
+	next time.Time // when the bytes let through so far are due
+}
+
+// wait returns once n more bytes are due.
+func (pc *pacer) wait(n int) {
+	pc.mu.Lock()
+	now := time.Now()
+	if pc.next.Before(now) {
+		pc.next = now
+	}
+	pc.next = pc.next.Add(time.Duration(int64(n) * int64(time.Second) / pc.rate))
+	due := pc.next
+	pc.mu.Unlock()
+	time.Sleep(time.Until(due))
 }
 
 // IgnoreRange drops Range headers, as registries that cannot resume do.
@@ -199,6 +256,7 @@ type countingWriter struct {
 	p       *FaultProxy
 	digest  string
 	written int64
+	start   time.Time
 }
 
 func (c *countingWriter) Write(b []byte) (int, error) {
@@ -207,6 +265,7 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 	limit := c.p.resetAfter
 	corrupt := c.p.corrupt[c.digest]
 	rate := c.p.rate
+	all := c.p.all
 	c.p.mu.Unlock()
 	if reset && c.written+int64(len(b)) > limit {
 		keep := limit - c.written
@@ -235,16 +294,36 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 		b = append([]byte(nil), b...)
 		b[0] ^= 0xff
 	}
-	if rate > 0 {
-		time.Sleep(time.Duration(int64(len(b)) * int64(time.Second) / rate))
+	if rate == 0 && all == nil {
+		n, err := c.ResponseWriter.Write(b)
+		c.written += int64(n)
+		c.p.blobBytes.Add(int64(n))
+		return n, err
 	}
-	n, err := c.ResponseWriter.Write(b)
-	c.written += int64(n)
-	c.p.blobBytes.Add(int64(n))
-	if f, ok := c.ResponseWriter.(http.Flusher); ok && rate > 0 {
-		f.Flush()
+	// Paced in small pieces, each sent when it is due: the response's
+	// own cap first, then the shared one.
+	total := 0
+	for len(b) > 0 {
+		piece := b[:min(len(b), 16<<10)]
+		if rate > 0 {
+			time.Sleep(time.Until(c.start.Add(time.Duration((c.written + int64(len(piece))) * int64(time.Second) / rate))))
+		}
+		if all != nil {
+			all.wait(len(piece))
+		}
+		n, err := c.ResponseWriter.Write(piece)
+		c.written += int64(n)
+		c.p.blobBytes.Add(int64(n))
+		total += n
+		if f, ok := c.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
+		if err != nil {
+			return total, err
+		}
+		b = b[len(piece):]
 	}
-	return n, err
+	return total, nil
 }
 
 // Unwrap gives the reverse proxy access to the real writer's extras.

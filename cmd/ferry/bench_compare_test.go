@@ -161,8 +161,71 @@ func TestCompareWithCraneAndSkopeo(t *testing.T) {
 		craneRun.elapsed.Seconds()/ferry.elapsed.Seconds(), skopeoRun.elapsed.Seconds()/ferry.elapsed.Seconds(), 100*mbps(unique, ferry.elapsed)/limits.get)
 	fmt.Fprintf(&b, "like for like (both on disk, synced): ferry vs crane+sync %.2f× faster\n", runs[4].elapsed.Seconds()/ferry.elapsed.Seconds())
 	fmt.Fprintf(&b, "memory: ferry peak RSS %d MiB at %s, %d MiB at %s\n", runs[0].rssKiB/1024, size.Format(unique), runs[1].rssKiB/1024, size.Format(half))
+	b.WriteString(farLink(t, reg, pushed, mb, bin, crane, skopeo, work))
 	t.Log(b.String())
 	fmt.Println(b.String())
+}
+
+// The far link: every request 40 ms late, each response capped at
+// 25 MB/s and all of them together at 250 MB/s, as a registry across the
+// internet behind a CDN. FERRY_BENCH_WAN_MB sets how much of the data goes
+// through it (default all; 0 skips it).
+const (
+	farLatency  = 40 * time.Millisecond
+	farPerConn  = 25_000_000
+	farLinkRate = 250_000_000
+)
+
+func farLink(t *testing.T, reg *registrytest.Registry, pushed []registrytest.Pushed, mb int, bin, crane, skopeo, work string) string {
+	wanMB := mb
+	if v := os.Getenv("FERRY_BENCH_WAN_MB"); v != "" {
+		wanMB, _ = strconv.Atoi(v)
+	}
+	if wanMB <= 0 {
+		return ""
+	}
+	k := max(1, min(len(pushed), (len(pushed)*wanMB+mb-1)/mb))
+	pushed = pushed[:k]
+	unique := registrytest.ExpectedUnique(pushed)
+	p := registrytest.NewFaultProxy(t, reg)
+	p.Latency(farLatency)
+	p.Throttle(farPerConn)
+	p.ThrottleAll(farLinkRate)
+	var refs []string
+	for _, pp := range pushed {
+		refs = append(refs, strings.Replace(pp.Ref, reg.Host, p.Host, 1))
+	}
+	list := filepath.Join(work, "far.txt")
+	require.NoError(t, os.WriteFile(list, []byte(strings.Join(refs, "\n")+"\n"), 0o644))
+	out := filepath.Join(work, "far")
+	var runs []benchRun
+	runs = append(runs, timed(t, "ferry prepare", unique, bin, "prepare", "--images", list, "--arch", "amd64", "--arch", "arm64", "--insecure-source", p.Host,
+		"--cache", filepath.Join(out, "cache"), "--output", filepath.Join(out, "bundle"), "--progress", "none", "--no-binary", "--maven-repo", "http://127.0.0.1:1"))
+	verify := timed(t, "ferry verify", unique, bin, "verify", filepath.Join(out, "bundle"))
+	require.NoError(t, os.RemoveAll(out))
+	craneArgs := append([]string{"pull", "--format=oci", "--insecure"}, refs...)
+	runs = append(runs, timed(t, "crane pull --format=oci", unique, crane, append(craneArgs, out)...))
+	require.NoError(t, os.RemoveAll(out))
+	start := time.Now()
+	var rss int64
+	for _, r := range refs {
+		one := timed(t, "skopeo", 0, skopeo, "copy", "--all", "--src-tls-verify=false", "docker://"+r, "oci:"+out+":"+r)
+		rss = max(rss, one.rssKiB)
+	}
+	runs = append(runs, benchRun{name: "skopeo copy --all (one call per image)", elapsed: time.Since(start), rssKiB: rss, bytes: unique})
+	require.NoError(t, os.RemoveAll(out))
+
+	var b strings.Builder
+	fmt.Fprintf(&b, "\nfar link (%v per request, %d MB/s per response, %d MB/s in all), %s in %d images:\n\n", farLatency, farPerConn/1_000_000, farLinkRate/1_000_000, size.Format(unique), k)
+	fmt.Fprintf(&b, "| what | wall time | MB/s of unique data | share of the link | peak RSS |\n|---|---|---|---|---|\n")
+	for _, r := range runs {
+		rate := float64(r.bytes) / r.elapsed.Seconds()
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %d MiB |\n", r.name, r.elapsed.Round(10*time.Millisecond), rate/1e6, rate/farLinkRate, r.rssKiB/1024)
+	}
+	fmt.Fprintf(&b, "verify of that bundle: %s (it must pass for the figures to count)\n", verify.elapsed.Round(10*time.Millisecond))
+	fmt.Fprintf(&b, "ratios: ferry vs crane %.2f× faster, ferry vs skopeo %.2f× faster\n",
+		runs[1].elapsed.Seconds()/runs[0].elapsed.Seconds(), runs[2].elapsed.Seconds()/runs[0].elapsed.Seconds())
+	return b.String()
 }
 
 type limits struct{ get, write, direct, hash float64 }

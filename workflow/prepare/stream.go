@@ -2,6 +2,8 @@ package prepare
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"sync"
 	"sync/atomic"
@@ -14,26 +16,39 @@ import (
 // shares a disk with the output, see Options.CacheCopies) the writer takes
 // every image blob it has nowhere else straight from the registry, in the
 // bundle's order, so the parts stay sequential (FAT32 has no sparse
-// files). To keep several connections busy, the next blobs in that order
-// are fetched ahead into small bounded spools; a spool that is full holds
-// its connection until the writer gets there.
+// files). To keep several connections busy, what comes next in that order
+// is fetched ahead into small bounded spools, one per segment; a spool
+// that is full holds its connection until the writer gets there.
 //
-// Where each connection is slow (a far registry, a CDN that caps each
-// one), that leaves the writer waiting on one connection at a time. When
-// the writer spends most of a blob waiting, the streamer also downloads
-// the blobs beyond its spools into the cache, in parallel: those are
-// written twice, but only where the network, not the disk, sets the pace.
+// At first a segment is the rest of a blob: on a fast link one connection
+// keeps up with the writer. Where each connection is slow (a far registry,
+// a CDN that caps each one), the writer then spends most of a blob waiting
+// on one connection. Once it does, the streamer fetches blobs in segments
+// of one spool each (Range requests), as many at once as keep adding
+// throughput: every connection runs at its cap, and the writer still
+// takes the bytes in order. A registry that ignores Range gets whole blobs
+// again, and the blobs beyond the spools go into the cache in parallel
+// instead (written twice, but only where the network sets the pace).
 
 const (
 	// spoolChunk is the size of the buffers a spool holds.
 	spoolChunk = 256 << 10
 	// spoolChunks is how many chunks a spool holds ahead of the writer.
 	spoolChunks = 16
+	// segmentSize is a segment once blobs are fetched in segments: what
+	// a spool holds, so that its connection never waits on the writer.
+	segmentSize = spoolChunk * spoolChunks
+	// segmentsMax bounds the segments fetched at once (the memory they
+	// take is segmentsMax × segmentSize).
+	segmentsMax = 16
 )
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, spoolChunk); return &b }}
 
-// streamer fetches the blobs the writer streams, a few ahead of it.
+// errCut ends a segment's fetch where the streamer moved its end.
+var errCut = errors.New("segment cut")
+
+// streamer fetches the blobs the writer streams, a few segments ahead.
 type streamer struct {
 	ctx    context.Context
 	d      *download.Downloader
@@ -42,10 +57,19 @@ type streamer struct {
 	ahead  int
 	report func(w *work, done int64, attempt int, err error)
 
-	mu      sync.Mutex
-	spools  map[int]*spool
-	next    int // the next index to start ahead
-	fetched atomic.Int64
+	mu sync.Mutex
+	// queue is what the writer reads next, in order; a segment has a
+	// spool once its fetch started. tailI and tailOff are where the
+	// segment after the queue's last begins.
+	queue          []*segment
+	tailI          int
+	tailOff        int64
+	conns          int  // segments fetched at once
+	segmented      bool // blobs are cut into segments of segmentSize
+	received       []atomic.Int64
+	fetched        atomic.Int64
+	adapt          adaptState
+	segmentedSince time.Time
 
 	// spill downloads a blob into the cache; spilled holds what each
 	// spilled blob's download returned, once done.
@@ -58,6 +82,23 @@ type streamer struct {
 	lastWait, lastTook time.Duration
 }
 
+// segment is the bytes [from, end) of blob i.
+type segment struct {
+	i         int
+	from, end int64
+	sp        *spool
+}
+
+// adaptState decides how many segments to fetch at once: more while the
+// writer waits on the network and the last step raised the throughput.
+type adaptState struct {
+	since    time.Time
+	bytes    int64
+	waited   int64
+	lastRate float64
+	settled  bool
+}
+
 // spillState is one blob downloading into the cache.
 type spillState struct {
 	done chan struct{}
@@ -65,61 +106,172 @@ type spillState struct {
 }
 
 // starvedFor is how long a blob must take, most of it waiting on the
-// network, before the streamer spills blobs into the cache.
+// network, before the streamer cuts blobs into segments (or, from a
+// registry that ignores Range, spills them into the cache).
 const starvedFor = 250 * time.Millisecond
 
 func newStreamer(ctx context.Context, d *download.Downloader, order []*work, ahead int, report func(*work, int64, int, error)) *streamer {
-	s := &streamer{ctx: ctx, d: d, order: order, pos: map[string]int{}, ahead: max(ahead, 1), report: report, spools: map[int]*spool{},
-		spilled: map[int]*spillState{}, spills: make(chan struct{}, max(ahead, 1))}
+	ahead = max(ahead, 1)
+	s := &streamer{ctx: ctx, d: d, order: order, pos: map[string]int{}, ahead: ahead, conns: ahead, report: report,
+		received: make([]atomic.Int64, len(order)), spilled: map[int]*spillState{}, spills: make(chan struct{}, ahead)}
 	for i, w := range order {
 		s.pos[w.key] = i
 	}
 	return s
 }
 
-// spool is one blob being fetched: chunks in order, then the outcome.
+// spool is one segment being fetched: chunks in order, then the outcome.
 type spool struct {
-	offset int64
 	chunks chan *[]byte
 	err    error // set before chunks is closed
 	cancel context.CancelFunc
 	cur    *[]byte
 	rest   []byte
+
+	mu       sync.Mutex
+	end, got int64 // where the fetch stops, and what it took (or is taking)
 }
 
-// open returns the blob's content from offset on, and starts fetching the
-// blobs after it. The reader must be closed.
+// open returns the blob's content from offset on, and starts fetching what
+// comes after it. The reader must be closed.
 func (s *streamer) open(key string, offset int64) io.ReadCloser {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	i := s.pos[key]
-	sp := s.spools[i]
-	if sp != nil && sp.offset != offset {
-		// Started ahead from the beginning, but the bundle already holds
-		// the beginning.
-		sp.stop()
-		sp = nil
+	for len(s.queue) > 0 && s.queue[0].i < i {
+		s.queue[0].stop()
+		s.queue = s.queue[1:]
 	}
-	if sp == nil {
-		sp = s.start(i, offset)
-	}
-	s.next = max(s.next, i+1)
-	for s.next < len(s.order) && s.next < i+s.ahead {
-		if s.spilled[s.next] == nil {
-			s.start(s.next, 0)
+	if len(s.queue) == 0 || s.queue[0].i != i || s.queue[0].from != offset {
+		// Fetched ahead from elsewhere (the bundle already holds the
+		// beginning): start again from here.
+		for _, sg := range s.queue {
+			sg.stop()
 		}
-		s.next++
+		s.queue, s.tailI, s.tailOff = nil, i, offset
 	}
-	if s.spill != nil && s.lastTook > starvedFor && s.lastWait > s.lastTook/2 {
-		// The writer waits on the network: the blobs beyond the spools
-		// download into the cache meanwhile, as many at once as spools.
-		for k := s.next; k < len(s.order) && k < s.next+s.ahead; k++ {
+	if s.spill != nil && s.lastTook > starvedFor && s.lastWait > s.lastTook/2 && (!s.segmented || s.d.RangeIgnored()) {
+		// The writer waits on the network and cannot have segments: the
+		// blobs beyond the spools download into the cache meanwhile, as
+		// many at once as spools.
+		first := s.tailI
+		if s.tailOff > 0 {
+			first++
+		}
+		for k := first; k < len(s.order) && k < first+s.ahead; k++ {
 			if s.spilled[k] == nil {
 				s.startSpill(k)
 			}
 		}
 	}
-	return &spoolReader{s: s, i: i, sp: sp, opened: time.Now(), waitedBefore: s.waited.Load()}
+	s.fill()
+	return &spoolReader{s: s, i: i, pos: offset, size: s.order[i].size, opened: time.Now(), waitedBefore: s.waited.Load()}
+}
+
+// plan returns the next segment after the queue, or nil; called with s.mu
+// held.
+func (s *streamer) plan() *segment {
+	for s.tailI < len(s.order) {
+		size := s.order[s.tailI].size
+		if s.tailOff >= size || s.spilled[s.tailI] != nil {
+			s.tailI, s.tailOff = s.tailI+1, 0
+			continue
+		}
+		end := size
+		if s.segmented && !s.d.RangeIgnored() {
+			end = min(size, (s.tailOff/segmentSize+1)*segmentSize)
+		}
+		sg := &segment{i: s.tailI, from: s.tailOff, end: end}
+		s.tailOff = end
+		return sg
+	}
+	return nil
+}
+
+// fill starts fetches, in the queue's order, up to the connections
+// allowed; called with s.mu held.
+func (s *streamer) fill() {
+	limit := s.conns
+	if s.segmented && !s.d.RangeHonoured() {
+		// Until a Range request is answered as one, one segment ahead:
+		// a registry that ignores Range would send whole blobs.
+		limit = min(limit, 2)
+	}
+	started := 0
+	for _, sg := range s.queue {
+		if sg.sp != nil {
+			started++
+		}
+	}
+	for _, sg := range s.queue {
+		if started >= limit {
+			return
+		}
+		if sg.sp == nil {
+			s.start(sg)
+			started++
+		}
+	}
+	for started < limit {
+		sg := s.plan()
+		if sg == nil {
+			return
+		}
+		s.queue = append(s.queue, sg)
+		s.start(sg)
+		started++
+	}
+}
+
+// starved cuts blobs into segments from now on, the rest of the one being
+// read included; called with s.mu held.
+func (s *streamer) starved() {
+	if s.segmented || s.d.RangeIgnored() || len(s.queue) == 0 {
+		return
+	}
+	s.segmented, s.segmentedSince = true, time.Now()
+	s.adapt = adaptState{since: time.Now(), waited: s.waited.Load()}
+	head := s.queue[0]
+	for _, sg := range s.queue[1:] {
+		sg.stop()
+	}
+	s.queue = s.queue[:1]
+	if head.sp != nil {
+		sp := head.sp
+		sp.mu.Lock()
+		sp.end = min(sp.end, (sp.got/segmentSize+1)*segmentSize)
+		head.end = sp.end
+		sp.mu.Unlock()
+	}
+	s.tailI, s.tailOff = head.i, head.end
+	s.fill()
+}
+
+// consumed records a segment the writer read, and adds connections while
+// that raises the throughput; called with s.mu held.
+func (s *streamer) consumed(n int64) {
+	if !s.segmented || s.adapt.settled {
+		return
+	}
+	a := &s.adapt
+	a.bytes += n
+	el := time.Since(a.since)
+	if el < time.Second {
+		return
+	}
+	rate := float64(a.bytes) / el.Seconds()
+	waited := time.Duration(s.waited.Load() - a.waited)
+	switch {
+	case a.lastRate > 0 && rate < a.lastRate*1.1:
+		// The last step added nothing: the link, not the connections,
+		// sets the pace.
+		a.settled = true
+	case waited > el/4 && s.conns < segmentsMax:
+		s.conns = min(segmentsMax, s.conns+max(2, s.ahead/2))
+	default:
+		a.settled = true
+	}
+	*a = adaptState{since: time.Now(), waited: s.waited.Load(), lastRate: rate, settled: a.settled}
 }
 
 // startSpill downloads blob k into the cache; called with s.mu held.
@@ -157,27 +309,39 @@ func (s *streamer) spilledWait(key string) (bool, error) {
 	}
 }
 
-func (s *streamer) start(i int, offset int64) *spool {
+// start fetches a segment; called with s.mu held.
+func (s *streamer) start(sg *segment) {
 	ctx, cancel := context.WithCancel(s.ctx)
-	sp := &spool{offset: offset, chunks: make(chan *[]byte, spoolChunks), cancel: cancel}
-	s.spools[i] = sp
-	w := s.order[i]
+	sp := &spool{end: sg.end, got: sg.from, chunks: make(chan *[]byte, spoolChunks), cancel: cancel}
+	sg.sp = sp
+	w := s.order[sg.i]
+	recv := &s.received[sg.i]
 	go func() {
 		sink := &spoolWriter{ctx: ctx, sp: sp}
-		var got int64
-		err := s.d.StreamBlob(ctx, w.ref, w.key, w.size, offset, sink, func(done int64, attempt int, err error) {
-			got = done - offset
-			s.report(w, done, attempt, err)
+		reached := sg.from
+		err := s.d.StreamRange(ctx, w.ref, w.key, sg.from, sg.end, w.size, sink, func(done int64, attempt int, err error) {
+			if done > reached {
+				recv.Add(done - reached)
+				reached = done
+			}
+			s.report(w, min(recv.Load(), w.size), attempt, err)
 		})
-		if err == nil {
+		if err == nil || errors.Is(err, errCut) {
 			err = sink.flush()
+			sp.mu.Lock()
+			got := sp.got
+			sp.mu.Unlock()
+			if got > reached {
+				recv.Add(got - reached)
+				reached = got
+				s.report(w, min(recv.Load(), w.size), 0, nil)
+			}
 		}
 		// Never under s.mu: open stops spools while holding it.
-		s.fetched.Add(got)
+		s.fetched.Add(reached - sg.from)
 		sp.err = err
 		close(sp.chunks)
 	}()
-	return sp
 }
 
 // addFetched counts bytes a spill download fetched.
@@ -186,6 +350,19 @@ func (s *streamer) addFetched(n int64) { s.fetched.Add(n) }
 // Fetched is how many bytes came over the network.
 func (s *streamer) Fetched() int64 { return s.fetched.Load() }
 
+// Segmented says whether blobs were fetched in segments.
+func (s *streamer) Segmented() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.segmented
+}
+
+func (sg *segment) stop() {
+	if sg.sp != nil {
+		sg.sp.stop()
+	}
+}
+
 func (sp *spool) stop() {
 	sp.cancel()
 	for b := range sp.chunks {
@@ -193,12 +370,28 @@ func (sp *spool) stop() {
 	}
 }
 
-// spoolWriter cuts what the fetch receives into chunks for the spool.
+// spoolWriter cuts what the fetch receives into chunks for the spool, and
+// ends the fetch at the spool's end (errCut) once the streamer moved it.
 type spoolWriter struct {
 	ctx context.Context
 	sp  *spool
 	buf *[]byte
 	n   int
+}
+
+// reserve takes up to n bytes of what is left before the spool's end.
+func (w *spoolWriter) reserve(n int) int {
+	w.sp.mu.Lock()
+	defer w.sp.mu.Unlock()
+	n = int(min(int64(n), w.sp.end-w.sp.got))
+	w.sp.got += int64(n)
+	return n
+}
+
+func (w *spoolWriter) unreserve(n int) {
+	w.sp.mu.Lock()
+	w.sp.got -= int64(n)
+	w.sp.mu.Unlock()
 }
 
 func (w *spoolWriter) Write(b []byte) (int, error) {
@@ -208,7 +401,11 @@ func (w *spoolWriter) Write(b []byte) (int, error) {
 			w.buf, w.n = chunkPool.Get().(*[]byte), 0
 			*w.buf = (*w.buf)[:cap(*w.buf)]
 		}
-		c := copy((*w.buf)[w.n:], b)
+		c := w.reserve(min(len(b), len(*w.buf)-w.n))
+		if c == 0 {
+			return written, errCut
+		}
+		copy((*w.buf)[w.n:], b[:c])
 		w.n += c
 		b = b[c:]
 		written += c
@@ -228,9 +425,14 @@ func (w *spoolWriter) ReadFrom(r io.Reader) (int64, error) {
 		if err := w.flush(); err != nil {
 			return total, err
 		}
+		want := w.reserve(spoolChunk)
+		if want == 0 {
+			return total, errCut
+		}
 		w.buf = chunkPool.Get().(*[]byte)
 		*w.buf = (*w.buf)[:cap(*w.buf)]
-		n, err := io.ReadFull(r, *w.buf)
+		n, err := io.ReadFull(r, (*w.buf)[:want])
+		w.unreserve(want - n)
 		w.n = n
 		total += int64(n)
 		if err == io.EOF || err == io.ErrUnexpectedEOF {
@@ -243,7 +445,12 @@ func (w *spoolWriter) ReadFrom(r io.Reader) (int64, error) {
 }
 
 func (w *spoolWriter) flush() error {
-	if w.buf == nil || w.n == 0 {
+	if w.buf == nil {
+		return nil
+	}
+	if w.n == 0 {
+		chunkPool.Put(w.buf)
+		w.buf = nil
 		return nil
 	}
 	b := w.buf
@@ -257,18 +464,64 @@ func (w *spoolWriter) flush() error {
 	}
 }
 
-// spoolReader gives the writer a spool's content.
+// spoolReader gives the writer a blob's content, segment after segment.
 type spoolReader struct {
 	s            *streamer
 	i            int
-	sp           *spool
+	pos, size    int64
+	sg           *segment
 	opened       time.Time
 	waitedBefore int64
+	segStart     time.Time
+}
+
+// head is the segment the reader needs next, fetching.
+func (r *spoolReader) head() *segment {
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 || s.queue[0].i != r.i || s.queue[0].from != r.pos {
+		for _, sg := range s.queue {
+			sg.stop()
+		}
+		s.queue, s.tailI, s.tailOff = nil, r.i, r.pos
+	}
+	s.fill()
+	sg := s.queue[0]
+	if sg.sp == nil {
+		s.start(sg)
+	}
+	return sg
+}
+
+// done moves past the segment the reader finished.
+func (r *spoolReader) done(sg *segment) error {
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sg.sp.mu.Lock()
+	end := sg.sp.end
+	sg.sp.mu.Unlock()
+	if len(s.queue) > 0 && s.queue[0] == sg {
+		s.queue = s.queue[1:]
+	}
+	if r.pos != end {
+		return fmt.Errorf("%w: a segment of %s ended at %d, not %d", io.ErrUnexpectedEOF, s.order[r.i].key, r.pos, end)
+	}
+	s.consumed(end - sg.from)
+	s.fill()
+	return nil
 }
 
 func (r *spoolReader) Read(b []byte) (int, error) {
-	sp := r.sp
-	for len(sp.rest) == 0 {
+	for r.sg == nil || len(r.sg.sp.rest) == 0 {
+		if r.sg == nil {
+			if r.pos >= r.size {
+				return 0, io.EOF
+			}
+			r.sg = r.head()
+		}
+		sp := r.sg.sp
 		if sp.cur != nil {
 			chunkPool.Put(sp.cur)
 			sp.cur = nil
@@ -286,17 +539,28 @@ func (r *spoolReader) Read(b []byte) (int, error) {
 				return 0, r.s.ctx.Err()
 			}
 			r.s.waited.Add(int64(time.Since(t0)))
+			if took := time.Since(r.opened); took > starvedFor && time.Duration(r.s.waited.Load()-r.waitedBefore) > took/2 {
+				r.s.mu.Lock()
+				r.s.starved()
+				r.s.mu.Unlock()
+			}
 		}
 		if !ok {
 			if sp.err != nil {
 				return 0, sp.err
 			}
-			return 0, io.EOF
+			sg := r.sg
+			r.sg = nil
+			if err := r.done(sg); err != nil {
+				return 0, err
+			}
+			continue
 		}
 		sp.cur, sp.rest = c, *c
+		r.pos += int64(len(*c))
 	}
-	n := copy(b, sp.rest)
-	sp.rest = sp.rest[n:]
+	n := copy(b, r.sg.sp.rest)
+	r.sg.sp.rest = r.sg.sp.rest[n:]
 	return n, nil
 }
 
@@ -304,10 +568,10 @@ func (r *spoolReader) Read(b []byte) (int, error) {
 func (r *spoolReader) WriteTo(w io.Writer) (int64, error) {
 	var total int64
 	for {
-		if len(r.sp.rest) > 0 {
-			n, err := w.Write(r.sp.rest)
+		if r.sg != nil && len(r.sg.sp.rest) > 0 {
+			n, err := w.Write(r.sg.sp.rest)
 			total += int64(n)
-			r.sp.rest = r.sp.rest[n:]
+			r.sg.sp.rest = r.sg.sp.rest[n:]
 			if err != nil {
 				return total, err
 			}
@@ -321,27 +585,36 @@ func (r *spoolReader) WriteTo(w io.Writer) (int64, error) {
 	}
 }
 
-// Close ends the blob's fetch and frees its spool.
+// Close ends the blob's fetches and frees their spools.
 func (r *spoolReader) Close() error {
-	r.s.mu.Lock()
-	delete(r.s.spools, r.i)
-	r.s.lastTook, r.s.lastWait = time.Since(r.opened), time.Duration(r.s.waited.Load()-r.waitedBefore)
-	r.s.mu.Unlock()
-	if r.sp.cur != nil {
-		chunkPool.Put(r.sp.cur)
-		r.sp.cur = nil
+	s := r.s
+	s.mu.Lock()
+	s.lastTook, s.lastWait = time.Since(r.opened), time.Duration(s.waited.Load()-r.waitedBefore)
+	if r.sg != nil {
+		if r.sg.sp.cur != nil {
+			chunkPool.Put(r.sg.sp.cur)
+			r.sg.sp.cur = nil
+		}
+		if r.pos < r.size {
+			// Left unread: what was fetched of this blob goes.
+			for len(s.queue) > 0 && s.queue[0].i <= r.i {
+				s.queue[0].stop()
+				s.queue = s.queue[1:]
+			}
+			r.sg.stop()
+		}
 	}
-	r.sp.stop()
+	s.mu.Unlock()
 	return nil
 }
 
 // stopAll ends every fetch still running.
 func (s *streamer) stopAll() {
 	s.mu.Lock()
-	spools := s.spools
-	s.spools = map[int]*spool{}
+	queue := s.queue
+	s.queue = nil
 	s.mu.Unlock()
-	for _, sp := range spools {
-		sp.stop()
+	for _, sg := range queue {
+		sg.stop()
 	}
 }
