@@ -15,6 +15,7 @@ import (
 	"ferry/artifacts/size"
 	"ferry/tui/summary"
 	"ferry/workflow/prepare"
+	"ferry/workflow/selection"
 	"ferry/workflow/session"
 )
 
@@ -75,6 +76,11 @@ that base is present.`,
 			// The key opens before any download: a wrong password costs
 			// nothing, and the bundle is not left unsigned by surprise.
 			var signer ssh.Signer
+			if signKey == "" && sf.answers != "" {
+				if prev, err := selection.LoadFS(a.fs, sf.answers); err == nil {
+					signKey = prev.SignKey // the wizard's key, named in its answers
+				}
+			}
 			if signKey != "" {
 				if signer, err = a.loadSigner(signKey, output); err != nil {
 					return err
@@ -111,6 +117,7 @@ that base is present.`,
 			if sp.Unknown {
 				fmt.Fprintf(a.stderr, "ferry: warning: the file system at %s does not say how much space is free: the bundle (up to %s) is written without that check.\n", output, size.Format(prepare.EstimateSize(p)))
 			}
+			sel.SignKey = signKey
 			opts.Output, opts.PartSize, opts.Answers = output, cut.PartSize(sp), &sel
 			if cut.Auto && sp.FAT {
 				a.logf("the output is a FAT file system: parts of %s", size.Format(opts.PartSize))

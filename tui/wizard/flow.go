@@ -71,6 +71,8 @@ type Options struct {
 	CommandFlags []string
 	// Tick makes the timers that re-read progress (jobs.Tick when nil).
 	Tick jobs.Ticker
+	// SignKey pre-fills the signing key on the confirmation.
+	SignKey string
 }
 
 // step is one screen of the connected side.
@@ -129,7 +131,7 @@ func New(ctx context.Context, eng Engine, th themes.Theme, opts Options) *Flow {
 	f.modules = &modulesStep{f: f}
 	f.preview = &previewStep{f: f}
 	f.dest = newDestStep(f)
-	f.confirm = &confirmStep{f: f}
+	f.confirm = &confirmStep{f: f, sign: newSignField(f)}
 	f.download = &downloadStep{f: f}
 	f.finish = &doneStep{f: f}
 	return f
@@ -162,6 +164,8 @@ func (f *Flow) Update(msg tea.Msg) tea.Cmd {
 		return f.dest.Update(msg)
 	case downloadTickMsg, bundleWrittenMsg:
 		return f.download.Update(msg)
+	case keyCheckedMsg:
+		return f.confirm.Update(msg)
 	case tea.KeyPressMsg:
 		return f.current().Update(msg)
 	}
@@ -194,6 +198,8 @@ func (f *Flow) Typing() bool {
 		return f.preview.filtering
 	case stepDest:
 		return true
+	case stepConfirm:
+		return f.confirm.sign.available()
 	}
 	return false
 }
@@ -301,6 +307,9 @@ func (f *Flow) back() tea.Cmd {
 		}
 	case stepPreview:
 		f.preview.cancel()
+	case stepConfirm:
+		f.cur = stepDest
+		return f.dest.enter() // the path field takes the keys again
 	}
 	f.cur--
 	f.dest.input.Blur()

@@ -61,6 +61,9 @@ type Selection struct {
 	// MavenDirectOnly carries Maven coordinates as listed, without their
 	// dependencies.
 	MavenDirectOnly bool `yaml:"mavenDirectOnly,omitempty" json:"mavenDirectOnly,omitempty"`
+	// SignKey is the private key file the bundle is signed with: its path
+	// only, never the key or its password.
+	SignKey string `yaml:"signKey,omitempty" json:"signKey,omitempty"`
 }
 
 type answersFile struct {

@@ -134,3 +134,9 @@ func (s *Session) CheckWithKey(b *bundle.Bundle, path string) (string, error) {
 	}
 	return s.CheckSignature(b, pub)
 }
+
+// SigningKey is OpenSigningKey for the wizard's engine: the key the
+// engineer names on the screen, checked as it is typed.
+func (s *Session) SigningKey(path, password, bundleDir string) (ssh.Signer, error) {
+	return OpenSigningKey(path, password, bundleDir)
+}
