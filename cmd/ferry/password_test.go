@@ -38,3 +38,34 @@ func TestEncryptedKeyWithoutATerminalSaysToSetThePassword(t *testing.T) {
 	require.Equal(t, 0, code, errOut.String())
 	assert.Contains(t, out.String(), "not encrypted")
 }
+
+// TestAccessibleFarSideAsksForTheSitesKey: the plain prompts ask for the
+// site's key when a signed bundle has none beside it, refuse another key,
+// and say who signed it; an empty answer goes on unchecked, saying so.
+func TestAccessibleFarSideAsksForTheSitesKey(t *testing.T) {
+	stick := t.TempDir()
+	bundletest.Write(t, stick, bundletest.Spec{Entries: []bundletest.Entry{bundletest.File("files/a.txt", []byte("a"))}})
+	keys := t.TempDir()
+	site, err := signature.Generate(filepath.Join(keys, "site"), "", "")
+	require.NoError(t, err)
+	other, err := signature.Generate(filepath.Join(keys, "other"), "", "")
+	require.NoError(t, err)
+	env := []string{"NO_COLOR=1", "HOME=" + t.TempDir()}
+	var out, errOut bytes.Buffer
+	require.Equal(t, 0, runIO(context.Background(), []string{"sign", stick, "--key", site.Private, "--progress", "none"}, strings.NewReader(""), &out, &errOut, env), errOut.String())
+	t.Chdir(t.TempDir())
+
+	ask := func(answers ...string) string {
+		var so, se bytes.Buffer
+		runIO(context.Background(), []string{"import", "--accessible"}, strings.NewReader(strings.Join(answers, "\n")+"\n"), &so, &se, env)
+		return so.String()
+	}
+	text := ask(stick, other.Public, site.Public, "n")
+	assert.Contains(t, text, "The bundle is signed, and no key was found beside it.")
+	assert.Contains(t, text, "not by the trusted key "+other.Fingerprint)
+	assert.Contains(t, text, "It is signed by "+site.Fingerprint+", checked with the site's key")
+
+	text = ask(stick, "", "n")
+	assert.Contains(t, text, "Going on unchecked")
+	assert.Contains(t, text, "It is signed, but unchecked")
+}
