@@ -117,7 +117,6 @@ that base is present.`,
 			if sp.Unknown {
 				fmt.Fprintf(a.stderr, "ferry: warning: the file system at %s does not say how much space is free: the bundle (up to %s) is written without that check.\n", output, size.Format(prepare.EstimateSize(p)))
 			}
-			sel.SignKey = signKey
 			opts.Output, opts.PartSize, opts.Answers = output, cut.PartSize(sp), &sel
 			if cut.Auto && sp.FAT {
 				a.logf("the output is a FAT file system: parts of %s", size.Format(opts.PartSize))

@@ -89,7 +89,9 @@ func TestConfirmSignsWithAnEncryptedKey(t *testing.T) {
 		require.Equal(t, "Done", d.step())
 		require.NotNil(t, eng.signedWith, "signed at the end of prepare")
 		assert.Equal(t, k.Fingerprint, signature.Fingerprint(eng.signedWith.PublicKey()))
-		assert.Equal(t, "keys/site.key", eng.prepared.Answers.SignKey, "the key's path goes into the answers")
+		assert.Empty(t, eng.prepared.Answers.SignKey, "the answers beside the bundle travel with it: no key's path")
+		assert.Contains(t, d.screen(), "--sign-key", "the replay command names the key")
+		assert.Contains(t, d.screen(), "keys/site.key")
 		assert.Contains(t, d.screen(), "✓ signed by "+k.Fingerprint)
 		golden("10-done-signed")
 	}

@@ -215,10 +215,9 @@ func (s *downloadStep) start() tea.Cmd {
 	s.run, s.result, s.err = rs, nil, nil
 	sel := f.Selection()
 	signing, canSign := f.eng.(Signing)
+	// The answers saved beside the bundle travel with it: they name no
+	// key, not even its path; the replay command on the done screen does.
 	signer := f.confirm.sign.signer
-	if canSign && signer != nil {
-		sel.SignKey = f.confirm.sign.path() // the path only: never the password
-	}
 	opts := prepare.Options{Output: f.dest.path(), PartSize: f.dest.partSize(), Answers: &sel, Binary: f.opts.Binary}
 	eng, p := f.eng, f.preview.plan
 	work := func() tea.Msg {
@@ -377,15 +376,19 @@ func (s *doneStep) View() string {
 	b.WriteString(shortcode.Box(th, idx.ShortCode) + "\n")
 	next := "Next: copy the whole folder to the medium, run `ferry verify --quick` on the copy, and hand it over with READ-ME-FIRST.txt. enter quits."
 	if fp := s.f.download.signed.Fingerprint; fp != "" {
-		b.WriteString(th.OK.Render(textfit.Words("✓ signed by "+fp, w)) + "\n\n")
+		b.WriteString(th.OK.Render(textfit.Words("✓ signed by "+fp, w)) + "\n")
 		next = "Next: copy the whole folder to the medium, run `ferry verify --quick` on the copy, and hand it over with READ-ME-FIRST.txt; give the site the key's .pub yourself, never on the stick. enter quits."
 	} else {
-		b.WriteString(th.Subtle.Render("not signed") + "\n\n")
+		b.WriteString(th.Subtle.Render("not signed") + "\n")
 	}
 	b.WriteString(textfit.Words(next, w) + "\n")
 	if r.Answers != "" {
 		b.WriteString("\n" + textfit.Words("answers saved: "+r.Answers, w) + "\n")
-		b.WriteString(th.Subtle.Render("replay with:\n" + textfit.Command("ferry prepare --answers "+shellQuote(r.Answers)+" --output DIR", w)))
+		replay := "ferry prepare --answers " + shellQuote(r.Answers) + " --output DIR"
+		if s.f.download.signed.Fingerprint != "" {
+			replay += " --sign-key " + shellQuote(s.f.confirm.sign.path())
+		}
+		b.WriteString(th.Subtle.Render("replay with:\n" + textfit.Command(replay, w)))
 	}
 	return b.String()
 }

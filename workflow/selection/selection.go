@@ -62,7 +62,9 @@ type Selection struct {
 	// dependencies.
 	MavenDirectOnly bool `yaml:"mavenDirectOnly,omitempty" json:"mavenDirectOnly,omitempty"`
 	// SignKey is the private key file the bundle is signed with: its path
-	// only, never the key or its password.
+	// only, never the key or its password. It is read from an answers file
+	// the engineer keeps; the one saved beside a bundle never names it, as
+	// that travels with the bundle.
 	SignKey string `yaml:"signKey,omitempty" json:"signKey,omitempty"`
 }
 
