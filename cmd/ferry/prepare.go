@@ -15,6 +15,7 @@ import (
 	"ferry/artifacts/size"
 	"ferry/tui/summary"
 	"ferry/workflow/prepare"
+	"ferry/workflow/selection"
 	"ferry/workflow/session"
 )
 
@@ -75,6 +76,11 @@ that base is present.`,
 			// The key opens before any download: a wrong password costs
 			// nothing, and the bundle is not left unsigned by surprise.
 			var signer ssh.Signer
+			if signKey == "" && sf.answers != "" {
+				if prev, err := selection.LoadFS(a.fs, sf.answers); err == nil {
+					signKey = prev.SignKey // the wizard's key, named in its answers
+				}
+			}
 			if signKey != "" {
 				if signer, err = a.loadSigner(signKey, output); err != nil {
 					return err

@@ -32,7 +32,9 @@ const (
 // the global flags.
 type app struct {
 	stdout, stderr io.Writer
-	env            []string
+	// stdin is where a password is asked, when it is a terminal.
+	stdin io.Reader
+	env   []string
 	// fs is the file system for what ferry reads and writes besides a
 	// bundle's data.
 	fs afero.Fs
@@ -152,7 +154,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, env []str
 
 // runIO is run with a chosen standard input.
 func runIO(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, env []string) int {
-	a := &app{stdout: stdout, stderr: stderr, env: env, fs: afero.NewOsFs()}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: env, fs: afero.NewOsFs()}
 	root := newRoot(a)
 	root.SetIn(stdin)
 	root.SetArgs(args)

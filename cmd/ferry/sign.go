@@ -12,6 +12,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/signature"
+	"ferry/tui/secret"
 	"ferry/workflow/session"
 )
 
@@ -25,7 +26,8 @@ func newKeygenCmd(a *app) *cobra.Command {
 		Use:   "keygen PREFIX",
 		Short: "Make a key pair for signing bundles: PREFIX.key (private) and PREFIX.pub",
 		Long: `keygen makes an ed25519 key pair in OpenSSH's formats: PREFIX.key, the private
-key (mode 0600; encrypted when FERRY_KEY_PASSWORD is set), and PREFIX.pub, the
+key (mode 0600; encrypted when FERRY_KEY_PASSWORD is set, or with the password
+typed twice when it asks on a terminal), and PREFIX.pub, the
 public key, one authorized_keys line. Sign bundles with the .key (ferry sign,
 ferry prepare --sign-key); give the site the .pub, whose fingerprint keygen
 prints, so it can refuse any bundle not signed by it (--key on verify, import
@@ -36,6 +38,12 @@ and serve). It never overwrites a key.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			prefix := strings.TrimSuffix(strings.TrimSuffix(args[0], signature.PrivateSuffix), signature.PublicSuffix)
 			pass := a.getenv(keyPasswordEnv)
+			if t, ok := secret.OnTerminal(a.stdin, a.stderr); ok && pass == "" {
+				var err error
+				if pass, err = t.New("Password for the new key (Enter for none): ", "The same password again: ", 3); err != nil {
+					return err
+				}
+			}
 			k, err := signature.Generate(prefix, pass, "ferry:"+filepath.Base(prefix))
 			if err != nil {
 				return err
@@ -43,7 +51,9 @@ and serve). It never overwrites a key.`,
 			th := a.theme()
 			w := a.out()
 			how := "not encrypted: keep it where only you can read it, or set " + keyPasswordEnv + " and make another"
-			if pass != "" {
+			if pass != "" && a.getenv(keyPasswordEnv) == "" {
+				how = "encrypted with the password typed"
+			} else if pass != "" {
 				how = "encrypted with " + keyPasswordEnv
 			}
 			fmt.Fprintf(w, "%s %s (private, %s)\n", th.OK.Render("Key written:"), k.Private, how)
@@ -65,8 +75,9 @@ func newSignCmd(a *app) *cobra.Command {
 does), then signs the index file NAME.ferry.json, byte for byte, into
 NAME.ferry.json.sig beside it, replacing an earlier signature. The index holds
 every part's sha256 and the manifest's digest, so the signature covers the
-whole bundle. An encrypted key is opened with FERRY_KEY_PASSWORD. Nothing of
-the private key is written.`,
+whole bundle. An encrypted key is opened with FERRY_KEY_PASSWORD, or, when
+that is unset and ferry runs on a terminal, with its password asked there.
+Nothing of the private key is written.`,
 		Example: `  FERRY_KEY_PASSWORD=… ferry sign /media/usb --key ~/keys/site-a.key`,
 		Args:    exactArgs(1, "name the bundle to sign: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -108,35 +119,21 @@ func printSigned(a *app, sig string, signer ssh.Signer) {
 	fmt.Fprintf(a.out(), "%s %s by %s\n", th.OK.Render("Signed:"), sig, th.Accent.Render(signature.Fingerprint(signer.PublicKey())))
 }
 
-// loadSigner opens a private key with FERRY_KEY_PASSWORD, refusing one
-// kept in the bundle's folder: a private key must not travel with what it
-// signs.
+// loadSigner opens a private key with FERRY_KEY_PASSWORD, or with a
+// password asked on the terminal when that is unset, refusing one kept in
+// the bundle's folder: a private key must not travel with what it signs.
 func (a *app) loadSigner(path, bundleDir string) (ssh.Signer, error) {
-	if inside(path, bundleDir) {
-		return nil, usageError{fmt.Errorf("the private key %s is in the bundle's folder %s: move it elsewhere first, as it must never travel with the bundle", path, bundleDir)}
+	s, err := session.OpenSigningKey(path, a.getenv(keyPasswordEnv), bundleDir)
+	if errors.Is(err, signature.ErrNeedPassword) && a.getenv(keyPasswordEnv) == "" {
+		if t, ok := secret.OnTerminal(a.stdin, a.stderr); ok {
+			s, err = secret.Open(t, "Password of "+path+": ", 3, signature.ErrWrongPassword,
+				func(pw string) (ssh.Signer, error) { return session.OpenSigningKey(path, pw, bundleDir) })
+		}
 	}
-	s, err := signature.LoadSigner(path, a.getenv(keyPasswordEnv))
-	if errors.Is(err, os.ErrNotExist) {
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, session.ErrKeyInBundle) {
 		return nil, usageError{err}
 	}
 	return s, err
-}
-
-// inside says whether path is in dir (or a folder under it).
-func inside(path, dir string) bool {
-	p, err1 := filepath.Abs(path)
-	d, err2 := filepath.Abs(dir)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	if rp, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
-		p = filepath.Join(rp, filepath.Base(p))
-	}
-	if rd, err := filepath.EvalSymlinks(d); err == nil {
-		d = rd
-	}
-	rel, err := filepath.Rel(d, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // trustFlag is --key PUB on the commands that read a bundle: only a bundle

@@ -99,6 +99,7 @@ func importQuestions(ctx context.Context, p *prompter, eng farside.Engine, o Imp
 	d := o.Destination
 	var b *bundle.Bundle
 	verified := ""
+	var trust session.Trust
 	serve := false
 	var rep *importer.Report
 	var results []*mirrorconfig.Result
@@ -136,6 +137,9 @@ func importQuestions(ctx context.Context, p *prompter, eng farside.Engine, o Imp
 					fmt.Fprintf(out, "That is not a bundle ferry can read: %v\n", err)
 					continue
 				}
+				if trust, err = askTrust(p, eng, b); err != nil {
+					return err
+				}
 				return nil
 			}
 		}},
@@ -143,6 +147,7 @@ func importQuestions(ctx context.Context, p *prompter, eng farside.Engine, o Imp
 			ix := b.Index
 			fmt.Fprintf(out, "\nQuestion 2: does the code match? The bundle is %s %s (%s; modules %s), %d part(s), %s.\n", ix.Target, ix.Version, strings.Join(ix.Archs, ", "), strings.Join(ix.Modules, ", "), len(ix.Parts), size.Format(ix.Size))
 			fmt.Fprintf(out, "Its code is %s. Ask the engineer who made it to read you theirs.\n", spell(ix.ShortCode))
+			fmt.Fprintln(out, trustSentence(trust))
 			ok, err := p.yesNo("Do the codes match?", true)
 			if err != nil {
 				return err

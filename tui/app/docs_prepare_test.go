@@ -20,13 +20,15 @@ var docScreens = []struct{ golden, caption string }{
 	{"5-modules-80x24", "Modules: required ones are ticked and locked, the total updates as you tick; each module's size comes first so it stays in view."},
 	{"6-preview-80x24", "The preview's tables: long names are shortened in the middle so the tag stays, and the highlighted row (↑/↓) is said whole underneath, with its digest and platforms."},
 	{"6-preview-summary-80x24", "The preview's summary: sizes before and after de-duplication, by module and architecture, and which media it fits."},
-	{"7-destination-80x24", "The destination: the free-space check runs before anything is downloaded. A file system that does not say how big it is (some FUSE and network file systems) shows \"free space unknown\" with a warning, and enter goes on without the check."},
 	{"6-preview-have-80x24", "What the site already has (h on the preview): each file is read as it is typed and says what it names."},
 	{"6-preview-delta-80x24", "Measured against what the site has: the full size and the delta size side by side."},
-	{"8-confirm-80x24", "The whole selection, what Enter does, and the same as a plain command (wrapped at spaces with a backslash, so it pastes and runs as it is)."},
+	{"7-destination-80x24", "The destination: the free-space check runs before anything is downloaded. A file system that does not say how big it is (some FUSE and network file systems) shows \"free space unknown\" with a warning, and enter goes on without the check."},
+	{"8-confirm-80x24", "The whole selection, what Enter does, and the same as a plain command (wrapped at spaces with a backslash, so it pastes and runs as it is). The signing key field takes the keys: empty writes the bundle unsigned; a private key's path (`ferry keygen` makes one) is read as you type it, and is refused when it does not exist, is not a private key, or lies in the bundle's folder."},
 	{"8-confirm-delta-80x24", "A delta bundle's confirmation: both sizes, and --have in the command (and in the answers file)."},
+	{"8-confirm-signing-80x24", "An encrypted key asks for its password (tab moves to it; it shows as dots). Enter opens the key with it and starts; a wrong password says so and waits. The command names `--sign-key` and says the password comes from `FERRY_KEY_PASSWORD`; the password is never saved, and the answers file saved beside the bundle names no key (the replay command on the done screen adds `--sign-key`)."},
 	{"9-download-80x24", "The download: overall progress, and every item's state (verified, downloading, retrying). q asks before stopping; running ferry again resumes."},
 	{"10-done-80x24", "Done: the code to read to the technician."},
+	{"10-done-signed-80x24", "Done, signed: the bundle's index was signed at the end of prepare into `NAME.ferry.json.sig`, and the fingerprint to read to the site with the code (fingerprints here are masked, as every test key is new)."},
 }
 
 // TestDocsWizard keeps docs/wizard.md true: its key table comes from the

@@ -18,6 +18,10 @@ import (
 	"ferry/themes"
 )
 
+// goldenDir is the package's testdata, found before any test changes the
+// working folder.
+var goldenDir, _ = filepath.Abs("testdata")
+
 var update = flag.Bool("update", false, "rewrite golden screens and the docs made from them")
 
 // driver sends keys to the root model and runs the commands it returns
@@ -132,15 +136,22 @@ func (d *driver) step() string { return d.m.Step() }
 
 // golden compares the screen with testdata/name.golden after checking it
 // fits the window.
-func (d *driver) golden(name string) {
+func (d *driver) golden(name string) { d.t.Helper(); d.goldenMasked(name, nil) }
+
+// goldenMasked is golden with what changes from run to run (a new key's
+// fingerprint) replaced by mask.
+func (d *driver) goldenMasked(name string, mask func(string) string) {
 	t := d.t
 	t.Helper()
 	got := d.screen()
+	if mask != nil {
+		got = mask(got)
+	}
 	for _, line := range strings.Split(got, "\n") {
 		require.LessOrEqual(t, ansi.StringWidth(line), d.m.width, "fits the width: %q", line)
 	}
 	require.LessOrEqual(t, len(strings.Split(got, "\n")), d.m.height, "fits the height")
-	p := filepath.Join("testdata", name+".golden")
+	p := filepath.Join(goldenDir, name+".golden")
 	if *update {
 		require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
 		require.NoError(t, os.WriteFile(p, []byte(got), 0o644))

@@ -343,8 +343,8 @@ func TestPrepareHelpAndBackOnEveryStep(t *testing.T) {
 		require.Equal(t, want, d.step())
 		before := d.screen()
 		help := "?"
-		if want == "Destination" {
-			help = "f1" // ? is text in the path field
+		if want == "Destination" || want == "Confirm" {
+			help = "f1" // ? is text in the path and signing key fields
 		}
 		d.press(help)
 		assert.NotEqual(t, before, d.screen(), "%s: %s opens the full help", want, help)

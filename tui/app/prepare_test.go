@@ -13,10 +13,12 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/crypto/ssh"
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
+	"ferry/artifacts/signature"
 	"ferry/targets/catalog"
 	"ferry/tui/farside"
 	"ferry/tui/wizard"
@@ -38,6 +40,25 @@ type fakeEngine struct {
 	// user pressing keys meanwhile); the work then stops if cancelled.
 	duringPrepare func(ctx context.Context)
 	duringPlan    func(ctx context.Context)
+	// signedWith is the key SignPrepared signed with; signFails makes it
+	// fail.
+	signedWith ssh.Signer
+	signFails  error
+}
+
+func (f *fakeEngine) SigningKey(path, password, dir string) (ssh.Signer, error) {
+	return session.OpenSigningKey(path, password, dir)
+}
+
+func (f *fakeEngine) SignPrepared(res *prepare.Result, signer ssh.Signer) (session.Signed, error) {
+	if f.signFails != nil {
+		return session.Signed{}, f.signFails
+	}
+	f.signedWith = signer
+	if signer == nil {
+		return session.Signed{}, nil
+	}
+	return session.Signed{Sidecar: filepath.Join(res.Dir, "demo-2.0.ferry.json.sig"), Fingerprint: signature.Fingerprint(signer.PublicKey())}, nil
 }
 
 func newFake(t *testing.T) *fakeEngine {

@@ -20,9 +20,9 @@ import (
 type (
 	foundMsg  []session.Found
 	openedMsg struct {
-		b        *bundle.Bundle
-		signedBy string
-		err      error
+		b     *bundle.Bundle
+		trust session.Trust
+		err   error
 	}
 	verifiedMsg struct{ err error }
 )
@@ -61,10 +61,15 @@ func open(eng Engine, path string) openedMsg {
 		return openedMsg{err: err}
 	}
 	m := openedMsg{b: b}
-	if sc, ok := eng.(signatureChecker); ok {
-		if m.signedBy, err = sc.SignedBy(b); err != nil {
+	if tc, ok := eng.(trustChecker); ok {
+		if m.trust, err = tc.TrustOf(b); err != nil {
 			return openedMsg{err: err}
 		}
+	} else if sc, ok := eng.(signatureChecker); ok {
+		if m.trust.SignedBy, err = sc.SignedBy(b); err != nil {
+			return openedMsg{err: err}
+		}
+		m.trust.Signed = m.trust.SignedBy != ""
 	}
 	return m
 }
@@ -85,6 +90,10 @@ type findStep struct {
 	openErr error
 	// refusal says why Enter did nothing.
 	refusal string
+	// ask, while set, asks for the site's key for the bundle asked
+	// (trust.go).
+	ask   *keyPrompt
+	asked *bundle.Bundle
 }
 
 func newFindStep(f *Flow) *findStep {
@@ -102,10 +111,13 @@ func (s *findStep) SetSize(w, h int) { s.w, s.h = w, h; s.input.SetWidth(max(10,
 func (s *findStep) path() string { return strings.TrimSpace(s.input.Value()) }
 
 // typing says whether the keys go to the path field.
-func (s *findStep) typing() bool { return !s.inList }
+func (s *findStep) typing() bool { return !s.inList || s.ask != nil }
 
 func (s *findStep) ShortHelp() []key.Binding {
 	k := s.f.keys
+	if s.ask != nil {
+		return s.f.short(withHelp(k.Open, "enter", "check key"), withHelp(k.Back, "esc", "other bundle"))
+	}
 	if s.inList {
 		return s.f.short(k.Open, withHelp(k.Move, "↑/↓", "pick"), k.Rescan, k.List)
 	}
@@ -114,6 +126,9 @@ func (s *findStep) ShortHelp() []key.Binding {
 
 func (s *findStep) FullHelp() [][]key.Binding {
 	k := s.f.keys
+	if s.ask != nil {
+		return s.f.full([]key.Binding{withHelp(k.Open, "enter", "check the key (empty: go on unchecked)"), withHelp(k.Back, "esc", "choose another bundle")})
+	}
 	if s.inList {
 		return s.f.full([]key.Binding{k.Open, k.Up, k.Down}, []key.Binding{k.Rescan, k.List})
 	}
@@ -135,6 +150,9 @@ func (s *findStep) look() tea.Cmd {
 
 func (s *findStep) Update(msg tea.Msg) tea.Cmd {
 	f := s.f
+	if _, ok := msg.(foundMsg); s.ask != nil && !ok {
+		return s.updateAsk(msg)
+	}
 	switch msg := msg.(type) {
 	case foundMsg:
 		s.found, s.looking = msg, false
@@ -150,8 +168,13 @@ func (s *findStep) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	case openedMsg:
+		if _, ok := f.eng.(trustChecker); ok && msg.err == nil && msg.trust.Unchecked() {
+			s.openErr = nil
+			s.askKey(msg.b)
+			return nil
+		}
 		f.bundle, s.openErr = msg.b, msg.err
-		f.code.signedBy = msg.signedBy
+		f.code.trust = msg.trust
 		if msg.err == nil {
 			f.next(stepCode)
 		}
@@ -227,6 +250,9 @@ func (s *findStep) pick(down bool) {
 }
 
 func (s *findStep) View() string {
+	if s.ask != nil {
+		return s.viewAsk()
+	}
 	f, th, w := s.f, s.f.th, s.w
 	var b strings.Builder
 	explain := "Plug in the USB stick. ferry looks for bundles on mounted media and in this folder; pick one with ↑/↓ (r looks again), or press tab and type the folder where it is. Then press Enter."
@@ -283,9 +309,8 @@ type codeStep struct {
 	w, h int
 	read *progress.Latest
 	err  error
-	// signedBy is the fingerprint of the key that signed the bundle, when
-	// a key was there to check it.
-	signedBy string
+	// trust is what is known of the bundle's signature.
+	trust session.Trust
 }
 
 func (s *codeStep) SetSize(w, h int) { s.w, s.h = w, h }
@@ -357,9 +382,7 @@ func (s *codeStep) View() string {
 	}
 	say(&b, f, w, "Check the code", "Ask the engineer who made the bundle to read you their code. Do they match? Press y if they do, n if they do not.")
 	b.WriteString(shortcode.Box(th, ix.ShortCode) + "\n\n")
-	if s.signedBy != "" {
-		b.WriteString(th.OK.Render("✓ signed by "+s.signedBy) + "\n" + th.Subtle.Render(textfit.Words("Ask the engineer for the key's fingerprint too: the code names the bundle, the signature proves who made it.", w-1)) + "\n\n")
-	}
+	b.WriteString(trustView(f, s.trust, w-1) + "\n\n")
 	info := fmt.Sprintf("%s %s · %s · modules %s · %d part(s), %s", ix.Target, ix.Version, strings.Join(ix.Archs, ", "), strings.Join(ix.Modules, ", "), len(ix.Parts), sizeText(ix.Size))
 	b.WriteString(textfit.Words(info, w-1) + "\n\n")
 	switch {

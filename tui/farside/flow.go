@@ -214,7 +214,7 @@ func (f *Flow) SetSize(w, h int) {
 // current step.
 func (f *Flow) Update(msg tea.Msg) tea.Cmd {
 	switch msg.(type) {
-	case foundMsg, openedMsg:
+	case foundMsg, openedMsg, keyTrustedMsg:
 		return f.find.Update(msg)
 	case verifiedMsg:
 		return f.code.Update(msg)

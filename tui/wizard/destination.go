@@ -126,7 +126,7 @@ func (s *destStep) Update(msg tea.Msg) tea.Cmd {
 				return s.checkSpace()
 			}
 			f.goTo(stepConfirm)
-			return nil
+			return f.confirm.sign.focus()
 		case msg.String() == "up" || msg.String() == "down":
 			s.pickMedium(msg.String() == "down")
 			return s.checkSpace()

@@ -17,6 +17,7 @@ import (
 	"ferry/tui/components/shortcode"
 	"ferry/tui/components/textfit"
 	"ferry/workflow/prepare"
+	"ferry/workflow/session"
 )
 
 // confirmStep shows the whole selection, and the same as a plain command,
@@ -24,31 +25,55 @@ import (
 type confirmStep struct {
 	f    *Flow
 	w, h int
+	// sign is the signing key (signing.go); refusal says why Enter did
+	// nothing.
+	sign    *signField
+	refusal string
 }
 
-func (s *confirmStep) SetSize(w, h int) { s.w, s.h = w, h }
+func (s *confirmStep) SetSize(w, h int) { s.w, s.h = w, h; s.sign.setWidth(w) }
 
 func (s *confirmStep) ShortHelp() []key.Binding {
 	k := s.f.keys
+	if s.sign.available() {
+		return []key.Binding{withHelp(k.Next, "enter", "download"), k.Back, withHelp(k.Complete, "tab", "key/password"), k.TypingHelp, k.TypingQuit}
+	}
 	return []key.Binding{withHelp(k.Next, "enter", "download"), k.Back, k.Help, k.Quit}
 }
 
 func (s *confirmStep) FullHelp() [][]key.Binding {
 	k := s.f.keys
+	if s.sign.available() {
+		return [][]key.Binding{{k.Next, k.Back}, {withHelp(k.Complete, "tab", "signing key ↔ its password")}, {k.TypingHelp, k.TypingQuit}}
+	}
 	return [][]key.Binding{{k.Next, k.Back}, {k.Help, k.Quit}}
 }
 
 func (s *confirmStep) Update(msg tea.Msg) tea.Cmd {
+	if _, ok := msg.(tea.KeyPressMsg); ok {
+		s.refusal = ""
+	}
 	k, ok := msg.(tea.KeyPressMsg)
 	switch {
-	case !ok:
-	case key.Matches(k, s.f.keys.Back):
+	case ok && key.Matches(k, s.f.keys.Back):
 		return s.f.back()
-	case key.Matches(k, s.f.keys.Next):
+	case ok && key.Matches(k, s.f.keys.Next):
+		if open := s.sign.open(); open != nil {
+			return open
+		}
+		if !s.sign.ready() {
+			s.refusal = s.sign.refusal()
+			return nil
+		}
 		s.f.goTo(stepDownload)
 		return s.f.download.start()
 	}
-	return nil
+	cmd, _ := s.sign.update(msg)
+	if s.sign.opened() {
+		s.f.goTo(stepDownload)
+		return s.f.download.start()
+	}
+	return cmd
 }
 
 // Command is the equivalent non-interactive command for the answers.
@@ -69,6 +94,9 @@ func (f *Flow) Command() string {
 	parts = append(parts, "--output "+shellQuote(f.dest.path()))
 	if ps := f.dest.partSize(); ps > 0 {
 		parts = append(parts, "--split fat32")
+	}
+	if k := f.confirm.sign.path(); k != "" && f.confirm.sign.available() {
+		parts = append(parts, "--sign-key "+shellQuote(k))
 	}
 	return strings.Join(parts, " ")
 }
@@ -93,11 +121,23 @@ func (s *confirmStep) View() string {
 		fmt.Sprintf("destination    %s", textfit.Middle(f.dest.path(), w-21)),
 	}
 	box := lipgloss.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(th.Border.GetForeground()).Padding(0, 1).Width(w - 2).Render(strings.Join(card, "\n"))
-	// What Enter does comes right under the card, before the command that
-	// may take several lines.
-	return th.Title.Render("Ready to download and write the bundle") + "\n\n" + box + "\n" +
-		th.Accent.Render("enter starts the download · esc goes back") + "\n\n" +
-		th.Subtle.Render("The same, without questions:") + "\n" + textfit.Command(f.Command(), w-1)
+	// What Enter does comes right under the card and the key, before the
+	// command that may take several lines.
+	var b strings.Builder
+	b.WriteString(th.Title.Render("Ready to download and write the bundle") + "\n\n" + box + "\n")
+	if s.sign.available() {
+		b.WriteString(s.sign.View(w-1) + "\n")
+	}
+	if s.refusal != "" {
+		b.WriteString(th.Warn.Render(textfit.Words(s.refusal, w-1)) + "\n")
+	}
+	b.WriteString(th.Accent.Render("enter starts the download · esc goes back") + "\n\n")
+	same := "The same, without questions:"
+	if s.sign.needPW {
+		same = "The same, without questions (the key's password in FERRY_KEY_PASSWORD):"
+	}
+	b.WriteString(th.Subtle.Render(textfit.Words(same, w-1)) + "\n" + textfit.Command(f.Command(), w-1))
+	return b.String()
 }
 
 func orDash(s string) string {
@@ -114,6 +154,7 @@ type downloadStep struct {
 	w, h   int
 	run    *runState
 	result *prepare.Result
+	signed session.Signed
 	err    error
 	scroll int
 }
@@ -121,8 +162,9 @@ type downloadStep struct {
 type (
 	downloadTickMsg  struct{}
 	bundleWrittenMsg struct {
-		res *prepare.Result
-		err error
+		res    *prepare.Result
+		signed session.Signed
+		err    error
 	}
 )
 
@@ -176,13 +218,24 @@ func (s *downloadStep) start() tea.Cmd {
 	rs := &runState{items: map[string]*itemState{}, started: time.Now()}
 	s.run, s.result, s.err = rs, nil, nil
 	sel := f.Selection()
+	signing, canSign := f.eng.(Signing)
+	// The answers saved beside the bundle travel with it: they name no
+	// key, not even its path; the replay command on the done screen does.
+	signer := f.confirm.sign.signer
 	opts := prepare.Options{Output: f.dest.path(), PartSize: f.dest.partSize(), Answers: &sel, Binary: f.opts.Binary}
 	eng, p := f.eng, f.preview.plan
 	work := func() tea.Msg {
 		c := events.Coalesce(rs.record, 0)
 		res, err := eng.Prepare(ctx, p, opts, c.Send)
 		c.Close()
-		return bundleWrittenMsg{res: res, err: err}
+		m := bundleWrittenMsg{res: res, err: err}
+		if err == nil && canSign {
+			// Signed at the end of prepare, as prepare --sign-key does.
+			if m.signed, err = signing.SignPrepared(res, signer); err != nil {
+				m.err = &notSignedError{err}
+			}
+		}
+		return m
 	}
 	return tea.Batch(work, f.every(100*time.Millisecond, downloadTickMsg{}))
 }
@@ -218,7 +271,7 @@ func (s *downloadStep) Update(msg tea.Msg) tea.Cmd {
 			}
 			return nil
 		}
-		s.result = msg.res
+		s.result, s.signed = msg.res, msg.signed
 		f.goTo(stepDone)
 	case tea.KeyPressMsg:
 		switch {
@@ -324,11 +377,22 @@ func (s *doneStep) View() string {
 	b.WriteString(th.OK.Render("✓ The bundle is written and verified.") + "\n\n")
 	b.WriteString(textfit.Words(fmt.Sprintf("%s · %d part(s), %s", filepath.Join(r.Dir, bundle.IndexName(idx.Name)), len(idx.Parts), sizeText(idx.Size)), w) + "\n\n")
 	b.WriteString(textfit.Words("Read this code to the technician; their screen shows the same:", w) + "\n")
-	b.WriteString(shortcode.Box(th, idx.ShortCode) + "\n\n")
-	b.WriteString(textfit.Words("Next: copy the whole folder to the medium, run `ferry verify --quick` on the copy, and hand it over with READ-ME-FIRST.txt. enter quits.", w) + "\n")
+	b.WriteString(shortcode.Box(th, idx.ShortCode) + "\n")
+	next := "Next: copy the whole folder to the medium, run `ferry verify --quick` on the copy, and hand it over with READ-ME-FIRST.txt. enter quits."
+	if fp := s.f.download.signed.Fingerprint; fp != "" {
+		b.WriteString(th.OK.Render(textfit.Words("✓ signed by "+fp, w)) + "\n")
+		next = "Next: copy the whole folder to the medium, run `ferry verify --quick` on the copy, and hand it over with READ-ME-FIRST.txt; give the site the key's .pub yourself, never on the stick. enter quits."
+	} else {
+		b.WriteString(th.Subtle.Render("not signed") + "\n")
+	}
+	b.WriteString(textfit.Words(next, w) + "\n")
 	if r.Answers != "" {
 		b.WriteString("\n" + textfit.Words("answers saved: "+r.Answers, w) + "\n")
-		b.WriteString(th.Subtle.Render("replay with:\n" + textfit.Command("ferry prepare --answers "+shellQuote(r.Answers)+" --output DIR", w)))
+		replay := "ferry prepare --answers " + shellQuote(r.Answers) + " --output DIR"
+		if s.f.download.signed.Fingerprint != "" {
+			replay += " --sign-key " + shellQuote(s.f.confirm.sign.path())
+		}
+		b.WriteString(th.Subtle.Render("replay with:\n" + textfit.Command(replay, w)))
 	}
 	return b.String()
 }

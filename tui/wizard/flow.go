@@ -74,6 +74,8 @@ type Options struct {
 	// Have are files saying what the site already holds (ferry --have),
 	// taken on the preview's "what the site has" panel.
 	Have []string
+	// SignKey pre-fills the signing key on the confirmation.
+	SignKey string
 }
 
 // step is one screen of the connected side.
@@ -134,7 +136,7 @@ func New(ctx context.Context, eng Engine, th themes.Theme, opts Options) *Flow {
 	f.preview = &previewStep{f: f}
 	f.have = newHavePanel(f)
 	f.dest = newDestStep(f)
-	f.confirm = &confirmStep{f: f}
+	f.confirm = &confirmStep{f: f, sign: newSignField(f)}
 	f.download = &downloadStep{f: f}
 	f.finish = &doneStep{f: f}
 	return f
@@ -169,6 +171,8 @@ func (f *Flow) Update(msg tea.Msg) tea.Cmd {
 		return f.dest.Update(msg)
 	case downloadTickMsg, bundleWrittenMsg:
 		return f.download.Update(msg)
+	case keyCheckedMsg:
+		return f.confirm.Update(msg)
 	case tea.KeyPressMsg:
 		return f.current().Update(msg)
 	}
@@ -201,6 +205,8 @@ func (f *Flow) Typing() bool {
 		return f.preview.filtering || f.have.open
 	case stepDest:
 		return true
+	case stepConfirm:
+		return f.confirm.sign.available()
 	}
 	return false
 }
@@ -309,6 +315,9 @@ func (f *Flow) back() tea.Cmd {
 		}
 	case stepPreview:
 		f.preview.cancel()
+	case stepConfirm:
+		f.cur = stepDest
+		return f.dest.enter() // the path field takes the keys again
 	}
 	f.cur--
 	f.dest.input.Blur()

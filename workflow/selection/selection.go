@@ -65,6 +65,11 @@ type Selection struct {
 	// earlier bundles' indexes, import reports): the bundle is a delta
 	// that leaves those blobs out.
 	Have []string `yaml:"have,omitempty" json:"have,omitempty"`
+	// SignKey is the private key file the bundle is signed with: its path
+	// only, never the key or its password. It is read from an answers file
+	// the engineer keeps; the one saved beside a bundle never names it, as
+	// that travels with the bundle.
+	SignKey string `yaml:"signKey,omitempty" json:"signKey,omitempty"`
 }
 
 type answersFile struct {
