@@ -10,7 +10,7 @@ import (
 )
 
 func newLoadNodeCmd(a *app) *cobra.Command {
-	var store, runRoot, driver, pinFile, arch, progress string
+	var store, runRoot, driver, pinFile, arch, progress, via string
 	var with []string
 	var noPin bool
 	c := &cobra.Command{
@@ -23,7 +23,8 @@ pins them (pinned_images) so the runtime never removes them, and checks
 through the store's own view that each image is there by its digest.
 
 The bundle is read where it is and served on loopback; skopeo (which RHCOS
-ships) writes the store. Images the store holds already are skipped, so it is
+ships) writes the store, or, where skopeo is absent, ferry itself (vfs
+stores only; --via chooses). Images the store holds already are skipped, so it is
 safe to run again after an interruption. A delta bundle loads over a store
 that holds its base (or give the base with --with).`,
 		Example: `  sudo ./ferry load-node /media/usb
@@ -37,7 +38,7 @@ that holds its base (or give the base with --with).`,
 			if err != nil {
 				return err
 			}
-			o := loadnode.Options{Store: store, RunRoot: runRoot, Driver: driver, Arch: arch}
+			o := loadnode.Options{Store: store, RunRoot: runRoot, Driver: driver, Arch: arch, Via: via}
 			for _, w := range with {
 				bb, err := sess.Open(w)
 				if err != nil {
@@ -77,6 +78,7 @@ that holds its base (or give the base with --with).`,
 	f.StringArrayVar(&with, "with", nil, "a base bundle of a delta, repeatable, when its images are not in the store yet")
 	f.StringVar(&pinFile, "pin-file", "", "the CRI-O drop-in pinning the images (default: /etc/crio/crio.conf.d/50-ferry-BUNDLE.conf)")
 	f.BoolVar(&noPin, "no-pin", false, "do not write the CRI-O pin drop-in")
+	f.StringVar(&via, "via", "", "who writes the store: skopeo, or native (ferry itself, vfs only) (default: skopeo when installed, else native)")
 	progressFlag(c, &progress)
 	return c
 }

@@ -18,6 +18,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/bundleregistry"
+	"ferry/artifacts/containerstore"
 	"ferry/artifacts/image"
 	"ferry/artifacts/progress"
 )
@@ -31,6 +32,15 @@ const (
 
 // ErrNoSkopeo marks a node without skopeo.
 var ErrNoSkopeo = errors.New("skopeo not found")
+
+// ErrUnknownWriter marks a writer other than skopeo or native.
+var ErrUnknownWriter = errors.New("unknown image store writer")
+
+// The writers of the store: skopeo, or ferry itself.
+const (
+	ViaSkopeo = "skopeo"
+	ViaNative = "native"
+)
 
 // ErrBaseNotInStore marks a delta bundle loaded into a store that lacks
 // its base.
@@ -52,6 +62,10 @@ type Options struct {
 	With []*bundle.Bundle
 	// Skopeo is the skopeo executable; empty looks it up on PATH.
 	Skopeo string
+	// Via chooses who writes the store: ViaSkopeo, ViaNative (ferry
+	// itself, vfs stores only), or empty for skopeo when it is there and
+	// ferry otherwise.
+	Via string
 	// Progress gets a progress.StageImages event per image: Skipped when
 	// the store had it, Sent when copied, Checked once seen in the store.
 	Progress progress.Sink
@@ -89,14 +103,12 @@ func (l *Loader) run(ctx context.Context, name string, args ...string) ([]byte, 
 // Load puts every image of b into the store. An image the store holds
 // already (by one of its manifests' digests) is skipped, so a run that was
 // stopped resumes; a delta bundle loads over a store holding its base,
-// whose layers the copy reuses.
+// whose layers the copy reuses. skopeo writes the store when it is there
+// (or o.Via asks for it); ferry writes it itself otherwise (vfs only).
 func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result, error) {
-	skopeo := o.Skopeo
-	if skopeo == "" {
-		var err error
-		if skopeo, err = exec.LookPath("skopeo"); err != nil {
-			return nil, fmt.Errorf("%w: install skopeo on this node (RHCOS ships it) and run load-node again", ErrNoSkopeo)
-		}
+	j := &job{b: b, o: o}
+	if err := j.pickWriter(); err != nil {
+		return nil, err
 	}
 	if o.Store == "" || o.RunRoot == "" || o.Driver == "" {
 		return nil, fmt.Errorf("the image store needs a folder, a runtime folder and a driver")
@@ -105,19 +117,19 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 	if err != nil {
 		return nil, err
 	}
-	arch, osName := o.Arch, o.OS
-	if arch == "" {
-		arch = nodeArch(b.Index.Archs)
+	j.m = m
+	j.arch, j.os = o.Arch, o.OS
+	if j.arch == "" {
+		j.arch = nodeArch(b.Index.Archs)
 	}
-	if osName == "" {
-		osName = "linux"
+	if j.os == "" {
+		j.os = "linux"
 	}
-	manifests, configs, err := planDigests(m, osName+"/"+arch)
-	if err != nil {
+	if j.manifests, j.configs, err = planDigests(m, j.os+"/"+j.arch); err != nil {
 		return nil, err
 	}
 
-	// The bundle, served on loopback for skopeo to pull from.
+	// The bundle, served on loopback for skopeo (or ferry) to pull from.
 	reg, err := bundleregistry.NewWith(ctx, b, o.With)
 	if err != nil {
 		return nil, err
@@ -133,11 +145,79 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 		_ = srv.Close()
 		reg.Close()
 	}()
-	addr := lis.Addr().String()
+	j.reg, j.addr = reg, lis.Addr().String()
 
+	j.images = append([]bundle.Image(nil), m.Images...)
+	sort.Slice(j.images, func(i, k int) bool { return j.images[i].Reference < j.images[k].Reference })
+	var res *Result
+	if j.via == ViaNative {
+		res, err = l.native(ctx, j)
+	} else {
+		res, err = l.viaSkopeo(ctx, j)
+	}
+	if err != nil {
+		return res, err
+	}
+	if o.PinFile != "" {
+		if err := writePins(o.PinFile, b.Index, j.images); err != nil {
+			return res, err
+		}
+		res.PinFile = o.PinFile
+	}
+	return res, nil
+}
+
+// job is one load: the bundle, where it is served, and what each image's
+// manifests and config are.
+type job struct {
+	b         *bundle.Bundle
+	o         Options
+	m         *bundle.Manifest
+	via       string
+	skopeo    string
+	arch, os  string
+	manifests map[string]map[string]bool
+	configs   map[string]string
+	reg       *bundleregistry.Registry
+	addr      string
+	images    []bundle.Image
+}
+
+// pickWriter chooses skopeo or ferry itself to write the store.
+func (j *job) pickWriter() error {
+	j.skopeo = j.o.Skopeo
+	if j.skopeo == "" {
+		j.skopeo, _ = exec.LookPath("skopeo")
+	}
+	switch j.o.Via {
+	case ViaNative:
+		j.via = ViaNative
+	case ViaSkopeo:
+		if j.skopeo == "" {
+			return fmt.Errorf("%w: install skopeo on this node (RHCOS ships it) and run load-node again", ErrNoSkopeo)
+		}
+		j.via = ViaSkopeo
+	case "":
+		j.via = ViaSkopeo
+		if j.skopeo == "" {
+			if j.o.Driver != containerstore.Driver {
+				return fmt.Errorf("%w, and ferry writes only vfs image stores itself, not %s: install skopeo on this node (RHCOS ships it), or load into a vfs store", ErrNoSkopeo, j.o.Driver)
+			}
+			j.via = ViaNative
+		}
+	default:
+		return fmt.Errorf("%w: %q (skopeo or native)", ErrUnknownWriter, j.o.Via)
+	}
+	if j.via == ViaNative && j.o.Driver != containerstore.Driver {
+		return fmt.Errorf("%w, not %s ones: install skopeo to write it", containerstore.ErrDriver, j.o.Driver)
+	}
+	return nil
+}
+
+// viaSkopeo copies every image with skopeo.
+func (l *Loader) viaSkopeo(ctx context.Context, j *job) (*Result, error) {
+	skopeo, o, m, images := j.skopeo, j.o, j.m, j.images
 	store := fmt.Sprintf("containers-storage:[%s@%s+%s]", o.Driver, o.Store, o.RunRoot)
-	images := append([]bundle.Image(nil), m.Images...)
-	sort.Slice(images, func(i, j int) bool { return images[i].Reference < images[j].Reference })
 	res := &Result{}
 	for i, im := range images {
 		if err := ctx.Err(); err != nil {
@@ -145,7 +225,7 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 		}
 		dest := store + storeName(im.Reference, im.Digest)
 		ld := Loaded{Reference: im.Reference}
-		if dg, ok := l.held(ctx, skopeo, dest, manifests[im.Reference]); ok {
+		if dg, ok := l.held(ctx, skopeo, dest, j.manifests[im.Reference]); ok {
 			ld.Digest, ld.Skipped = dg, true
 			res.Skipped++
 			res.Images = append(res.Images, ld)
@@ -156,8 +236,8 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 		if err != nil {
 			return res, err
 		}
-		src := "docker://" + addr + "/" + repo + "@" + im.Digest
-		if cfg := configs[im.Reference]; cfg != "" && m.Omits(cfg) && !reg.Holds(cfg) {
+		src := "docker://" + j.addr + "/" + repo + "@" + im.Digest
+		if cfg := j.configs[im.Reference]; cfg != "" && m.Omits(cfg) && !j.reg.Holds(cfg) {
 			// A delta leaves out the config of an image that did not
 			// change, and no base given serves it: the store has it,
 			// under the earlier version's name, and skopeo reads a config
@@ -166,7 +246,7 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 		}
 		// The bundle's registry checks every blob against its digest as it
 		// serves it; the node may have no signature policy at all.
-		args := append(strings.Fields(fmt.Sprintf(skopeoCopy, arch, osName)), src, dest)
+		args := append(strings.Fields(fmt.Sprintf(skopeoCopy, j.arch, j.os)), src, dest)
 		out, err := l.run(ctx, skopeo, args...)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -174,7 +254,7 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 			}
 			return res, copyError(im.Reference, out, err, m.Base)
 		}
-		dg, ok := l.held(ctx, skopeo, dest, manifests[im.Reference])
+		dg, ok := l.held(ctx, skopeo, dest, j.manifests[im.Reference])
 		if !ok {
 			return res, fmt.Errorf("the image store at %s does not show %s after copying it: check that the store's driver is the node runtime's, then run load-node again", o.Store, im.Reference)
 		}
@@ -182,12 +262,6 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 		res.Copied++
 		res.Images = append(res.Images, ld)
 		o.Progress.Send(progress.Event{Stage: progress.StageImages, Item: im.Reference, State: progress.Sent, ItemsDone: i + 1, ItemsTotal: len(images)})
-	}
-	if o.PinFile != "" {
-		if err := writePins(o.PinFile, b.Index, images); err != nil {
-			return res, err
-		}
-		res.PinFile = o.PinFile
 	}
 	return res, nil
 }
