@@ -46,9 +46,28 @@ func TestParseWishes(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []Wish{{Catalog: "reg.test/cat:v1", Package: "logic", Channel: "alpha"}, {Catalog: "reg.test/cat:v1", Package: "data-index"}}, ws)
 	_, err = ParseWishes("ops.txt", []byte("reg.test/cat:v1\n"))
-	assert.EqualError(t, err, `ops.txt line 1: write CATALOG_IMAGE PACKAGE [CHANNEL], not "reg.test/cat:v1"`)
+	assert.EqualError(t, err, `ops.txt line 1: write CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE], not "reg.test/cat:v1"`)
 	_, err = ParseWishes("ops.txt", []byte("\nNot A Ref pkg\n"))
 	assert.ErrorContains(t, err, "ops.txt line 2: ")
+}
+
+func TestParseWishesVersionRanges(t *testing.T) {
+	ws, err := ParseWishes("ops.txt", []byte("reg.test/cat:v1 logic alpha >=1.1.0 <1.2.0\nreg.test/cat:v1 data-index >=2.0.0\nreg.test/cat:v1 prom beta 0.9.0\n"))
+	require.NoError(t, err)
+	assert.Equal(t, []Wish{
+		{Catalog: "reg.test/cat:v1", Package: "logic", Channel: "alpha", Versions: ">=1.1.0 <1.2.0"},
+		{Catalog: "reg.test/cat:v1", Package: "data-index", Versions: ">=2.0.0"},
+		{Catalog: "reg.test/cat:v1", Package: "prom", Channel: "beta", Versions: "0.9.0"},
+	}, ws)
+	assert.Equal(t, "reg.test/cat:v1 logic alpha >=1.1.0 <1.2.0", ws[0].String())
+	for _, tc := range []struct{ in, err string }{
+		{"reg.test/cat:v1 logic alpha stable", `ops.txt line 1: the version range "stable" cannot be read: write it as OLM does, for example ">=1.2.0 <1.4.0"`},
+		{"reg.test/cat:v1 logic >=1.x.y.z", `ops.txt line 1: the version range ">=1.x.y.z" cannot be read: write it as OLM does, for example ">=1.2.0 <1.4.0"`},
+		{"reg.test/cat:v1 >=1.0.0", `ops.txt line 1: write CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE], not "reg.test/cat:v1 >=1.0.0"`},
+	} {
+		_, err := ParseWishes("ops.txt", []byte(tc.in))
+		assert.EqualError(t, err, tc.err, tc.in)
+	}
 }
 
 // FuzzCatalogFile feeds catalog files of either kind to the reader: it
@@ -77,7 +96,10 @@ func FuzzCatalogFile(f *testing.F) {
 		for _, p := range cat.PackageNames() {
 			wishes = append(wishes, Wish{Catalog: "c", Package: p})
 		}
-		chosen, _ := Pick(map[string]*Catalog{"c": cat}, wishes)
+		chosen, errs := Pick(map[string]*Catalog{"c": cat}, wishes)
+		if len(errs) > 0 {
+			return
+		}
 		if _, err := Filter(cat, chosen); err != nil {
 			t.Fatalf("filtering what was picked: %v", err)
 		}
