@@ -91,6 +91,9 @@ with why each is there, and the answers file records the packages ticked
 here under ` + "`operators:`" + ` (the modules' own come from the modules), so
 ` + "`ferry prepare --answers`" + ` carries the same. A catalog that cannot be read
 is said in one sentence; Enter goes on with the modules' operators alone.
+` + "`--accessible`" + ` asks the same after the modules: the packages as a numbered
+list (the modules' own always carried), then each new package's channel with
+the default as the answer in brackets.
 A version range is not asked here: write it in an operators file or the
 answers file. The command on the confirmation screen does not name the
 packages ticked here; the answers file does.
