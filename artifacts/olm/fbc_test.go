@@ -3,6 +3,7 @@ package olm
 import (
 	"strings"
 	"testing"
+	"testing/fstest"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -80,6 +81,11 @@ func FuzzCatalogFile(f *testing.F) {
 	f.Add("c.yaml", "schema: olm.package\nname: p\n---\nschema: olm.channel\npackage: p\nname: c\nentries: [{name: b}]\n")
 	f.Add("c.yaml", "a: &a [*a]")
 	f.Add("c.json", `{"schema":"olm.bundle","properties":[{"type":"olm.gvk","value":7}]}`)
+	f.Add("c.json", `{"schema":"olm.package","name":"p","defaultChannel":"c"}
+{"schema":"olm.channel","package":"p","name":"c","entries":[{"name":"a"},{"name":"b","replaces":"a"},{"name":"b1","replaces":"b"},{"name":"c","replaces":"b","skips":["b1"]},{"name":"d","replaces":"gone"}]}
+{"schema":"olm.bundle","package":"p","name":"a","properties":[{"type":"olm.package","value":{"packageName":"p","version":"1.0.0"}}]}
+{"schema":"olm.bundle","package":"p","name":"b1","properties":[{"type":"olm.package","value":{"packageName":"p","version":"1.1.1"}}]}
+{"schema":"olm.bundle","package":"p","name":"c","properties":[{"type":"olm.package","value":{"packageName":"p","version":"1.2.0"}}]}`)
 	f.Fuzz(func(t *testing.T, name, data string) {
 		if !strings.HasSuffix(name, ".json") {
 			name = "f.yaml"
@@ -97,11 +103,37 @@ func FuzzCatalogFile(f *testing.F) {
 			wishes = append(wishes, Wish{Catalog: "c", Package: p})
 		}
 		chosen, errs := Pick(map[string]*Catalog{"c": cat}, wishes)
+		if len(errs) == 0 {
+			if _, err := Filter(cat, chosen); err != nil {
+				t.Fatalf("filtering what was picked: %v", err)
+			}
+		}
+		// Every version: what is kept must read back as valid channels.
+		for i := range wishes {
+			wishes[i].Versions = ">=0.0.0-0"
+		}
+		chosen, errs = Pick(map[string]*Catalog{"c": cat}, wishes)
 		if len(errs) > 0 {
 			return
 		}
-		if _, err := Filter(cat, chosen); err != nil {
-			t.Fatalf("filtering what was picked: %v", err)
+		files, err := Filter(cat, chosen)
+		if err != nil {
+			t.Fatalf("filtering what was picked in a range: %v", err)
+		}
+		fsys := fstest.MapFS{}
+		for n, data := range files {
+			fsys[n] = &fstest.MapFile{Data: data}
+		}
+		back, err := Read(fsys)
+		if err != nil {
+			t.Fatalf("reading the filtered catalog back: %v", err)
+		}
+		for _, m := range back.Packages {
+			for _, ch := range m.Channels {
+				if err := ValidChain(ch); err != nil {
+					t.Fatalf("a filtered channel opm validate would refuse: %v", err)
+				}
+			}
 		}
 	})
 }

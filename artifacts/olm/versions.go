@@ -79,10 +79,11 @@ func Span(ch *Channel, in []string) (kept, bridge []string, err error) {
 	for _, e := range ch.Entries {
 		byName[e.Name] = e
 	}
-	// paths[from][to] is the shortest upgrade path from one entry down to
-	// another, by breadth-first search along replaces and skips.
-	paths := func(from string) map[string][]string {
-		out := map[string][]string{from: {from}}
+	// parents maps each entry reached from one entry, by breadth-first
+	// search along replaces and skips, to the entry it was reached from:
+	// the shortest upgrade paths from it.
+	parents := func(from string) map[string]string {
+		out := map[string]string{from: ""}
 		queue := []string{from}
 		for len(queue) > 0 {
 			cur := queue[0]
@@ -94,15 +95,15 @@ func Span(ch *Channel, in []string) (kept, bridge []string, err error) {
 				if _, seen := out[next]; seen {
 					continue
 				}
-				out[next] = append(slices.Clone(out[cur]), next)
+				out[next] = cur
 				queue = append(queue, next)
 			}
 		}
 		return out
 	}
-	top, reach := "", map[string][]string(nil)
+	top, reach := "", map[string]string(nil)
 	for _, e := range ch.Entries {
-		r := paths(e.Name)
+		r := parents(e.Name)
 		if !slices.ContainsFunc(in, func(n string) bool { _, ok := r[n]; return !ok }) {
 			if top == "" || len(r) < len(reach) || (len(r) == len(reach) && slices.Contains(in, e.Name) && !slices.Contains(in, top)) {
 				top, reach = e.Name, r
@@ -114,7 +115,7 @@ func Span(ch *Channel, in []string) (kept, bridge []string, err error) {
 	}
 	keep := map[string]bool{}
 	for _, n := range in {
-		for _, p := range reach[n] {
+		for p := n; p != "" && !keep[p]; p = reach[p] {
 			keep[p] = true
 		}
 	}
