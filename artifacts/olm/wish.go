@@ -48,7 +48,7 @@ func (w Wish) Check() error {
 
 // rangeStart says whether an operators file's field starts a version
 // range rather than naming a channel.
-func rangeStart(f string) bool { return strings.ContainsAny(f[:1], "<>=~^!") }
+func rangeStart(f string) bool { return strings.ContainsAny(f[:1], "<>=~^") }
 
 // ParseWishes reads an operators file: one wish a line, as
 // "CATALOG_IMAGE PACKAGE [CHANNEL] [RANGE]", blank lines and "#" comments
