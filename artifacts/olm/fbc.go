@@ -20,6 +20,9 @@ const (
 	SchemaPackage = "olm.package"
 	SchemaChannel = "olm.channel"
 	SchemaBundle  = "olm.bundle"
+	// SchemaDeprecations marks a package's deprecation notices: of the
+	// package, of channels and of bundles.
+	SchemaDeprecations = "olm.deprecations"
 )
 
 // Property types that say what a bundle is, provides and requires.
@@ -154,6 +157,9 @@ type PackageModel struct {
 	// Channels and Bundles by name.
 	Channels map[string]*Channel
 	Bundles  map[string]*Bundle
+	// Deprecations is the package's olm.deprecations blob, nil when it
+	// has none.
+	Deprecations json.RawMessage
 }
 
 // ChannelNames lists the package's channels, sorted.
@@ -253,7 +259,8 @@ func IsCatalogFile(p string) bool {
 }
 
 // Read reads every catalog file of fsys, at any depth, into a catalog.
-// Schemas other than package, channel and bundle are skipped.
+// Schemas other than package, channel, bundle and deprecations are
+// skipped.
 func Read(fsys fs.FS) (*Catalog, error) {
 	var blobs []Blob
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
@@ -338,6 +345,15 @@ func Assemble(blobs []Blob) (*Catalog, error) {
 			}
 			bu.Raw = b.Raw
 			m.Bundles[bu.Name] = &bu
+		case SchemaDeprecations:
+			m, err := pkg(b.Schema, b.Package, b.Package)
+			if err != nil {
+				return nil, err
+			}
+			if m.Deprecations != nil {
+				return nil, fmt.Errorf("package %q has two olm.deprecations blobs", b.Package)
+			}
+			m.Deprecations = b.Raw
 		}
 	}
 	for _, m := range c.Packages {

@@ -33,8 +33,10 @@ var epoch = time.Unix(0, 0).UTC()
 // Filter writes the file-based catalog that holds only the chosen
 // bundles of one catalog: for each package its olm.package blob (its
 // default channel moved to a kept one when the default is not kept), each
-// kept channel with only the chosen entries, and the chosen bundles, as
-// the catalog wrote them. The result maps a file name
+// kept channel with only the chosen entries (cut as Cut does: no
+// replaces left naming a bundle not carried, but on the chain's tail),
+// the chosen bundles, as the catalog wrote them, and its olm.deprecations
+// blob with only the notices of what is kept. The result maps a file name
 // ("PACKAGE/catalog.json") to its content, one JSON stream a package.
 func Filter(cat *Catalog, chosen []Chosen) (map[string][]byte, error) {
 	type keep struct {
@@ -89,16 +91,30 @@ func Filter(cat *Catalog, chosen []Chosen) (map[string][]byte, error) {
 			buf.Write(m.Bundles[n].Raw)
 			buf.WriteByte('\n')
 		}
+		if m.Deprecations != nil {
+			blob, err := filterDeprecations(m.Deprecations, chNames, k.bundles)
+			if err != nil {
+				return nil, fmt.Errorf("the deprecations of %s: %w", pkgName, err)
+			}
+			if blob != nil {
+				buf.Write(blob)
+				buf.WriteByte('\n')
+			}
+		}
 		out[pkgName+"/catalog.json"] = buf.Bytes()
 	}
 	return out, nil
 }
 
 // filterChannel keeps the entries of ch that name one of keep, each as
-// the catalog wrote it.
+// the catalog wrote it but for a replaces Cut drops.
 func filterChannel(ch *Channel, keep []string) ([]byte, error) {
 	if ch == nil {
 		return nil, fmt.Errorf("no such channel")
+	}
+	_, dropped, err := Cut(ch, keep)
+	if err != nil {
+		return nil, err
 	}
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(ch.Raw, &fields); err != nil {
@@ -110,15 +126,80 @@ func filterChannel(ch *Channel, keep []string) ([]byte, error) {
 	}
 	var kept []json.RawMessage
 	for i, e := range ch.Entries {
-		if i < len(entries) && slices.Contains(keep, e.Name) {
-			kept = append(kept, entries[i])
+		if i >= len(entries) || !slices.Contains(keep, e.Name) {
+			continue
 		}
+		entry := entries[i]
+		if slices.Contains(dropped, e.Name) {
+			if entry, err = dropField(entry, "replaces"); err != nil {
+				return nil, err
+			}
+		}
+		kept = append(kept, entry)
 	}
 	raw, err := json.Marshal(kept)
 	if err != nil {
 		return nil, err
 	}
 	fields["entries"] = raw
+	return json.Marshal(fields)
+}
+
+func dropField(raw json.RawMessage, key string) (json.RawMessage, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, err
+	}
+	delete(fields, key)
+	return json.Marshal(fields)
+}
+
+// filterDeprecations keeps the notices of an olm.deprecations blob that
+// name what the filtered catalog holds: the package, the kept channels,
+// the kept bundles. It returns nil when none is left.
+func filterDeprecations(raw json.RawMessage, channels, bundles []string) ([]byte, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, err
+	}
+	var entries []json.RawMessage
+	if err := json.Unmarshal(fields["entries"], &entries); err != nil {
+		return nil, fmt.Errorf("its entries cannot be read: %w", err)
+	}
+	var kept []json.RawMessage
+	for _, e := range entries {
+		var ref struct {
+			Reference struct {
+				Schema string `json:"schema"`
+				Name   string `json:"name"`
+			} `json:"reference"`
+		}
+		if err := json.Unmarshal(e, &ref); err != nil {
+			return nil, fmt.Errorf("an entry cannot be read: %w", err)
+		}
+		switch r := ref.Reference; r.Schema {
+		case SchemaPackage:
+		case SchemaChannel:
+			if !slices.Contains(channels, r.Name) {
+				continue
+			}
+		case SchemaBundle:
+			if !slices.Contains(bundles, r.Name) {
+				continue
+			}
+		default:
+			continue
+		}
+		kept = append(kept, e)
+	}
+	if len(kept) == 0 {
+		return nil, nil
+	}
+	out, err := json.Marshal(kept)
+	if err != nil {
+		return nil, err
+	}
+	fields["entries"] = out
 	return json.Marshal(fields)
 }
 

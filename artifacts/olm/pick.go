@@ -17,7 +17,8 @@ type Chosen struct {
 	Package string
 	Channel string
 	Bundle  *Bundle
-	// Why is "listed", or which bundle requires it and what.
+	// Why is "listed" (with the range, or the upgrade path, that kept
+	// it), or which bundle requires it and what.
 	Why string
 	// From is the wish that led to it, through requirements.
 	From Wish
@@ -74,18 +75,71 @@ func Head(ch *Channel) (string, error) {
 // its own catalog first and then in the others. It returns what it chose
 // and one *WishError per wish or requirement it could not meet.
 func Pick(cats map[string]*Catalog, wishes []Wish) ([]Chosen, []error) {
-	p := &picker{cats: cats, seen: map[string]bool{}}
+	p := &picker{cats: cats, seen: map[string]bool{}, spanned: map[string]int{}}
 	for _, w := range wishes {
 		if err := p.wish(w); err != nil {
 			p.errs = append(p.errs, &WishError{Wish: w, Err: err})
 		}
 	}
 	// Requirements of bundles chosen, including those of bundles chosen
-	// for requirements.
-	for i := 0; i < len(p.out); i++ {
-		p.require(p.out[i])
+	// for requirements or to keep a channel one upgrade graph, until
+	// nothing more is added.
+	for i := 0; ; {
+		for ; i < len(p.out); i++ {
+			p.require(p.out[i])
+		}
+		p.connect()
+		if i == len(p.out) {
+			break
+		}
 	}
 	return p.out, p.errs
+}
+
+// connect adds, for each channel that keeps more than one bundle, the
+// entries its upgrade graph passes through between them (Span), so the
+// filtered channel still has one head.
+func (p *picker) connect() {
+	type key struct{ catalog, pkg, channel string }
+	var order []key
+	group := map[key][]Chosen{}
+	for _, c := range p.out {
+		k := key{c.Catalog, c.Package, c.Channel}
+		if _, ok := group[k]; !ok {
+			order = append(order, k)
+		}
+		group[k] = append(group[k], c)
+	}
+	for _, k := range order {
+		cs := group[k]
+		if len(cs) < 2 || p.spanned[k.catalog+"\x00"+k.pkg+"\x00"+k.channel] == len(cs) {
+			continue
+		}
+		m := p.cats[k.catalog].Packages[k.pkg]
+		ch := m.Channels[k.channel]
+		var in []string
+		for _, c := range cs {
+			in = append(in, c.Bundle.Name)
+		}
+		kept, bridge, err := Span(ch, in)
+		if err == nil {
+			_, _, err = Cut(ch, kept)
+		}
+		if err != nil {
+			p.errs = append(p.errs, &WishError{Wish: cs[0].From, Err: fmt.Errorf("%s: %w", k.catalog, err)})
+			continue
+		}
+		for _, n := range bridge {
+			b, ok := m.Bundles[n]
+			if !ok {
+				p.errs = append(p.errs, &WishError{Wish: cs[0].From, Err: fmt.Errorf("channel %s of package %s in %s names bundle %s, which the catalog does not define", k.channel, k.pkg, k.catalog, n)})
+				continue
+			}
+			p.add(Chosen{Catalog: k.catalog, Package: k.pkg, Channel: k.channel, Bundle: b, From: cs[0].From,
+				Why: fmt.Sprintf("listed (on the upgrade path of channel %s between the versions carried)", k.channel)})
+		}
+		p.spanned[k.catalog+"\x00"+k.pkg+"\x00"+k.channel] = len(cs) + len(bridge)
+	}
 }
 
 type picker struct {
@@ -93,6 +147,9 @@ type picker struct {
 	out  []Chosen
 	errs []error
 	seen map[string]bool // catalog, package, channel, bundle
+	// spanned counts, by catalog, package and channel, the bundles kept
+	// when connect last made the channel one graph.
+	spanned map[string]int
 }
 
 func (p *picker) add(c Chosen) {
@@ -124,15 +181,27 @@ func (p *picker) wish(w Wish) error {
 		}
 		return fmt.Errorf("the package %s in %s has no channel %q (it has %s)", w.Package, w.Catalog, chName, names(pkg.ChannelNames()))
 	}
-	head, err := Head(ch)
-	if err != nil {
-		return fmt.Errorf("%s: %w", w.Catalog, err)
+	want, why := []string(nil), "listed"
+	if w.Versions == "" {
+		head, err := Head(ch)
+		if err != nil {
+			return fmt.Errorf("%s: %w", w.Catalog, err)
+		}
+		want = []string{head}
+	} else {
+		in, err := InRange(pkg, ch, w.Versions)
+		if err != nil {
+			return fmt.Errorf("%s: %w", w.Catalog, err)
+		}
+		want, why = in, "listed (in the range "+w.Versions+")"
 	}
-	b, ok := pkg.Bundles[head]
-	if !ok {
-		return fmt.Errorf("channel %s of package %s in %s names bundle %s, which the catalog does not define", chName, w.Package, w.Catalog, head)
+	for _, n := range want {
+		b, ok := pkg.Bundles[n]
+		if !ok {
+			return fmt.Errorf("channel %s of package %s in %s names bundle %s, which the catalog does not define", chName, w.Package, w.Catalog, n)
+		}
+		p.add(Chosen{Catalog: w.Catalog, Package: w.Package, Channel: chName, Bundle: b, Why: why, From: w})
 	}
-	p.add(Chosen{Catalog: w.Catalog, Package: w.Package, Channel: chName, Bundle: b, Why: "listed", From: w})
 	return nil
 }
 
@@ -154,9 +223,9 @@ func (p *picker) require(c Chosen) {
 	by := fmt.Sprintf("%s (%s)", c.Bundle.Name, c.Package)
 	fail := func(err error) { p.errs = append(p.errs, &WishError{Wish: c.From, Err: err}) }
 	for _, r := range c.Bundle.RequiresPackages() {
-		accept, err := inRange(r.VersionRange)
+		accept, err := VersionRange(r.VersionRange)
 		if err != nil {
-			fail(fmt.Errorf("%s requires package %s with version range %q, which cannot be read: %v", by, r.PackageName, r.VersionRange, err))
+			fail(fmt.Errorf("%s requires package %s, but %v", by, r.PackageName, err))
 			continue
 		}
 		if slices.ContainsFunc(p.out, func(o Chosen) bool { return o.Package == r.PackageName && accept(o.Bundle.Version()) }) {
@@ -230,18 +299,6 @@ func best(m *PackageModel, ch *Channel, ok func(*Bundle) bool) *Bundle {
 		}
 	}
 	return top
-}
-
-// inRange reads an OLM version range ("" accepts every version).
-func inRange(r string) (func(string) bool, error) {
-	if strings.TrimSpace(r) == "" {
-		return func(string) bool { return true }, nil
-	}
-	c, err := semver.NPM.ParseConstraint(r)
-	if err != nil {
-		return nil, err
-	}
-	return func(v string) bool { return v != "" && c.Match(v) }, nil
 }
 
 // names lists names for a message, at most twenty of them.

@@ -9,8 +9,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 )
 
-// Wish is one package asked for: from which catalog image, and which
-// channel ("" for the package's default channel).
+// Wish is one package asked for: from which catalog image, which channel
+// ("" for the package's default channel), and which versions of it (""
+// for the channel's head alone).
 type Wish struct {
 	// Catalog is the catalog image's reference.
 	Catalog string `yaml:"catalog" json:"catalog"`
@@ -19,11 +20,16 @@ type Wish struct {
 	// Channel is the channel whose head is carried; empty means the
 	// package's default channel.
 	Channel string `yaml:"channel,omitempty" json:"channel,omitempty"`
+	// Versions is an OLM version range (">=1.2.0 <1.4.0", the syntax of
+	// skipRange and olm.package.required): every bundle of the channel
+	// in it is carried, with what keeps the channel one upgrade graph.
+	// Empty means the channel's head alone.
+	Versions string `yaml:"versions,omitempty" json:"versions,omitempty"`
 }
 
 // String gives the wish as an operators file line.
 func (w Wish) String() string {
-	return strings.TrimSpace(w.Catalog + " " + w.Package + " " + w.Channel)
+	return strings.Join(strings.Fields(w.Catalog+" "+w.Package+" "+w.Channel+" "+w.Versions), " ")
 }
 
 // Check says in one sentence what is wrong with a wish, or nil.
@@ -34,11 +40,20 @@ func (w Wish) Check() error {
 	if _, err := name.ParseReference(w.Catalog); err != nil {
 		return fmt.Errorf("%q is not an image reference: %v", w.Catalog, err)
 	}
+	if _, err := VersionRange(w.Versions); err != nil {
+		return err
+	}
 	return nil
 }
 
+// rangeStart says whether an operators file's field starts a version
+// range rather than naming a channel.
+func rangeStart(f string) bool { return strings.ContainsAny(f[:1], "<>=~^") }
+
 // ParseWishes reads an operators file: one wish a line, as
-// "CATALOG_IMAGE PACKAGE [CHANNEL]", blank lines and "#" comments ignored.
+// "CATALOG_IMAGE PACKAGE [CHANNEL] [RANGE]", blank lines and "#" comments
+// ignored. The range is the rest of the line; a field starting with one
+// of < > = ~ ^ starts it, so the channel may be left out before it.
 // name is used in messages; errors name the line.
 func ParseWishes(name string, data []byte) ([]Wish, error) {
 	var out []Wish
@@ -53,13 +68,15 @@ func ParseWishes(name string, data []byte) ([]Wish, error) {
 		if len(f) == 0 {
 			continue
 		}
-		if len(f) < 2 || len(f) > 3 {
-			return nil, fmt.Errorf("%s line %d: write CATALOG_IMAGE PACKAGE [CHANNEL], not %q", name, n, strings.TrimSpace(line))
+		if len(f) < 2 || rangeStart(f[0]) || rangeStart(f[1]) {
+			return nil, fmt.Errorf("%s line %d: write CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE], not %q", name, n, strings.TrimSpace(line))
 		}
 		w := Wish{Catalog: f[0], Package: f[1]}
-		if len(f) == 3 {
-			w.Channel = f[2]
+		rest := f[2:]
+		if len(rest) > 0 && !rangeStart(rest[0]) {
+			w.Channel, rest = rest[0], rest[1:]
 		}
+		w.Versions = strings.Join(rest, " ")
 		if err := w.Check(); err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", name, n, err)
 		}

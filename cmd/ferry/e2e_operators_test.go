@@ -4,7 +4,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -93,6 +95,7 @@ targets:
 	assert.Equal(t, []string{"data-index", "logic-operator", "prom"}, back.Catalog.PackageNames())
 	assert.Equal(t, "/configs", back.ConfigsDir)
 	assert.Equal(t, "/tmp/cache", back.CacheDir, "the cache label stays; its folder is gone")
+	assert.Nil(t, back.Catalog.Packages["logic-operator"].Deprecations, "its notices name a channel and bundles not carried")
 	assert.Equal(t, []string{"logic-operator.v1.2.0"}, slices.Sorted(func(yield func(string) bool) {
 		for k := range back.Catalog.Packages["logic-operator"].Bundles {
 			if !yield(k) {
@@ -144,11 +147,59 @@ func TestE2EOperatorsBadInput(t *testing.T) {
 		{cat.Ref + " nope", `has no package "nope" (it has data-index, logic-operator, other, prom)`},
 		{cat.Ref + " logic-operator beta", `has no channel "beta" (it has alpha, stable)`},
 		{bare.Ref + " logic-operator", "has no operators.operatorframework.io.index.configs.v1 label"},
-		{cat.Ref, "write CATALOG_IMAGE PACKAGE [CHANNEL]"},
+		{cat.Ref, "write CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE]"},
+		{cat.Ref + " logic-operator alpha >=3.0.0", "channel alpha of package logic-operator has no version in the range >=3.0.0 (it has 1.0.0, 1.1.0, 1.1.1, 1.2.0)"},
+		{cat.Ref + " logic-operator alpha >=1.0.0 <", `the version range ">=1.0.0 <" cannot be read: write it as OLM does, for example ">=1.2.0 <1.4.0"`},
 	} {
 		ops := writeFile(t, "operators.txt", tc.line+"\n")
 		code, _, stderr := ferry(t, "plan", "--operators", ops, "--arch", "amd64", "--insecure-source", up.Host)
 		assert.NotEqual(t, 0, code, tc.line)
 		assert.Contains(t, stderr, tc.want, tc.line)
 	}
+}
+
+// TestE2EOperatorsVersionRange: a version range carries every bundle of
+// the channel in it; the filtered catalog at the site holds exactly
+// those, as a channel opm validate accepts, with the deprecation notices
+// of what it holds and no others.
+func TestE2EOperatorsVersionRange(t *testing.T) {
+	up := registrytest.StartInProcess(t)
+	cat := olmtest.Push(t, up, olmtest.Options{})
+	ops := writeFile(t, "operators.txt", cat.Ref+" logic-operator alpha >=1.1.0\n")
+	p, code, stderr := planJSON(t, "plan", "--operators", ops, "--arch", "amd64", "--insecure-source", up.Host)
+	require.Equal(t, 0, code, stderr)
+	var refs []string
+	for _, im := range p.Images {
+		refs = append(refs, im.Reference)
+	}
+	for _, short := range []string{"logic bundle 1.1.0", "logic bundle 1.1.1", "logic bundle 1.2.0", "logic operator old", "logic operator"} {
+		assert.Contains(t, refs, cat.Images[short], short)
+	}
+	assert.NotContains(t, refs, cat.Images["logic bundle 1.0.0"], "1.0.0 is out of the range")
+
+	out := t.TempDir()
+	code, _, stderr = ferry(t, "prepare", "--operators", ops, "--arch", "amd64", "--insecure-source", up.Host,
+		"--cache", t.TempDir(), "--output", out, "--name", "range", "--progress", "none", "--no-binary")
+	require.Equal(t, 0, code, stderr)
+	site := registrytest.StartInProcess(t)
+	code, _, stderr = ferry(t, "import", out, "--registry", site.Host+"/mirror", "--insecure")
+	require.Equal(t, 0, code, stderr)
+
+	acc, err := source.New(source.Options{InsecureHosts: []string{site.Host}})
+	require.NoError(t, err)
+	back, err := (&olm.Reader{Access: acc, TempDir: t.TempDir()}).Read(context.Background(), site.Host+"/mirror/ops/catalog@"+p.Operators[0].Digest, []string{"amd64"})
+	require.NoError(t, err)
+	logic := back.Catalog.Packages["logic-operator"]
+	require.NotNil(t, logic)
+	assert.ElementsMatch(t, []string{"logic-operator.v1.1.0", "logic-operator.v1.1.1", "logic-operator.v1.2.0"}, slices.Collect(maps.Keys(logic.Bundles)))
+	assert.Equal(t, []string{"alpha"}, logic.ChannelNames())
+	require.NoError(t, olm.ValidChain(logic.Channels["alpha"]))
+	var dep struct {
+		Entries []struct{ Reference struct{ Schema, Name string } }
+	}
+	require.NoError(t, json.Unmarshal(logic.Deprecations, &dep))
+	require.Len(t, dep.Entries, 1, "only the notice of a carried bundle")
+	assert.Equal(t, "logic-operator.v1.1.1", dep.Entries[0].Reference.Name)
+	assert.Nil(t, back.Catalog.Packages["data-index"].Deprecations)
+	assert.NotContains(t, back.Catalog.PackageNames(), "other")
 }

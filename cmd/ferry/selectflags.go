@@ -44,7 +44,7 @@ func (f *selectFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.imagesFile, "images", "", "a file of image references to carry, one per line")
 	fl.StringVar(&f.mavenFile, "maven", "", "a file of Maven coordinates to carry, one per line (group:artifact:version[:packaging[:classifier]])")
 	fl.StringVar(&f.filesFile, "files", "", "a file of plain files to carry, one per line: URL SHA256 [NAME]")
-	fl.StringVar(&f.operators, "operators", "", "a file of OLM packages to carry, one per line: CATALOG_IMAGE PACKAGE [CHANNEL] (no channel: the package's default); the bundle carries their images and a catalog filtered to them")
+	fl.StringVar(&f.operators, "operators", "", "a file of OLM packages to carry, one per line: CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE] (no channel: the package's default; no range: the channel's head); the bundle carries their images and a catalog filtered to them")
 	fl.StringArrayVar(&f.mavenRepos, "maven-repo", nil, "Maven repository to resolve from: a URL, or a local folder in Maven layout (or its file:// URL); repeatable, tried in order (default: Maven Central)")
 	fl.StringArrayVar(&f.mavenPOMs, "maven-pom", nil, "a project's pom.xml whose build must work offline, repeatable: its dependencies, parents, BOMs and build plugins are carried")
 	fl.StringSliceVar(&f.mavenScopes, "maven-scopes", nil, "scopes of direct Maven dependencies to carry, comma-separated (default: compile,runtime for --maven lists; compile,provided,runtime,test for --maven-pom)")

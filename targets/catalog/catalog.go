@@ -141,6 +141,9 @@ type Operator struct {
 	// Channel is the channel whose head is carried; empty means the
 	// package's default channel.
 	Channel string `yaml:"channel"`
+	// Versions is an OLM version range (">=1.2.0 <1.4.0"): every bundle
+	// of the channel in it is carried instead of the head alone.
+	Versions string `yaml:"versions"`
 
 	Line int `yaml:"-"`
 }

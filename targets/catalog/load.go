@@ -328,7 +328,7 @@ func (m *MavenImage) UnmarshalYAML(n *yaml.Node) error {
 
 // UnmarshalYAML reads an operator entry and records its line.
 func (o *Operator) UnmarshalYAML(n *yaml.Node) error {
-	if err := checkKeys(n, "operators entry", "catalog", "package", "channel"); err != nil {
+	if err := checkKeys(n, "operators entry", "catalog", "package", "channel", "versions"); err != nil {
 		return err
 	}
 	type plain Operator

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 
 	"ferry/artifacts/maven"
+	"ferry/artifacts/olm"
 )
 
 // KnownArchs are the architecture names a catalog may use, as Go and OCI
@@ -193,6 +194,9 @@ func (n Needs) validate(vars map[string]string) error {
 		}
 		if strings.TrimSpace(o.Package) == "" {
 			return &Error{Line: o.Line, Msg: fmt.Sprintf("the operators entry for %s names no package: add package: NAME", s)}
+		}
+		if _, err := olm.VersionRange(o.Versions); err != nil {
+			return &Error{Line: o.Line, Msg: fmt.Sprintf("the operators entry for %s %s: %v", s, o.Package, err)}
 		}
 	}
 	for _, rs := range n.Signatures {

@@ -273,6 +273,7 @@ func prepareQuestions(ctx context.Context, p *prompter, eng wizard.Engine, o Opt
 			}
 			return nil
 		}},
+		operatorsQuestion(ctx, p, eng, &t, &sel),
 		{work: true, run: func() error {
 			fmt.Fprintln(out, "\nResolving every image and artifact; this reads only manifests and sizes…")
 			var err error

@@ -18,6 +18,9 @@ const docsPath = "../../docs/wizard.md"
 var docScreens = []struct{ golden, caption string }{
 	{"2-product-80x24", "Choose the product; `/` filters as you type."},
 	{"5-modules-80x24", "Modules: required ones are ticked and locked, the total updates as you tick; each module's size comes first so it stays in view."},
+	{"5b-operators-80x24", "Operators, after the modules when a ticked module carries OLM operators: every package of the catalog image, the module's own ticked and locked; `/` filters."},
+	{"5c-operator-channel-80x24", "Each package ticked asks its channel, the default one preselected."},
+	{"6b-preview-operators-80x24", "In the preview, an operator's bundle and related images say why they are there under the highlighted row."},
 	{"6-preview-80x24", "The preview's tables: long names are shortened in the middle so the tag stays, and the highlighted row (↑/↓) is said whole underneath, with its digest and platforms."},
 	{"6-preview-summary-80x24", "The preview's summary: sizes before and after de-duplication, by module and architecture, and which media it fits."},
 	{"6-preview-have-80x24", "What the site already has (h on the preview): each file is read as it is typed and says what it names."},
@@ -85,6 +88,29 @@ ferry again resumes where it stopped. An Enter that cannot go on says why
 Below 100 columns the list of steps on the left gives way and the header
 names the step instead. Below 80×24 ferry shows only how to get a usable
 screen (a larger window, or ` + "`--accessible`" + `) and no key acts but quitting.
+
+## Operators
+
+When a ticked module carries OLM operators (` + "`operators:`" + ` in the catalog,
+[docs/operators.md](operators.md)), Enter on the modules leads to an Operators
+screen (still under Modules in the list of steps): ferry reads the
+file-based catalog of the catalog images those modules name, for the chosen
+architectures, with a spinner meanwhile (esc stops it), and lists every
+package with its default channel and that channel's newest version. The
+modules' own packages are ticked and locked; tick any other to carry it too
+(` + "`/`" + ` filters as you type). Enter then asks, for each package ticked, which
+channel: the default one is preselected, and the channel's head is what is
+carried. The preview lists the bundle and related images of every operator
+with why each is there, and the answers file records the packages ticked
+here under ` + "`operators:`" + ` (the modules' own come from the modules), so
+` + "`ferry prepare --answers`" + ` carries the same. A catalog that cannot be read
+is said in one sentence; Enter goes on with the modules' operators alone.
+` + "`--accessible`" + ` asks the same after the modules: the packages as a numbered
+list (the modules' own always carried), then each new package's channel with
+the default as the answer in brackets.
+A version range is not asked here: write it in an operators file or the
+answers file. The command on the confirmation screen does not name the
+packages ticked here; the answers file does.
 
 ## When the screen closes
 

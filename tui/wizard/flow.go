@@ -113,6 +113,7 @@ type Flow struct {
 
 	side, product, arch, versions *pickerStep
 	modules                       *modulesStep
+	ops                           *operatorsStep
 	preview                       *previewStep
 	have                          *havePanel
 	dest                          *destStep
@@ -133,6 +134,7 @@ func New(ctx context.Context, eng Engine, th themes.Theme, opts Options) *Flow {
 	f.arch = &pickerStep{f: f, id: stepArch}
 	f.versions = &pickerStep{f: f, id: stepVersion}
 	f.modules = &modulesStep{f: f}
+	f.ops = &operatorsStep{f: f}
 	f.preview = &previewStep{f: f}
 	f.have = newHavePanel(f)
 	f.dest = newDestStep(f)
@@ -143,6 +145,9 @@ func New(ctx context.Context, eng Engine, th themes.Theme, opts Options) *Flow {
 }
 
 func (f *Flow) current() step {
+	if f.cur == stepModules && f.ops.active {
+		return f.ops
+	}
 	return []step{f.side, f.product, f.arch, f.versions, f.modules, f.preview, f.dest, f.confirm, f.download, f.finish}[f.cur]
 }
 
@@ -152,7 +157,7 @@ func (f *Flow) Init() tea.Cmd { return nil }
 // SetSize gives the steps the room right of the rail.
 func (f *Flow) SetSize(w, h int) {
 	f.width, f.height = w, h
-	for _, s := range []step{f.side, f.product, f.arch, f.versions, f.modules, f.preview, f.dest, f.confirm, f.download, f.finish} {
+	for _, s := range []step{f.side, f.product, f.arch, f.versions, f.modules, f.ops, f.preview, f.dest, f.confirm, f.download, f.finish} {
 		s.SetSize(w, h)
 	}
 }
@@ -163,6 +168,8 @@ func (f *Flow) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case sizesResolvedMsg:
 		return f.modules.Update(msg)
+	case operatorCatalogsReadMsg, opsTickMsg:
+		return f.ops.Update(msg)
 	case planResolvedMsg, planTickMsg:
 		return f.preview.Update(msg)
 	case haveCheckedMsg, haveListedMsg:
@@ -200,7 +207,7 @@ func (f *Flow) Typing() bool {
 	case stepSide, stepProduct, stepArch, stepVersion:
 		return f.pickerOf(f.cur).list.Filtering()
 	case stepModules:
-		return f.modules.list.Filtering()
+		return f.modules.list.Filtering() || (f.ops.active && f.ops.typing())
 	case stepPreview:
 		return f.preview.filtering || f.have.open
 	case stepDest:
@@ -267,7 +274,7 @@ func (f *Flow) Step() string { return stepTitles[f.cur] }
 func (f *Flow) Ready() bool {
 	switch f.cur {
 	case stepModules:
-		return !f.modules.sizing
+		return !f.modules.sizing && f.ops.ready()
 	case stepPreview:
 		return f.preview.plan != nil && len(f.preview.plan.Errors) == 0
 	case stepDest:
@@ -288,6 +295,7 @@ func (f *Flow) Selection() selection.Selection {
 	}
 	s.Modules = f.modules.list.Chosen()
 	s.Have = f.have.Paths()
+	s.Operators = f.ops.wishes()
 	return s
 }
 

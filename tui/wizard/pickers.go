@@ -282,6 +282,9 @@ func (s *modulesStep) Update(msg tea.Msg) tea.Cmd {
 	case key.Matches(k, f.keys.Back):
 		return f.back()
 	case key.Matches(k, f.keys.Next):
+		if cmd, ok := f.ops.open(); ok {
+			return cmd
+		}
 		f.goTo(stepPreview)
 		return f.preview.start()
 	}

@@ -47,7 +47,9 @@ type previewStep struct {
 }
 
 // row is one line of a table and what the detail line says about it.
-type row struct{ line, detail string }
+// why, when set, is said on a line of its own (an operator's bundle and
+// related images, what a dependency is there for).
+type row struct{ line, detail, why string }
 
 type (
 	planResolvedMsg struct {
@@ -254,8 +256,11 @@ func (s *previewStep) View() string {
 	header, rows := s.table()
 	b.WriteString(th.Header.Render("  "+header) + "\n")
 	// Room for the rows, the position and the detail of the highlighted row
-	// (two lines) under them.
+	// (two lines, and one for why when a row says it) under them.
 	room := max(1, h-4-1-3)
+	if slices.ContainsFunc(rows, func(r row) bool { return r.why != "" }) {
+		room = max(1, room-1)
+	}
 	cur := min(s.cursor, max(0, len(rows)-1))
 	start := max(0, min(cur-room/2, len(rows)-room))
 	end := min(len(rows), start+room)
@@ -281,6 +286,9 @@ func (s *previewStep) View() string {
 		b.WriteString(th.Subtle.Render(pos) + "\n")
 		d, _ := textfit.Lines(textfit.Words(rows[cur].detail, w-1), 2)
 		b.WriteString(th.Subtle.Render(d))
+		if rows[cur].why != "" {
+			b.WriteString("\n" + th.Subtle.Render(ansi.Truncate("why: "+rows[cur].why, w-1, "…")))
+		}
 	}
 	return b.String()
 }
@@ -334,7 +342,7 @@ func (s *previewStep) table() (string, []row) {
 				continue
 			}
 			d := fmt.Sprintf("%s · %s · %s, %s shared · %s", im.Reference, shortDigest(im.Digest), sizeText(im.Size), size.Format(im.Shared), strings.Join(im.Platforms, ", "))
-			out = append(out, row{fmt.Sprintf("%-*s %10s %10s", nw, textfit.Middle(im.Reference, nw), sizeCell(im.Size), size.Format(im.Shared)), d})
+			out = append(out, row{fmt.Sprintf("%-*s %10s %10s", nw, textfit.Middle(im.Reference, nw), sizeCell(im.Size), size.Format(im.Shared)), d, im.Why})
 		}
 		return fmt.Sprintf("%-*s %10s %10s", nw, "image", "size", "shared"), out
 	case 1:
@@ -344,7 +352,7 @@ func (s *previewStep) table() (string, []row) {
 				continue
 			}
 			d := fmt.Sprintf("%s · %d file(s) · %s", mv.Coordinates, len(mv.Files), sizeText(mv.Size))
-			out = append(out, row{fmt.Sprintf("%-*s %10s", nw, textfit.Middle(mv.Coordinates, nw), sizeCell(mv.Size)), d})
+			out = append(out, row{fmt.Sprintf("%-*s %10s", nw, textfit.Middle(mv.Coordinates, nw), sizeCell(mv.Size)), d, ""})
 		}
 		return fmt.Sprintf("%-*s %10s", nw, "Maven artifact", "size"), out
 	case 2:
@@ -354,7 +362,7 @@ func (s *previewStep) table() (string, []row) {
 				continue
 			}
 			d := fmt.Sprintf("%s · %s · %s", fl.Name, sizeText(fl.Size), fl.URL)
-			out = append(out, row{fmt.Sprintf("%-*s %10s", nw, textfit.Middle(fl.Name, nw), sizeCell(fl.Size)), d})
+			out = append(out, row{fmt.Sprintf("%-*s %10s", nw, textfit.Middle(fl.Name, nw), sizeCell(fl.Size)), d, ""})
 		}
 		return fmt.Sprintf("%-*s %10s", nw, "file", "size"), out
 	}

@@ -550,7 +550,7 @@ func (p *Planner) expand(sel selection.Selection) (*work, error) {
 			w.mavenImages = append(w.mavenImages, mavenImageWork{src: mi, module: n.Module})
 		}
 		for _, o := range n.Operators {
-			w.operators = append(w.operators, operatorWish{wish: olm.Wish{Catalog: o.Catalog, Package: o.Package, Channel: o.Channel}, module: n.Module})
+			w.operators = append(w.operators, operatorWish{wish: olm.Wish{Catalog: o.Catalog, Package: o.Package, Channel: o.Channel, Versions: o.Versions}, module: n.Module})
 		}
 		if n.Notes != "" {
 			w.notes = append(w.notes, Note{Module: n.Module, Text: strings.TrimSpace(n.Notes)})

@@ -58,7 +58,8 @@ type OperatorPackage struct {
 	Bundle  string   `json:"bundle"`
 	Version string   `json:"version,omitempty"`
 	Modules []string `json:"modules"`
-	// Why is "listed", or which bundle requires it and what.
+	// Why is "listed" (with the range, or the upgrade path, that kept
+	// it), or which bundle requires it and what.
 	Why string `json:"why"`
 }
 

@@ -102,6 +102,9 @@ func (p *Preparer) Prepare(ctx context.Context, pl *plan.Plan, o Options) (*Resu
 	}
 	items := workList(pl)
 	cache := p.Downloader.Cache
+	if err := generatedHeld(pl, cache); err != nil {
+		return nil, err
+	}
 	// Blobs the plan made (a filtered catalog's) are in no registry: the
 	// cache holds them from the start, and every step after takes them as
 	// it takes a blob downloaded earlier.
@@ -179,4 +182,21 @@ func (p *Preparer) concurrency() int {
 		return 8
 	}
 	return p.Concurrency
+}
+
+// generatedHeld checks that every filtered catalog the plan carries was
+// made by this plan, or by an earlier prepare into the same cache: it is
+// made at plan time and is in no registry, and a plan read back from JSON
+// does not hold it.
+func generatedHeld(pl *plan.Plan, cache *download.Cache) error {
+	for _, oc := range pl.Operators {
+		if _, ok := pl.Generated[oc.Digest]; ok {
+			continue
+		}
+		if cache != nil && cache.HasBlob(oc.Digest, -1) {
+			continue
+		}
+		return fmt.Errorf("the plan carries a filtered copy of the catalog %s (%s), which is made when the selection is planned and is not kept in a plan read back from JSON: plan the selection again and prepare that plan", oc.Catalog, oc.Digest)
+	}
+	return nil
 }

@@ -3,6 +3,9 @@ package prepare
 import (
 	"archive/tar"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -243,4 +246,31 @@ func TestExtrasGoThroughTheFileSystemGiven(t *testing.T) {
 	assert.NoFileExists(t, res.ReadMe, "not on the OS's file system")
 	assert.NoFileExists(t, res.Answers)
 	assert.FileExists(t, filepath.Join(out, bundle.IndexName(res.Index.Name)), "the bundle itself is on disk")
+}
+
+func TestAPlanReadBackWithoutItsFilteredCatalogIsRefused(t *testing.T) {
+	f := newFixture(t, true)
+	sum := sha256.Sum256([]byte("{}"))
+	digest := "sha256:" + hex.EncodeToString(sum[:])
+	f.plan.Operators = []plan.OperatorCatalog{{Catalog: f.reg.Host + "/ops/catalog:v1", Digest: digest}}
+	f.plan.Generated = map[string][]byte{digest: []byte("{}")}
+	raw, err := json.Marshal(f.plan)
+	require.NoError(t, err)
+	var back plan.Plan
+	require.NoError(t, json.Unmarshal(raw, &back))
+	before := len(f.mvn.Requests())
+	out := t.TempDir()
+	_, err = f.prep.Prepare(context.Background(), &back, Options{Output: out})
+	require.Error(t, err)
+	assert.Equal(t, "the plan carries a filtered copy of the catalog "+f.reg.Host+"/ops/catalog:v1 ("+digest+
+		"), which is made when the selection is planned and is not kept in a plan read back from JSON: plan the selection again and prepare that plan", err.Error())
+	assert.Equal(t, before, len(f.mvn.Requests()), "nothing was fetched")
+	entries, _ := os.ReadDir(out)
+	assert.Empty(t, entries, "nothing was written")
+
+	// The plan as made holds it.
+	assert.NoError(t, generatedHeld(f.plan, f.cache))
+	// So does a cache an earlier prepare of that plan filled.
+	require.NoError(t, f.cache.PutBlob(digest, []byte("{}")))
+	assert.NoError(t, generatedHeld(&back, f.cache))
 }

@@ -25,7 +25,7 @@ var ErrInvalid = errors.New("invalid selection")
 // image references, Maven coordinates, and plain files as URL SHA256 [NAME].
 type Lists struct {
 	Images, Maven, Files string
-	// Operators is an operators file: CATALOG_IMAGE PACKAGE [CHANNEL] a
+	// Operators is an operators file: CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE] a
 	// line.
 	Operators string
 }

@@ -184,7 +184,7 @@ func (s *Session) mirrorInput(c Carried, d Destination) (mirrorconfig.Input, err
 		}
 		mc := mirrorconfig.Catalog{Source: oc.Catalog, Image: host + "/" + target + "@" + oc.Digest}
 		for _, p := range oc.Packages {
-			mc.Packages = append(mc.Packages, mirrorconfig.CatalogPackage{Name: p.Name, Channel: p.Channel, Listed: p.Why == "listed"})
+			mc.Packages = append(mc.Packages, mirrorconfig.CatalogPackage{Name: p.Name, Channel: p.Channel, Listed: strings.HasPrefix(p.Why, "listed")})
 		}
 		in.Catalogs = append(in.Catalogs, mc)
 	}

@@ -1,7 +1,8 @@
 // Package olmtest pushes a small file-based operator catalog and the
 // images it names to a test registry: several packages, channels that
 // upgrade by replaces and skips, a package and an API that a bundle
-// requires, related images, and a package nobody asks for.
+// requires, related images, deprecation notices, and a package nobody
+// asks for.
 package olmtest
 
 import (
@@ -268,6 +269,16 @@ relatedImages:
   - {name: operator, image: %s}
   - {name: runtime, image: %s}
   - {name: bundle, image: %s}
+---
+schema: olm.deprecations
+package: logic-operator
+entries:
+  - reference: {schema: olm.channel, name: stable}
+    message: stable ends with 1.0.0; use alpha
+  - reference: {schema: olm.bundle, name: logic-operator.v1.0.0}
+    message: 1.0.0 is no longer supported
+  - reference: {schema: olm.bundle, name: logic-operator.v1.1.1}
+    message: 1.1.1 loses workflows on restart; upgrade to 1.2.0
 `, im("logic bundle 1.0.0"), im("logic operator old"), im("logic bundle 1.1.0"), im("logic operator old"),
 		im("logic bundle 1.1.1"), im("logic operator old"), im("logic bundle 1.2.0"), im("logic operator"), im("logic runtime"), im("logic bundle 1.2.0"))
 	dataIndex := fmt.Sprintf(`{"schema":"olm.package","name":"data-index","defaultChannel":"stable"}
@@ -308,6 +319,10 @@ name: other.v3.0.0
 image: %s
 properties: [{type: olm.package, value: {packageName: other, version: 3.0.0}}]
 relatedImages: [{name: op, image: %s}]
+---
+schema: olm.deprecations
+package: other
+entries: [{reference: {schema: olm.package}, message: other is deprecated}]
 `, im("other bundle 3.0.0"), im("other operator"))
 	return map[string]string{
 		"logic-operator/index.yaml":   logic,
