@@ -136,7 +136,10 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 	addr := lis.Addr().String()
 
 	store := fmt.Sprintf("containers-storage:[%s@%s+%s]", o.Driver, o.Store, o.RunRoot)
-	images := append([]bundle.Image(nil), m.Images...)
+	// Signatures, attestations and referrers are not images a node can
+	// run, and an image store has no place for them: they stay in the
+	// bundle.
+	images := slices.DeleteFunc(append([]bundle.Image(nil), m.Images...), func(im bundle.Image) bool { return im.Subject != "" })
 	sort.Slice(images, func(i, j int) bool { return images[i].Reference < images[j].Reference })
 	res := &Result{}
 	for i, im := range images {

@@ -39,6 +39,13 @@ type ImageResolver interface {
 	Resolve(ctx context.Context, ref string, archs []string) (*image.Resolved, error)
 }
 
+// AttachmentFinder finds the signatures, attestations, SBOMs and OCI
+// referrers attached to a resolved image, making at most conc requests at
+// once; package image's Resolver is one.
+type AttachmentFinder interface {
+	Attachments(ctx context.Context, res *image.Resolved, conc int) ([]image.Attached, error)
+}
+
 // MavenResolver resolves a Maven coordinate to its files.
 type MavenResolver interface {
 	Resolve(ctx context.Context, c maven.Coordinate) (maven.Artifact, error)
@@ -87,7 +94,10 @@ type FileSizer interface {
 type Planner struct {
 	Catalog *catalog.Catalog
 	Images  ImageResolver
-	Maven   MavenResolver
+	// Attachments, when set, finds what is attached to each image, carried
+	// with it unless the selection says NoSignatures.
+	Attachments AttachmentFinder
+	Maven       MavenResolver
 	// MavenFetch, when set, makes every listed Maven coordinate carry its
 	// closure (dependencies, parents, BOMs, and the plugins of the phases
 	// chosen) and lets a selection name Maven projects.
@@ -162,6 +172,8 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	}
 
 	images := make([]*Image, len(work.images))
+	attached := make([][]Image, len(work.images))
+	findAttached := p.Attachments != nil && !sel.NoSignatures
 	mavens := make([]*Maven, len(work.maven))
 	files := make([]*File, len(work.files))
 	g, gctx := errgroup.WithContext(ctx)
@@ -179,6 +191,13 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 			if err == nil {
 				images[i] = &Image{Reference: it.name, Modules: it.modules, Digest: r.Digest, MediaType: r.MediaType,
 					Platforms: r.Platforms, AvailablePlatforms: r.Available, Size: r.Size(), Blobs: r.Blobs, Why: it.why}
+			}
+			if err == nil && findAttached {
+				// In the image's own slot, so the lookups run alongside the
+				// rest of resolution without waiting for a free one.
+				if attached[i], err = p.attachments(gctx, r, it.modules); err != nil {
+					images[i] = nil
+				}
 			}
 			report("image", it.name, err)
 			return ctx.Err()
@@ -232,7 +251,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	pl.Images = append(compact(images), work.catalogs...)
+	pl.Images = append(withAttached(images, attached), work.catalogs...)
 	pl.Maven = append(compact(mavens), work.imageMaven...)
 	pl.Files = compact(files)
 	pl.Errors = append(pl.Errors, sameName(pl.Files)...)
