@@ -11,7 +11,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 	"golang.org/x/sync/errgroup"
 
 	"ferry/artifacts/source"
@@ -75,32 +74,90 @@ func CosignTag(digest, suffix string) string {
 	return strings.Replace(digest, ":", "-", 1) + suffix
 }
 
-// Attachments finds what is attached to the resolved image res: for its
-// own digest and for each carried platform manifest, the cosign tags and
-// the OCI referrers (the referrers API, or its fallback tag when the
-// registry answers 404). Each candidate costs one request, all at once,
-// bounded by conc; a candidate that is not there is normal and gives
-// nothing. Any other failure is an error. The result is sorted by
-// reference.
-func (r *Resolver) Attachments(ctx context.Context, res *Resolved, conc int) ([]Attached, error) {
-	orig, err := name.ParseReference(res.Reference)
+// ResolveAttached is Resolve, and finds what is attached to the image:
+// for its own digest and for each carried platform manifest, the cosign
+// tags and the OCI referrers (the referrers API, or its fallback tag when
+// the registry answers 404). The lookups start as soon as the image's
+// index or manifest is read, alongside the rest of its resolution; each
+// candidate costs one request, at most conc at once. A candidate that is
+// not there is normal and gives nothing; any other failure is an error.
+// The attached artifacts are sorted by reference.
+func (r *Resolver) ResolveAttached(ctx context.Context, original string, archs []string, conc int) (*Resolved, []Attached, error) {
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		lookups errgroup.Group
+		found   []Attached
+		lerr    error
+		started bool
+	)
+	res, err := r.resolve(ctx, original, archs, func(desc *remote.Descriptor) {
+		subjects := []subject{{digest: desc.Digest.String()}}
+		if desc.MediaType.IsIndex() {
+			subjects = append(subjects, carriedChildren(desc.Manifest, archs)...)
+		}
+		started = true
+		lookups.Go(func() error {
+			found, lerr = r.attachments(lctx, original, subjects, conc)
+			return nil
+		})
+	})
 	if err != nil {
-		return nil, fmt.Errorf("%q is not an image reference: %w", res.Reference, err)
+		cancel()
+		_ = lookups.Wait()
+		return nil, nil, err
+	}
+	_ = lookups.Wait()
+	if !started {
+		return res, nil, nil
+	}
+	if lerr != nil {
+		return nil, nil, fmt.Errorf("the signatures and attestations of %s cannot be read: %w", original, lerr)
+	}
+	// Only what is about a manifest carried: an index child without a
+	// platform is found out only once read.
+	held := map[string]bool{}
+	for _, b := range res.Blobs {
+		held[b.Digest] = true
+	}
+	out := slices.DeleteFunc(found, func(a Attached) bool { return !held[a.Subject] })
+	return res, out, nil
+}
+
+// subject is a manifest whose attachments are looked for, and its
+// platform when it is one of an index's.
+type subject struct{ digest, platform string }
+
+// carriedChildren lists the image manifests of an index that resolving it
+// for archs carries, as the index describes them.
+func carriedChildren(raw []byte, archs []string) []subject {
+	idx, err := v1.ParseIndexManifest(strings.NewReader(string(raw)))
+	if err != nil {
+		return nil
+	}
+	var out []subject
+	for _, m := range idx.Manifests {
+		if !m.MediaType.IsImage() || isAttestation(m) {
+			continue
+		}
+		p := platformString(m.Platform)
+		if platformMatches(p, archs) {
+			out = append(out, subject{digest: m.Digest.String(), platform: p})
+		}
+	}
+	return out
+}
+
+// attachments looks up every candidate of every subject at once, at most
+// conc requests at a time.
+func (r *Resolver) attachments(ctx context.Context, original string, subjects []subject, conc int) ([]Attached, error) {
+	orig, err := name.ParseReference(original)
+	if err != nil {
+		return nil, fmt.Errorf("%q is not an image reference: %w", original, err)
 	}
 	repo := orig.Context()
 	// The repository as written, so attachments keep the image's naming.
-	repoName := repoOf(res.Reference)
-	type subject struct{ digest, platform string }
-	subjects := []subject{{digest: res.Digest}}
-	if types.MediaType(res.MediaType).IsIndex() {
-		// Signatures may be on the index, on each platform's manifest, or
-		// both: look for all of them.
-		for _, b := range res.Blobs {
-			if b.Kind == KindManifest && len(b.Platforms) == 1 {
-				subjects = append(subjects, subject{digest: b.Digest, platform: b.Platforms[0]})
-			}
-		}
-	}
+	repoName := repoOf(original)
 	if conc <= 0 {
 		conc = 4
 	}
@@ -136,8 +193,7 @@ func (r *Resolver) Attachments(ctx context.Context, res *Resolved, conc int) ([]
 				return err
 			}
 			for _, d := range found {
-				ref := repoName + "@" + d.Digest.String()
-				got, err := r.Resolve(gctx, ref, anyArch)
+				got, err := r.Resolve(gctx, repoName+"@"+d.Digest.String(), anyArch)
 				if errors.Is(err, source.ErrNotFound) {
 					continue // listed, but gone since
 				}

@@ -38,10 +38,9 @@ func TestAttachmentsOfAnIndexAndOfItsPlatformManifests(t *testing.T) {
 	r := resolverFor(t, reg.Host)
 	ctx := context.Background()
 	ref := reg.Host + "/apache/signed:1.0"
-	res, err := r.Resolve(ctx, ref, []string{"amd64"})
+	res, got, err := r.ResolveAttached(ctx, ref, []string{"amd64"}, 4)
 	require.NoError(t, err)
-	got, err := r.Attachments(ctx, res, 4)
-	require.NoError(t, err)
+	assert.Equal(t, pushed.Digest, res.Digest)
 
 	byRef := map[string]Attached{}
 	for _, a := range got {
@@ -80,9 +79,7 @@ func TestAttachmentsOfAnUnsignedImageAreNone(t *testing.T) {
 	reg.Push(t, registrytest.ImageSpec{Repo: "apache/plain", Tag: "1.0", Platforms: []string{"linux/amd64"},
 		Layers: []registrytest.LayerSpec{{Name: "base", Size: 1024}}})
 	r := resolverFor(t, reg.Host)
-	res, err := r.Resolve(context.Background(), reg.Host+"/apache/plain:1.0", []string{"amd64"})
-	require.NoError(t, err)
-	got, err := r.Attachments(context.Background(), res, 4)
+	_, got, err := r.ResolveAttached(context.Background(), reg.Host+"/apache/plain:1.0", []string{"amd64"}, 4)
 	require.NoError(t, err)
 	assert.Empty(t, got)
 }
@@ -96,9 +93,7 @@ func TestAttachmentsReadTheReferrersTagFallback(t *testing.T) {
 	signed := reg.Sign(t, "apache/old", pushed.Digest)
 
 	r := resolverFor(t, reg.Host)
-	res, err := r.Resolve(context.Background(), reg.Host+"/apache/old:1.0", []string{"amd64"})
-	require.NoError(t, err)
-	got, err := r.Attachments(context.Background(), res, 4)
+	_, got, err := r.ResolveAttached(context.Background(), reg.Host+"/apache/old:1.0", []string{"amd64"}, 4)
 	require.NoError(t, err)
 	var refs []string
 	for _, a := range got {
@@ -126,9 +121,8 @@ func TestAttachmentsReportAFailingRegistry(t *testing.T) {
 	reg.Push(t, registrytest.ImageSpec{Repo: "apache/flaky", Tag: "1.0", Platforms: []string{"linux/amd64"},
 		Layers: []registrytest.LayerSpec{{Name: "base", Size: 1024}}})
 	r := resolverFor(t, reg.Host)
-	res, err := r.Resolve(context.Background(), reg.Host+"/apache/flaky:1.0", []string{"amd64"})
-	require.NoError(t, err)
-	_, err = r.Attachments(context.Background(), res, 4)
+	_, _, err := r.ResolveAttached(context.Background(), reg.Host+"/apache/flaky:1.0", []string{"amd64"}, 4)
 	require.Error(t, err)
+	assert.Contains(t, err.Error(), "the signatures and attestations of "+reg.Host+"/apache/flaky:1.0 cannot be read")
 	assert.Contains(t, err.Error(), "HTTP 500")
 }

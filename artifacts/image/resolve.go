@@ -94,6 +94,12 @@ func NewResolver(a *source.Access) (*Resolver, error) {
 // Resolve finds what the bundle carries for original when the chosen
 // architectures are archs ("amd64", "arm64"). Errors are sentences.
 func (r *Resolver) Resolve(ctx context.Context, original string, archs []string) (*Resolved, error) {
+	return r.resolve(ctx, original, archs, nil)
+}
+
+// resolve is Resolve; fetched, when set, is told of the top-level
+// manifest or index as soon as it is read, before its children are.
+func (r *Resolver) resolve(ctx context.Context, original string, archs []string, fetched func(*remote.Descriptor)) (*Resolved, error) {
 	ref, err := r.access.Reference(original)
 	if err != nil {
 		return nil, err
@@ -105,6 +111,9 @@ func (r *Resolver) Resolve(ctx context.Context, original string, archs []string)
 	}
 	if d, ok := ref.(name.Digest); ok && d.DigestStr() != desc.Digest.String() {
 		return nil, fmt.Errorf("%s was served with digest %s: the registry or mirror returned different content", original, desc.Digest)
+	}
+	if fetched != nil {
+		fetched(desc)
 	}
 	res := &Resolved{Reference: original, Digest: desc.Digest.String(), MediaType: string(desc.MediaType), ArtifactType: artifactType(desc.Manifest)}
 	seen := map[string]int{}

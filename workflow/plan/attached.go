@@ -1,28 +1,27 @@
 package plan
 
 import (
-	"context"
-	"fmt"
 	"slices"
 
 	"ferry/artifacts/image"
 )
 
-// attachments lists what is attached to a resolved image as images of the
-// plan, each saying what it is about ("signature of REF"), needed by the
-// image's modules. A failure is the image's: it names the image.
-func (p *Planner) attachments(ctx context.Context, r *image.Resolved, modules []string) ([]Image, error) {
-	found, err := p.Attachments.Attachments(ctx, r, 4)
-	if err != nil {
-		return nil, fmt.Errorf("the signatures and attestations of %s cannot be read: %w", r.Reference, err)
-	}
+// attachedConcurrency bounds the signature lookups of one image: the
+// candidates of an index and two platforms (3 cosign tags and the
+// referrers, each of the three digests) go at once.
+const attachedConcurrency = 12
+
+// attachedImages lists what is attached to a resolved image as images of
+// the plan, each saying what it is about ("signature of REF"), needed by
+// the image's modules.
+func attachedImages(r *image.Resolved, found []image.Attached, modules []string) []Image {
 	out := make([]Image, 0, len(found))
 	for _, a := range found {
 		out = append(out, Image{Reference: a.Reference, Modules: slices.Clone(modules), Digest: a.Digest, MediaType: a.MediaType,
 			Platforms: nonEmpty(a.Platforms), AvailablePlatforms: nonEmpty(a.Available), Size: a.Size(), Blobs: a.Blobs,
 			Why: a.Why(r.Reference), Subject: a.Subject, Role: a.Role})
 	}
-	return out, nil
+	return out
 }
 
 // withAttached lists the images resolved, each followed by what is

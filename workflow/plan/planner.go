@@ -39,11 +39,11 @@ type ImageResolver interface {
 	Resolve(ctx context.Context, ref string, archs []string) (*image.Resolved, error)
 }
 
-// AttachmentFinder finds the signatures, attestations, SBOMs and OCI
-// referrers attached to a resolved image, making at most conc requests at
-// once; package image's Resolver is one.
+// AttachmentFinder resolves an image and finds the signatures,
+// attestations, SBOMs and OCI referrers attached to it, making at most
+// conc of those lookups at once; package image's Resolver is one.
 type AttachmentFinder interface {
-	Attachments(ctx context.Context, res *image.Resolved, conc int) ([]image.Attached, error)
+	ResolveAttached(ctx context.Context, ref string, archs []string, conc int) (*image.Resolved, []image.Attached, error)
 }
 
 // MavenResolver resolves a Maven coordinate to its files.
@@ -184,7 +184,14 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 			if it.anyArch {
 				archs = catalog.KnownArchs
 			}
-			r, err := p.Images.Resolve(gctx, it.name, archs)
+			var r *image.Resolved
+			var found []image.Attached
+			var err error
+			if findAttached {
+				r, found, err = p.Attachments.ResolveAttached(gctx, it.name, archs, attachedConcurrency)
+			} else {
+				r, err = p.Images.Resolve(gctx, it.name, archs)
+			}
 			if want, ok := work.pinned[it.name]; ok && err == nil && want != r.Digest {
 				err = fmt.Errorf("%s resolves to %s but the Bundles manifest pins %s: the tag was moved upstream; use the manifest of the release you mean", it.name, r.Digest, want)
 			}
@@ -192,12 +199,8 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 				images[i] = &Image{Reference: it.name, Modules: it.modules, Digest: r.Digest, MediaType: r.MediaType,
 					Platforms: r.Platforms, AvailablePlatforms: r.Available, Size: r.Size(), Blobs: r.Blobs, Why: it.why}
 			}
-			if err == nil && findAttached {
-				// In the image's own slot, so the lookups run alongside the
-				// rest of resolution without waiting for a free one.
-				if attached[i], err = p.attachments(gctx, r, it.modules); err != nil {
-					images[i] = nil
-				}
+			if err == nil {
+				attached[i] = attachedImages(r, found, it.modules)
 			}
 			report("image", it.name, err)
 			return ctx.Err()
