@@ -1,10 +1,28 @@
 package plan
 
 import (
+	"context"
 	"slices"
 
 	"ferry/artifacts/image"
 )
+
+// AttachmentFinder resolves an image and finds the signatures,
+// attestations, SBOMs and OCI referrers attached to it, making at most
+// conc of those lookups at once; package image's Resolver is one.
+type AttachmentFinder interface {
+	ResolveAttached(ctx context.Context, ref string, archs []string, conc int) (*image.Resolved, []image.Attached, error)
+}
+
+// resolveImage resolves an image, and with attached finds what is
+// attached to it too.
+func (p *Planner) resolveImage(ctx context.Context, ref string, archs []string, attached bool) (*image.Resolved, []image.Attached, error) {
+	if attached {
+		return p.Attachments.ResolveAttached(ctx, ref, archs, attachedConcurrency)
+	}
+	r, err := p.Images.Resolve(ctx, ref, archs)
+	return r, nil, err
+}
 
 // attachedConcurrency bounds the signature lookups of one image: the
 // candidates of an index and two platforms (3 cosign tags and the

@@ -39,13 +39,6 @@ type ImageResolver interface {
 	Resolve(ctx context.Context, ref string, archs []string) (*image.Resolved, error)
 }
 
-// AttachmentFinder resolves an image and finds the signatures,
-// attestations, SBOMs and OCI referrers attached to it, making at most
-// conc of those lookups at once; package image's Resolver is one.
-type AttachmentFinder interface {
-	ResolveAttached(ctx context.Context, ref string, archs []string, conc int) (*image.Resolved, []image.Attached, error)
-}
-
 // MavenResolver resolves a Maven coordinate to its files.
 type MavenResolver interface {
 	Resolve(ctx context.Context, c maven.Coordinate) (maven.Artifact, error)
@@ -184,14 +177,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 			if it.anyArch {
 				archs = catalog.KnownArchs
 			}
-			var r *image.Resolved
-			var found []image.Attached
-			var err error
-			if findAttached {
-				r, found, err = p.Attachments.ResolveAttached(gctx, it.name, archs, attachedConcurrency)
-			} else {
-				r, err = p.Images.Resolve(gctx, it.name, archs)
-			}
+			r, found, err := p.resolveImage(gctx, it.name, archs, findAttached)
 			if want, ok := work.pinned[it.name]; ok && err == nil && want != r.Digest {
 				err = fmt.Errorf("%s resolves to %s but the Bundles manifest pins %s: the tag was moved upstream; use the manifest of the release you mean", it.name, r.Digest, want)
 			}
