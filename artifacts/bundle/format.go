@@ -139,6 +139,11 @@ type Image struct {
 	// Missing lists the children of a kept index that were not carried
 	// (architectures not chosen): the index is sparse.
 	Missing []string `json:"missing,omitempty"`
+	// Subject, on an artifact attached to another image (a cosign
+	// signature, attestation or SBOM, or an OCI referrer), is the digest
+	// of the manifest it is about; Role says which of those it is.
+	Subject string `json:"subject,omitempty"`
+	Role    string `json:"role,omitempty"`
 }
 
 // Entry is a file in the bundle with its size and sha256.

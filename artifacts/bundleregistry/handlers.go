@@ -79,7 +79,7 @@ func (r *Registry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 			continue
 		}
 		if kind == "/referrers" {
-			referrers(w, req, ref)
+			r.referrers(w, req, r.repos[name], ref)
 			return
 		}
 		rp := r.repository(w, name)
@@ -132,23 +132,6 @@ func validDigest(s string) bool {
 
 func digestInvalid(w http.ResponseWriter, d string) {
 	regError(w, http.StatusBadRequest, "DIGEST_INVALID", "invalid digest: sha256 followed by 64 lower-case hex digits was expected", map[string]string{"digest": d})
-}
-
-// referrers answers the referrers API: a bundle carries no referrers, so
-// the answer is an empty index (the spec forbids a 404 here: it would tell
-// the client that the API is missing).
-func referrers(w http.ResponseWriter, req *http.Request, ref string) {
-	if !validDigest(ref) {
-		digestInvalid(w, ref)
-		return
-	}
-	body := []byte(`{"schemaVersion":2,"mediaType":"` + string(types.OCIImageIndex) + `","manifests":[]}`)
-	w.Header().Set("Content-Type", string(types.OCIImageIndex))
-	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-	w.WriteHeader(http.StatusOK)
-	if req.Method == http.MethodGet {
-		_, _ = w.Write(body)
-	}
 }
 
 // accepts says whether a client's Accept header lets it have a manifest

@@ -1,8 +1,10 @@
 // Package bundleregistry serves a bundle as a read-only OCI registry, straight
 // from its parts, for sites with no registry: the pull side of the OCI
 // distribution spec (the /v2/ check, manifests by tag and digest with HEAD,
-// blobs with Range, tag listing with n/last pagination, an empty referrers
-// answer, the spec's error codes). Images are served under their original
+// blobs with Range, tag listing with n/last pagination, the referrers API
+// answered from the manifests with a subject the bundle carries, the spec's
+// error codes). Cosign's signature, attestation and SBOM tags are served
+// like any other tag. Images are served under their original
 // repository path without the source host: docker.io/apache/x:1.0 is pulled
 // as HOST/apache/x:1.0.
 //
@@ -82,6 +84,9 @@ type Registry struct {
 type repository struct {
 	tags map[string]v1.Descriptor
 	uses map[string]bool
+	// referrers lists, by subject digest, the manifests that name it as
+	// their subject, as the referrers API describes them.
+	referrers map[string][]v1.Descriptor
 }
 
 // New reads the bundle's layout index and every image manifest in it, and
@@ -154,7 +159,7 @@ func (r *Registry) load(ctx context.Context, c *bundle.Contents) error {
 		_, _, tag, _ := image.Origin(ref)
 		rp := r.repos[name]
 		if rp == nil {
-			rp = &repository{tags: map[string]v1.Descriptor{}, uses: map[string]bool{}}
+			rp = &repository{tags: map[string]v1.Descriptor{}, uses: map[string]bool{}, referrers: map[string][]v1.Descriptor{}}
 			r.repos[name] = rp
 		}
 		if _, taken := rp.tags[tag]; tag != "" && !taken {
@@ -178,6 +183,10 @@ func (r *Registry) Holds(digest string) bool {
 type node struct {
 	blobs    []string
 	children []child
+	// subject is the digest a referrer is about, and referrer the
+	// referrer as the referrers API lists it.
+	subject  string
+	referrer v1.Descriptor
 }
 
 type child struct {
@@ -212,6 +221,9 @@ func (r *Registry) learn(ctx context.Context, rp *repository, ref string, root v
 		for _, b := range n.blobs {
 			rp.uses[b] = true
 		}
+		if n.subject != "" {
+			rp.addReferrer(n.subject, n.referrer)
+		}
 		kids := make([]v1.Descriptor, 0, len(n.children))
 		for _, c := range n.children {
 			kids = append(kids, v1.Descriptor{Digest: c.digest, MediaType: c.mediaType})
@@ -235,6 +247,7 @@ func (r *Registry) readNode(dg string, mt types.MediaType, sr *io.SectionReader)
 		return node{}, nil
 	}
 	var n node
+	n.subject, n.referrer = referrerOf(raw, dg, mt)
 	if mt.IsIndex() {
 		idx, err := v1.ParseIndexManifest(bytes.NewReader(raw))
 		if err != nil {

@@ -54,6 +54,10 @@ type Resolved struct {
 	// Blobs are the top-level manifest, the carried platforms' manifests,
 	// configs and layers, each digest once.
 	Blobs []Blob
+	// ArtifactType is the top-level manifest's artifactType (OCI 1.1
+	// artifacts), or its config's media type when that is not an image
+	// config; empty for images.
+	ArtifactType string
 }
 
 // Size is the image's compressed size: every blob it carries counted once.
@@ -90,6 +94,12 @@ func NewResolver(a *source.Access) (*Resolver, error) {
 // Resolve finds what the bundle carries for original when the chosen
 // architectures are archs ("amd64", "arm64"). Errors are sentences.
 func (r *Resolver) Resolve(ctx context.Context, original string, archs []string) (*Resolved, error) {
+	return r.resolve(ctx, original, archs, nil)
+}
+
+// resolve is Resolve; fetched, when set, is told of the top-level
+// manifest or index as soon as it is read, before its children are.
+func (r *Resolver) resolve(ctx context.Context, original string, archs []string, fetched func(*remote.Descriptor)) (*Resolved, error) {
 	ref, err := r.access.Reference(original)
 	if err != nil {
 		return nil, err
@@ -102,7 +112,10 @@ func (r *Resolver) Resolve(ctx context.Context, original string, archs []string)
 	if d, ok := ref.(name.Digest); ok && d.DigestStr() != desc.Digest.String() {
 		return nil, fmt.Errorf("%s was served with digest %s: the registry or mirror returned different content", original, desc.Digest)
 	}
-	res := &Resolved{Reference: original, Digest: desc.Digest.String(), MediaType: string(desc.MediaType)}
+	if fetched != nil {
+		fetched(desc)
+	}
+	res := &Resolved{Reference: original, Digest: desc.Digest.String(), MediaType: string(desc.MediaType), ArtifactType: artifactType(desc.Manifest)}
 	seen := map[string]int{}
 	add := func(b Blob) {
 		i, ok := seen[b.Digest]
@@ -268,6 +281,25 @@ func (r *Resolver) configPlatform(ctx context.Context, ref name.Reference, cfg v
 		return "", nil
 	}
 	return platformString(&v1.Platform{OS: c.OS, Architecture: c.Architecture, Variant: c.Variant}), nil
+}
+
+// artifactType reads a manifest's artifactType, or else its config's media
+// type when that is not an image config, as the referrers API describes an
+// artifact.
+func artifactType(raw []byte) string {
+	var m struct {
+		ArtifactType string `json:"artifactType"`
+		Config       struct {
+			MediaType types.MediaType `json:"mediaType"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	if m.ArtifactType != "" || m.Config.MediaType == "" || m.Config.MediaType.IsConfig() {
+		return m.ArtifactType
+	}
+	return string(m.Config.MediaType)
 }
 
 func platformString(p *v1.Platform) string {

@@ -1,7 +1,9 @@
 // Package push loads a bundle's images into a registry straight from the
 // bundle's parts, without unpacking: blobs first (skipping those the
 // registry already has, mounting across repositories where it can), then
-// manifests, indexes and tags, digests preserved. Every blob is hashed as
+// manifests, indexes and tags, digests preserved; the referrers carried
+// are listable afterwards, by the registry's referrers API or its tag
+// fallback. Every blob is hashed as
 // it is sent, so a damaged bundle is caught, never loaded.
 package push
 
@@ -259,6 +261,9 @@ func (p *Pusher) Import(ctx context.Context, b *bundle.Bundle) (*Result, error) 
 			return res, err
 		}
 		res.Images = append(res.Images, l)
+	}
+	if err := p.referrers(ctx, c, m.Images); err != nil {
+		return res, err
 	}
 	// Every blob the images use is now at the registry: what a later
 	// delta bundle may leave out.

@@ -148,6 +148,16 @@ func StartInProcess(t testing.TB) *Registry {
 	return &Registry{Host: strings.TrimPrefix(srv.URL, "http://"), URL: srv.URL}
 }
 
+// StartWithReferrers is StartInProcess with the OCI 1.1 referrers API
+// on (StartInProcess's registry answers it 404, as registries before OCI
+// 1.1 do, and clients keep the referrers tag fallback instead).
+func StartWithReferrers(t testing.TB) *Registry {
+	t.Helper()
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0)), ggcrregistry.WithReferrersSupport(true)))
+	t.Cleanup(srv.Close)
+	return &Registry{Host: strings.TrimPrefix(srv.URL, "http://"), URL: srv.URL}
+}
+
 // Transport is an HTTP transport that trusts the registry's CA.
 func (r *Registry) Transport() http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()

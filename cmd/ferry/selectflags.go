@@ -32,6 +32,7 @@ type selectFlags struct {
 	mavenPhases  []string
 	mavenVersion string
 	mavenNoDeps  bool
+	noSignatures bool
 }
 
 func (f *selectFlags) register(c *cobra.Command) {
@@ -51,6 +52,7 @@ func (f *selectFlags) register(c *cobra.Command) {
 	fl.StringSliceVar(&f.mavenPhases, "maven-phases", nil, "Maven lifecycle phases the far side runs, whose plugins are carried, comma-separated (default: clean,install with --maven-pom; none for lists alone)")
 	fl.StringVar(&f.mavenVersion, "maven-version", "", "the far side's Maven, whose default plugin versions are carried: 3.8 or 3.9, or a full version (default: 3.9)")
 	fl.BoolVar(&f.mavenNoDeps, "maven-no-deps", false, "carry listed Maven coordinates as they are, without their dependencies")
+	fl.BoolVar(&f.noSignatures, "no-signatures", false, "leave out the images' cosign signatures, attestations and SBOMs and their OCI referrers (carried by default)")
 }
 
 // selection builds the selection from the answers file and the flags.
@@ -92,6 +94,9 @@ func (f *selectFlags) selection(a *app, c *cobra.Command) (selection.Selection, 
 	}
 	if changed("maven-no-deps") {
 		s.MavenDirectOnly = f.mavenNoDeps
+	}
+	if changed("no-signatures") {
+		s.NoSignatures = f.noSignatures
 	}
 	if err := s.Check(a.fs); err != nil {
 		if errors.Is(err, selection.ErrInvalid) {

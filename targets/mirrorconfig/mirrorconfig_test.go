@@ -293,8 +293,22 @@ insecure = true
 				assert.Equal(t, pem, string(file(t, r, tc.platform+"/certs.d/registry.site:5000/ca.crt")))
 				assert.Contains(t, steps, "/etc/containers/certs.d/registry.site:5000/ca.crt")
 			} else {
-				assert.Len(t, r.Files, 1)
+				assert.Len(t, r.Files, 2, "registries.conf.d and registries.d")
 			}
+
+			// The registries.d entry: cosign's attachments read at the mirror.
+			var rd struct {
+				Docker map[string]struct {
+					UseSigstoreAttachments bool `yaml:"use-sigstore-attachments"`
+				} `yaml:"docker"`
+			}
+			dec := yaml.NewDecoder(strings.NewReader(string(file(t, r, tc.platform+"/registries.d/ferry-registry.site-5000.yaml"))))
+			dec.KnownFields(true)
+			require.NoError(t, dec.Decode(&rd))
+			require.Contains(t, rd.Docker, "registry.site:5000")
+			assert.True(t, rd.Docker["registry.site:5000"].UseSigstoreAttachments)
+			assert.Len(t, rd.Docker, 1)
+			assert.Contains(t, steps, "/etc/containers/registries.d/")
 		})
 	}
 }

@@ -101,7 +101,13 @@ func rows(p *plan.Plan) []row {
 				if im.Shared > 0 {
 					shared = size.Format(im.Shared)
 				}
-				out = append(out, row{item: im.Reference, detail: strings.Join(im.Platforms, ", "), size: size.Format(im.Size), shared: shared})
+				detail := strings.Join(im.Platforms, ", ")
+				if im.Subject != "" {
+					// An attached artifact: what it is about matters more
+					// than a platform it does not have.
+					detail = im.Why
+				}
+				out = append(out, row{item: im.Reference, detail: detail, size: size.Format(im.Size), shared: shared})
 			}
 		}
 		for _, mv := range p.Maven {

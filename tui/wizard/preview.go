@@ -342,6 +342,9 @@ func (s *previewStep) table() (string, []row) {
 				continue
 			}
 			d := fmt.Sprintf("%s · %s · %s, %s shared · %s", im.Reference, shortDigest(im.Digest), sizeText(im.Size), size.Format(im.Shared), strings.Join(im.Platforms, ", "))
+			if im.Subject != "" {
+				d = fmt.Sprintf("%s · %s · %s", im.Reference, shortDigest(im.Digest), sizeText(im.Size))
+			}
 			out = append(out, row{fmt.Sprintf("%-*s %10s %10s", nw, textfit.Middle(im.Reference, nw), sizeCell(im.Size), size.Format(im.Shared)), d, im.Why})
 		}
 		return fmt.Sprintf("%-*s %10s %10s", nw, "image", "size", "shared"), out

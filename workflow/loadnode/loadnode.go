@@ -147,7 +147,10 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 	}()
 	j.reg, j.addr = reg, lis.Addr().String()
 
-	j.images = append([]bundle.Image(nil), m.Images...)
+	// Signatures, attestations and referrers are not images a node can
+	// run, and an image store has no place for them: they stay in the
+	// bundle.
+	j.images = slices.DeleteFunc(append([]bundle.Image(nil), m.Images...), func(im bundle.Image) bool { return im.Subject != "" })
 	sort.Slice(j.images, func(i, k int) bool { return j.images[i].Reference < j.images[k].Reference })
 	var res *Result
 	if j.via == ViaNative {

@@ -87,7 +87,10 @@ type FileSizer interface {
 type Planner struct {
 	Catalog *catalog.Catalog
 	Images  ImageResolver
-	Maven   MavenResolver
+	// Attachments, when set, finds what is attached to each image, carried
+	// with it unless the selection says NoSignatures.
+	Attachments AttachmentFinder
+	Maven       MavenResolver
 	// MavenFetch, when set, makes every listed Maven coordinate carry its
 	// closure (dependencies, parents, BOMs, and the plugins of the phases
 	// chosen) and lets a selection name Maven projects.
@@ -162,6 +165,8 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	}
 
 	images := make([]*Image, len(work.images))
+	attached := make([][]Image, len(work.images))
+	findAttached := p.Attachments != nil && !sel.NoSignatures
 	mavens := make([]*Maven, len(work.maven))
 	files := make([]*File, len(work.files))
 	g, gctx := errgroup.WithContext(ctx)
@@ -172,13 +177,16 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 			if it.anyArch {
 				archs = catalog.KnownArchs
 			}
-			r, err := p.Images.Resolve(gctx, it.name, archs)
+			r, found, err := p.resolveImage(gctx, it.name, archs, findAttached)
 			if want, ok := work.pinned[it.name]; ok && err == nil && want != r.Digest {
 				err = fmt.Errorf("%s resolves to %s but the Bundles manifest pins %s: the tag was moved upstream; use the manifest of the release you mean", it.name, r.Digest, want)
 			}
 			if err == nil {
 				images[i] = &Image{Reference: it.name, Modules: it.modules, Digest: r.Digest, MediaType: r.MediaType,
 					Platforms: r.Platforms, AvailablePlatforms: r.Available, Size: r.Size(), Blobs: r.Blobs, Why: it.why}
+			}
+			if err == nil {
+				attached[i] = attachedImages(r, found, it.modules)
 			}
 			report("image", it.name, err)
 			return ctx.Err()
@@ -232,7 +240,7 @@ func (p *Planner) Plan(ctx context.Context, sel selection.Selection) (*Plan, err
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	pl.Images = append(compact(images), work.catalogs...)
+	pl.Images = append(withAttached(images, attached), work.catalogs...)
 	pl.Maven = append(compact(mavens), work.imageMaven...)
 	pl.Files = compact(files)
 	pl.Errors = append(pl.Errors, sameName(pl.Files)...)

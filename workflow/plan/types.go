@@ -98,8 +98,15 @@ type Image struct {
 	Shared int64        `json:"shared"`
 	Blobs  []image.Blob `json:"blobs"`
 	// Why says why an image no module lists is carried: "bundle of
-	// PACKAGE …", "related image … of bundle …", "filtered catalog …".
+	// PACKAGE …", "related image … of bundle …", "filtered catalog …",
+	// and what an attached artifact is: "signature of REF", "referrer of
+	// REF (linux/arm64, application/spdx+json)".
 	Why string `json:"why,omitempty"`
+	// Role and Subject are set on an artifact attached to another image:
+	// signature, attestation or SBOM (cosign's tags), or referrer (OCI
+	// 1.1), and the digest of the manifest it is about.
+	Role    string `json:"role,omitempty"`
+	Subject string `json:"subject,omitempty"`
 }
 
 // Maven is one Maven artifact resolved to its files.

@@ -74,7 +74,8 @@ func compose(pl *plan.Plan, o Options, cache *download.Cache) (*composed, error)
 			}
 		}
 		l.AddImage(bundle.LayoutImage{Reference: im.Reference, Digest: im.Digest, MediaType: im.MediaType, Size: topSize})
-		entry := bundle.Image{Reference: im.Reference, Digest: im.Digest, MediaType: im.MediaType, Size: im.Size, Platforms: im.Platforms}
+		entry := bundle.Image{Reference: im.Reference, Digest: im.Digest, MediaType: im.MediaType, Size: im.Size, Platforms: im.Platforms,
+			Subject: im.Subject, Role: im.Role}
 		if b, ok := l.Blob(im.Digest); ok && b.Blob == bundle.BlobIndex {
 			entry.Missing, err = absentChildren(cache.BlobPath(im.Digest), l)
 			if err != nil {

@@ -70,6 +70,10 @@ type Selection struct {
 	// the engineer keeps; the one saved beside a bundle never names it, as
 	// that travels with the bundle.
 	SignKey string `yaml:"signKey,omitempty" json:"signKey,omitempty"`
+	// NoSignatures leaves out what is attached to the images: their
+	// cosign signatures, attestations and SBOMs and their OCI referrers,
+	// which are carried by default.
+	NoSignatures bool `yaml:"noSignatures,omitempty" json:"noSignatures,omitempty"`
 }
 
 type answersFile struct {

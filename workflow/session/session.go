@@ -142,6 +142,7 @@ func (s *Session) planner(repos []string) (*plan.Planner, error) {
 	return &plan.Planner{
 		Catalog:     s.cat,
 		Images:      imgs,
+		Attachments: imgs,
 		Maven:       mr,
 		MavenFetch:  mr,
 		Files:       &plainfile.Sizer{Client: client},
