@@ -169,7 +169,7 @@ func nodeSide(w io.Writer, r app.Result, name string) {
 		fmt.Fprintln(w, "  still to do on this node: add the store to additionalimagestores in /etc/containers/storage.conf, then restart CRI-O")
 	case r.Outcome == app.Failed:
 		fmt.Fprintln(w, "✗ This node's image store was not loaded.")
-		fmt.Fprintf(w, "  to go on, as root: %s (what is loaded already is skipped)\n", o.NodeCommand)
+		fmt.Fprintf(w, "  to go on, as root (what is loaded already is skipped): %s\n", o.NodeCommand)
 	default:
 		fmt.Fprintln(w, "This node's image store was not loaded.")
 		fmt.Fprintf(w, "  to load it, as root: sudo %s\n", o.NodeCommand)
