@@ -165,6 +165,7 @@ func (s *nodeStep) Update(msg tea.Msg) tea.Cmd {
 	case s.running():
 		if k.String() == "esc" {
 			f.jobs.Cancel(jobLoadNode)
+			s.stopped = true // until the load reports how far it got
 		}
 		return nil
 	case s.res != nil:
