@@ -2,11 +2,11 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"ferry/workflow/loadnode"
+	"ferry/workflow/session"
 )
 
 func newLoadNodeCmd(a *app) *cobra.Command {
@@ -49,12 +49,12 @@ that holds its base (or give the base with --with).`,
 			if !noPin {
 				o.PinFile = pinFile
 				if o.PinFile == "" {
-					o.PinFile = filepath.Join("/etc/crio/crio.conf.d", "50-ferry-"+b.Index.Name+".conf")
+					o.PinFile = session.NodePinFile(b)
 				}
 			}
 			r := newProgressRenderer(a, progress)
 			o.Progress = r.Sink()
-			res, err := (&loadnode.Loader{}).Load(cmd.Context(), b, o)
+			res, err := sess.LoadNode(cmd.Context(), b, o)
 			r.Finish()
 			if err != nil {
 				return err
@@ -71,9 +71,9 @@ that holds its base (or give the base with --with).`,
 		},
 	}
 	f := c.Flags()
-	f.StringVar(&store, "store", "/var/lib/ferry-images", "the image store's folder: an additional image store for CRI-O and podman")
-	f.StringVar(&runRoot, "runroot", "/run/ferry-images", "the image store's runtime folder")
-	f.StringVar(&driver, "driver", "overlay", "the storage driver of the node's runtime (overlay, or vfs)")
+	f.StringVar(&store, "store", session.NodeStore, "the image store's folder: an additional image store for CRI-O and podman")
+	f.StringVar(&runRoot, "runroot", session.NodeRunRoot, "the image store's runtime folder")
+	f.StringVar(&driver, "driver", session.NodeDriver, "the storage driver of the node's runtime (overlay, or vfs)")
 	f.StringVar(&arch, "arch", "", "the architecture to load of multi-architecture images (default: the bundle's only one, else this machine's)")
 	f.StringArrayVar(&with, "with", nil, "a base bundle of a delta, repeatable, when its images are not in the store yet")
 	f.StringVar(&pinFile, "pin-file", "", "the CRI-O drop-in pinning the images (default: /etc/crio/crio.conf.d/50-ferry-BUNDLE.conf)")

@@ -183,9 +183,12 @@ func importQuestions(ctx context.Context, p *prompter, eng farside.Engine, o Imp
 		}},
 		{run: func() error {
 			fmt.Fprintln(out, "\nQuestion 3: does the site have a container registry (and a Maven repository) to load the bundle into?")
-			i, err := p.choose("Where it goes", []string{"Load it into the site's registry and Maven repository", "There is no registry here: serve the bundle from this machine"}, 1)
+			i, err := p.choose("Where it goes", []string{"Load it into the site's registry and Maven repository", "There is no registry here: serve the bundle from this machine", "There is no registry here: load this node's image store now, then one command per other node"}, 1)
 			if err != nil {
 				return err
+			}
+			if i == 2 {
+				return loadNode(ctx, p, eng, b)
 			}
 			serve = i == 1
 			if serve {

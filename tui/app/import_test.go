@@ -38,6 +38,8 @@ type fake struct {
 	// found, when set, is what Find finds (finds stays 0 then: nothing).
 	found *[]session.Found
 	finds int
+	// node is this machine as the registry-less path loads it.
+	node nodeFake
 }
 
 var idx = bundle.Index{Name: "demo-2.0", Target: "demo", Version: "2.0", Archs: []string{"amd64"}, Modules: []string{"core", "ui"},
@@ -60,7 +62,11 @@ func (f *fake) Open(path string) (*bundle.Bundle, error) {
 	if !strings.HasPrefix(path, "/media") {
 		return nil, errors.New("not a ferry bundle: " + path + " holds no bundle (no .ferry.json index): give the folder the bundle was written to")
 	}
-	return &bundle.Bundle{Dir: path, Index: idx}, nil
+	b := &bundle.Bundle{Dir: path, Index: idx}
+	if f.node.delta && !strings.Contains(path, "base") {
+		b.Index.FormatVersion = bundle.DeltaFormatVersion
+	}
+	return b, nil
 }
 func (f *fake) Verify(ctx context.Context, b *bundle.Bundle, progress events.Sink) error {
 	progress(events.Event{Stage: events.StageVerify, State: events.Verified, BytesDone: b.Index.Size, BytesTotal: b.Index.Size})

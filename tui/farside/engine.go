@@ -10,6 +10,7 @@ import (
 	"ferry/artifacts/push"
 	"ferry/targets/mirrorconfig"
 	"ferry/workflow/importer"
+	"ferry/workflow/loadnode"
 )
 
 // Engine is what the far side asks of the workflow; every call runs in a
@@ -31,4 +32,9 @@ type Engine interface {
 	// Serve serves the bundle as a read-only registry on listen until stop
 	// is called, reporting every manifest served to progress.
 	Serve(ctx context.Context, b *bundle.Bundle, listen string, progress events.Sink) (addr string, stop func(), err error)
+	// LoadNode puts the bundle's images into this machine's image store
+	// (load-node), reporting each image to o.Progress; Root says whether
+	// this process may.
+	LoadNode(ctx context.Context, b *bundle.Bundle, o loadnode.Options) (*loadnode.Result, error)
+	Root() bool
 }

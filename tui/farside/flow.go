@@ -155,7 +155,7 @@ func Table() [][2]string {
 		where string
 	}{
 		{k.Next, "every step: go on (open the bundle, load, finish)"},
-		{k.Back, "every step after the first: go back, keeping your answers"},
+		{k.Back, "every step after the first: go back, keeping your answers; while a node loads: stop"},
 		{k.Move, "lists: move the highlight"},
 		{k.Field, "Where it goes: next field (shift+tab: the one before)"},
 		{k.List, "Find the bundle: between the bundles found and the path field"},
@@ -218,7 +218,7 @@ func (f *Flow) Update(msg tea.Msg) tea.Cmd {
 		return f.find.Update(msg)
 	case verifiedMsg:
 		return f.code.Update(msg)
-	case servingStartedMsg, caDueMsg, caCheckedMsg:
+	case servingStartedMsg, caDueMsg, caCheckedMsg, rootMsg, nodeLoadedMsg:
 		return f.where.Update(msg)
 	case checkedMsg:
 		return f.test.Update(msg)
@@ -227,7 +227,7 @@ func (f *Flow) Update(msg tea.Msg) tea.Cmd {
 	case configuredMsg:
 		return f.configure.Update(msg)
 	case tickMsg:
-		if f.jobs.Running(jobVerify) || f.jobs.Running(jobImport) || f.where.serveStop != nil {
+		if f.jobs.Running(jobVerify) || f.jobs.Running(jobImport) || f.jobs.Running(jobLoadNode) || f.where.serveStop != nil {
 			return f.every()
 		}
 		return nil
@@ -261,7 +261,7 @@ func (f *Flow) Typing() bool {
 	case stepFind:
 		return f.find.typing()
 	case stepWhere:
-		return (f.where.mode == "load" && f.where.focus != fInsecure) || (f.where.mode == "" && f.where.modes.Filtering())
+		return (f.where.mode == "load" && f.where.focus != fInsecure) || (f.where.mode == "" && f.where.modes.Filtering()) || (f.where.mode == "node" && f.where.node.typing())
 	case stepConfigure:
 		return f.configure.platforms.Filtering()
 	}
@@ -274,8 +274,10 @@ func (f *Flow) QuitQuestion() string {
 	switch {
 	case f.where.serveStop != nil:
 		return "Stop serving? Nodes still pulling fail. y: stop · any other key: keep serving"
-	case f.jobs.Running(jobImport):
+	case f.jobs.Running(jobImport), f.jobs.Running(jobLoadNode):
 		return "Stop loading? Running it again continues. y: stop · any other key: keep going"
+	case f.cur == stepWhere && f.where.nodeLoaded():
+		return ""
 	case f.jobs.Running(jobVerify):
 		return "Stop the check? y: stop · any other key: keep going"
 	case f.cur > stepFind && f.cur < stepDone:

@@ -4,6 +4,7 @@ import (
 	"ferry/artifacts/bundle"
 	"ferry/targets/mirrorconfig"
 	"ferry/workflow/importer"
+	"ferry/workflow/loadnode"
 	"ferry/workflow/session"
 )
 
@@ -31,13 +32,17 @@ type Outcome struct {
 	// no registry, and Pulls the manifests served.
 	Serving string
 	Pulls   int64
+	// Node is what loading this node's image store did, on the path where
+	// each node holds the images; NodeCommand loads each other node.
+	Node        *loadnode.Result
+	NodeCommand string
 	// Err is the failure the current step shows, if any.
 	Err error
 }
 
 // Outcome is where the far side stands now.
 func (f *Flow) Outcome() Outcome {
-	o := Outcome{Step: f.Step(), Done: f.cur == stepDone, Bundle: f.bundle, Report: f.report, ConfigDir: f.opts.ConfigDir}
+	o := Outcome{Step: f.Step(), Done: f.cur == stepDone || (f.cur == stepWhere && f.where.nodeLoaded()), Bundle: f.bundle, Report: f.report, ConfigDir: f.opts.ConfigDir}
 	if f.cur > stepWhere && f.where.mode == "load" {
 		o.Destination = f.Destination()
 		o.Destination.Password, o.Destination.MavenPassword = "", ""
@@ -56,6 +61,9 @@ func (f *Flow) Outcome() Outcome {
 			o.Pulls = int64(w.pulls.Get().ItemsDone)
 		}
 	}
+	if w := f.where; w.mode == "node" && f.bundle != nil {
+		o.Node, o.NodeCommand = w.node.res, w.node.command()
+	}
 	switch f.cur {
 	case stepFind:
 		o.Err = f.find.openErr
@@ -63,6 +71,9 @@ func (f *Flow) Outcome() Outcome {
 		o.Err = f.code.err
 	case stepWhere:
 		o.Err = f.where.serveErr
+		if f.where.mode == "node" {
+			o.Err = f.where.node.err
+		}
 	case stepTest:
 		o.Err = f.test.err
 	case stepLoad:

@@ -58,8 +58,10 @@ type whereStep struct {
 	fields []textinput.Model
 	focus  int
 
-	// mode is "" until chosen: "load" or "serve".
+	// mode is "" until chosen: "load", "serve" or "node" (this node's
+	// image store, then one command per other node).
 	mode      string
+	node      *nodeStep
 	modes     picker.Model
 	serveAddr string
 	// pulls is the last pull reported, read on the timer.
@@ -95,7 +97,9 @@ func newWhereStep(f *Flow) *whereStep {
 	s.modes = picker.New([]picker.Item{
 		{ID: "load", Title: "Load it into the site's registry", Detail: "and Maven repository; then configure the machines"},
 		{ID: "serve", Title: "There is no registry here", Detail: "serve the bundle from this machine as a read-only registry"},
+		{ID: "node", Title: "No registry: load each node", Detail: "load this node's image store, then one command per node"},
 	}, false, f.th)
+	s.node = newNodeStep(f)
 	if d.Registry != "" || d.MavenURL != "" {
 		s.mode = "load"
 	}
@@ -112,6 +116,7 @@ func yn(b bool) string {
 func (s *whereStep) SetSize(w, h int) {
 	s.w, s.h = w, h
 	s.modes.SetSize(w, 6)
+	s.node.SetSize(w, h)
 	for i := range s.fields {
 		s.fields[i].SetWidth(max(10, w-24))
 	}
@@ -122,6 +127,8 @@ func (s *whereStep) ShortHelp() []key.Binding {
 	switch s.mode {
 	case "":
 		return f.short(withHelp(k.Next, "enter", "choose"), k.Move, k.Back)
+	case "node":
+		return s.node.ShortHelp()
 	case "serve":
 		if s.serveStop != nil {
 			return []key.Binding{withHelp(k.Quit, "q", "stop serving")}
@@ -136,6 +143,9 @@ func (s *whereStep) ShortHelp() []key.Binding {
 
 func (s *whereStep) FullHelp() [][]key.Binding {
 	k := s.f.keys
+	if s.mode == "node" {
+		return s.node.FullHelp()
+	}
 	if s.mode == "load" {
 		return s.f.full([]key.Binding{withHelp(k.Next, "enter", "test the connection"), k.Back}, []key.Binding{k.Field, withHelp(k.Toggle, "space", "Plain HTTP on/off")})
 	}
@@ -176,6 +186,9 @@ func (s *whereStep) Update(msg tea.Msg) tea.Cmd {
 		}
 		return nil
 	}
+	if s.mode == "node" {
+		return s.node.Update(msg)
+	}
 	if m, ok := msg.(servingStartedMsg); ok {
 		if !f.jobs.Running(jobServe) {
 			if m.stop != nil {
@@ -200,6 +213,10 @@ func (s *whereStep) Update(msg tea.Msg) tea.Cmd {
 		switch k {
 		case "enter":
 			c := s.modes.Chosen()
+			if len(c) == 1 && c[0] == "node" {
+				s.mode = "node"
+				return s.node.start()
+			}
 			if len(c) == 1 && c[0] == "serve" {
 				s.mode = "serve"
 				ctx := f.jobs.Start(jobServe)
@@ -333,6 +350,8 @@ func (s *whereStep) View() string {
 	case "serve":
 		s.serveView(&b)
 		return b.String()
+	case "node":
+		return s.node.View()
 	}
 	say(&b, f, w, "Where does it go?", "Type the site's registry (host:port, and a folder if you like, e.g. registry.site:5000/mirror), its login, its CA file if it has its own certificates, and the Maven repository's URL or a folder. Leave empty what you do not have.")
 	for i, fl := range s.fields {

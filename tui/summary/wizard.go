@@ -71,6 +71,9 @@ func importSide(w io.Writer, r app.Result) {
 	case o.Serving != "":
 		fmt.Fprintf(w, "Served %s from %s: %d image manifests pulled; serving has stopped.\n", name, o.Serving, o.Pulls)
 		return
+	case o.NodeCommand != "":
+		nodeSide(w, r, name)
+		return
 	case rep != nil && r.Outcome == app.Failed:
 		fmt.Fprintf(w, "✗ The import of %s stopped part way, on the step %q.\n", name, o.Step)
 	case rep != nil:
@@ -150,4 +153,26 @@ func destinationFlags(o *farside.Outcome) string {
 		b.WriteString(" --maven-dir " + Quote(d.MavenDir))
 	}
 	return b.String()
+}
+
+// nodeSide is the registry-less path where each node holds the images:
+// what this node holds, and the command for it and for every other node.
+func nodeSide(w io.Writer, r app.Result, name string) {
+	o := r.Import
+	n := o.Node
+	switch {
+	case n != nil:
+		fmt.Fprintf(w, "✓ %s loaded into this node's image store: %d images (%d copied, %d there already), each checked by its digest.\n", name, len(n.Images), n.Copied, n.Skipped)
+		if n.PinFile != "" {
+			fmt.Fprintf(w, "  pinned by: %s\n", n.PinFile)
+		}
+		fmt.Fprintln(w, "  still to do on this node: add the store to additionalimagestores in /etc/containers/storage.conf, then restart CRI-O")
+	case r.Outcome == app.Failed:
+		fmt.Fprintln(w, "✗ This node's image store was not loaded.")
+		fmt.Fprintf(w, "  to go on, as root (what is loaded already is skipped): %s\n", o.NodeCommand)
+	default:
+		fmt.Fprintln(w, "This node's image store was not loaded.")
+		fmt.Fprintf(w, "  to load it, as root: sudo %s\n", o.NodeCommand)
+	}
+	fmt.Fprintf(w, "  on each other node, as root: %s\n", o.NodeCommand)
 }
