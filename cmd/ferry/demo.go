@@ -8,7 +8,6 @@ import (
 	"runtime"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
 	"ferry/targets/catalog"
@@ -109,20 +108,13 @@ resumes, → moves on at once.`,
 // play runs both sides in one program; with auto it plays by itself and
 // needs no terminal.
 func (a *app) play(cmd *cobra.Command, o tuiapp.Options, auto bool) (tuiapp.Result, error) {
-	var opts []tea.ProgramOption
-	if !isTerminal(cmd.InOrStdin()) || !isTerminal(a.stdout) {
-		if !auto {
-			return tuiapp.Result{}, usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
-		}
-		opts = append(a.programOptions(nil), tea.WithInput(nil), tea.WithWindowSize(100, 30), tea.WithoutSignalHandler())
-	} else {
-		opts = a.programOptions(cmd.InOrStdin())
+	if tuiapp.IsTerminal(cmd.InOrStdin()) && tuiapp.IsTerminal(a.stdout) {
+		return a.term().Launch(cmd.Context(), o, cmd.InOrStdin())
 	}
-	m, err := tuiapp.Run(cmd.Context(), o, opts...)
-	if err != nil && !errorsIsKilled(err) {
-		return m, err
+	if !auto {
+		return tuiapp.Result{}, usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
 	}
-	return m, nil
+	return a.term().Play(cmd.Context(), o)
 }
 
 // demoCommandFlags are the flags that make a plain prepare reach the demo's

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/tui/accessible"
+	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
 	"ferry/tui/summary"
 	"ferry/workflow/session"
@@ -45,7 +46,7 @@ before anything is loaded.`,
   ferry import /media/usb --registry registry.site:5000 --maven-url https://nexus.site/repository/maven-releases --report import
   ferry import /media/usb --registry registry.site:5000 --check`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && (a.accessible(accessibleFlag) || (isTerminal(cmd.InOrStdin()) && isTerminal(a.stdout))) {
+			if len(args) == 0 && (a.term().Accessible(accessibleFlag) || (tuiapp.IsTerminal(cmd.InOrStdin()) && tuiapp.IsTerminal(a.stdout))) {
 				return nil // the far-side wizard or its prompts ask for it
 			}
 			return exactArgs(1, "name the bundle to import: its folder, its .ferry.json index or one of its parts")(cmd, args)
@@ -69,8 +70,8 @@ before anything is loaded.`,
 				if d.Username == "" {
 					d.Username = a.getenv("FERRY_REGISTRY_USERNAME")
 				}
-				if a.accessible(accessibleFlag) {
-					far, fo := farsideSide(sess, farside.Options{})
+				if a.term().Accessible(accessibleFlag) {
+					far, fo := farside.ForSession(sess, farside.Options{})
 					return accessible.RunImport(cmd.Context(), far, cmd.InOrStdin(), a.stdout, accessible.ImportOptions{Destination: d, ConfigDir: fo.ConfigDir})
 				}
 				return runFarside(a, cmd.Context(), sess, farside.Options{Destination: session.Destination{Registry: registry, CAFiles: caFiles, Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
