@@ -4,21 +4,18 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/crypto/ssh"
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/signature"
+	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
-// keyPasswordEnv holds the password of an encrypted signing key; a
-// password is never taken as a flag, where it would show in the process
-// list and the shell's history.
-const keyPasswordEnv = "FERRY_KEY_PASSWORD"
+// keyPasswordEnv holds the password of an encrypted signing key.
+const keyPasswordEnv = session.KeyPasswordEnv
 
 func newKeygenCmd(a *app) *cobra.Command {
 	return &cobra.Command{
@@ -34,23 +31,12 @@ and serve). It never overwrites a key.`,
   ferry verify --key site-a.pub /media/usb`,
 		Args: exactArgs(1, "name the key files to write: PREFIX gives PREFIX.key and PREFIX.pub"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			prefix := strings.TrimSuffix(strings.TrimSuffix(args[0], signature.PrivateSuffix), signature.PublicSuffix)
 			pass := a.getenv(keyPasswordEnv)
-			k, err := signature.Generate(prefix, pass, "ferry:"+filepath.Base(prefix))
+			k, err := session.GenerateKey(args[0], pass)
 			if err != nil {
 				return err
 			}
-			th := a.theme()
-			w := a.out()
-			how := "not encrypted: keep it where only you can read it, or set " + keyPasswordEnv + " and make another"
-			if pass != "" {
-				how = "encrypted with " + keyPasswordEnv
-			}
-			fmt.Fprintf(w, "%s %s (private, %s)\n", th.OK.Render("Key written:"), k.Private, how)
-			fmt.Fprintf(w, "  public key: %s (give it to the site)\n", k.Public)
-			fmt.Fprintf(w, "  fingerprint: %s\n", th.Accent.Render(k.Fingerprint))
-			fmt.Fprintf(w, "\n%s sign with `ferry prepare --sign-key %s …` or `ferry sign BUNDLE --key %s`; never copy the .key onto the bundle's media.\n",
-				th.Title.Render("Next:"), k.Private, k.Private)
+			summary.KeyWritten(a.out(), a.theme(), k, pass != "", keyPasswordEnv)
 			return nil
 		},
 	}
@@ -94,7 +80,7 @@ the private key is written.`,
 			if err != nil {
 				return err
 			}
-			printSigned(a, out, signer)
+			summary.Signed(a.out(), a.theme(), out, signature.Fingerprint(signer.PublicKey()))
 			return nil
 		},
 	}
@@ -103,40 +89,15 @@ the private key is written.`,
 	return c
 }
 
-func printSigned(a *app, sig string, signer ssh.Signer) {
-	th := a.theme()
-	fmt.Fprintf(a.out(), "%s %s by %s\n", th.OK.Render("Signed:"), sig, th.Accent.Render(signature.Fingerprint(signer.PublicKey())))
-}
-
 // loadSigner opens a private key with FERRY_KEY_PASSWORD, refusing one
-// kept in the bundle's folder: a private key must not travel with what it
-// signs.
+// kept in the bundle's folder; a key that is not there, or is, is a
+// usage error.
 func (a *app) loadSigner(path, bundleDir string) (ssh.Signer, error) {
-	if inside(path, bundleDir) {
-		return nil, usageError{fmt.Errorf("the private key %s is in the bundle's folder %s: move it elsewhere first, as it must never travel with the bundle", path, bundleDir)}
-	}
-	s, err := signature.LoadSigner(path, a.getenv(keyPasswordEnv))
-	if errors.Is(err, os.ErrNotExist) {
+	s, err := session.LoadSigner(path, bundleDir, a.getenv(keyPasswordEnv))
+	if errors.Is(err, os.ErrNotExist) || errors.Is(err, session.ErrKeyWithBundle) {
 		return nil, usageError{err}
 	}
 	return s, err
-}
-
-// inside says whether path is in dir (or a folder under it).
-func inside(path, dir string) bool {
-	p, err1 := filepath.Abs(path)
-	d, err2 := filepath.Abs(dir)
-	if err1 != nil || err2 != nil {
-		return false
-	}
-	if rp, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
-		p = filepath.Join(rp, filepath.Base(p))
-	}
-	if rd, err := filepath.EvalSymlinks(d); err == nil {
-		d = rd
-	}
-	rel, err := filepath.Rel(d, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // trustFlag is --key PUB on the commands that read a bundle: only a bundle
@@ -159,12 +120,6 @@ func (t *trustFlag) load() (ssh.PublicKey, error) {
 	return k, nil
 }
 
-// printSignedBy tells who signed the bundle.
-func printSignedBy(a *app, b *bundle.Bundle, fp string) {
-	th := a.theme()
-	fmt.Fprintf(a.out(), "%s %s signed by %s\n", th.OK.Render("Signature OK:"), b.Index.Name, th.Accent.Render(fp))
-}
-
 // checkSigned refuses a bundle not signed by pub and, with parts, one
 // whose parts do not match the signed index; it prints who signed it.
 func checkSigned(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bundle, pub ssh.PublicKey, progress string, parts bool) error {
@@ -180,6 +135,6 @@ func checkSigned(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bu
 	if err != nil {
 		return err
 	}
-	printSignedBy(a, b, fp)
+	summary.SignatureOK(a.out(), a.theme(), b.Index.Name, fp)
 	return nil
 }
