@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 
-	"github.com/spf13/afero"
 	"github.com/spf13/cobra"
 
+	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
@@ -51,17 +51,10 @@ Credentials are given as for ferry import and never go into the file.`,
 			if err != nil {
 				return err
 			}
-			data, err := inv.Marshal()
-			if err != nil {
+			if err := sess.SaveInventory(inv, output); err != nil {
 				return err
 			}
-			if err := afero.WriteFile(sess.FS, output, data, 0o644); err != nil {
-				return fmt.Errorf("cannot write the inventory %s: %w", output, err)
-			}
-			th := a.theme()
-			fmt.Fprintf(a.out(), "%s %s: %s holds %d manifests and %d blobs of %d asked about, in %d repositories\n",
-				th.OK.Render("Inventory written:"), output, inv.Registry, len(inv.Manifests), len(inv.Blobs), inv.Checked, len(inv.Repositories))
-			fmt.Fprintf(a.out(), "%s carry %s back and give it to ferry prepare --have.\n", th.Title.Render("Next:"), output)
+			summary.Inventory(a.out(), a.theme(), inv, output)
 			return nil
 		},
 	}
