@@ -57,16 +57,7 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 			if err != nil {
 				return err
 			}
-			var c session.Carried
-			if bundlePath != "" {
-				b, err := sess.Open(bundlePath)
-				if err != nil {
-					return err
-				}
-				c, err = sess.BundleImages(cmd.Context(), b)
-			} else {
-				c, err = sess.PlanImages(planPath)
-			}
+			c, err := sess.CarriedBy(cmd.Context(), bundlePath, planPath)
 			if err != nil {
 				return err
 			}
