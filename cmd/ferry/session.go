@@ -136,3 +136,16 @@ func (a *app) logins(d session.Destination, in io.Reader, passStdin, mavenStdin 
 	}
 	return d, err
 }
+
+// openWith opens the base bundles --with names.
+func openWith(sess *session.Session, paths []string) ([]*bundle.Bundle, error) {
+	var bases []*bundle.Bundle
+	for _, p := range paths {
+		b, err := sess.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("--with %s: %w", p, err)
+		}
+		bases = append(bases, b)
+	}
+	return bases, nil
+}
