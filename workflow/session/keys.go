@@ -2,13 +2,16 @@ package session
 
 import (
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
 
+	"ferry/artifacts/bundle"
 	"ferry/artifacts/fault"
 	"ferry/artifacts/signature"
+	"ferry/workflow/prepare"
 )
 
 // KeyPasswordEnv is the environment variable holding the password of an
@@ -54,4 +57,25 @@ func inside(path, dir string) bool {
 	}
 	rel, err := filepath.Rel(d, p)
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+}
+
+// ErrWrittenNotSigned marks a bundle written whole whose signing failed.
+var ErrWrittenNotSigned = errors.New("the bundle was written but not signed")
+
+// SignPrepared signs the bundle prepare just wrote with signer and says
+// where the signature is. With no signer it removes a signature left from
+// an earlier run that no longer matches the index, and says so (dropped).
+func (s *Session) SignPrepared(res *prepare.Result, signer ssh.Signer) (sig string, dropped bool, err error) {
+	b, err := s.Open(filepath.Join(res.Dir, bundle.IndexName(res.Index.Name)))
+	if err != nil {
+		return "", false, err
+	}
+	if signer == nil {
+		dropped, _ = s.DropStaleSignature(b)
+		return "", dropped, nil
+	}
+	if sig, err = s.SignBundle(b, signer); err != nil {
+		return "", false, fmt.Errorf("%w: %w", ErrWrittenNotSigned, err)
+	}
+	return sig, false, nil
 }
