@@ -4,5 +4,6 @@
 // runtime never removes them, each checked afterwards through the
 // storage's own view. It reads the bundle where it is: the bundle is
 // served on loopback for the copy, and skopeo (which RHCOS ships) writes
-// the store.
+// the store. Its pin drop-in goes where CRI-O reads drop-ins unless the
+// caller says (DefaultPinFile).
 package loadnode
