@@ -71,12 +71,8 @@ the private key is written.`,
 				return err
 			}
 			r := newProgressRenderer(a, progress)
-			err = b.CheckParts(cmd.Context(), true, r.Sink())
+			out, err := sess.Sign(cmd.Context(), b, signer, r.Sink())
 			r.Finish()
-			if err != nil {
-				return fmt.Errorf("%s is not signed: %w", b.Index.Name, err)
-			}
-			out, err := sess.SignBundle(b, signer)
 			if err != nil {
 				return err
 			}

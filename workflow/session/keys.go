@@ -1,6 +1,7 @@
 package session
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/fault"
+	"ferry/artifacts/progress"
 	"ferry/artifacts/signature"
 	"ferry/workflow/prepare"
 )
@@ -78,4 +80,14 @@ func (s *Session) SignPrepared(res *prepare.Result, signer ssh.Signer) (sig stri
 		return "", false, fmt.Errorf("%w: %w", ErrWrittenNotSigned, err)
 	}
 	return sig, false, nil
+}
+
+// Sign checks every part of b against its index, hashes included, and
+// only then signs the index with signer (SignBundle): a damaged bundle is
+// never signed. It says where the signature is.
+func (s *Session) Sign(ctx context.Context, b *bundle.Bundle, signer ssh.Signer, sink progress.Sink) (string, error) {
+	if err := b.CheckParts(ctx, true, sink); err != nil {
+		return "", fmt.Errorf("%s is not signed: %w", b.Index.Name, err)
+	}
+	return s.SignBundle(b, signer)
 }
