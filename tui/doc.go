@@ -4,7 +4,8 @@
 // context that going back or quitting cancels.
 //
 //   - app is the one root model and program: window size, theme, which side
-//     of the gap, the quit question, and the only tea.View. Its tests drive
+//     of the gap, the quit question, and the only tea.View; its Terminal is
+//     how both faces choose colour, width and theme and launch the program. Its tests drive
 //     it with keys and run commands synchronously; the golden screens and
 //     the docs made from them live there.
 //   - wizard is the connected side's steps (side, product, architectures,
@@ -18,7 +19,7 @@
 //   - planview renders a plan as tables, for `ferry plan` and the preview;
 //     accessible asks the connected side's questions as plain prompts.
 //   - progressline renders the plain commands' progress: a live line, log
-//     lines or JSON lines; summary renders what the commands and the closed
+//     lines or JSON lines, auto chosen for the terminal; summary renders what the commands and the closed
 //     full screen leave in the scrollback; catalogview renders the catalog
 //     for `ferry catalog`.
 package tui

@@ -13,9 +13,10 @@ import (
 )
 
 func newConfigureCmd(a *app) *cobra.Command {
-	var platforms, caFiles []string
-	var bundlePath, planPath, registry, mavenURL, output, mapping string
-	var insecure, icsp bool
+	var reg registryFlags
+	var platforms []string
+	var bundlePath, planPath, mavenURL, output string
+	var icsp bool
 	c := &cobra.Command{
 		Use:   "configure",
 		Short: "Write the mirror configuration for a platform, with the steps to apply it",
@@ -47,40 +48,33 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 			if (bundlePath == "") == (planPath == "") {
 				return usageError{fmt.Errorf("give the images with --bundle BUNDLE or --plan FILE (one of them)")}
 			}
-			if mapping != "nested" && mapping != "flat" {
-				return usageError{fmt.Errorf("--repo-mapping must be nested or flat, not %q", mapping)}
+			d, err := reg.destination()
+			if err != nil {
+				return err
 			}
+			d.MavenURL = mavenURL
 			sess, err := a.session(session.Options{}, nil)
 			if err != nil {
 				return err
 			}
-			var c session.Carried
-			if bundlePath != "" {
-				b, err := sess.Open(bundlePath)
-				if err != nil {
-					return err
-				}
-				c, err = sess.BundleImages(cmd.Context(), b)
-			} else {
-				c, err = sess.PlanImages(planPath)
-			}
+			c, err := sess.CarriedBy(cmd.Context(), bundlePath, planPath)
 			if err != nil {
 				return err
 			}
-			d := session.Destination{Registry: registry, Flat: mapping == "flat", Insecure: insecure, MavenURL: mavenURL, CAFiles: caFiles}
 			results, err := sess.Configure(c, d, platforms, output, mirrorconfig.Options{ICSP: icsp})
 			summary.Configured(a.out(), a.stderr, a.theme(), results, output)
 			return err
 		},
 	}
+	reg.register(c, map[string]string{
+		"registry": "the site's mirror registry, HOST[:PORT][/PREFIX], as given to ferry import",
+		"ca-file":  "PEM file of the site's CA, carried into each platform's trust setting",
+		"insecure": "the mirror speaks plain HTTP (each format marks it so, with a warning)",
+	})
 	f := c.Flags()
 	f.StringSliceVar(&platforms, "platform", nil, "platforms, comma-separated or repeated: "+strings.Join(mirrorconfig.Platforms, ", "))
 	f.StringVar(&bundlePath, "bundle", "", "the bundle whose images to configure (its folder, index or a part)")
 	f.StringVar(&planPath, "plan", "", "a saved plan (ferry plan --output json) instead of a bundle")
-	f.StringVar(&registry, "registry", "", "the site's mirror registry, HOST[:PORT][/PREFIX], as given to ferry import")
-	f.StringVar(&mapping, "repo-mapping", "nested", "nested or flat, as given to ferry import")
-	f.StringArrayVar(&caFiles, "ca-file", nil, "PEM file of the site's CA, carried into each platform's trust setting")
-	f.BoolVar(&insecure, "insecure", false, "the mirror speaks plain HTTP (each format marks it so, with a warning)")
 	f.BoolVar(&icsp, "icsp", false, "openshift: also write the legacy ImageContentSourcePolicy (OpenShift 4.12 and older)")
 	f.StringVar(&mavenURL, "maven-url", "", "the site's Maven repository, for maven and gradle")
 	f.StringVarP(&output, "output", "o", "", "folder to write the files to")

@@ -1,25 +1,16 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"path/filepath"
-	"runtime"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
 
-	"ferry/targets/catalog"
 	"ferry/themes"
 	tuiapp "ferry/tui/app"
-	"ferry/tui/farside"
 	"ferry/tui/summary"
-	"ferry/tui/wizard"
 	"ferry/workflow/demo"
-	"ferry/workflow/prepare"
-	"ferry/workflow/selection"
 	"ferry/workflow/session"
 )
 
@@ -64,28 +55,7 @@ resumes, → moves on at once.`,
 			if err != nil {
 				return err
 			}
-			arch := runtime.GOARCH
-			if arch != "amd64" && arch != "arm64" {
-				arch = "amd64"
-			}
-			stick := filepath.Join(dir, "usb-stick")
-			far := *sess
-			far.MediaRoots = []string{dir}
-			ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, Demo: true,
-				PrepareEngine: sess,
-				Prepare: wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Product: demo.Target, Animate: true, DefaultOutput: stick, Banner: demo.Banner,
-					CommandFlags: demoCommandFlags(d)},
-				ImportEngine: farside.SessionEngine{Session: &far},
-				Import: farside.Options{
-					Path:        stick,
-					Destination: session.Destination{Registry: d.Site + "/mirror", Insecure: true, MavenURL: d.SiteMaven},
-					ConfigDir:   filepath.Join(dir, "mirror-config"),
-					Banner:      demo.Banner,
-				},
-				ReadyBundle: func(ctx context.Context) (string, error) {
-					return readyBundle(ctx, sess, arch, filepath.Join(dir, "ready-made-stick"))
-				},
-			}
+			ao := tuiapp.Demo(d, sess, dir, th, demoCommandFlags(d))
 			if auto {
 				ao.Auto = pace
 			}
@@ -109,20 +79,13 @@ resumes, → moves on at once.`,
 // play runs both sides in one program; with auto it plays by itself and
 // needs no terminal.
 func (a *app) play(cmd *cobra.Command, o tuiapp.Options, auto bool) (tuiapp.Result, error) {
-	var opts []tea.ProgramOption
-	if !isTerminal(cmd.InOrStdin()) || !isTerminal(a.stdout) {
-		if !auto {
-			return tuiapp.Result{}, usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
-		}
-		opts = append(a.programOptions(nil), tea.WithInput(nil), tea.WithWindowSize(100, 30), tea.WithoutSignalHandler())
-	} else {
-		opts = a.programOptions(cmd.InOrStdin())
+	if tuiapp.IsTerminal(cmd.InOrStdin()) && tuiapp.IsTerminal(a.stdout) {
+		return a.term().Launch(cmd.Context(), o, cmd.InOrStdin())
 	}
-	m, err := tuiapp.Run(cmd.Context(), o, opts...)
-	if err != nil && !errorsIsKilled(err) {
-		return m, err
+	if !auto {
+		return tuiapp.Result{}, usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
 	}
-	return m, nil
+	return a.term().Play(cmd.Context(), o)
 }
 
 // demoCommandFlags are the flags that make a plain prepare reach the demo's
@@ -135,32 +98,12 @@ func demoCommandFlags(d *demo.Demo) []string {
 	return append(flags, "--maven-repo "+d.UpstreamMaven)
 }
 
-// readyBundle writes the demo's bundle with its default answers into out,
-// for a trainer who starts on the far side.
-func readyBundle(ctx context.Context, s *session.Session, arch, out string) (string, error) {
-	t, err := s.Catalog().Target(demo.Target)
-	if err != nil {
-		return "", err
-	}
-	sel := selection.Selection{Target: t.Name, Version: t.Latest(), Archs: []string{arch}}
-	p, err := s.Plan(ctx, sel, nil)
-	if err != nil {
-		return "", err
-	}
-	if _, err := s.Prepare(ctx, p, prepare.Options{Output: out, Answers: &sel}, nil); err != nil {
-		return "", err
-	}
-	return out, nil
-}
-
-// demoSession is a session on the demo's embedded servers, whose catalog
-// offers only the target the demo has content for: any other would reach
-// outside this machine.
+// demoSession is a session on the demo's embedded servers, offering only
+// the target the demo has content for.
 func (a *app) demoSession(d *demo.Demo, dir string) (*session.Session, error) {
-	all, err := catalog.Load(append(a.catalogs, d.Catalog)...)
+	cat, err := d.LoadCatalog(a.catalogs)
 	if err != nil {
 		return nil, err
 	}
-	o := session.Options{InsecureHosts: []string{d.Upstream}, Mirrors: d.Mirrors(), CacheDir: filepath.Join(dir, "cache"), MavenRepositories: []string{d.UpstreamMaven}}
-	return a.session(o, all.Only(demo.Target))
+	return a.session(d.Options(dir), cat)
 }

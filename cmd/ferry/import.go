@@ -1,23 +1,22 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"ferry/tui/accessible"
+	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
 	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
 func newImportCmd(a *app) *cobra.Command {
-	var registry, username, mavenURL, mavenUser, mavenDir, report, mapping, progress string
-	var caFiles []string
-	var insecure, check, passStdin, mavenPassStdin, accessibleFlag bool
-	var concurrency int
+	var reg registryFlags
+	var mavenURL, mavenUser, mavenDir, report, progress string
+	var check, mavenPassStdin, accessibleFlag bool
 	var trust trustFlag
 	c := &cobra.Command{
 		Use:   "import BUNDLE",
@@ -45,7 +44,7 @@ before anything is loaded.`,
   ferry import /media/usb --registry registry.site:5000 --maven-url https://nexus.site/repository/maven-releases --report import
   ferry import /media/usb --registry registry.site:5000 --check`,
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && (a.accessible(accessibleFlag) || (isTerminal(cmd.InOrStdin()) && isTerminal(a.stdout))) {
+			if len(args) == 0 && (a.term().Accessible(accessibleFlag) || (tuiapp.IsTerminal(cmd.InOrStdin()) && tuiapp.IsTerminal(a.stdout))) {
 				return nil // the far-side wizard or its prompts ask for it
 			}
 			return exactArgs(1, "name the bundle to import: its folder, its .ferry.json index or one of its parts")(cmd, args)
@@ -64,33 +63,26 @@ before anything is loaded.`,
 			}
 			sess.TrustedKey = pub
 			if len(args) == 0 {
-				d := session.Destination{Registry: registry, Username: username, CAFiles: caFiles, Insecure: insecure, MavenURL: mavenURL, MavenDir: mavenDir,
-					MavenUser: mavenUser, Password: a.getenv("FERRY_REGISTRY_PASSWORD"), MavenPassword: a.getenv("FERRY_MAVEN_PASSWORD")}
-				if d.Username == "" {
-					d.Username = a.getenv("FERRY_REGISTRY_USERNAME")
+				d, err := a.logins(session.Destination{Registry: reg.registry, Username: reg.username, CAFiles: reg.caFiles, Insecure: reg.insecure,
+					MavenURL: mavenURL, MavenDir: mavenDir, MavenUser: mavenUser}, nil, false, false)
+				if err != nil {
+					return err
 				}
-				if a.accessible(accessibleFlag) {
-					far, fo := farsideSide(sess, farside.Options{})
+				if a.term().Accessible(accessibleFlag) {
+					far, fo := farside.ForSession(sess, farside.Options{})
 					return accessible.RunImport(cmd.Context(), far, cmd.InOrStdin(), a.stdout, accessible.ImportOptions{Destination: d, ConfigDir: fo.ConfigDir})
 				}
-				return runFarside(a, cmd.Context(), sess, farside.Options{Destination: session.Destination{Registry: registry, CAFiles: caFiles, Insecure: insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
+				return runFarside(a, cmd.Context(), sess, farside.Options{Destination: session.Destination{Registry: reg.registry, CAFiles: reg.caFiles, Insecure: reg.insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
 			}
-			if registry == "" && mavenURL == "" && mavenDir == "" {
+			if reg.registry == "" && mavenURL == "" && mavenDir == "" {
 				return usageError{fmt.Errorf("say where the bundle goes: --registry HOST[:PORT][/PREFIX], and/or --maven-url URL or --maven-dir DIR")}
 			}
 			if mavenURL != "" && mavenDir != "" {
 				return usageError{fmt.Errorf("give --maven-url or --maven-dir, not both")}
 			}
-			if mapping != "nested" && mapping != "flat" {
-				return usageError{fmt.Errorf("--repo-mapping must be nested or flat, not %q", mapping)}
-			}
-			stdin := bufio.NewReader(cmd.InOrStdin())
-			readSecret := func(flag string) (string, error) {
-				line, err := stdin.ReadString('\n')
-				if err != nil && line == "" {
-					return "", usageError{fmt.Errorf("%s was given but standard input holds no password", flag)}
-				}
-				return strings.TrimRight(line, "\r\n"), nil
+			d, err := reg.destination()
+			if err != nil {
+				return err
 			}
 			b, err := sess.Open(args[0])
 			if err != nil {
@@ -103,29 +95,11 @@ before anything is loaded.`,
 					return err
 				}
 			}
-			d := session.Destination{Registry: registry, Username: username, CAFiles: caFiles, Insecure: insecure, Flat: mapping == "flat",
-				Concurrency: concurrency, MavenURL: mavenURL, MavenUser: mavenUser, MavenDir: mavenDir}
-			if d.Username == "" {
-				d.Username = a.getenv("FERRY_REGISTRY_USERNAME")
+			d.MavenURL, d.MavenUser, d.MavenDir = mavenURL, mavenUser, mavenDir
+			if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, mavenPassStdin); err != nil {
+				return err
 			}
-			if passStdin {
-				if d.Password, err = readSecret("--password-stdin"); err != nil {
-					return err
-				}
-			} else {
-				d.Password = a.getenv("FERRY_REGISTRY_PASSWORD")
-			}
-			if d.MavenUser == "" {
-				d.MavenUser = a.getenv("FERRY_MAVEN_USERNAME")
-			}
-			if mavenPassStdin {
-				if d.MavenPassword, err = readSecret("--maven-password-stdin"); err != nil {
-					return err
-				}
-			} else {
-				d.MavenPassword = a.getenv("FERRY_MAVEN_PASSWORD")
-			}
-			if insecure {
+			if reg.insecure {
 				fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", d.Host())
 			}
 			th, w := a.theme(), a.out()
@@ -159,24 +133,22 @@ before anything is loaded.`,
 				}
 				return reportedError{fmt.Errorf("%d images need attention", len(rep.Problems))}
 			}
-			summary.ImportNext(w, th, args[0], registry)
+			summary.ImportNext(w, th, args[0], reg.registry)
 			return nil
 		},
 	}
+	reg.register(c, map[string]string{
+		"registry":     "the site's registry: HOST[:PORT][/PREFIX]; images keep their path under it (docker.io/apache/x → HOST/PREFIX/apache/x)",
+		"repo-mapping": "nested keeps paths (PREFIX/apache/x); flat joins them (PREFIX/apache-x) for registries that limit nesting",
+	})
+	reg.registerLogin(c, "how many blobs to push at once")
 	f := c.Flags()
-	f.StringVar(&registry, "registry", "", "the site's registry: HOST[:PORT][/PREFIX]; images keep their path under it (docker.io/apache/x → HOST/PREFIX/apache/x)")
-	f.StringVar(&username, "username", "", "registry login (or FERRY_REGISTRY_USERNAME; default: your docker config)")
-	f.BoolVar(&passStdin, "password-stdin", false, "read the registry password from standard input (or FERRY_REGISTRY_PASSWORD)")
-	f.StringArrayVar(&caFiles, "ca-file", nil, "PEM file of the site's certificate authority, repeatable")
-	f.BoolVar(&insecure, "insecure", false, "speak plain HTTP to the registry (only for registries without TLS)")
-	f.StringVar(&mapping, "repo-mapping", "nested", "nested keeps paths (PREFIX/apache/x); flat joins them (PREFIX/apache-x) for registries that limit nesting")
 	f.StringVar(&mavenURL, "maven-url", "", "the site's Maven repository URL (Nexus, Artifactory, Reposilite or any WebDAV PUT)")
 	f.StringVar(&mavenUser, "maven-username", "", "Maven repository login (or FERRY_MAVEN_USERNAME)")
 	f.BoolVar(&mavenPassStdin, "maven-password-stdin", false, "read the Maven password from standard input (or FERRY_MAVEN_PASSWORD)")
 	f.StringVar(&mavenDir, "maven-dir", "", "copy the Maven files into this folder instead (a file repository for mvn -o)")
 	f.BoolVar(&check, "check", false, "only check the destinations (reachable, certificate, login, push allowed), load nothing")
 	f.StringVar(&report, "report", "", "write what was loaded where to PATH.md and PATH.json")
-	f.IntVar(&concurrency, "concurrency", 4, "how many blobs to push at once")
 	progressFlag(c, &progress)
 	trust.register(c)
 	f.BoolVar(&accessibleFlag, "accessible", false, "without a bundle: ask the far side's questions as plain numbered prompts (also ACCESSIBLE=1, TERM=dumb or a terminal without colours)")

@@ -1,21 +1,17 @@
 package main
 
 import (
-	"bufio"
 	"fmt"
-	"strings"
 
-	"github.com/spf13/afero"
 	"github.com/spf13/cobra"
 
+	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
 func newInventoryCmd(a *app) *cobra.Command {
-	var registry, username, mapping, planFile, bundlePath, output string
-	var caFiles []string
-	var insecure, passStdin bool
-	var concurrency int
+	var reg registryFlags
+	var planFile, bundlePath, output string
 	c := &cobra.Command{
 		Use:   "inventory",
 		Short: "Write what the site registry already holds, as a small file to carry back for a delta bundle",
@@ -33,60 +29,40 @@ Credentials are given as for ferry import and never go into the file.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
-			case registry == "":
+			case reg.registry == "":
 				return usageError{fmt.Errorf("say which registry to ask with --registry HOST[:PORT][/PREFIX]")}
 			case output == "":
 				return usageError{fmt.Errorf("say where the inventory goes with --output FILE")}
 			case (planFile == "") == (bundlePath == ""):
 				return usageError{fmt.Errorf("say which images to ask about: --plan FILE or --bundle BUNDLE, one of them")}
-			case mapping != "nested" && mapping != "flat":
-				return usageError{fmt.Errorf("--repo-mapping must be nested or flat, not %q", mapping)}
+			}
+			d, err := reg.destination()
+			if err != nil {
+				return err
 			}
 			sess, err := a.session(session.Options{}, nil)
 			if err != nil {
 				return err
 			}
-			d := session.Destination{Registry: registry, Username: username, CAFiles: caFiles, Insecure: insecure, Flat: mapping == "flat", Concurrency: concurrency}
-			if d.Username == "" {
-				d.Username = a.getenv("FERRY_REGISTRY_USERNAME")
-			}
-			if passStdin {
-				line, err := bufio.NewReader(cmd.InOrStdin()).ReadString('\n')
-				if err != nil && line == "" {
-					return usageError{fmt.Errorf("--password-stdin was given but standard input holds no password")}
-				}
-				d.Password = strings.TrimRight(line, "\r\n")
-			} else {
-				d.Password = a.getenv("FERRY_REGISTRY_PASSWORD")
+			if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, false); err != nil {
+				return err
 			}
 			inv, err := sess.Inventory(cmd.Context(), d, session.InventoryScope{Plan: planFile, Bundle: bundlePath}, nil)
 			if err != nil {
 				return err
 			}
-			data, err := inv.Marshal()
-			if err != nil {
+			if err := sess.SaveInventory(inv, output); err != nil {
 				return err
 			}
-			if err := afero.WriteFile(sess.FS, output, data, 0o644); err != nil {
-				return fmt.Errorf("cannot write the inventory %s: %w", output, err)
-			}
-			th := a.theme()
-			fmt.Fprintf(a.out(), "%s %s: %s holds %d manifests and %d blobs of %d asked about, in %d repositories\n",
-				th.OK.Render("Inventory written:"), output, inv.Registry, len(inv.Manifests), len(inv.Blobs), inv.Checked, len(inv.Repositories))
-			fmt.Fprintf(a.out(), "%s carry %s back and give it to ferry prepare --have.\n", th.Title.Render("Next:"), output)
+			summary.Inventory(a.out(), a.theme(), inv, output)
 			return nil
 		},
 	}
+	reg.register(c, map[string]string{"repo-mapping": "nested or flat, as the images were imported"})
+	reg.registerLogin(c, "how many HEAD requests at once")
 	f := c.Flags()
-	f.StringVar(&registry, "registry", "", "the site's registry: HOST[:PORT][/PREFIX], as given to ferry import")
 	f.StringVar(&planFile, "plan", "", "ask about the images of this plan (ferry plan --output json)")
 	f.StringVar(&bundlePath, "bundle", "", "ask about the images of this bundle (its folder, .ferry.json index or a part)")
 	f.StringVarP(&output, "output", "o", "", "file to write the inventory to (JSON)")
-	f.StringVar(&username, "username", "", "registry login (or FERRY_REGISTRY_USERNAME; default: your docker config)")
-	f.BoolVar(&passStdin, "password-stdin", false, "read the registry password from standard input (or FERRY_REGISTRY_PASSWORD)")
-	f.StringArrayVar(&caFiles, "ca-file", nil, "PEM file of the site's certificate authority, repeatable")
-	f.BoolVar(&insecure, "insecure", false, "speak plain HTTP to the registry (only for registries without TLS)")
-	f.StringVar(&mapping, "repo-mapping", "nested", "nested or flat, as the images were imported")
-	f.IntVar(&concurrency, "concurrency", 4, "how many HEAD requests at once")
 	return c
 }

@@ -1,10 +1,9 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
+	"ferry/tui/summary"
 	"ferry/workflow/loadnode"
 	"ferry/workflow/session"
 )
@@ -39,17 +38,13 @@ that holds its base (or give the base with --with).`,
 				return err
 			}
 			o := loadnode.Options{Store: store, RunRoot: runRoot, Driver: driver, Arch: arch, Via: via}
-			for _, w := range with {
-				bb, err := sess.Open(w)
-				if err != nil {
-					return fmt.Errorf("--with %s: %w", w, err)
-				}
-				o.With = append(o.With, bb)
+			if o.With, err = openWith(sess, with); err != nil {
+				return err
 			}
 			if !noPin {
 				o.PinFile = pinFile
 				if o.PinFile == "" {
-					o.PinFile = session.NodePinFile(b)
+					o.PinFile = loadnode.DefaultPinFile(b.Index.Name)
 				}
 			}
 			r := newProgressRenderer(a, progress)
@@ -59,14 +54,7 @@ that holds its base (or give the base with --with).`,
 			if err != nil {
 				return err
 			}
-			th := a.theme()
-			w := a.out()
-			fmt.Fprintf(w, "%s %s (code %s) into %s: %d images copied, %d already there; each checked in the store by its digest\n",
-				th.OK.Render("Loaded"), b.Index.Name, b.Index.ShortCode, store, res.Copied, res.Skipped)
-			if res.PinFile != "" {
-				fmt.Fprintf(w, "  pinned in %s\n", res.PinFile)
-			}
-			fmt.Fprintf(w, "%s make the runtime read the store: in /etc/containers/storage.conf, under [storage.options], add\n  additionalimagestores = [%q]\nthen restart CRI-O (systemctl restart crio). Do the same on every node.\n", th.Title.Render("Next:"), store)
+			summary.LoadedNode(a.out(), a.theme(), b.Index, store, res)
 			return nil
 		},
 	}

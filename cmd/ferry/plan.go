@@ -51,7 +51,7 @@ also shows the delta: what a bundle leaving that out carries.`,
 					return err
 				}
 			} else {
-				fmt.Fprint(a.out(), planview.Render(p, a.theme(), a.termWidth(), wordsOf(cmd)))
+				fmt.Fprint(a.out(), planview.Render(p, a.theme(), a.term().Width(), wordsOf(cmd)))
 			}
 			if errors.Is(err, plan.ErrIncomplete) {
 				// Each failure was printed with the plan; say so once on stderr too.

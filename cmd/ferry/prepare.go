@@ -1,17 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/crypto/ssh"
 
-	"ferry/artifacts/bundle"
-	"ferry/artifacts/signature"
 	"ferry/artifacts/size"
 	"ferry/tui/summary"
 	"ferry/workflow/prepare"
@@ -69,7 +66,7 @@ that base is present.`,
 			if err := checkProgress(progress); err != nil {
 				return err
 			}
-			mode, ok := map[string]prepare.Copies{"auto": prepare.CopiesAuto, "always": prepare.CopiesAlways, "never": prepare.CopiesNever}[copies]
+			mode, ok := prepare.ParseCopies(copies)
 			if !ok {
 				return usageError{fmt.Errorf("--cache-copies %q is not one of auto, always, never", copies)}
 			}
@@ -87,13 +84,8 @@ that base is present.`,
 				}
 			}
 			opts := prepare.Options{Name: name, CacheCopies: mode}
-			if v := a.getenv("SOURCE_DATE_EPOCH"); v != "" {
-				secs, err := strconv.ParseInt(v, 10, 64)
-				if err != nil {
-					return usageError{fmt.Errorf("SOURCE_DATE_EPOCH=%q is not a number of seconds", v)}
-				}
-				t := time.Unix(secs, 0).UTC()
-				opts.ModTime, opts.Created = t, &t
+			if err := opts.SourceDate(a.getenv("SOURCE_DATE_EPOCH")); err != nil {
+				return usageError{err}
 			}
 			src.cacheDir, src.retries = cacheDir, retries
 			r := newProgressRenderer(a, progress)
@@ -135,25 +127,16 @@ that base is present.`,
 			if err != nil {
 				return err
 			}
-			sig := ""
-			b, err := sess.Open(filepath.Join(res.Dir, bundle.IndexName(res.Index.Name)))
-			if err != nil {
+			signed, err := sess.SignPrepared(res, signer)
+			if errors.Is(err, session.ErrWrittenNotSigned) {
+				return fmt.Errorf("%w: sign it with ferry sign", err)
+			} else if err != nil {
 				return err
 			}
-			if signer == nil {
-				if dropped, _ := sess.DropStaleSignature(b); dropped {
-					fmt.Fprintf(a.stderr, "ferry: warning: the earlier signature of %s no longer matched its index and was removed: sign it again with ferry sign.\n", b.Index.Name)
-				}
-			} else {
-				if sig, err = sess.SignBundle(b, signer); err != nil {
-					return fmt.Errorf("the bundle was written but not signed: %w: sign it with ferry sign", err)
-				}
+			if signed.Dropped {
+				fmt.Fprintf(a.stderr, "ferry: warning: the earlier signature of %s no longer matched its index and was removed: sign it again with ferry sign.\n", res.Index.Name)
 			}
-			signedBy := ""
-			if signer != nil {
-				signedBy = signature.Fingerprint(signer.PublicKey())
-			}
-			summary.Prepared(a.out(), a.theme(), p, res, sig, signedBy)
+			summary.Prepared(a.out(), a.theme(), p, res, signed.Sidecar, signed.Fingerprint)
 			return nil
 		},
 	}

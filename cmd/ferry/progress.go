@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"ferry/tui/progressline"
@@ -19,30 +18,13 @@ func progressFlag(c *cobra.Command, mode *string) {
 
 // checkProgress refuses a --progress value that is not a mode.
 func checkProgress(mode string) error {
-	switch mode {
-	case "auto", "plain", "json", "none":
-		return nil
+	if !progressline.Valid(mode) {
+		return usageError{fmt.Errorf("--progress must be %s, not %q", progressModes, mode)}
 	}
-	return usageError{fmt.Errorf("--progress must be %s, not %q", progressModes, mode)}
+	return nil
 }
 
-// newProgressRenderer renders progress on stderr in the --progress mode:
-// auto is a live line on a terminal, as wide as it is, and log lines
-// otherwise.
+// newProgressRenderer renders progress on stderr in the --progress mode.
 func newProgressRenderer(a *app, mode string) *progressline.Renderer {
-	width := func() int { return 80 }
-	if f, ok := a.stderr.(interface{ Fd() uintptr }); ok && term.IsTerminal(f.Fd()) {
-		if mode == "auto" {
-			mode = progressline.Line
-		}
-		width = func() int {
-			if w, _, err := term.GetSize(f.Fd()); err == nil && w > 0 {
-				return w
-			}
-			return 80
-		}
-	} else if mode == "auto" {
-		mode = progressline.Plain
-	}
-	return progressline.New(a.stderr, mode, width, a.logf, 0)
+	return progressline.ForTerminal(a.stderr, mode, a.logf)
 }

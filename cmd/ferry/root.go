@@ -9,12 +9,12 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/colorprofile"
-	"github.com/charmbracelet/x/term"
 	"github.com/spf13/afero"
 	"github.com/spf13/cobra"
 
 	"ferry/targets/catalog"
 	"ferry/themes"
+	tuiapp "ferry/tui/app"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -50,49 +50,26 @@ type usageError struct{ error }
 // Unwrap lets the error's sentence be worded with the command's flags.
 func (u usageError) Unwrap() error { return u.error }
 
-func (a *app) getenv(key string) string {
-	for _, kv := range a.env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
-			return v
-		}
-	}
-	return ""
+// term is the terminal ferry prints to, as the app and the plain commands
+// share it.
+func (a *app) term() tuiapp.Terminal {
+	return tuiapp.Terminal{Out: a.stdout, Env: a.env, NoColor: a.noColor}
 }
 
-// out returns a writer for stdout that downsamples colour to what the
-// terminal takes, and none at all under --no-color or NO_COLOR.
-func (a *app) out() *colorprofile.Writer {
-	w := colorprofile.NewWriter(a.stdout, a.env)
-	if a.plain() && w.Profile > colorprofile.Ascii {
-		w.Profile = colorprofile.Ascii
-	}
-	return w
-}
+func (a *app) getenv(key string) string { return a.term().Getenv(key) }
 
-// plain says whether colour is off: --no-color, or NO_COLOR with any
-// non-empty value (no-color.org).
-func (a *app) plain() bool { return a.noColor || a.getenv("NO_COLOR") != "" }
+// out is stdout with colour as the terminal takes it (none under
+// --no-color or NO_COLOR); theme is the theme for printed output.
+func (a *app) out() *colorprofile.Writer { return a.term().Writer() }
+func (a *app) theme() themes.Theme       { return a.term().PrintTheme() }
 
-// termWidth is stdout's width on a terminal, 0 otherwise (tables then take
-// the width they need).
-func (a *app) termWidth() int {
-	f, ok := a.stdout.(*os.File)
-	if !ok || !term.IsTerminal(f.Fd()) {
-		return 0
-	}
-	w, _, err := term.GetSize(f.Fd())
+// tuiTheme is the app's theme; an unknown name is a usage error.
+func (a *app) tuiTheme(name string) (themes.Theme, error) {
+	th, err := a.term().Theme(name)
 	if err != nil {
-		return 0
+		return th, usageError{err}
 	}
-	return w
-}
-
-// theme is the theme for printed output.
-func (a *app) theme() themes.Theme {
-	if a.plain() {
-		return themes.MonoTheme()
-	}
-	return themes.DefaultTheme(true)
+	return th, nil
 }
 
 // logf prints a progress line to stderr when --verbose is on.

@@ -61,13 +61,9 @@ was made against, whose images are then served too.`,
 					return err
 				}
 			}
-			var bases []*bundle.Bundle
-			for _, w := range with {
-				bb, err := sess.Open(w)
-				if err != nil {
-					return fmt.Errorf("--with %s: %w", w, err)
-				}
-				bases = append(bases, bb)
+			bases, err := openWith(sess, with)
+			if err != nil {
+				return err
 			}
 			if verify {
 				fmt.Fprintf(a.out(), "Checking every part and item of %s (%s) before serving it…\n", b.Index.Name, size.Format(b.Index.Size))

@@ -1,11 +1,13 @@
 package main
 
 import (
-	"ferry/artifacts/bundle"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/spf13/cobra"
 
+	"ferry/artifacts/bundle"
 	"ferry/artifacts/source"
 	"ferry/targets/catalog"
 	"ferry/workflow/session"
@@ -76,4 +78,74 @@ func (a *app) openBundle(path string) (*session.Session, *bundle.Bundle, error) 
 		return nil, nil, err
 	}
 	return sess, b, nil
+}
+
+// registryFlags name the site's registry as import, inventory and
+// configure take it; help holds each command's own help of a flag.
+type registryFlags struct {
+	registry, username, mapping string
+	caFiles                     []string
+	insecure, passStdin         bool
+	concurrency                 int
+}
+
+// register adds --registry, --repo-mapping, --ca-file and --insecure, with
+// help[flag] where the command explains one its own way.
+func (f *registryFlags) register(c *cobra.Command, help map[string]string) {
+	h := func(flag, def string) string {
+		if s, ok := help[flag]; ok {
+			return s
+		}
+		return def
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.registry, "registry", "", h("registry", "the site's registry: HOST[:PORT][/PREFIX], as given to ferry import"))
+	fl.StringVar(&f.mapping, "repo-mapping", "nested", h("repo-mapping", "nested or flat, as given to ferry import"))
+	fl.StringArrayVar(&f.caFiles, "ca-file", nil, h("ca-file", "PEM file of the site's certificate authority, repeatable"))
+	fl.BoolVar(&f.insecure, "insecure", false, h("insecure", "speak plain HTTP to the registry (only for registries without TLS)"))
+}
+
+// registerLogin adds --username, --password-stdin, and --concurrency with
+// its help: what is done so many at once.
+func (f *registryFlags) registerLogin(c *cobra.Command, concurrency string) {
+	fl := c.Flags()
+	fl.StringVar(&f.username, "username", "", "registry login (or FERRY_REGISTRY_USERNAME; default: your docker config)")
+	fl.BoolVar(&f.passStdin, "password-stdin", false, "read the registry password from standard input (or FERRY_REGISTRY_PASSWORD)")
+	fl.IntVar(&f.concurrency, "concurrency", 4, concurrency)
+}
+
+// destination is the registry the flags name; --repo-mapping must be one
+// of its two values.
+func (f *registryFlags) destination() (session.Destination, error) {
+	if f.mapping != "nested" && f.mapping != "flat" {
+		return session.Destination{}, usageError{fmt.Errorf("--repo-mapping must be nested or flat, not %q", f.mapping)}
+	}
+	return session.Destination{Registry: f.registry, Username: f.username, CAFiles: f.caFiles, Insecure: f.insecure,
+		Flat: f.mapping == "flat", Concurrency: f.concurrency}, nil
+}
+
+// logins fills what d lacks of its logins from standard input (with
+// --password-stdin, mavenStdin) and the environment; a password asked for
+// that the input does not hold is a usage error.
+func (a *app) logins(d session.Destination, in io.Reader, passStdin, mavenStdin bool) (session.Destination, error) {
+	d, err := d.WithLogins(session.Logins{Getenv: a.getenv, In: in, RegistryFromInput: passStdin, MavenFromInput: mavenStdin})
+	for flag, missing := range map[string]error{"--password-stdin": session.ErrNoRegistryPassword, "--maven-password-stdin": session.ErrNoMavenPassword} {
+		if errors.Is(err, missing) {
+			return d, usageError{fmt.Errorf("%s was given but standard input holds no password", flag)}
+		}
+	}
+	return d, err
+}
+
+// openWith opens the base bundles --with names.
+func openWith(sess *session.Session, paths []string) ([]*bundle.Bundle, error) {
+	var bases []*bundle.Bundle
+	for _, p := range paths {
+		b, err := sess.Open(p)
+		if err != nil {
+			return nil, fmt.Errorf("--with %s: %w", p, err)
+		}
+		bases = append(bases, b)
+	}
+	return bases, nil
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/crypto/ssh"
@@ -13,13 +11,12 @@ import (
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/signature"
 	"ferry/tui/secret"
+	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
 
-// keyPasswordEnv holds the password of an encrypted signing key; a
-// password is never taken as a flag, where it would show in the process
-// list and the shell's history.
-const keyPasswordEnv = "FERRY_KEY_PASSWORD"
+// keyPasswordEnv holds the password of an encrypted signing key.
+const keyPasswordEnv = session.KeyPasswordEnv
 
 func newKeygenCmd(a *app) *cobra.Command {
 	return &cobra.Command{
@@ -36,31 +33,24 @@ and serve). It never overwrites a key.`,
   ferry verify --key site-a.pub /media/usb`,
 		Args: exactArgs(1, "name the key files to write: PREFIX gives PREFIX.key and PREFIX.pub"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			prefix := strings.TrimSuffix(strings.TrimSuffix(args[0], signature.PrivateSuffix), signature.PublicSuffix)
 			pass := a.getenv(keyPasswordEnv)
+			encryptedWith := ""
 			if t, ok := secret.OnTerminal(a.stdin, a.stderr); ok && pass == "" {
 				var err error
 				if pass, err = t.New("Password for the new key (Enter for none): ", "The same password again: ", 3); err != nil {
 					return err
 				}
+				if pass != "" {
+					encryptedWith = "the password typed"
+				}
+			} else if pass != "" {
+				encryptedWith = keyPasswordEnv
 			}
-			k, err := signature.Generate(prefix, pass, "ferry:"+filepath.Base(prefix))
+			k, err := session.GenerateKey(args[0], pass)
 			if err != nil {
 				return err
 			}
-			th := a.theme()
-			w := a.out()
-			how := "not encrypted: keep it where only you can read it, or set " + keyPasswordEnv + " and make another"
-			if pass != "" && a.getenv(keyPasswordEnv) == "" {
-				how = "encrypted with the password typed"
-			} else if pass != "" {
-				how = "encrypted with " + keyPasswordEnv
-			}
-			fmt.Fprintf(w, "%s %s (private, %s)\n", th.OK.Render("Key written:"), k.Private, how)
-			fmt.Fprintf(w, "  public key: %s (give it to the site)\n", k.Public)
-			fmt.Fprintf(w, "  fingerprint: %s\n", th.Accent.Render(k.Fingerprint))
-			fmt.Fprintf(w, "\n%s sign with `ferry prepare --sign-key %s …` or `ferry sign BUNDLE --key %s`; never copy the .key onto the bundle's media.\n",
-				th.Title.Render("Next:"), k.Private, k.Private)
+			summary.KeyWritten(a.out(), a.theme(), k, encryptedWith, keyPasswordEnv)
 			return nil
 		},
 	}
@@ -96,27 +86,18 @@ Nothing of the private key is written.`,
 				return err
 			}
 			r := newProgressRenderer(a, progress)
-			err = b.CheckParts(cmd.Context(), true, r.Sink())
+			out, err := sess.Sign(cmd.Context(), b, signer, r.Sink())
 			r.Finish()
-			if err != nil {
-				return fmt.Errorf("%s is not signed: %w", b.Index.Name, err)
-			}
-			out, err := sess.SignBundle(b, signer)
 			if err != nil {
 				return err
 			}
-			printSigned(a, out, signer)
+			summary.Signed(a.out(), a.theme(), out, signature.Fingerprint(signer.PublicKey()))
 			return nil
 		},
 	}
 	c.Flags().StringVar(&key, "key", "", "private key to sign with (PREFIX.key from ferry keygen, or an OpenSSH ed25519 key)")
 	progressFlag(c, &progress)
 	return c
-}
-
-func printSigned(a *app, sig string, signer ssh.Signer) {
-	th := a.theme()
-	fmt.Fprintf(a.out(), "%s %s by %s\n", th.OK.Render("Signed:"), sig, th.Accent.Render(signature.Fingerprint(signer.PublicKey())))
 }
 
 // loadSigner opens a private key with FERRY_KEY_PASSWORD, or with a
@@ -156,12 +137,6 @@ func (t *trustFlag) load() (ssh.PublicKey, error) {
 	return k, nil
 }
 
-// printSignedBy tells who signed the bundle.
-func printSignedBy(a *app, b *bundle.Bundle, fp string) {
-	th := a.theme()
-	fmt.Fprintf(a.out(), "%s %s signed by %s\n", th.OK.Render("Signature OK:"), b.Index.Name, th.Accent.Render(fp))
-}
-
 // checkSigned refuses a bundle not signed by pub and, with parts, one
 // whose parts do not match the signed index; it prints who signed it.
 func checkSigned(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bundle, pub ssh.PublicKey, progress string, parts bool) error {
@@ -177,6 +152,6 @@ func checkSigned(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bu
 	if err != nil {
 		return err
 	}
-	printSignedBy(a, b, fp)
+	summary.SignatureOK(a.out(), a.theme(), b.Index.Name, fp)
 	return nil
 }

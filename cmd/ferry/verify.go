@@ -52,7 +52,7 @@ not missing.`,
 				if err != nil {
 					return err
 				}
-				printSignedBy(a, b, fp)
+				summary.SignatureOK(a.out(), a.theme(), b.Index.Name, fp)
 			}
 			idx := b.Index
 			a.logf("verifying %s (%d parts, %s)…", idx.Name, len(idx.Parts), size.Format(idx.Size))

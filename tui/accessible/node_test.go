@@ -31,7 +31,7 @@ type nodeEngine struct {
 var _ farside.Engine = (*nodeEngine)(nil)
 
 func (e *nodeEngine) Find(context.Context) []session.Found { return nil }
-func (e *nodeEngine) CheckFile(string) error             { return nil }
+func (e *nodeEngine) CheckFile(string) error               { return nil }
 func (e *nodeEngine) Open(path string) (*bundle.Bundle, error) {
 	return &bundle.Bundle{Dir: path, Index: bundle.Index{Name: "demo-2.0", Target: "demo", Version: "2.0", ShortCode: "7QK4-M2XD"}}, nil
 }

@@ -6,6 +6,11 @@
 // the root routes keys to the current step, draws the frame around it and
 // the help from the step's key map. One tea.Program runs it all: choosing
 // "import" switches sides in place, and the demo plays both sides in a row.
+//
+// Terminal is what the plain commands and the app share about the terminal
+// they print to: colour (NO_COLOR, no colour at all), width, theme, whether
+// to ask plain prompts instead (Accessible), and launching the program on
+// it (Launch, or Play with no terminal). Demo builds the app the demo plays.
 package app
 
 import (

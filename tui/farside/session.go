@@ -2,6 +2,8 @@ package farside
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"slices"
 
 	"ferry/artifacts/bundle"
@@ -77,4 +79,15 @@ func (e SessionEngine) Serve(ctx context.Context, b *bundle.Bundle, listen strin
 		return "", nil, err
 	}
 	return v.PublicAddr(), v.Stop, nil
+}
+
+// ForSession is the site's side wired to s: bundles are looked for on
+// mounted media, and the mirror configuration is written under the working
+// folder unless o says where.
+func ForSession(s *session.Session, o Options) (Engine, Options) {
+	if o.ConfigDir == "" {
+		wd, _ := os.Getwd()
+		o.ConfigDir = filepath.Join(wd, "mirror-config")
+	}
+	return SessionEngine{Session: s}, o
 }

@@ -2,7 +2,9 @@
 // screen leave in the scrollback: what was made or loaded, where, the
 // bundle's code, what is left to do and the command that goes on. Each
 // function only writes to the writer it is given; problems are worded by
-// the caller.
+// the caller. Every command's result is here: prepared, verified,
+// imported, configured, served, loaded into a node, an inventory written,
+// a key made, a bundle signed.
 package summary
 
 import "strings"

@@ -4,7 +4,9 @@
 // content whose references mirror the built-in sonataflow target (every
 // version and every module, the Maven repository read out of the builder
 // image included), and a "site" registry and Maven repository for the far
-// side.
+// side. A session on them (Options, LoadCatalog) offers only the target
+// they have content for, and ReadyBundle writes the bundle a trainer who
+// starts on the far side imports.
 package demo
 
 import (

@@ -5,5 +5,6 @@
 // storage's own view. It reads the bundle where it is: the bundle is
 // served on loopback for the copy, and skopeo (which RHCOS ships) writes
 // the store — or, where skopeo is absent, ferry itself through
-// artifacts/containerstore (vfs stores only).
+// artifacts/containerstore (vfs stores only). Its pin drop-in goes where
+// CRI-O reads drop-ins unless the caller says (DefaultPinFile).
 package loadnode

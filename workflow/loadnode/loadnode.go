@@ -367,3 +367,9 @@ func writePins(path string, idx bundle.Index, images []bundle.Image) error {
 	}
 	return nil
 }
+
+// DefaultPinFile is where the CRI-O drop-in pinning the images of the
+// bundle named name goes unless the user says: CRI-O's drop-in folder.
+func DefaultPinFile(name string) string {
+	return filepath.Join("/etc/crio/crio.conf.d", "50-ferry-"+name+".conf")
+}

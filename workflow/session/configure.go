@@ -94,6 +94,19 @@ func signatureDigest(p string) (string, bool) {
 	return "sha256:" + hexd, file == "signature-1" && len(hexd) == 64
 }
 
+// CarriedBy lists the images of the bundle at bundlePath or, when that is
+// empty, of the plan saved at planPath.
+func (s *Session) CarriedBy(ctx context.Context, bundlePath, planPath string) (Carried, error) {
+	if bundlePath == "" {
+		return s.PlanImages(planPath)
+	}
+	b, err := s.Open(bundlePath)
+	if err != nil {
+		return Carried{}, err
+	}
+	return s.BundleImages(ctx, b)
+}
+
 // PlanImages lists the images a plan saved with `ferry plan --output json`
 // carries.
 func (s *Session) PlanImages(path string) (Carried, error) {

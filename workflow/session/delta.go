@@ -142,3 +142,16 @@ func checkBases(m *bundle.Manifest, reg interface{ Holds(string) bool }, with in
 
 // ErrBaseNotGiven marks a delta bundle served without its base.
 var ErrBaseNotGiven = errors.New("the delta bundle's base is not given")
+
+// SaveInventory writes inv to path as JSON, the file the connected side
+// takes as what the site holds.
+func (s *Session) SaveInventory(inv *inventory.Inventory, path string) error {
+	data, err := inv.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := afero.WriteFile(s.FS, path, data, 0o644); err != nil {
+		return fmt.Errorf("cannot write the inventory %s: %w", path, err)
+	}
+	return nil
+}

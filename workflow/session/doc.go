@@ -9,4 +9,11 @@
 // in through its fields so tests can swap them. It never prints: long work
 // takes a context and reports progress through the callback the caller
 // passes in.
+//
+// It also holds what a face would otherwise read for itself from plain
+// values: the site's logins from the environment or an input
+// (Destination.WithLogins), signing keys made and opened with their
+// password (GenerateKey, OpenSigningKey, KeyPasswordEnv) and the bundle prepare
+// just wrote signed (SignPrepared), an inventory saved (SaveInventory), and
+// the images of a bundle or a saved plan (CarriedBy).
 package session

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"os"
-	"path/filepath"
 
 	"ferry/artifacts/bundle"
 	"ferry/workflow/loadnode"
@@ -21,7 +20,7 @@ const (
 // NodePinFile is where load-node pins b's images unless told otherwise:
 // a CRI-O drop-in named for the bundle.
 func NodePinFile(b *bundle.Bundle) string {
-	return filepath.Join("/etc/crio/crio.conf.d", "50-ferry-"+b.Index.Name+".conf")
+	return loadnode.DefaultPinFile(b.Index.Name)
 }
 
 // NodeOptions are load-node's defaults for b: the store, its runtime

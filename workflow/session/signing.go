@@ -57,6 +57,9 @@ func inside(path, dir string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
+// ErrWrittenNotSigned marks a bundle written whole whose signing failed.
+var ErrWrittenNotSigned = errors.New("the bundle was written but not signed")
+
 // Signed is what SignPrepared did to a bundle just written.
 type Signed struct {
 	// Sidecar is the signature file written, and Fingerprint the key that
@@ -82,7 +85,7 @@ func (s *Session) SignPrepared(res *prepare.Result, signer ssh.Signer) (Signed, 
 	}
 	out, err := s.SignBundle(b, signer)
 	if err != nil {
-		return Signed{}, err
+		return Signed{}, fmt.Errorf("%w: %w", ErrWrittenNotSigned, err)
 	}
 	return Signed{Sidecar: out, Fingerprint: signature.Fingerprint(signer.PublicKey())}, nil
 }
