@@ -137,3 +137,30 @@ func FuzzCatalogFile(f *testing.F) {
 		}
 	})
 }
+
+// TestParseWish: one line reads as a line of an operators file does, and
+// its String reads back the same.
+func TestParseWish(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want Wish
+		err  string
+	}{
+		{in: "reg.test/cat:v1 logic", want: Wish{Catalog: "reg.test/cat:v1", Package: "logic"}},
+		{in: " reg.test/cat:v1  logic stable >=1.0.0 <2.0.0 # pinned", want: Wish{Catalog: "reg.test/cat:v1", Package: "logic", Channel: "stable", Versions: ">=1.0.0 <2.0.0"}},
+		{in: "reg.test/cat:v1", err: `write CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE], not "reg.test/cat:v1"`},
+		{in: "", err: `write CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE], not ""`},
+		{in: "Not:A:Ref logic", err: `"Not:A:Ref" is not an image reference`},
+	} {
+		w, err := ParseWish(tc.in)
+		if tc.err != "" {
+			assert.ErrorContains(t, err, tc.err, tc.in)
+			continue
+		}
+		require.NoError(t, err, tc.in)
+		assert.Equal(t, tc.want, w)
+		back, err := ParseWish(w.String())
+		require.NoError(t, err)
+		assert.Equal(t, w, back, "String reads back")
+	}
+}

@@ -50,34 +50,19 @@ func (w Wish) Check() error {
 // range rather than naming a channel.
 func rangeStart(f string) bool { return strings.ContainsAny(f[:1], "<>=~^") }
 
-// ParseWishes reads an operators file: one wish a line, as
-// "CATALOG_IMAGE PACKAGE [CHANNEL] [RANGE]", blank lines and "#" comments
-// ignored. The range is the rest of the line; a field starting with one
-// of < > = ~ ^ starts it, so the channel may be left out before it.
-// name is used in messages; errors name the line.
+// ParseWishes reads an operators file: one wish a line (ParseWish),
+// blank lines and "#" comments ignored. name is used in messages; errors
+// name the line.
 func ParseWishes(name string, data []byte) ([]Wish, error) {
 	var out []Wish
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64*1024), 1024*1024)
 	for n := 1; sc.Scan(); n++ {
-		line := sc.Text()
-		if i := strings.IndexByte(line, '#'); i >= 0 {
-			line = line[:i]
-		}
-		f := strings.Fields(line)
-		if len(f) == 0 {
+		if strings.TrimSpace(uncomment(sc.Text())) == "" {
 			continue
 		}
-		if len(f) < 2 || rangeStart(f[0]) || rangeStart(f[1]) {
-			return nil, fmt.Errorf("%s line %d: write CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE], not %q", name, n, strings.TrimSpace(line))
-		}
-		w := Wish{Catalog: f[0], Package: f[1]}
-		rest := f[2:]
-		if len(rest) > 0 && !rangeStart(rest[0]) {
-			w.Channel, rest = rest[0], rest[1:]
-		}
-		w.Versions = strings.Join(rest, " ")
-		if err := w.Check(); err != nil {
+		w, err := ParseWish(sc.Text())
+		if err != nil {
 			return nil, fmt.Errorf("%s line %d: %w", name, n, err)
 		}
 		out = append(out, w)
@@ -86,4 +71,35 @@ func ParseWishes(name string, data []byte) ([]Wish, error) {
 		return nil, fmt.Errorf("%s: %w", name, err)
 	}
 	return out, nil
+}
+
+// ParseWish reads one line of an operators file,
+// "CATALOG_IMAGE PACKAGE [CHANNEL] [RANGE]" (a "#" comment ignored). The
+// range is the rest of the line; a field starting with one of < > = ~ ^
+// starts it, so the channel may be left out before it. The error says
+// what is wrong in one sentence.
+func ParseWish(line string) (Wish, error) {
+	line = strings.TrimSpace(uncomment(line))
+	f := strings.Fields(line)
+	if len(f) < 2 || rangeStart(f[0]) || rangeStart(f[1]) {
+		return Wish{}, fmt.Errorf("write CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE], not %q", line)
+	}
+	w := Wish{Catalog: f[0], Package: f[1]}
+	rest := f[2:]
+	if len(rest) > 0 && !rangeStart(rest[0]) {
+		w.Channel, rest = rest[0], rest[1:]
+	}
+	w.Versions = strings.Join(rest, " ")
+	if err := w.Check(); err != nil {
+		return Wish{}, err
+	}
+	return w, nil
+}
+
+// uncomment drops a "#" comment from a line.
+func uncomment(line string) string {
+	if i := strings.IndexByte(line, '#'); i >= 0 {
+		return line[:i]
+	}
+	return line
 }

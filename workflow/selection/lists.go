@@ -28,6 +28,9 @@ type Lists struct {
 	// Operators is an operators file: CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE] a
 	// line.
 	Operators string
+	// OperatorLines are operators given one by one, each a line of an
+	// operators file; a line that cannot be read is ErrInvalid.
+	OperatorLines []string
 }
 
 // AddLists reads the lists that are named and adds their items to s.
@@ -67,13 +70,25 @@ func (s *Selection) AddLists(fs afero.Fs, l Lists) error {
 		if err != nil {
 			return err
 		}
-		for _, w := range wishes {
-			if !slices.Contains(s.Operators, w) {
-				s.Operators = append(s.Operators, w)
-			}
+		s.addOperators(wishes)
+	}
+	for _, line := range l.OperatorLines {
+		w, err := olm.ParseWish(line)
+		if err != nil {
+			return fault.New(ErrInvalid, "the operator %q cannot be read: %s", line, err.Error())
 		}
+		s.addOperators([]olm.Wish{w})
 	}
 	return nil
+}
+
+// addOperators adds the wishes s does not have yet.
+func (s *Selection) addOperators(wishes []olm.Wish) {
+	for _, w := range wishes {
+		if !slices.Contains(s.Operators, w) {
+			s.Operators = append(s.Operators, w)
+		}
+	}
 }
 
 func readList[T any](fs afero.Fs, path, what string, parse func(string, io.Reader) ([]T, error)) ([]T, error) {

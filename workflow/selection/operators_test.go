@@ -51,3 +51,24 @@ func TestOperatorVersionRangesInAnswersAndLists(t *testing.T) {
 	require.NoError(t, afero.WriteFile(fs, "bad.txt", []byte("registry.example.test/index:v4.17 p alpha >=1.0.0 <\n"), 0o644))
 	assert.EqualError(t, s.AddLists(fs, Lists{Operators: "bad.txt"}), `bad.txt line 1: the version range ">=1.0.0 <" cannot be read: write it as OLM does, for example ">=1.2.0 <1.4.0"`)
 }
+
+// TestOperatorLines: operators given one by one read as operators file
+// lines, after the file's, without repeats; a bad one is ErrInvalid in
+// one sentence.
+func TestOperatorLines(t *testing.T) {
+	fs := afero.NewMemMapFs()
+	require.NoError(t, afero.WriteFile(fs, "ops.txt", []byte("registry.example.test/index:v4.17 logic-operator alpha\n"), 0o644))
+	var s Selection
+	require.NoError(t, s.AddLists(fs, Lists{Operators: "ops.txt", OperatorLines: []string{
+		"registry.example.test/index:v4.17 logic-operator alpha",
+		"registry.example.test/index:v4.17 data-index stable >=2.0.0",
+	}}))
+	assert.Equal(t, []olm.Wish{
+		{Catalog: "registry.example.test/index:v4.17", Package: "logic-operator", Channel: "alpha"},
+		{Catalog: "registry.example.test/index:v4.17", Package: "data-index", Channel: "stable", Versions: ">=2.0.0"},
+	}, s.Operators)
+
+	err := s.AddLists(fs, Lists{OperatorLines: []string{"registry.example.test/index:v4.17"}})
+	assert.ErrorIs(t, err, ErrInvalid)
+	assert.EqualError(t, err, `the operator "registry.example.test/index:v4.17" cannot be read: write CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE], not "registry.example.test/index:v4.17"`)
+}
