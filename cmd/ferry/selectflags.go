@@ -25,6 +25,7 @@ type selectFlags struct {
 	mavenFile  string
 	filesFile  string
 	operators  string
+	operator   []string
 	mavenRepos []string
 
 	mavenPOMs    []string
@@ -46,6 +47,7 @@ func (f *selectFlags) register(c *cobra.Command) {
 	fl.StringVar(&f.mavenFile, "maven", "", "a file of Maven coordinates to carry, one per line (group:artifact:version[:packaging[:classifier]])")
 	fl.StringVar(&f.filesFile, "files", "", "a file of plain files to carry, one per line: URL SHA256 [NAME]")
 	fl.StringVar(&f.operators, "operators", "", "a file of OLM packages to carry, one per line: CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE] (no channel: the package's default; no range: the channel's head); the bundle carries their images and a catalog filtered to them")
+	fl.StringArrayVar(&f.operator, "operator", nil, "an OLM package to carry, as a line of --operators in quotes: 'CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE]'; repeatable")
 	fl.StringArrayVar(&f.mavenRepos, "maven-repo", nil, "Maven repository to resolve from: a URL, or a local folder in Maven layout (or its file:// URL); repeatable, tried in order (default: Maven Central)")
 	fl.StringArrayVar(&f.mavenPOMs, "maven-pom", nil, "a project's pom.xml whose build must work offline, repeatable: its dependencies, parents, BOMs and build plugins are carried")
 	fl.StringSliceVar(&f.mavenScopes, "maven-scopes", nil, "scopes of direct Maven dependencies to carry, comma-separated (default: compile,runtime for --maven lists; compile,provided,runtime,test for --maven-pom)")
@@ -104,7 +106,10 @@ func (f *selectFlags) selection(a *app, c *cobra.Command) (selection.Selection, 
 		}
 		return s, err
 	}
-	if err := s.AddLists(a.fs, selection.Lists{Images: f.imagesFile, Maven: f.mavenFile, Files: f.filesFile, Operators: f.operators}); err != nil {
+	if err := s.AddLists(a.fs, selection.Lists{Images: f.imagesFile, Maven: f.mavenFile, Files: f.filesFile, Operators: f.operators, OperatorLines: f.operator}); err != nil {
+		if errors.Is(err, selection.ErrInvalid) {
+			return s, usageError{err}
+		}
 		return s, err
 	}
 	s.Complete(runtime.GOARCH, session.MavenCentral)
