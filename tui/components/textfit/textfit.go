@@ -65,31 +65,113 @@ func Words(s string, w int) string {
 	return strings.Join(out, "\n")
 }
 
-// Command wraps a shell command to w cells at spaces, ending every line but
-// the last with " \" and indenting the lines after the first, so the
-// whole still pastes and runs as one command.
+// Command wraps a shell command to w cells between its words, ending
+// every line but the last with " \" and indenting the lines after the
+// first, so the whole still pastes and runs as one command. A quoted word
+// is never cut where the shell would see two words: one too long for a
+// line is cut at a space inside its single quotes, the quote closed
+// before the "\" and opened again at the start of the next line, which
+// is not indented.
 func Command(cmd string, w int) string {
 	w = max(8, w)
-	words := strings.Fields(cmd)
+	room := w - 2 // " \"
 	var lines []string
-	line := ""
-	for _, word := range words {
-		room := w - 2 // " \"
-		if line != "" && ansi.StringWidth(line)+1+ansi.StringWidth(word) > room {
-			lines = append(lines, line+" \\")
-			line = "  " + word
-			continue
-		}
-		if line == "" {
-			line = word
-		} else {
-			line += " " + word
+	line, fresh := "", true // fresh: the line holds no word yet
+	for _, word := range shellWords(cmd) {
+		for word != "" {
+			sep := " "
+			if fresh {
+				sep = ""
+			}
+			if ansi.StringWidth(line+sep+word) <= room {
+				line, word, fresh = line+sep+word, "", false
+				continue
+			}
+			if !fresh && ansi.StringWidth("  "+word) > room {
+				// Too long for any line: cut here rather than leave a
+				// line short.
+				if head, rest, ok := cutQuoted(word, room-ansi.StringWidth(line+sep)-1); ok && ansi.StringWidth(line+sep+head) <= room {
+					lines = append(lines, line+sep+head+"\\")
+					line, word, fresh = "", rest, true
+					continue
+				}
+			}
+			if !fresh {
+				lines = append(lines, line+" \\")
+				line, fresh = "  ", true
+				continue
+			}
+			head, rest, ok := cutQuoted(word, room-ansi.StringWidth(line)-1)
+			if !ok {
+				line, word, fresh = line+word, "", false
+				continue
+			}
+			lines = append(lines, line+head+"\\")
+			line, word = "", rest
 		}
 	}
-	if line != "" {
+	if !fresh {
 		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// shellWords splits a command at the spaces the shell splits it at: not
+// inside quotes, nor after a backslash.
+func shellWords(cmd string) []string {
+	var words []string
+	var cur strings.Builder
+	single, double, escaped := false, false, false
+	for _, r := range cmd {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\' && !single:
+			escaped = true
+		case r == '\'' && !double:
+			single = !single
+		case r == '"' && !single:
+			double = !double
+		case (r == ' ' || r == '\t' || r == '\n') && !single && !double:
+			if cur.Len() > 0 {
+				words = append(words, cur.String())
+				cur.Reset()
+			}
+			continue
+		}
+		cur.WriteRune(r)
+	}
+	if cur.Len() > 0 {
+		words = append(words, cur.String())
+	}
+	return words
+}
+
+// cutQuoted cuts word after a space inside single quotes, closing the
+// quote in head and opening it again in rest: the last such space that
+// leaves head at most n cells, else the first. ok is false when the word
+// has no space inside single quotes.
+func cutQuoted(word string, n int) (head, rest string, ok bool) {
+	at := -1
+	single, escaped := false, false
+	for i, r := range word {
+		switch {
+		case escaped:
+			escaped = false
+		case r == '\\' && !single:
+			escaped = true
+		case r == '\'':
+			single = !single
+		case r == ' ' && single:
+			if at < 0 || ansi.StringWidth(word[:i+1])+1 <= n {
+				at = i
+			}
+		}
+	}
+	if at < 0 {
+		return "", "", false
+	}
+	return word[:at+1] + "'", "'" + word[at+1:], true
 }
 
 // Lines cuts s to at most n lines; it says whether anything was cut.

@@ -1,11 +1,13 @@
 package textfit
 
 import (
+	"os/exec"
 	"strings"
 	"testing"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestMiddleKeepsTheTag(t *testing.T) {
@@ -41,4 +43,31 @@ func TestCommandContinuesWithBackslash(t *testing.T) {
 	}
 	joined := strings.Join(strings.Fields(strings.ReplaceAll(got, "\\\n", "")), " ")
 	assert.Equal(t, cmd, joined)
+}
+
+// TestCommandKeepsQuotedWords: a quoted word is never split where the
+// shell would see two words; one longer than a line is cut inside its
+// quotes so the shell joins it again. The shell itself checks: the
+// wrapped command gives the same words as the one line.
+func TestCommandKeepsQuotedWords(t *testing.T) {
+	cmd := `ferry prepare --target flow --modules olm --operator 'registry.example.test/redhat/operator-index:v4.17 serverless-operator stable-1.33' --have 'a  b'\''s inventory.json' --output /srv/bundles/flow`
+	for _, w := range []int{20, 60, 80, 200} {
+		got := Command(cmd, w)
+		for _, l := range strings.Split(got, "\n") {
+			if w >= 60 { // the catalog reference alone is 50 cells
+				assert.LessOrEqual(t, ansi.StringWidth(l), w, "w=%d: %q", w, l)
+			}
+		}
+		sh, err := exec.LookPath("sh")
+		if err != nil {
+			continue
+		}
+		words := func(c string) string {
+			out, err := exec.Command(sh, "-c", "set -- "+c+"\nfor a; do printf '[%s]\\n' \"$a\"; done").Output()
+			require.NoError(t, err, c)
+			return string(out)
+		}
+		assert.Equal(t, words(cmd), words(got), "w=%d:\n%s", w, got)
+	}
+	assert.Contains(t, Command(cmd, 60), "--operator \\\n  'registry.example.test/redhat/operator-index:v4.17 '\\\n'serverless-operator stable-1.33'")
 }
