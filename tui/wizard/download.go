@@ -88,6 +88,9 @@ func (f *Flow) Command() string {
 		parts = append(parts, "--arch "+a)
 	}
 	parts = append(parts, "--modules "+strings.Join(s.Modules, ","))
+	for _, w := range s.Operators {
+		parts = append(parts, "--operator "+shellQuote(w.String()))
+	}
 	for _, h := range s.Have {
 		parts = append(parts, "--have "+shellQuote(h))
 	}
@@ -102,7 +105,7 @@ func (f *Flow) Command() string {
 }
 
 func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " '\"$`\\!*?") {
+	if s != "" && !strings.ContainsAny(s, " '\"$`\\!*?&;|<>()#~") {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
