@@ -94,6 +94,9 @@ func TestConfirmSignsWithAnEncryptedKey(t *testing.T) {
 		assert.Contains(t, d.screen(), "keys/site.key")
 		assert.Contains(t, d.screen(), "✓ signed by "+k.Fingerprint)
 		golden("10-done-signed")
+		o := d.m.Result().Prepare
+		assert.Equal(t, k.Fingerprint, o.SignedBy, "the summary after the screen says who signed")
+		assert.Equal(t, "keys/site.key", o.SignKey)
 	}
 }
 
@@ -129,4 +132,6 @@ func TestConfirmUnsignedAndAKeyInTheBundle(t *testing.T) {
 	assert.Nil(t, eng.signedWith)
 	assert.Empty(t, eng.prepared.Answers.SignKey)
 	assert.Contains(t, d.screen(), "not signed")
+	assert.Empty(t, d.m.Result().Prepare.SignedBy)
+	assert.Empty(t, d.m.Result().Prepare.SignKey)
 }

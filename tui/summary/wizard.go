@@ -29,9 +29,16 @@ func prepareSide(w io.Writer, r app.Result) {
 	if res := p.Result; res != nil {
 		fmt.Fprintf(w, "✓ Bundle written: %s (%d part(s), %s)\n", filepath.Join(res.Dir, bundle.IndexName(res.Index.Name)), len(res.Index.Parts), size.Format(res.Index.Size))
 		fmt.Fprintf(w, "  code: %s (read it to the technician; their screen shows the same)\n", res.Index.ShortCode)
+		sign := ""
+		if p.SignedBy != "" {
+			fmt.Fprintf(w, "  signed by %s (give the site the key's .pub yourself, never on the stick)\n", p.SignedBy)
+			sign = " --sign-key " + Quote(p.SignKey)
+		} else {
+			fmt.Fprintln(w, "  not signed")
+		}
 		if res.Answers != "" {
 			fmt.Fprintf(w, "  answers: %s\n", res.Answers)
-			fmt.Fprintf(w, "  again, without questions: ferry prepare --answers %s --output %s\n", Quote(res.Answers), Quote(res.Dir))
+			fmt.Fprintf(w, "  again, without questions: ferry prepare --answers %s --output %s%s\n", Quote(res.Answers), Quote(res.Dir), sign)
 		}
 		if !r.Demo {
 			fmt.Fprintln(w, "  next: copy the whole folder to the medium, run `ferry verify --quick` on the copy, and hand it over with READ-ME-FIRST.txt")

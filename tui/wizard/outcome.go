@@ -22,6 +22,10 @@ type Outcome struct {
 	// bundle is written.
 	Downloading bool
 	Result      *prepare.Result
+	// SignedBy is the fingerprint of the key that signed the bundle
+	// written ("" when it is not signed), and SignKey that key's path (a
+	// path only: it goes on the screen, never into the bundle).
+	SignedBy, SignKey string
 	// Err is the failure the screen shows, if any (a stopped download's
 	// cancellation included).
 	Err error
@@ -39,6 +43,9 @@ func (f *Flow) Outcome() Outcome {
 	if f.cur >= stepDownload {
 		o.Downloading = true
 		o.Result, o.Err = f.download.result, f.download.err
+		if o.Result != nil && f.download.signed.Fingerprint != "" {
+			o.SignedBy, o.SignKey = f.download.signed.Fingerprint, f.confirm.sign.path()
+		}
 	}
 	if o.Err == nil && f.cur == stepPreview && f.preview.planErr != nil {
 		o.Err = f.preview.planErr
