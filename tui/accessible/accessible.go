@@ -15,11 +15,14 @@ import (
 	"strconv"
 	"strings"
 
+	"golang.org/x/crypto/ssh"
+
 	"ferry/artifacts/bundle"
 	events "ferry/artifacts/progress"
 	"ferry/artifacts/size"
 	"ferry/targets/catalog"
 	"ferry/tui/farside"
+	"ferry/tui/secret"
 	"ferry/tui/wizard"
 	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
@@ -30,6 +33,26 @@ import (
 type Options struct {
 	MachineArch string
 	Binary      string
+	// SignKey is the signing key offered after the destination (ferry
+	// --sign-key); the answer may change it.
+	SignKey string
+	// KeyPassword opens an encrypted signing key (FERRY_KEY_PASSWORD).
+	// Without it the password is asked on Secret.
+	KeyPassword string
+	// Secret asks a key's password without echo; when nil, it is made
+	// from the input if that is a terminal, and otherwise the user is
+	// told to set KeyPassword's variable.
+	Secret *secret.Asker
+}
+
+// withSecret is o with a password asker on in when in is a terminal.
+func (o Options) withSecret(in io.Reader, out io.Writer) Options {
+	if o.Secret == nil {
+		if a, ok := secret.OnTerminal(in, out); ok {
+			o.Secret = a
+		}
+	}
+	return o
 }
 
 type prompter struct {
@@ -161,13 +184,14 @@ func (p *prompter) chooseMany(q string, options []string, defs []int) ([]int, er
 // Run asks the questions, shows the plan, and prepares the bundle.
 func Run(ctx context.Context, eng wizard.Engine, in io.Reader, out io.Writer, o Options) error {
 	p := &prompter{in: bufio.NewReader(in), out: out}
-	return finish(walkFirst(p, prepareQuestions(ctx, p, eng, o)))
+	return finish(walkFirst(p, prepareQuestions(ctx, p, eng, o.withSecret(in, out))))
 }
 
 // RunEither asks first which side of the gap the user is on, then that
 // side's questions; "back" from a side's first question asks it again.
 func RunEither(ctx context.Context, prep wizard.Engine, far farside.Engine, in io.Reader, out io.Writer, o Options, imp ImportOptions) error {
 	p := &prompter{in: bufio.NewReader(in), out: out}
+	o = o.withSecret(in, out)
 	for {
 		fmt.Fprintln(out, "ferry: which side of the gap are you on? Answer each question and press Enter; an empty answer takes the value in brackets; back returns to the question before.")
 		i, err := p.choose("Side", []string{"Prepare a bundle (this machine is connected)", "Import a bundle (this machine is on the site)"}, 1)
@@ -204,6 +228,7 @@ func prepareQuestions(ctx context.Context, p *prompter, eng wizard.Engine, o Opt
 	var pl *plan.Plan
 	var dest string
 	var sp prepare.Space
+	var signer ssh.Signer
 	return []question{
 		{run: func() error {
 			fmt.Fprintln(out, "ferry: prepare a bundle. Answer each question and press Enter; an empty answer takes the value in brackets; back returns to the question before.")
@@ -323,6 +348,7 @@ func prepareQuestions(ctx context.Context, p *prompter, eng wizard.Engine, o Opt
 				return nil
 			}
 		}},
+		signQuestion(p, eng, o, &dest, &signer),
 		{run: func() error {
 			a, err := p.ask("\nStart the download now? Type y and Enter to start [n]:")
 			if err != nil {
@@ -359,7 +385,9 @@ func prepareQuestions(ctx context.Context, p *prompter, eng wizard.Engine, o Opt
 			if res.Answers != "" {
 				fmt.Fprintf(out, "Answers saved in %s.\n", res.Answers)
 			}
-			return nil
+			// Signed at the end, as the wizard and prepare --sign-key do;
+			// the answers saved beside the bundle name no key.
+			return sign(p, eng, res, signer)
 		}},
 	}
 }
