@@ -17,7 +17,7 @@ import (
 
 // runWizard opens the wizard, or the accessible prompts, or explains that
 // a terminal is needed.
-func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, accessibleFlag bool, cacheDir string, repos, have []string) error {
+func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, accessibleFlag bool, cacheDir string, repos, have []string, signKey string) error {
 	cat, err := a.loadCatalog()
 	if err != nil {
 		return err
@@ -34,11 +34,11 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	exe, _ := os.Executable()
 	wd, _ := os.Getwd()
 	opts := wizard.Options{MachineArch: runtime.GOARCH, Animate: true, DefaultOutput: filepath.Join(wd, "bundle"), Binary: exe,
-		CommandFlags: commandFlags(a.catalogs, src, repos), Have: have}
+		CommandFlags: commandFlags(a.catalogs, src, repos), Have: have, SignKey: signKey}
 	in := cmd.InOrStdin()
 	far, farOpts := farside.ForSession(s, farside.Options{})
 	if a.term().Accessible(accessibleFlag) {
-		return accessible.RunEither(cmd.Context(), s, far, in, a.stdout, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe},
+		return accessible.RunEither(cmd.Context(), s, far, in, a.stdout, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe, SignKey: signKey, KeyPassword: a.getenv(keyPasswordEnv)},
 			accessible.ImportOptions{ConfigDir: farOpts.ConfigDir})
 	}
 	if !tuiapp.IsTerminal(in) || !tuiapp.IsTerminal(a.stdout) {
