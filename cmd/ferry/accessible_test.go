@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 	"ferry/artifacts/maven"
 	"ferry/artifacts/maven/maventest"
 	"ferry/artifacts/registrytest"
+	"ferry/artifacts/signature"
 )
 
 // TestAccessiblePromptsMakeABundle answers the plain prompts from a pipe,
@@ -48,8 +50,8 @@ targets:
 	out := filepath.Join(t.TempDir(), "bundle")
 	// the side (prepare), product 1 (demo), architectures 1,2, version
 	// (latest), modules: back, then 1,2, a folder that does not exist yet,
-	// then yes.
-	input := "1\n1\n1,2\n\nback\n\n1,2\n" + out + "\ny\n"
+	// no signing key, then yes.
+	input := "1\n1\n1,2\n\nback\n\n1,2\n" + out + "\n\ny\n"
 	var so, se bytes.Buffer
 	code := runIO(context.Background(), []string{"--accessible", "--catalog", cat, "--insecure-source", reg.Host, "--maven-repo", mvn.URL, "--cache", t.TempDir()},
 		strings.NewReader(input), &so, &se, []string{"NO_COLOR=1"})
@@ -60,6 +62,7 @@ targets:
 	assert.Contains(t, text, "1. Demo (demo)")
 	assert.Contains(t, text, "The bundle will carry 2 images, 1 Maven artifacts")
 	assert.Contains(t, text, "Done. The bundle is in "+out)
+	assert.Contains(t, text, "Not signed.")
 	b, err := bundle.Open(out)
 	require.NoError(t, err)
 	assert.Contains(t, text, "The bundle's code is "+strings.Join(strings.Split(b.Index.ShortCode, ""), " "))
@@ -75,6 +78,55 @@ targets:
 	assert.Equal(t, 1, code)
 	assert.Contains(t, so.String(), "Please type a number from 1 to 4.")
 	oneSentence(t, se.String(), "the input ended")
+}
+
+// TestAccessiblePromptsSignTheBundle: the key given with --sign-key is
+// the signing question's default; FERRY_KEY_PASSWORD opens it; the
+// bundle is signed at the end, verifies with the public key, and neither
+// the key's name nor its password is anywhere in the bundle's folder.
+func TestAccessiblePromptsSignTheBundle(t *testing.T) {
+	reg := registrytest.StartInProcess(t)
+	reg.Push(t, registrytest.ImageSpec{Repo: "apache/demo-operator", Tag: "1.0", Platforms: []string{"linux/amd64"},
+		Layers: []registrytest.LayerSpec{{Name: "base", Size: 20_000}}})
+	cat := writeFile(t, "catalog.yaml", `apiVersion: ferry/v1
+kind: Catalog
+targets:
+  - name: demo
+    title: Demo
+    archs: [amd64]
+    modules:
+      - name: operator
+        title: Operator
+        required: true
+        images: ["`+reg.Host+`/apache/demo-operator:1.0"]
+`)
+	keys, err := signature.Generate(filepath.Join(t.TempDir(), "engineer-signing"), "correct horse", "")
+	require.NoError(t, err)
+	out := filepath.Join(t.TempDir(), "bundle")
+	// the side, product, architecture, modules, folder, the key (the
+	// default), yes.
+	input := "1\n1\n\n\n" + out + "\n\ny\n"
+	var so, se bytes.Buffer
+	code := runIO(context.Background(), []string{"--accessible", "--catalog", cat, "--insecure-source", reg.Host, "--cache", t.TempDir(), "--sign-key", keys.Private},
+		strings.NewReader(input), &so, &se, []string{"NO_COLOR=1", "FERRY_KEY_PASSWORD=correct horse"})
+	require.Equal(t, 0, code, so.String()+se.String())
+	text := so.String()
+	assert.Contains(t, text, "Signing key ["+keys.Private+"]:")
+	assert.Contains(t, text, "The bundle will be signed as "+keys.Fingerprint+".")
+	assert.Contains(t, text, "Signed by "+keys.Fingerprint)
+	code, _, stderr := ferry(t, "verify", out, "--key", keys.Public)
+	require.Equal(t, 0, code, stderr)
+	require.NoError(t, filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
+		require.NoError(t, err)
+		if d.IsDir() || d.Name() == "ferry" { // the binary copied beside it is this test's
+			return nil
+		}
+		data, err := os.ReadFile(p)
+		require.NoError(t, err)
+		assert.False(t, strings.Contains(string(data), "engineer-signing"), "the key's name is in %s", p)
+		assert.False(t, strings.Contains(string(data), "correct horse"), "the password is in %s", p)
+		return nil
+	}))
 }
 
 // TestAccessibleFarSideWithBack walks the far side's plain prompts against
