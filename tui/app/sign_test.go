@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"ferry/artifacts/signature"
+	"ferry/tui/wizard"
 )
 
 // fingerprints are masked in goldens: every test key is new.
@@ -134,4 +135,22 @@ func TestConfirmUnsignedAndAKeyInTheBundle(t *testing.T) {
 	assert.Contains(t, d.screen(), "not signed")
 	assert.Empty(t, d.m.Result().Prepare.SignedBy)
 	assert.Empty(t, d.m.Result().Prepare.SignKey)
+}
+
+// TestConfirmKeyFromTheCommandLine: the key given to ferry --sign-key is
+// in the field when the confirmation opens, checked, and signs.
+func TestConfirmKeyFromTheCommandLine(t *testing.T) {
+	plain, err := signature.Generate(filepath.Join(t.TempDir(), "plain"), "", "")
+	require.NoError(t, err)
+	eng := newFake(t)
+	d := newDriver(t, Options{Side: Prepare, PrepareEngine: eng, ImportEngine: &fake{},
+		Prepare: wizard.Options{MachineArch: "arm64", DefaultOutput: "/srv/bundles/demo", SignKey: plain.Private},
+		Import:  farsideOptions()}, 100, 30)
+	toConfirm(t, d)
+	assert.Contains(t, d.screen(), "✓ signs as "+plain.Fingerprint)
+	assert.Contains(t, d.m.Prepare().Command(), "--sign-key "+plain.Private)
+	d.press("enter")
+	require.Equal(t, "Done", d.step())
+	require.NotNil(t, eng.signedWith)
+	assert.Equal(t, plain.Fingerprint, d.m.Result().Prepare.SignedBy)
 }
