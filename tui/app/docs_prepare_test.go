@@ -27,6 +27,7 @@ var docScreens = []struct{ golden, caption string }{
 	{"6-preview-delta-80x24", "Measured against what the site has: the full size and the delta size side by side."},
 	{"7-destination-80x24", "The destination: the free-space check runs before anything is downloaded. A file system that does not say how big it is (some FUSE and network file systems) shows \"free space unknown\" with a warning, and enter goes on without the check."},
 	{"8-confirm-80x24", "The whole selection, what Enter does, and the same as a plain command (wrapped at spaces with a backslash, so it pastes and runs as it is). The signing key field takes the keys: empty writes the bundle unsigned; a private key's path (`ferry keygen` makes one) is read as you type it, and is refused when it does not exist, is not a private key, or lies in the bundle's folder."},
+	{"7b-confirm-operators-80x24", "With operators ticked, the command carries one quoted `--operator` line for each; one too long for the screen is cut inside its quotes, so it still pastes and runs."},
 	{"8-confirm-delta-80x24", "A delta bundle's confirmation: both sizes, and --have in the command (and in the answers file)."},
 	{"8-confirm-signing-80x24", "An encrypted key asks for its password (tab moves to it; it shows as dots). Enter opens the key with it and starts; a wrong password says so and waits. The command names `--sign-key` and says the password comes from `FERRY_KEY_PASSWORD`; the password is never saved, and the answers file saved beside the bundle names no key (the replay command on the done screen adds `--sign-key`)."},
 	{"9-download-80x24", "The download: overall progress, and every item's state (verified, downloading, retrying). q asks before stopping; running ferry again resumes."},
@@ -65,6 +66,13 @@ also a plain command: the confirmation shows the equivalent
   out every blob the site holds, the confirmation's command carries
   ` + "`--have FILE`" + ` and the answers file records it (` + "`have:`" + `).
   ` + "`ferry --have FILE`" + ` (repeatable) starts the wizard with those files.
+- Signing is optional: the confirmation has a field for a private key
+  (` + "`ferry keygen`" + ` makes one), and ` + "`ferry --sign-key KEY`" + ` starts the wizard with
+  it filled in. ` + "`--accessible`" + ` asks for the key after the destination (` + "`none`" + `
+  for an unsigned bundle); an encrypted key is opened with ` + "`FERRY_KEY_PASSWORD`" + `,
+  or its password is asked without echo when the input is a terminal. The
+  key's path never goes into the answers file saved beside the bundle, and
+  the password nowhere.
 - The wizard takes the same source flags as ` + "`ferry plan`" + ` (` + "`--pull-secret`" + `,
   ` + "`--ca-file`" + `, ` + "`--insecure-source`" + `, ` + "`--source-mirror`" + `, ` + "`--maven-repo`" + `) and ` + "`--cache`" + `.
 
@@ -109,8 +117,12 @@ is said in one sentence; Enter goes on with the modules' operators alone.
 list (the modules' own always carried), then each new package's channel with
 the default as the answer in brackets.
 A version range is not asked here: write it in an operators file or the
-answers file. The command on the confirmation screen does not name the
-packages ticked here; the answers file does.
+answers file. The command on the confirmation screen, and the one that
+resumes a stopped download, carry one ` + "`--operator 'CATALOG_IMAGE PACKAGE CHANNEL'`" + `
+for each package ticked here, quoted so it pastes and runs (a line too long
+for the screen is cut inside its quotes, and the shell joins it again).
+Operators are offered only when a ticked module carries them: for a product
+whose modules carry none, give ` + "`--operator`" + ` or ` + "`--operators FILE`" + ` to ` + "`ferry prepare`" + `.
 
 ## When the screen closes
 
@@ -120,12 +132,14 @@ from later:
 ` + "```text" + `
 ✓ Bundle written: /srv/bundles/demo/demo-2.0.ferry.json (1 part(s), 160.0 MiB)
   code: 7QK4-M2XD (read it to the technician; their screen shows the same)
+  not signed
   answers: /srv/bundles/demo/demo-2.0.answers.yaml
   again, without questions: ferry prepare --answers /srv/bundles/demo/demo-2.0.answers.yaml --output /srv/bundles/demo
   next: copy the whole folder to the medium, run ` + "`ferry verify --quick`" + ` on the copy, and hand it over with READ-ME-FIRST.txt
 ` + "```" + `
 
-A stopped download prints the command that resumes it (the same as the
+A signed bundle says ` + "`signed by SHA256:…`" + ` instead of ` + "`not signed`" + `, and its
+command to make it again adds ` + "`--sign-key`" + `. A stopped download prints the command that resumes it (the same as the
 confirmation's, with the flags this run was started with: what is downloaded
 is kept in the cache). ferry exits 0 only when the bundle is written; leaving
 earlier, a stopped download included, exits 130, and a failure exits 1 with
