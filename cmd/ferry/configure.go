@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -41,8 +40,8 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 				return usageError{fmt.Errorf("say where the files go with --output DIR")}
 			}
 			for _, p := range platforms {
-				if !slices.Contains(mirrorconfig.Platforms, p) {
-					return usageError{fmt.Errorf("there is no platform %q: choose one of %s", p, strings.Join(mirrorconfig.Platforms, ", "))}
+				if err := mirrorconfig.CheckPlatform(p); err != nil {
+					return usageError{err}
 				}
 			}
 			if (bundlePath == "") == (planPath == "") {
