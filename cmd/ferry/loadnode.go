@@ -9,7 +9,8 @@ import (
 )
 
 func newLoadNodeCmd(a *app) *cobra.Command {
-	var store, runRoot, driver, pinFile, arch, progress, via string
+	var store, runRoot, driver, pinFile, arch, via string
+	var progress progressFlag
 	var with []string
 	var noPin bool
 	c := &cobra.Command{
@@ -30,7 +31,7 @@ that holds its base (or give the base with --with).`,
   sudo ./ferry load-node /media/usb2/app-1.1.ferry.json --store /var/lib/ferry-images`,
 		Args: exactArgs(1, "name the bundle to load: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkProgress(progress); err != nil {
+			if err := progress.check(); err != nil {
 				return err
 			}
 			sess, b, err := a.openBundle(args[0])
@@ -47,7 +48,7 @@ that holds its base (or give the base with --with).`,
 					o.PinFile = loadnode.DefaultPinFile(b.Index.Name)
 				}
 			}
-			r := newProgressRenderer(a, progress)
+			r := progress.renderer(a)
 			o.Progress = r.Sink()
 			res, err := sess.LoadNode(cmd.Context(), b, o)
 			r.Finish()
@@ -67,6 +68,6 @@ that holds its base (or give the base with --with).`,
 	f.StringVar(&pinFile, "pin-file", "", "the CRI-O drop-in pinning the images (default: /etc/crio/crio.conf.d/50-ferry-BUNDLE.conf)")
 	f.BoolVar(&noPin, "no-pin", false, "do not write the CRI-O pin drop-in")
 	f.StringVar(&via, "via", "", "who writes the store: skopeo, or native (ferry itself, vfs only) (default: skopeo when installed, else native)")
-	progressFlag(c, &progress)
+	progress.register(c)
 	return c
 }

@@ -37,7 +37,7 @@ also shows the delta: what a bundle leaving that out carries.`,
 			if output != "table" && output != "json" {
 				return usageError{fmt.Errorf("--output must be table or json, not %q", output)}
 			}
-			p, sess, _, err := a.resolve(cmd, &sf, &src, newProgressRenderer(a, "plain"))
+			p, sess, _, err := a.resolve(cmd, &sf, &src, (&progressFlag{"plain"}).renderer(a))
 			if p == nil {
 				return err
 			}
@@ -55,9 +55,7 @@ also shows the delta: what a bundle leaving that out carries.`,
 			}
 			if errors.Is(err, plan.ErrIncomplete) {
 				// Each failure was printed with the plan; say so once on stderr too.
-				for _, e := range p.Errors {
-					fmt.Fprintf(a.stderr, "ferry: %s\n", summary.Sentence(e.Text(wordsOf(cmd))))
-				}
+				summary.PlanErrors(a.stderr, p, wordsOf(cmd))
 				return reportedError{err}
 			}
 			return err

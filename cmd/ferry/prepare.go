@@ -26,7 +26,8 @@ func defaultCache() string {
 func newPrepareCmd(a *app) *cobra.Command {
 	var sf selectFlags
 	var src sourceFlags
-	var output, cacheDir, split, progress, name, copies, signKey string
+	var output, cacheDir, split, name, copies, signKey string
+	var progress progressFlag
 	var retries int
 	var noBinary bool
 	var have []string
@@ -63,7 +64,7 @@ that base is present.`,
 			if retries < 0 {
 				return usageError{fmt.Errorf("--retries must be 0 or more")}
 			}
-			if err := checkProgress(progress); err != nil {
+			if err := progress.check(); err != nil {
 				return err
 			}
 			mode, ok := prepare.ParseCopies(copies)
@@ -88,13 +89,11 @@ that base is present.`,
 				return usageError{err}
 			}
 			src.cacheDir, src.retries = cacheDir, retries
-			r := newProgressRenderer(a, progress)
+			r := progress.renderer(a)
 			p, sess, sel, err := a.resolve(cmd, &sf, &src, r)
 			if err != nil {
 				if p != nil {
-					for _, e := range p.Errors {
-						fmt.Fprintf(a.stderr, "ferry: %s\n", summary.Sentence(e.Text(wordsOf(cmd))))
-					}
+					summary.PlanErrors(a.stderr, p, wordsOf(cmd))
 					return reportedError{err}
 				}
 				return err
@@ -121,7 +120,7 @@ that base is present.`,
 					opts.Binary = exe
 				}
 			}
-			r = newProgressRenderer(a, progress)
+			r = progress.renderer(a)
 			res, err := sess.Prepare(cmd.Context(), p, opts, r.Sink())
 			r.Finish()
 			if err != nil {
@@ -151,7 +150,7 @@ that base is present.`,
 	f.IntVar(&retries, "retries", 5, "retries of a failing download (5xx, 429, dropped connections) before giving up")
 	f.StringVar(&signKey, "sign-key", "", "private key to sign the bundle's index with (PREFIX.key from ferry keygen; FERRY_KEY_PASSWORD opens an encrypted one)")
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
-	progressFlag(c, &progress)
+	progress.register(c)
 	haveFlag(c, &have)
 	return c
 }

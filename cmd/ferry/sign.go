@@ -57,7 +57,8 @@ and serve). It never overwrites a key.`,
 }
 
 func newSignCmd(a *app) *cobra.Command {
-	var key, progress string
+	var key string
+	var progress progressFlag
 	c := &cobra.Command{
 		Use:   "sign BUNDLE --key KEY",
 		Short: "Sign an existing bundle's index with a private key (see keygen)",
@@ -74,7 +75,7 @@ Nothing of the private key is written.`,
 			if key == "" {
 				return usageError{fmt.Errorf("say which private key signs with --key KEY (ferry keygen makes one)")}
 			}
-			if err := checkProgress(progress); err != nil {
+			if err := progress.check(); err != nil {
 				return err
 			}
 			sess, b, err := a.openBundle(args[0])
@@ -85,7 +86,7 @@ Nothing of the private key is written.`,
 			if err != nil {
 				return err
 			}
-			r := newProgressRenderer(a, progress)
+			r := progress.renderer(a)
 			out, err := sess.Sign(cmd.Context(), b, signer, r.Sink())
 			r.Finish()
 			if err != nil {
@@ -96,7 +97,7 @@ Nothing of the private key is written.`,
 		},
 	}
 	c.Flags().StringVar(&key, "key", "", "private key to sign with (PREFIX.key from ferry keygen, or an OpenSSH ed25519 key)")
-	progressFlag(c, &progress)
+	progress.register(c)
 	return c
 }
 
@@ -119,35 +120,43 @@ func (a *app) loadSigner(path, bundleDir string) (ssh.Signer, error) {
 
 // trustFlag is --key PUB on the commands that read a bundle: only a bundle
 // signed by that key is accepted.
-type trustFlag struct{ path string }
+type trustFlag struct {
+	path string
+	pub  ssh.PublicKey
+}
 
 func (t *trustFlag) register(c *cobra.Command) {
 	c.Flags().StringVar(&t.path, "key", "", "accept only a bundle signed by this public key (PREFIX.pub from ferry keygen); anything unsigned, signed by another key or changed since is refused")
 }
 
-// load reads the public key, or gives nil when --key was not given.
-func (t *trustFlag) load() (ssh.PublicKey, error) {
+// load reads the public key, when --key was given.
+func (t *trustFlag) load() error {
 	if t.path == "" {
-		return nil, nil
+		return nil
 	}
 	k, err := signature.LoadPublic(t.path)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("--key %w", err)}
+		return usageError{fmt.Errorf("--key %w", err)}
 	}
-	return k, nil
+	t.pub = k
+	return nil
 }
 
-// checkSigned refuses a bundle not signed by pub and, with parts, one
-// whose parts do not match the signed index; it prints who signed it.
-func checkSigned(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bundle, pub ssh.PublicKey, progress string, parts bool) error {
+// check refuses, under --key, a bundle not signed by the key and, with
+// parts, one whose parts do not match the signed index; it prints who
+// signed it.
+func (t *trustFlag) check(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bundle, p progressFlag, parts bool) error {
+	if t.pub == nil {
+		return nil
+	}
 	var fp string
 	var err error
 	if parts {
-		r := newProgressRenderer(a, progress)
-		fp, err = sess.CheckSigned(cmd.Context(), b, pub, r.Sink())
+		r := p.renderer(a)
+		fp, err = sess.CheckSigned(cmd.Context(), b, t.pub, r.Sink())
 		r.Finish()
 	} else {
-		fp, err = sess.CheckSignature(b, pub)
+		fp, err = sess.CheckSignature(b, t.pub)
 	}
 	if err != nil {
 		return err
