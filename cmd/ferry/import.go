@@ -20,30 +20,10 @@ func newImportCmd(a *app) *cobra.Command {
 	var check, mavenPassStdin, accessibleFlag bool
 	var trust trustFlag
 	c := &cobra.Command{
-		Use:   "import BUNDLE",
-		Short: "Load a bundle into the site's registry and Maven repository, straight from the media",
-		Long: `import reads the bundle from its parts where they are (no unpacking) and loads
-its images into --registry and its Maven files into --maven-url (HTTP PUT, as
-Nexus, Artifactory and Reposilite accept) or --maven-dir (a folder Maven can use
-as a file repository). Before the first byte it checks the registry is
-reachable, its certificate trusted, the login accepted and pushing allowed
-(--check stops there). What is already there is skipped, so it is safe to run
-again; afterwards every image digest and Maven file is checked at the
-destination. A delta bundle is loaded only where the registry already holds
-every blob it leaves out (checked first, nothing sent otherwise): the refusal
-names the base bundle to load first.
-
-Credentials: --username with --password-stdin, or FERRY_REGISTRY_USERNAME and
-FERRY_REGISTRY_PASSWORD, or your docker config; for Maven --maven-username with
---maven-password-stdin, or FERRY_MAVEN_USERNAME and FERRY_MAVEN_PASSWORD. They
-are never printed, logged or written.
-
---key accepts only a bundle signed by that public key (ferry keygen, ferry
-sign): the signature is checked and then every part against the signed index,
-before anything is loaded.`,
-		Example: `  ferry import /media/usb --registry registry.site:5000/mirror --ca-file site-ca.pem
-  ferry import /media/usb --registry registry.site:5000 --maven-url https://nexus.site/repository/maven-releases --report import
-  ferry import /media/usb --registry registry.site:5000 --check`,
+		Use:     "import BUNDLE",
+		Short:   "Load a bundle into the site's registry and Maven repository, straight from the media",
+		Long:    longHelp("import"),
+		Example: examples("import"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 && (a.term().Accessible(accessibleFlag) || (tuiapp.IsTerminal(cmd.InOrStdin()) && tuiapp.IsTerminal(a.stdout))) {
 				return nil // the far-side wizard or its prompts ask for it

@@ -14,22 +14,11 @@ func newLoadNodeCmd(a *app) *cobra.Command {
 	var with []string
 	var noPin bool
 	c := &cobra.Command{
-		Use:   "load-node BUNDLE",
-		Short: "On a node with no registry: put the bundle's images into a read-only image store, pinned",
-		Long: `load-node runs on a node (as root) where no registry can be reached. It puts
-every image of the bundle into a containers-storage image store (--store) that
-CRI-O and podman read as an additional image store, writes a CRI-O drop-in that
-pins them (pinned_images) so the runtime never removes them, and checks
-through the store's own view that each image is there by its digest.
-
-The bundle is read where it is and served on loopback; skopeo (which RHCOS
-ships) writes the store, or, where skopeo is absent, ferry itself (vfs
-stores only; --via chooses). Images the store holds already are skipped, so it is
-safe to run again after an interruption. A delta bundle loads over a store
-that holds its base (or give the base with --with).`,
-		Example: `  sudo ./ferry load-node /media/usb
-  sudo ./ferry load-node /media/usb2/app-1.1.ferry.json --store /var/lib/ferry-images`,
-		Args: exactArgs(1, "name the bundle to load: its folder, its .ferry.json index or one of its parts"),
+		Use:     "load-node BUNDLE",
+		Short:   "On a node with no registry: put the bundle's images into a read-only image store, pinned",
+		Long:    longHelp("load-node"),
+		Example: examples("load-node"),
+		Args:    exactArgs(1, "name the bundle to load: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := progress.check(); err != nil {
 				return err

@@ -32,27 +32,11 @@ func newPrepareCmd(a *app) *cobra.Command {
 	var noBinary bool
 	var have []string
 	c := &cobra.Command{
-		Use:   "prepare",
-		Short: "Download a selection and write a verified bundle, no questions asked",
-		Long: `prepare resolves the selection exactly as ` + "`ferry plan`" + ` does, checks free space on
-the output and the cache before the first byte, downloads every unique blob,
-Maven file and plain file once (verified while it streams, resumed after an
-interruption, retried on flaky networks), and writes a deterministic bundle:
-parts, an index, READ-ME-FIRST.txt for the technician, the answers file and a
-copy of ferry. Run it again after an interruption: it continues where it
-stopped. --sign-key signs the index once it is written (as ferry sign does);
-an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.
-
-With --have (what the site already holds: an inventory from ferry inventory,
-an earlier bundle or its ferry-bundle.json, or an import report's .json) it
-writes a delta bundle: every image config and layer the site holds is left
-out, manifests and indexes still travel, and the far side loads it only where
-that base is present.`,
-		Example: `  ferry prepare --target sonataflow --arch amd64 --output /media/usb
-  ferry prepare --answers sonataflow-10.1.0.answers.yaml --output /mnt/stick --split fat32
-  ferry prepare --target sonataflow --arch amd64 --output /media/usb --sign-key ~/keys/site-a.key
-  ferry prepare --target sonataflow --version 10.1.0 --have /media/old/sonataflow-10.0.0.ferry.json --output /media/usb`,
-		Args: cobra.NoArgs,
+		Use:     "prepare",
+		Short:   "Download a selection and write a verified bundle, no questions asked",
+		Long:    longHelp("prepare"),
+		Example: examples("prepare"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output == "" {
 				return usageError{fmt.Errorf("say where the bundle goes with --output DIR (a folder, or the mounted stick)")}

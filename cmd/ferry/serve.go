@@ -17,29 +17,11 @@ func newServeCmd(a *app) *cobra.Command {
 	var trust trustFlag
 	var with []string
 	c := &cobra.Command{
-		Use:   "serve BUNDLE",
-		Short: "Serve a bundle as a read-only OCI registry, straight from its parts",
-		Long: `serve exposes the images of a bundle as a read-only registry, reading the parts
-where they are (a USB stick, a folder) without unpacking them, for sites with
-no registry of their own. docker.io/apache/x:1.0 is pulled as
-HOST:PORT/apache/x:1.0, by tag or by digest. Every pull is logged. Stop it
-with Ctrl-C.
-
-Manifests are checked against their digests on every read and blobs while
-they stream: a damaged item is never served whole, the part holding it is
-named in the log, and it is refused from then on. --verify checks the whole
-bundle first (as ferry verify does) and refuses to serve a damaged one. --key
-accepts only a bundle signed by that public key: the signature is checked and
-then every part against the signed index, before anything is served.
-
-A delta bundle is served with its base: --with names each earlier bundle it
-was made against, whose images are then served too.`,
-		Example: `  ferry serve /media/usb
-  ferry serve /media/usb --listen 0.0.0.0:5000 --tls-cert site.crt --tls-key site.key
-  ferry serve --verify /media/usb
-  ferry serve --key site-a.pub /media/usb
-  ferry serve /media/usb2/app-1.1.ferry.json --with /media/usb1/app-1.0.ferry.json`,
-		Args: exactArgs(1, "name the bundle to serve: its folder, its .ferry.json index or one of its parts"),
+		Use:     "serve BUNDLE",
+		Short:   "Serve a bundle as a read-only OCI registry, straight from its parts",
+		Long:    longHelp("serve"),
+		Example: examples("serve"),
+		Args:    exactArgs(1, "name the bundle to serve: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := progress.check(); err != nil {
 				return err

@@ -20,18 +20,11 @@ const keyPasswordEnv = session.KeyPasswordEnv
 
 func newKeygenCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "keygen PREFIX",
-		Short: "Make a key pair for signing bundles: PREFIX.key (private) and PREFIX.pub",
-		Long: `keygen makes an ed25519 key pair in OpenSSH's formats: PREFIX.key, the private
-key (mode 0600; encrypted when FERRY_KEY_PASSWORD is set, or with the password
-typed twice when it asks on a terminal), and PREFIX.pub, the
-public key, one authorized_keys line. Sign bundles with the .key (ferry sign,
-ferry prepare --sign-key); give the site the .pub, whose fingerprint keygen
-prints, so it can refuse any bundle not signed by it (--key on verify, import
-and serve). It never overwrites a key.`,
-		Example: `  FERRY_KEY_PASSWORD=… ferry keygen ~/keys/site-a
-  ferry verify --key site-a.pub /media/usb`,
-		Args: exactArgs(1, "name the key files to write: PREFIX gives PREFIX.key and PREFIX.pub"),
+		Use:     "keygen PREFIX",
+		Short:   "Make a key pair for signing bundles: PREFIX.key (private) and PREFIX.pub",
+		Long:    longHelp("keygen"),
+		Example: examples("keygen"),
+		Args:    exactArgs(1, "name the key files to write: PREFIX gives PREFIX.key and PREFIX.pub"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pass := a.getenv(keyPasswordEnv)
 			encryptedWith := ""
@@ -60,16 +53,10 @@ func newSignCmd(a *app) *cobra.Command {
 	var key string
 	var progress progressFlag
 	c := &cobra.Command{
-		Use:   "sign BUNDLE --key KEY",
-		Short: "Sign an existing bundle's index with a private key (see keygen)",
-		Long: `sign checks every part of the bundle against its index (as verify --quick
-does), then signs the index file NAME.ferry.json, byte for byte, into
-NAME.ferry.json.sig beside it, replacing an earlier signature. The index holds
-every part's sha256 and the manifest's digest, so the signature covers the
-whole bundle. An encrypted key is opened with FERRY_KEY_PASSWORD, or, when
-that is unset and ferry runs on a terminal, with its password asked there.
-Nothing of the private key is written.`,
-		Example: `  FERRY_KEY_PASSWORD=… ferry sign /media/usb --key ~/keys/site-a.key`,
+		Use:     "sign BUNDLE --key KEY",
+		Short:   "Sign an existing bundle's index with a private key (see keygen)",
+		Long:    longHelp("sign"),
+		Example: examples("sign"),
 		Args:    exactArgs(1, "name the bundle to sign: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if key == "" {
