@@ -26,18 +26,9 @@ func newKeygenCmd(a *app) *cobra.Command {
 		Example: examples("keygen"),
 		Args:    exactArgs(1, "name the key files to write: PREFIX gives PREFIX.key and PREFIX.pub"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pass := a.getenv(keyPasswordEnv)
-			encryptedWith := ""
-			if t, ok := secret.OnTerminal(a.stdin, a.stderr); ok && pass == "" {
-				var err error
-				if pass, err = t.New("Password for the new key (Enter for none): ", "The same password again: ", 3); err != nil {
-					return err
-				}
-				if pass != "" {
-					encryptedWith = "the password typed"
-				}
-			} else if pass != "" {
-				encryptedWith = keyPasswordEnv
+			pass, encryptedWith, err := secret.ForNewKey(a.stdin, a.stderr, a.getenv(keyPasswordEnv), keyPasswordEnv)
+			if err != nil {
+				return err
 			}
 			k, err := session.GenerateKey(args[0], pass)
 			if err != nil {
@@ -92,13 +83,8 @@ func newSignCmd(a *app) *cobra.Command {
 // password asked on the terminal when that is unset, refusing one kept in
 // the bundle's folder: a private key must not travel with what it signs.
 func (a *app) loadSigner(path, bundleDir string) (ssh.Signer, error) {
-	s, err := session.OpenSigningKey(path, a.getenv(keyPasswordEnv), bundleDir)
-	if errors.Is(err, signature.ErrNeedPassword) && a.getenv(keyPasswordEnv) == "" {
-		if t, ok := secret.OnTerminal(a.stdin, a.stderr); ok {
-			s, err = secret.Open(t, "Password of "+path+": ", 3, signature.ErrWrongPassword,
-				func(pw string) (ssh.Signer, error) { return session.OpenSigningKey(path, pw, bundleDir) })
-		}
-	}
+	s, err := secret.OpenKey(a.stdin, a.stderr, path, a.getenv(keyPasswordEnv),
+		func(pw string) (ssh.Signer, error) { return session.OpenSigningKey(path, pw, bundleDir) })
 	if errors.Is(err, os.ErrNotExist) || errors.Is(err, session.ErrKeyInBundle) {
 		return nil, usageError{err}
 	}
