@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -18,21 +17,11 @@ func newConfigureCmd(a *app) *cobra.Command {
 	var bundlePath, planPath, mavenURL, output string
 	var icsp bool
 	c := &cobra.Command{
-		Use:   "configure",
-		Short: "Write the mirror configuration for a platform, with the steps to apply it",
-		Long: `configure writes, from a bundle (or a saved plan), the configuration that points
-clients at the site's mirror: ImageDigestMirrorSet and ImageTagMirrorSet for
-OpenShift, registries.conf.d drop-ins for CRI-O and Podman, hosts.toml for
-containerd, daemon.json for Docker, registryMirrorConfiguration for EKS
-Anywhere, settings.xml for Maven, an init script for Gradle, and pinned images
-for registry-less OpenShift nodes. Each platform's folder gets a STEPS.md with
-the numbered steps to apply it.
-
-Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
-		Example: `  ferry configure --bundle /media/usb --registry registry.site:5000/mirror --platform openshift --ca-file site-ca.pem --output mirror-config
-  ferry configure --bundle /media/usb --registry registry.site:5000 --platform crio,containerd --output mirror-config
-  ferry configure --plan plan.json --maven-url https://nexus.site/repository/maven-public --platform maven --output mirror-config`,
-		Args: cobra.NoArgs,
+		Use:     "configure",
+		Short:   "Write the mirror configuration for a platform, with the steps to apply it",
+		Long:    longHelp("configure") + "\n\nPlatforms: " + strings.Join(mirrorconfig.Platforms, ", ") + ".",
+		Example: examples("configure"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(platforms) == 0 {
 				return usageError{fmt.Errorf("choose at least one --platform (%s)", strings.Join(mirrorconfig.Platforms, ", "))}
@@ -41,8 +30,8 @@ Platforms: ` + strings.Join(mirrorconfig.Platforms, ", ") + `.`,
 				return usageError{fmt.Errorf("say where the files go with --output DIR")}
 			}
 			for _, p := range platforms {
-				if !slices.Contains(mirrorconfig.Platforms, p) {
-					return usageError{fmt.Errorf("there is no platform %q: choose one of %s", p, strings.Join(mirrorconfig.Platforms, ", "))}
+				if err := mirrorconfig.CheckPlatform(p); err != nil {
+					return usageError{err}
 				}
 			}
 			if (bundlePath == "") == (planPath == "") {

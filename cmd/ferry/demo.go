@@ -21,21 +21,8 @@ func newDemoCmd(a *app) *cobra.Command {
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "The whole journey, both sides, on this machine with no network",
-		Long: `demo starts, on loopback with free ports, an "upstream" registry and Maven
-repository seeded with small generated content whose references are the
-built-in sonataflow target's, and a "site" registry and Maven repository; then
-runs the wizard through both sides: preparing a bundle, and importing it with
-its mirror configuration. Nothing leaves this machine, and everything is
-removed on exit. --auto plays the walkthrough by itself at a readable pace,
-for a projector, and exits 0 when both sides completed.
-
-Either side can go first: choosing "Import a bundle" on the first screen
-writes a ready-made bundle from the embedded servers, then imports it. Only
-the demo's own product is offered, every version and module of it seeded.
-With --auto the walkthrough keeps a presenter's pace: it stays longer on
-the short code, on each tab of the preview and on the end; space pauses and
-resumes, → moves on at once.`,
-		Args: cobra.NoArgs,
+		Long:  longHelp("demo"),
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			dir, err := os.MkdirTemp("", "ferry-demo-")
 			if err != nil {

@@ -15,34 +15,15 @@ import (
 
 func newImportCmd(a *app) *cobra.Command {
 	var reg registryFlags
-	var mavenURL, mavenUser, mavenDir, report, progress string
+	var mavenURL, mavenUser, mavenDir, report string
+	var progress progressFlag
 	var check, mavenPassStdin, accessibleFlag bool
 	var trust trustFlag
 	c := &cobra.Command{
-		Use:   "import BUNDLE",
-		Short: "Load a bundle into the site's registry and Maven repository, straight from the media",
-		Long: `import reads the bundle from its parts where they are (no unpacking) and loads
-its images into --registry and its Maven files into --maven-url (HTTP PUT, as
-Nexus, Artifactory and Reposilite accept) or --maven-dir (a folder Maven can use
-as a file repository). Before the first byte it checks the registry is
-reachable, its certificate trusted, the login accepted and pushing allowed
-(--check stops there). What is already there is skipped, so it is safe to run
-again; afterwards every image digest and Maven file is checked at the
-destination. A delta bundle is loaded only where the registry already holds
-every blob it leaves out (checked first, nothing sent otherwise): the refusal
-names the base bundle to load first.
-
-Credentials: --username with --password-stdin, or FERRY_REGISTRY_USERNAME and
-FERRY_REGISTRY_PASSWORD, or your docker config; for Maven --maven-username with
---maven-password-stdin, or FERRY_MAVEN_USERNAME and FERRY_MAVEN_PASSWORD. They
-are never printed, logged or written.
-
---key accepts only a bundle signed by that public key (ferry keygen, ferry
-sign): the signature is checked and then every part against the signed index,
-before anything is loaded.`,
-		Example: `  ferry import /media/usb --registry registry.site:5000/mirror --ca-file site-ca.pem
-  ferry import /media/usb --registry registry.site:5000 --maven-url https://nexus.site/repository/maven-releases --report import
-  ferry import /media/usb --registry registry.site:5000 --check`,
+		Use:     "import BUNDLE",
+		Short:   "Load a bundle into the site's registry and Maven repository, straight from the media",
+		Long:    longHelp("import"),
+		Example: examples("import"),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 && (a.term().Accessible(accessibleFlag) || (tuiapp.IsTerminal(cmd.InOrStdin()) && tuiapp.IsTerminal(a.stdout))) {
 				return nil // the far-side wizard or its prompts ask for it
@@ -54,14 +35,13 @@ before anything is loaded.`,
 			if err != nil {
 				return err
 			}
-			if err := checkProgress(progress); err != nil {
+			if err := progress.check(); err != nil {
 				return err
 			}
-			pub, err := trust.load()
-			if err != nil {
+			if err := trust.load(); err != nil {
 				return err
 			}
-			sess.TrustedKey = pub
+			sess.TrustedKey = trust.pub
 			if len(args) == 0 {
 				d, err := a.logins(session.Destination{Registry: reg.registry, Username: reg.username, CAFiles: reg.caFiles, Insecure: reg.insecure,
 					MavenURL: mavenURL, MavenDir: mavenDir, MavenUser: mavenUser}, nil, false, false)
@@ -88,12 +68,10 @@ before anything is loaded.`,
 			if err != nil {
 				return err
 			}
-			if pub != nil {
-				// The parts are read again as they load; checking them here
-				// too means nothing unsigned-for reaches the registry.
-				if err := checkSigned(a, cmd, sess, b, pub, progress, !check); err != nil {
-					return err
-				}
+			// The parts are read again as they load; checking them here too
+			// means nothing unsigned-for reaches the registry.
+			if err := trust.check(a, cmd, sess, b, progress, !check); err != nil {
+				return err
 			}
 			d.MavenURL, d.MavenUser, d.MavenDir = mavenURL, mavenUser, mavenDir
 			if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, mavenPassStdin); err != nil {
@@ -105,14 +83,10 @@ before anything is loaded.`,
 			th, w := a.theme(), a.out()
 			if check {
 				checks, err := sess.Preflight(cmd.Context(), d)
-				summary.Checks(w, th, checks)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(w, th.OK.Render("Ready to import."))
-				return nil
+				summary.Preflight(w, th, checks, err == nil)
+				return err
 			}
-			r := newProgressRenderer(a, progress)
+			r := progress.renderer(a)
 			rep, err := sess.Import(cmd.Context(), b, d, r.Sink())
 			r.Finish()
 			if report != "" && rep != nil {
@@ -128,9 +102,7 @@ before anything is loaded.`,
 			}
 			summary.Imported(w, th, b.Index, rep, wordsOf(cmd))
 			if len(rep.Problems) > 0 {
-				for _, p := range rep.Problems {
-					fmt.Fprintf(a.stderr, "ferry: %s\n", summary.Sentence(p))
-				}
+				summary.Failures(a.stderr, rep.Problems)
 				return reportedError{fmt.Errorf("%d images need attention", len(rep.Problems))}
 			}
 			summary.ImportNext(w, th, args[0], reg.registry)
@@ -149,7 +121,7 @@ before anything is loaded.`,
 	f.StringVar(&mavenDir, "maven-dir", "", "copy the Maven files into this folder instead (a file repository for mvn -o)")
 	f.BoolVar(&check, "check", false, "only check the destinations (reachable, certificate, login, push allowed), load nothing")
 	f.StringVar(&report, "report", "", "write what was loaded where to PATH.md and PATH.json")
-	progressFlag(c, &progress)
+	progress.register(c)
 	trust.register(c)
 	f.BoolVar(&accessibleFlag, "accessible", false, "without a bundle: ask the far side's questions as plain numbered prompts (also ACCESSIBLE=1, TERM=dumb or a terminal without colours)")
 	return c

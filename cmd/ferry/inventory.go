@@ -13,20 +13,11 @@ func newInventoryCmd(a *app) *cobra.Command {
 	var reg registryFlags
 	var planFile, bundlePath, output string
 	c := &cobra.Command{
-		Use:   "inventory",
-		Short: "Write what the site registry already holds, as a small file to carry back for a delta bundle",
-		Long: `inventory asks the site's registry which manifests and blobs of a plan's or a
-bundle's images it already holds, in the repositories ` + "`ferry import`" + ` loads them
-into (same --registry prefix and --repo-mapping): one HEAD each, nothing
-downloaded. It writes a small JSON file to carry back to the connected side,
-where ` + "`ferry prepare --have FILE`" + ` leaves all of that out of the next bundle.
-
-Ask about the images of the bundle last loaded (--bundle), or of the plan of
-the next one, carried here beforehand (--plan, from ferry plan --output json).
-Credentials are given as for ferry import and never go into the file.`,
-		Example: `  ferry inventory --registry registry.site:5000/mirror --bundle /media/usb --output site-inventory.json
-  ferry inventory --registry registry.site:5000 --plan next-plan.json --ca-file site-ca.pem --output site-inventory.json`,
-		Args: cobra.NoArgs,
+		Use:     "inventory",
+		Short:   "Write what the site registry already holds, as a small file to carry back for a delta bundle",
+		Long:    longHelp("inventory"),
+		Example: examples("inventory"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			switch {
 			case reg.registry == "":

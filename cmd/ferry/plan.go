@@ -18,26 +18,16 @@ func newPlanCmd(a *app) *cobra.Command {
 	var output string
 	var have []string
 	c := &cobra.Command{
-		Use:   "plan",
-		Short: "Show everything a selection will carry, with sizes, before downloading anything",
-		Long: `plan resolves a selection (a catalog target, version, architectures and modules,
-plus any lists you bring) into every container image, Maven artifact and file a
-bundle will carry: digests, platforms, compressed sizes, bytes shared between
-images, totals before and after de-duplication, and the media it fits on.
-
-Nothing is downloaded but manifests and sizes. With --have (what the site
-already holds: an inventory, an earlier bundle or its import report) the plan
-also shows the delta: what a bundle leaving that out carries.`,
-		Example: `  ferry plan --target sonataflow --arch amd64
-  ferry plan --target sonataflow --version 10.0.0 --modules builder,devmode --output json
-  ferry plan --images images.txt --maven maven.txt --arch amd64 --arch arm64
-  ferry plan --target sonataflow --version 10.1.0 --have site-inventory.json`,
-		Args: cobra.NoArgs,
+		Use:     "plan",
+		Short:   "Show everything a selection will carry, with sizes, before downloading anything",
+		Long:    longHelp("plan"),
+		Example: examples("plan"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output != "table" && output != "json" {
 				return usageError{fmt.Errorf("--output must be table or json, not %q", output)}
 			}
-			p, sess, _, err := a.resolve(cmd, &sf, &src, newProgressRenderer(a, "plain"))
+			p, sess, _, err := a.resolve(cmd, &sf, &src, (&progressFlag{"plain"}).renderer(a))
 			if p == nil {
 				return err
 			}
@@ -55,9 +45,7 @@ also shows the delta: what a bundle leaving that out carries.`,
 			}
 			if errors.Is(err, plan.ErrIncomplete) {
 				// Each failure was printed with the plan; say so once on stderr too.
-				for _, e := range p.Errors {
-					fmt.Fprintf(a.stderr, "ferry: %s\n", summary.Sentence(e.Text(wordsOf(cmd))))
-				}
+				summary.PlanErrors(a.stderr, p, wordsOf(cmd))
 				return reportedError{err}
 			}
 			return err

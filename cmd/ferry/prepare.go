@@ -26,32 +26,17 @@ func defaultCache() string {
 func newPrepareCmd(a *app) *cobra.Command {
 	var sf selectFlags
 	var src sourceFlags
-	var output, cacheDir, split, progress, name, copies, signKey string
+	var output, cacheDir, split, name, copies, signKey string
+	var progress progressFlag
 	var retries int
 	var noBinary bool
 	var have []string
 	c := &cobra.Command{
-		Use:   "prepare",
-		Short: "Download a selection and write a verified bundle, no questions asked",
-		Long: `prepare resolves the selection exactly as ` + "`ferry plan`" + ` does, checks free space on
-the output and the cache before the first byte, downloads every unique blob,
-Maven file and plain file once (verified while it streams, resumed after an
-interruption, retried on flaky networks), and writes a deterministic bundle:
-parts, an index, READ-ME-FIRST.txt for the technician, the answers file and a
-copy of ferry. Run it again after an interruption: it continues where it
-stopped. --sign-key signs the index once it is written (as ferry sign does);
-an encrypted key is opened with FERRY_KEY_PASSWORD before the first download.
-
-With --have (what the site already holds: an inventory from ferry inventory,
-an earlier bundle or its ferry-bundle.json, or an import report's .json) it
-writes a delta bundle: every image config and layer the site holds is left
-out, manifests and indexes still travel, and the far side loads it only where
-that base is present.`,
-		Example: `  ferry prepare --target sonataflow --arch amd64 --output /media/usb
-  ferry prepare --answers sonataflow-10.1.0.answers.yaml --output /mnt/stick --split fat32
-  ferry prepare --target sonataflow --arch amd64 --output /media/usb --sign-key ~/keys/site-a.key
-  ferry prepare --target sonataflow --version 10.1.0 --have /media/old/sonataflow-10.0.0.ferry.json --output /media/usb`,
-		Args: cobra.NoArgs,
+		Use:     "prepare",
+		Short:   "Download a selection and write a verified bundle, no questions asked",
+		Long:    longHelp("prepare"),
+		Example: examples("prepare"),
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if output == "" {
 				return usageError{fmt.Errorf("say where the bundle goes with --output DIR (a folder, or the mounted stick)")}
@@ -63,7 +48,7 @@ that base is present.`,
 			if retries < 0 {
 				return usageError{fmt.Errorf("--retries must be 0 or more")}
 			}
-			if err := checkProgress(progress); err != nil {
+			if err := progress.check(); err != nil {
 				return err
 			}
 			mode, ok := prepare.ParseCopies(copies)
@@ -88,13 +73,11 @@ that base is present.`,
 				return usageError{err}
 			}
 			src.cacheDir, src.retries = cacheDir, retries
-			r := newProgressRenderer(a, progress)
+			r := progress.renderer(a)
 			p, sess, sel, err := a.resolve(cmd, &sf, &src, r)
 			if err != nil {
 				if p != nil {
-					for _, e := range p.Errors {
-						fmt.Fprintf(a.stderr, "ferry: %s\n", summary.Sentence(e.Text(wordsOf(cmd))))
-					}
+					summary.PlanErrors(a.stderr, p, wordsOf(cmd))
 					return reportedError{err}
 				}
 				return err
@@ -121,7 +104,7 @@ that base is present.`,
 					opts.Binary = exe
 				}
 			}
-			r = newProgressRenderer(a, progress)
+			r = progress.renderer(a)
 			res, err := sess.Prepare(cmd.Context(), p, opts, r.Sink())
 			r.Finish()
 			if err != nil {
@@ -151,7 +134,7 @@ that base is present.`,
 	f.IntVar(&retries, "retries", 5, "retries of a failing download (5xx, 429, dropped connections) before giving up")
 	f.StringVar(&signKey, "sign-key", "", "private key to sign the bundle's index with (PREFIX.key from ferry keygen; FERRY_KEY_PASSWORD opens an encrypted one)")
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
-	progressFlag(c, &progress)
+	progress.register(c)
 	haveFlag(c, &have)
 	return c
 }

@@ -8,23 +8,22 @@ import (
 	"ferry/tui/progressline"
 )
 
-// progressModes are the values of --progress.
-const progressModes = "auto, plain, json or none"
+// progressFlag is --progress: how long work is shown on stderr.
+type progressFlag struct{ mode string }
 
-// progressFlag adds --progress to a command.
-func progressFlag(c *cobra.Command, mode *string) {
-	c.Flags().StringVar(mode, "progress", "auto", "auto (a live line on a terminal, log lines otherwise), plain, json or none")
+func (p *progressFlag) register(c *cobra.Command) {
+	c.Flags().StringVar(&p.mode, "progress", "auto", "auto (a live line on a terminal, log lines otherwise), plain, json or none")
 }
 
-// checkProgress refuses a --progress value that is not a mode.
-func checkProgress(mode string) error {
-	if !progressline.Valid(mode) {
-		return usageError{fmt.Errorf("--progress must be %s, not %q", progressModes, mode)}
+// check refuses a value that is not a mode.
+func (p *progressFlag) check() error {
+	if !progressline.Valid(p.mode) {
+		return usageError{fmt.Errorf("--progress must be auto, plain, json or none, not %q", p.mode)}
 	}
 	return nil
 }
 
-// newProgressRenderer renders progress on stderr in the --progress mode.
-func newProgressRenderer(a *app, mode string) *progressline.Renderer {
-	return progressline.ForTerminal(a.stderr, mode, a.logf)
+// renderer renders progress on stderr in the mode asked for.
+func (p *progressFlag) renderer(a *app) *progressline.Renderer {
+	return progressline.ForTerminal(a.stderr, p.mode, a.logf)
 }

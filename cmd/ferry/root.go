@@ -85,15 +85,9 @@ func (a *app) loadCatalog() (*catalog.Catalog, error) {
 
 func newRoot(a *app) *cobra.Command {
 	root := &cobra.Command{
-		Use:   "ferry",
-		Short: "Carry container images and Maven artifacts across an air gap",
-		Long: `ferry carries a software product across an air gap.
-
-Run it without a command for the wizard: on the connected machine it walks
-you from product to a verified bundle on a USB stick; on the site it walks you
-from the stick to loaded registries and configured mirrors. Every step is
-also a plain command, listed below. ferry demo shows the whole journey with
-no network.`,
+		Use:           "ferry",
+		Short:         "Carry container images and Maven artifacts across an air gap",
+		Long:          longHelp("ferry"),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Version:       version,

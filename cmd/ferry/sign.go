@@ -20,31 +20,15 @@ const keyPasswordEnv = session.KeyPasswordEnv
 
 func newKeygenCmd(a *app) *cobra.Command {
 	return &cobra.Command{
-		Use:   "keygen PREFIX",
-		Short: "Make a key pair for signing bundles: PREFIX.key (private) and PREFIX.pub",
-		Long: `keygen makes an ed25519 key pair in OpenSSH's formats: PREFIX.key, the private
-key (mode 0600; encrypted when FERRY_KEY_PASSWORD is set, or with the password
-typed twice when it asks on a terminal), and PREFIX.pub, the
-public key, one authorized_keys line. Sign bundles with the .key (ferry sign,
-ferry prepare --sign-key); give the site the .pub, whose fingerprint keygen
-prints, so it can refuse any bundle not signed by it (--key on verify, import
-and serve). It never overwrites a key.`,
-		Example: `  FERRY_KEY_PASSWORD=… ferry keygen ~/keys/site-a
-  ferry verify --key site-a.pub /media/usb`,
-		Args: exactArgs(1, "name the key files to write: PREFIX gives PREFIX.key and PREFIX.pub"),
+		Use:     "keygen PREFIX",
+		Short:   "Make a key pair for signing bundles: PREFIX.key (private) and PREFIX.pub",
+		Long:    longHelp("keygen"),
+		Example: examples("keygen"),
+		Args:    exactArgs(1, "name the key files to write: PREFIX gives PREFIX.key and PREFIX.pub"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			pass := a.getenv(keyPasswordEnv)
-			encryptedWith := ""
-			if t, ok := secret.OnTerminal(a.stdin, a.stderr); ok && pass == "" {
-				var err error
-				if pass, err = t.New("Password for the new key (Enter for none): ", "The same password again: ", 3); err != nil {
-					return err
-				}
-				if pass != "" {
-					encryptedWith = "the password typed"
-				}
-			} else if pass != "" {
-				encryptedWith = keyPasswordEnv
+			pass, encryptedWith, err := secret.ForNewKey(a.stdin, a.stderr, a.getenv(keyPasswordEnv), keyPasswordEnv)
+			if err != nil {
+				return err
 			}
 			k, err := session.GenerateKey(args[0], pass)
 			if err != nil {
@@ -57,24 +41,19 @@ and serve). It never overwrites a key.`,
 }
 
 func newSignCmd(a *app) *cobra.Command {
-	var key, progress string
+	var key string
+	var progress progressFlag
 	c := &cobra.Command{
-		Use:   "sign BUNDLE --key KEY",
-		Short: "Sign an existing bundle's index with a private key (see keygen)",
-		Long: `sign checks every part of the bundle against its index (as verify --quick
-does), then signs the index file NAME.ferry.json, byte for byte, into
-NAME.ferry.json.sig beside it, replacing an earlier signature. The index holds
-every part's sha256 and the manifest's digest, so the signature covers the
-whole bundle. An encrypted key is opened with FERRY_KEY_PASSWORD, or, when
-that is unset and ferry runs on a terminal, with its password asked there.
-Nothing of the private key is written.`,
-		Example: `  FERRY_KEY_PASSWORD=… ferry sign /media/usb --key ~/keys/site-a.key`,
+		Use:     "sign BUNDLE --key KEY",
+		Short:   "Sign an existing bundle's index with a private key (see keygen)",
+		Long:    longHelp("sign"),
+		Example: examples("sign"),
 		Args:    exactArgs(1, "name the bundle to sign: its folder, its .ferry.json index or one of its parts"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if key == "" {
 				return usageError{fmt.Errorf("say which private key signs with --key KEY (ferry keygen makes one)")}
 			}
-			if err := checkProgress(progress); err != nil {
+			if err := progress.check(); err != nil {
 				return err
 			}
 			sess, b, err := a.openBundle(args[0])
@@ -85,7 +64,7 @@ Nothing of the private key is written.`,
 			if err != nil {
 				return err
 			}
-			r := newProgressRenderer(a, progress)
+			r := progress.renderer(a)
 			out, err := sess.Sign(cmd.Context(), b, signer, r.Sink())
 			r.Finish()
 			if err != nil {
@@ -96,7 +75,7 @@ Nothing of the private key is written.`,
 		},
 	}
 	c.Flags().StringVar(&key, "key", "", "private key to sign with (PREFIX.key from ferry keygen, or an OpenSSH ed25519 key)")
-	progressFlag(c, &progress)
+	progress.register(c)
 	return c
 }
 
@@ -104,13 +83,8 @@ Nothing of the private key is written.`,
 // password asked on the terminal when that is unset, refusing one kept in
 // the bundle's folder: a private key must not travel with what it signs.
 func (a *app) loadSigner(path, bundleDir string) (ssh.Signer, error) {
-	s, err := session.OpenSigningKey(path, a.getenv(keyPasswordEnv), bundleDir)
-	if errors.Is(err, signature.ErrNeedPassword) && a.getenv(keyPasswordEnv) == "" {
-		if t, ok := secret.OnTerminal(a.stdin, a.stderr); ok {
-			s, err = secret.Open(t, "Password of "+path+": ", 3, signature.ErrWrongPassword,
-				func(pw string) (ssh.Signer, error) { return session.OpenSigningKey(path, pw, bundleDir) })
-		}
-	}
+	s, err := secret.OpenKey(a.stdin, a.stderr, path, a.getenv(keyPasswordEnv),
+		func(pw string) (ssh.Signer, error) { return session.OpenSigningKey(path, pw, bundleDir) })
 	if errors.Is(err, os.ErrNotExist) || errors.Is(err, session.ErrKeyInBundle) {
 		return nil, usageError{err}
 	}
@@ -119,35 +93,43 @@ func (a *app) loadSigner(path, bundleDir string) (ssh.Signer, error) {
 
 // trustFlag is --key PUB on the commands that read a bundle: only a bundle
 // signed by that key is accepted.
-type trustFlag struct{ path string }
+type trustFlag struct {
+	path string
+	pub  ssh.PublicKey
+}
 
 func (t *trustFlag) register(c *cobra.Command) {
 	c.Flags().StringVar(&t.path, "key", "", "accept only a bundle signed by this public key (PREFIX.pub from ferry keygen); anything unsigned, signed by another key or changed since is refused")
 }
 
-// load reads the public key, or gives nil when --key was not given.
-func (t *trustFlag) load() (ssh.PublicKey, error) {
+// load reads the public key, when --key was given.
+func (t *trustFlag) load() error {
 	if t.path == "" {
-		return nil, nil
+		return nil
 	}
 	k, err := signature.LoadPublic(t.path)
 	if err != nil {
-		return nil, usageError{fmt.Errorf("--key %w", err)}
+		return usageError{fmt.Errorf("--key %w", err)}
 	}
-	return k, nil
+	t.pub = k
+	return nil
 }
 
-// checkSigned refuses a bundle not signed by pub and, with parts, one
-// whose parts do not match the signed index; it prints who signed it.
-func checkSigned(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bundle, pub ssh.PublicKey, progress string, parts bool) error {
+// check refuses, under --key, a bundle not signed by the key and, with
+// parts, one whose parts do not match the signed index; it prints who
+// signed it.
+func (t *trustFlag) check(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bundle, p progressFlag, parts bool) error {
+	if t.pub == nil {
+		return nil
+	}
 	var fp string
 	var err error
 	if parts {
-		r := newProgressRenderer(a, progress)
-		fp, err = sess.CheckSigned(cmd.Context(), b, pub, r.Sink())
+		r := p.renderer(a)
+		fp, err = sess.CheckSigned(cmd.Context(), b, t.pub, r.Sink())
 		r.Finish()
 	} else {
-		fp, err = sess.CheckSignature(b, pub)
+		fp, err = sess.CheckSignature(b, t.pub)
 	}
 	if err != nil {
 		return err

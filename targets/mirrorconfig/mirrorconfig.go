@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -129,18 +130,23 @@ type Result struct {
 // are offered.
 var Platforms = []string{"openshift", "crio", "podman", "containerd", "docker", "eks-anywhere", "maven", "gradle", "registry-less"}
 
+// CheckPlatform refuses a name that is not one of Platforms, with the
+// names to choose from.
+func CheckPlatform(platform string) error {
+	if !slices.Contains(Platforms, platform) {
+		return fmt.Errorf("there is no platform %q: choose one of %s", platform, strings.Join(Platforms, ", "))
+	}
+	return nil
+}
+
 var dns1123 = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
 
 // Generate writes the configuration for one platform from in. It returns an
 // error sentence for an unknown platform or an input the platform cannot
 // use.
 func Generate(platform string, in Input, opts Options) (*Result, error) {
-	known := false
-	for _, p := range Platforms {
-		known = known || p == platform
-	}
-	if !known {
-		return nil, fmt.Errorf("there is no platform %q: choose one of %s", platform, strings.Join(Platforms, ", "))
+	if err := CheckPlatform(platform); err != nil {
+		return nil, err
 	}
 	in = normalized(in)
 	if !dns1123.MatchString(in.Name) || len(in.Name) > 50 {

@@ -1,6 +1,6 @@
 // Package secret asks for a password on the terminal, without echo, for
-// the plain commands: the password of an encrypted signing key, or a new
-// one for a key being made. A password is never taken as a flag, where it
+// the plain commands: the password of an encrypted signing key (when the
+// environment holds none), or a new one for a key being made. A password is never taken as a flag, where it
 // would show in the process list and the shell's history.
 package secret
 
@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/term"
+
+	"ferry/artifacts/signature"
 )
 
 // ErrMismatch is a new password typed differently the second time, every
@@ -100,4 +102,36 @@ func (a *Asker) New(prompt, again string, tries int) (string, error) {
 		}
 		fmt.Fprintln(a.out, "The two did not match; type it again.")
 	}
+}
+
+// OpenKey opens the key at path with envPassword (the password the
+// environment holds) or, when that is empty and the key turns out to need
+// one, with a password asked on the terminal in, three tries. Off a
+// terminal the key's own error stands.
+func OpenKey[T any](in io.Reader, out io.Writer, path, envPassword string, open func(password string) (T, error)) (T, error) {
+	v, err := open(envPassword)
+	if errors.Is(err, signature.ErrNeedPassword) && envPassword == "" {
+		if t, ok := OnTerminal(in, out); ok {
+			return Open(t, "Password of "+path+": ", 3, signature.ErrWrongPassword, open)
+		}
+	}
+	return v, err
+}
+
+// ForNewKey is the password a new key is encrypted with, and what gave it
+// for the summary to say: envPassword (read from the variable envName) when
+// set, else one typed twice on the terminal in (Enter for none). No
+// password gives two empty strings.
+func ForNewKey(in io.Reader, out io.Writer, envPassword, envName string) (password, from string, err error) {
+	t, ok := OnTerminal(in, out)
+	switch {
+	case envPassword != "":
+		return envPassword, envName, nil
+	case !ok:
+		return "", "", nil
+	}
+	if password, err = t.New("Password for the new key (Enter for none): ", "The same password again: ", 3); err != nil || password == "" {
+		return "", "", err
+	}
+	return password, "the password typed", nil
 }

@@ -3,12 +3,15 @@ package secret
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"ferry/artifacts/signature"
 )
 
 var errWrong = errors.New("wrong password")
@@ -73,4 +76,33 @@ func TestOnlyATerminalIsAsked(t *testing.T) {
 	defer f.Close()
 	_, ok = OnTerminal(f, &bytes.Buffer{})
 	assert.False(t, ok, "a file is not a terminal")
+}
+
+func TestForNewKeyOffATerminal(t *testing.T) {
+	pw, from, err := ForNewKey(strings.NewReader("typed\ntyped\n"), io.Discard, "from-env", "FERRY_KEY_PASSWORD")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"from-env", "FERRY_KEY_PASSWORD"}, []string{pw, from})
+	// Off a terminal nothing is asked: the key is made without a password.
+	pw, from, err = ForNewKey(strings.NewReader("typed\ntyped\n"), io.Discard, "", "FERRY_KEY_PASSWORD")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"", ""}, []string{pw, from})
+}
+
+func TestOpenKeyOffATerminal(t *testing.T) {
+	var tried []string
+	open := func(pw string) (string, error) {
+		tried = append(tried, pw)
+		if pw != "right" {
+			return "", signature.ErrNeedPassword
+		}
+		return "key", nil
+	}
+	k, err := OpenKey(strings.NewReader("right\n"), io.Discard, "site.key", "right", open)
+	require.NoError(t, err)
+	assert.Equal(t, "key", k)
+	// No password in the environment and no terminal to ask on: the key's
+	// own error stands, and standard input is not read.
+	_, err = OpenKey(strings.NewReader("right\n"), io.Discard, "site.key", "", open)
+	require.ErrorIs(t, err, signature.ErrNeedPassword)
+	assert.Equal(t, []string{"right", ""}, tried)
 }

@@ -69,6 +69,31 @@ func Checks(w io.Writer, th themes.Theme, checks []push.Check) {
 	}
 }
 
+// Preflight lists the destination checks of `ferry import --check` and,
+// when all passed, says the import can go ahead.
+func Preflight(w io.Writer, th themes.Theme, checks []push.Check, ready bool) {
+	Checks(w, th, checks)
+	if ready {
+		fmt.Fprintln(w, th.OK.Render("Ready to import."))
+	}
+}
+
+// Failures prints each problem as a sentence of its own, as ferry's error
+// lines are.
+func Failures(w io.Writer, problems []string) {
+	for _, p := range problems {
+		fmt.Fprintf(w, "ferry: %s\n", Sentence(p))
+	}
+}
+
+// PlanErrors prints each item of p that could not be resolved, worded by
+// words, as Failures does.
+func PlanErrors(w io.Writer, p *plan.Plan, words fault.Words) {
+	for _, e := range p.Errors {
+		fmt.Fprintf(w, "ferry: %s\n", Sentence(e.Text(words)))
+	}
+}
+
 // Imported is `ferry import`'s result: what went where, and the checks at
 // the destination in the words of the command.
 func Imported(w io.Writer, th themes.Theme, idx bundle.Index, rep *importer.Report, words fault.Words) {
@@ -114,15 +139,27 @@ func Configured(w, warn io.Writer, th themes.Theme, results []*mirrorconfig.Resu
 	}
 }
 
-// Serving says where `ferry serve` serves the bundle and lists its
-// repositories under addr.
-func Serving(w io.Writer, idx bundle.Index, bases []bundle.Index, scheme, addr string, repositories []string) {
+// ServeVerifying says that `ferry serve --verify` reads the whole bundle
+// before it serves it.
+func ServeVerifying(w io.Writer, idx bundle.Index) {
+	fmt.Fprintf(w, "Checking every part and item of %s (%s) before serving it…\n", idx.Name, size.Format(idx.Size))
+}
+
+// Serving says where `ferry serve` serves the bundle, with the bases of a
+// delta, and lists its repositories under addr.
+func Serving(w io.Writer, idx bundle.Index, bases []*bundle.Bundle, scheme, addr string, repositories []string) {
 	fmt.Fprintf(w, "Serving %s (code %s) as a read-only registry on %s://%s\n", idx.Name, idx.ShortCode, scheme, addr)
 	for _, b := range bases {
-		fmt.Fprintf(w, "  with its base %s (code %s)\n", b.Name, b.ShortCode)
+		fmt.Fprintf(w, "  with its base %s (code %s)\n", b.Index.Name, b.Index.ShortCode)
 	}
 	for _, r := range repositories {
 		fmt.Fprintf(w, "  %s/%s\n", addr, r)
 	}
 	fmt.Fprintln(w, "Press Ctrl-C to stop.")
+}
+
+// ServeStopped says how many pulls `ferry serve` answered before it was
+// stopped.
+func ServeStopped(w io.Writer, pulls int64) {
+	fmt.Fprintf(w, "stopped after %d pulls\n", pulls)
 }
