@@ -164,3 +164,64 @@ func sortedCopy(in []string) []string {
 	}
 	return out
 }
+
+// blobs is a streamer over several layers of one and a half segments
+// each, in the order the writer takes them, served through a proxy.
+func blobs(t *testing.T, n int) (*registrytest.FaultProxy, []*work, func(ahead int) *streamer) {
+	t.Helper()
+	reg := registrytest.StartInProcess(t)
+	var layers []registrytest.LayerSpec
+	for i := range n {
+		layers = append(layers, registrytest.LayerSpec{Name: fmt.Sprintf("l%d", i), Size: segmentSize + segmentSize/2 + int64(i)})
+	}
+	pushed := reg.Push(t, registrytest.ImageSpec{Repo: "demo/many", Tag: "1", Platforms: []string{"linux/amd64"}, Layers: layers})
+	p := registrytest.NewFaultProxy(t, reg)
+	acc, err := source.New(source.Options{InsecureHosts: []string{p.Host}})
+	require.NoError(t, err)
+	cache, err := download.OpenCache(t.TempDir())
+	require.NoError(t, err)
+	d := &download.Downloader{Cache: cache, Access: acc, Retry: download.Retry{Attempts: 3, Base: time.Millisecond}}
+	var ws []*work
+	for dg, size := range pushed[0].Platforms["linux/amd64"].Layers {
+		if size > segmentSize {
+			ws = append(ws, &work{kind: "blob", key: dg, size: size, ref: p.Host + "/demo/many:1"})
+		}
+	}
+	require.Len(t, ws, n)
+	return p, ws, func(ahead int) *streamer {
+		s := newStreamer(context.Background(), d, ws, ahead, func(*work, int64, int, error) {})
+		t.Cleanup(s.stopAll)
+		return s
+	}
+}
+
+// Switching to segments keeps what the connections fetched ahead: every
+// byte of every blob comes over the network once.
+func TestSwitchingToSegmentsFetchesNothingTwice(t *testing.T) {
+	p, ws, newS := blobs(t, 4)
+	p.Throttle(8 << 20)
+	s := newS(4)
+	var total int64
+	for _, w := range ws {
+		readAll(t, s, w)
+		total += w.size
+	}
+	assert.True(t, s.Segmented())
+	assert.Equal(t, total, s.Fetched(), "nothing fetched twice")
+}
+
+// A writer waiting out a registry's Retry-After is not waiting on a slow
+// connection: the blobs stay whole.
+func TestARetryPauseIsNotASlowLink(t *testing.T) {
+	p, ws, newS := blobs(t, 2)
+	p.FailNext(503, "1", 1)
+	s := newS(2)
+	var total int64
+	for _, w := range ws {
+		readAll(t, s, w)
+		total += w.size
+	}
+	assert.False(t, s.Segmented())
+	assert.Empty(t, bounded(p.Ranges()), "no segments were asked for")
+	assert.Equal(t, total, s.Fetched())
+}

@@ -78,7 +78,10 @@ type streamer struct {
 	spills  chan struct{} // bounds the spill downloads running at once
 	// waited is how long the writer waited on spools; last is the last
 	// blob's wait and time, which decide whether to spill.
-	waited             atomic.Int64
+	waited atomic.Int64
+	// retried counts each blob's failed attempts: a writer waiting out a
+	// retry's pause is not waiting on a slow connection.
+	retried            []atomic.Int64
 	lastWait, lastTook time.Duration
 }
 
@@ -113,7 +116,7 @@ const starvedFor = 250 * time.Millisecond
 func newStreamer(ctx context.Context, d *download.Downloader, order []*work, ahead int, report func(*work, int64, int, error)) *streamer {
 	ahead = max(ahead, 1)
 	s := &streamer{ctx: ctx, d: d, order: order, pos: map[string]int{}, ahead: ahead, conns: ahead, report: report,
-		received: make([]atomic.Int64, len(order)), spilled: map[int]*spillState{}, spills: make(chan struct{}, ahead)}
+		received: make([]atomic.Int64, len(order)), retried: make([]atomic.Int64, len(order)), spilled: map[int]*spillState{}, spills: make(chan struct{}, ahead)}
 	for i, w := range order {
 		s.pos[w.key] = i
 	}
@@ -224,27 +227,51 @@ func (s *streamer) fill() {
 }
 
 // starved cuts blobs into segments from now on, the rest of the one being
-// read included; called with s.mu held.
+// read included; called with s.mu held. What the running fetches hold is
+// kept: each stops at its next segment boundary and the rest of its blob
+// follows as segments, so nothing fetched ahead is fetched twice.
 func (s *streamer) starved() {
 	if s.segmented || s.d.RangeIgnored() || len(s.queue) == 0 {
 		return
 	}
 	s.segmented, s.segmentedSince = true, time.Now()
 	s.adapt = adaptState{since: time.Now(), waited: s.waited.Load()}
-	head := s.queue[0]
-	for _, sg := range s.queue[1:] {
-		sg.stop()
-	}
-	s.queue = s.queue[:1]
-	if head.sp != nil {
-		sp := head.sp
+	var q []*segment
+	for _, sg := range s.queue {
+		if sg.sp == nil {
+			// Not started: planned again, in segments, after the last
+			// running one.
+			break
+		}
+		if len(q) > 0 {
+			q = append(q, s.rest(q[len(q)-1])...)
+		}
+		sp := sg.sp
 		sp.mu.Lock()
 		sp.end = min(sp.end, (sp.got/segmentSize+1)*segmentSize)
-		head.end = sp.end
+		sg.end = sp.end
 		sp.mu.Unlock()
+		q = append(q, sg)
 	}
-	s.tailI, s.tailOff = head.i, head.end
+	if len(q) == 0 {
+		q = s.queue[:1]
+	}
+	last := q[len(q)-1]
+	s.queue = q
+	s.tailI, s.tailOff = last.i, last.end
 	s.fill()
+}
+
+// rest is blob sg.i after sg, in segments not yet started.
+func (s *streamer) rest(sg *segment) []*segment {
+	var out []*segment
+	size := s.order[sg.i].size
+	for off := sg.end; off < size; {
+		end := min(size, (off/segmentSize+1)*segmentSize)
+		out = append(out, &segment{i: sg.i, from: off, end: end})
+		off = end
+	}
+	return out
 }
 
 // consumed records a segment the writer read, and adds connections while
@@ -320,6 +347,9 @@ func (s *streamer) start(sg *segment) {
 		sink := &spoolWriter{ctx: ctx, sp: sp}
 		reached := sg.from
 		err := s.d.StreamRange(ctx, w.ref, w.key, sg.from, sg.end, w.size, sink, func(done int64, attempt int, err error) {
+			if err != nil {
+				s.retried[sg.i].Add(1)
+			}
 			if done > reached {
 				recv.Add(done - reached)
 				reached = done
@@ -539,7 +569,7 @@ func (r *spoolReader) Read(b []byte) (int, error) {
 				return 0, r.s.ctx.Err()
 			}
 			r.s.waited.Add(int64(time.Since(t0)))
-			if took := time.Since(r.opened); took > starvedFor && time.Duration(r.s.waited.Load()-r.waitedBefore) > took/2 {
+			if took := time.Since(r.opened); took > starvedFor && time.Duration(r.s.waited.Load()-r.waitedBefore) > took/2 && r.s.retried[r.i].Load() == 0 {
 				r.s.mu.Lock()
 				r.s.starved()
 				r.s.mu.Unlock()
