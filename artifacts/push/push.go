@@ -54,6 +54,9 @@ type Loaded struct {
 	Digest      string   `json:"digest"`
 	Platforms   []string `json:"platforms"`
 	Tagged      bool     `json:"tagged"`
+	// Subject is the image a signature, attestation or referrer is
+	// attached to ("" for an image).
+	Subject string `json:"subject,omitempty"`
 	// Problem, when set, says what could not be loaded and what to do.
 	Problem string `json:"problem,omitempty"`
 }
@@ -375,7 +378,7 @@ func (p *Pusher) manifests(ctx context.Context, c *bundle.Contents, im bundle.Im
 		return Loaded{}, err
 	}
 	_, _, tag, _ := image.Origin(im.Reference)
-	l := Loaded{Reference: im.Reference, Destination: p.Registry + "/" + repo, Digest: im.Digest, Platforms: im.Platforms}
+	l := Loaded{Reference: im.Reference, Destination: p.Registry + "/" + repo, Digest: im.Digest, Platforms: im.Platforms, Subject: im.Subject}
 	missing := map[string]bool{}
 	for _, d := range im.Missing {
 		missing[d] = true

@@ -132,9 +132,11 @@ func TestSignaturesArePlannedCarriedImportedAndServed(t *testing.T) {
 
 	// Prepared and verified.
 	out := t.TempDir()
-	code, _, stderr = ferry(t, "prepare", "--images", up.images, "--arch", "amd64", "--arch", "arm64", "--insecure-source", up.reg.Host,
+	code, stdout, stderr := ferry(t, "prepare", "--images", up.images, "--arch", "amd64", "--arch", "arm64", "--insecure-source", up.reg.Host,
 		"--cache", t.TempDir(), "--output", out, "--progress", "none", "--no-binary")
 	require.Equal(t, 0, code, stderr)
+	// What came with the image is counted apart from it.
+	assert.Regexp(t, `· 1 images with [1-9][0-9]* signature\(s\), attestation\(s\) and referrer\(s\),`, stdout)
 	code, _, stderr = ferry(t, "verify", out, "--progress", "none")
 	require.Equal(t, 0, code, stderr)
 
@@ -144,8 +146,9 @@ func TestSignaturesArePlannedCarriedImportedAndServed(t *testing.T) {
 		reg        *registrytest.Registry
 		configType bool
 	}{{registrytest.StartWithReferrers(t), true}, {registrytest.StartInProcess(t), false}} {
-		code, _, stderr = ferry(t, "import", out, "--registry", site.reg.Host+"/mirror", "--insecure", "--progress", "none")
+		code, stdout, stderr = ferry(t, "import", out, "--registry", site.reg.Host+"/mirror", "--insecure", "--progress", "none")
 		require.Equal(t, 0, code, stderr)
+		assert.Regexp(t, `images: 1 into .* \(1 tagged\) with [1-9][0-9]* signature\(s\)`, stdout)
 		up.assertArrived(t, site.reg.Host, "mirror/", site.configType)
 		// Again: the fallback tag is not rewritten with duplicates.
 		code, _, stderr = ferry(t, "import", out, "--registry", site.reg.Host+"/mirror", "--insecure", "--progress", "none")

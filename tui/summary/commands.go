@@ -22,7 +22,13 @@ import (
 func Prepared(w io.Writer, th themes.Theme, p *plan.Plan, res *prepare.Result, sig, signedBy string) {
 	idx := res.Index
 	fmt.Fprintf(w, "%s %s\n", th.OK.Render("Bundle written:"), filepath.Join(res.Dir, idx.Name))
-	fmt.Fprintf(w, "  %d part(s), %s · %d images, %d Maven artifacts, %d files\n", len(idx.Parts), size.Format(idx.Size), len(p.Images), len(p.Maven), len(p.Files))
+	attached := 0
+	for _, im := range p.Images {
+		if im.Subject != "" {
+			attached++
+		}
+	}
+	fmt.Fprintf(w, "  %d part(s), %s · %d images%s, %d Maven artifacts, %d files\n", len(idx.Parts), size.Format(idx.Size), len(p.Images)-attached, withAttached(attached), len(p.Maven), len(p.Files))
 	if h := p.Have; h != nil {
 		fmt.Fprintf(w, "  a delta bundle: %s left out (%d blobs the site has), %s of %s carried; load %s first\n",
 			size.Format(h.OmittedBytes), len(h.Omitted), size.Format(h.Delta), size.Format(h.Full), (&bundle.Base{Bundles: h.Bundles, Registries: h.Registries}).Loads())
@@ -99,14 +105,16 @@ func PlanErrors(w io.Writer, p *plan.Plan, words fault.Words) {
 func Imported(w io.Writer, th themes.Theme, idx bundle.Index, rep *importer.Report, words fault.Words) {
 	fmt.Fprintf(w, "%s %s (code %s)\n", th.OK.Render("Imported"), idx.Name, idx.ShortCode)
 	if rep.Blobs != nil {
-		tagged := 0
+		tagged, attached := 0, 0
 		for _, l := range rep.Images {
-			if l.Tagged {
+			if l.Subject != "" {
+				attached++
+			} else if l.Tagged {
 				tagged++
 			}
 		}
-		fmt.Fprintf(w, "  images: %d into %s (%d tagged); blobs %d sent, %d already there, %d mounted; %s sent\n",
-			len(rep.Images), rep.Registry, tagged, rep.Blobs.BlobsSent, rep.Blobs.BlobsSkipped, rep.Blobs.BlobsMounted, size.Format(rep.Blobs.BytesSent))
+		fmt.Fprintf(w, "  images: %d into %s (%d tagged)%s; blobs %d sent, %d already there, %d mounted; %s sent\n",
+			len(rep.Images)-attached, rep.Registry, tagged, withAttached(attached), rep.Blobs.BlobsSent, rep.Blobs.BlobsSkipped, rep.Blobs.BlobsMounted, size.Format(rep.Blobs.BytesSent))
 	}
 	if rep.Maven != nil {
 		fmt.Fprintf(w, "  Maven: %d files into %s (%d uploaded, %d already there)\n", rep.Maven.Files, rep.Maven.Destination, rep.Maven.Uploaded, rep.Maven.Skipped)
@@ -162,4 +170,13 @@ func Serving(w io.Writer, idx bundle.Index, bases []*bundle.Bundle, scheme, addr
 // stopped.
 func ServeStopped(w io.Writer, pulls int64) {
 	fmt.Fprintf(w, "stopped after %d pulls\n", pulls)
+}
+
+// withAttached says how many signatures, attestations, SBOMs and referrers
+// came with the images, counted apart from them ("" when none did).
+func withAttached(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" with %d signature(s), attestation(s) and referrer(s)", n)
 }
