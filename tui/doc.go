@@ -13,7 +13,7 @@
 //   - farside is the site's steps (find, code, where it goes, test, load,
 //     configure, done).
 //   - components are shared by both sides: frame (header, steps rail, key
-//     help), picker (filterable list), progress (bar, bytes and rate),
+//     help), field (a text field with a steady cursor), picker (filterable list), progress (bar, bytes and rate),
 //     shortcode (the bundle's code in a box), spinner, viewport (scrolling
 //     long content) and jobs (one cancel per running job).
 //   - planview renders a plan as tables, for `ferry plan` and the preview;

@@ -12,6 +12,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/size"
+	"ferry/tui/components/field"
 	"ferry/tui/components/progress"
 	"ferry/tui/components/shortcode"
 	"ferry/tui/components/textfit"
@@ -30,12 +31,6 @@ type (
 // say writes a step's title and what it is about, wrapped to w.
 func say(b *strings.Builder, f *Flow, w int, title, explain string) {
 	b.WriteString(f.th.Title.Render(title) + "\n" + f.th.Subtle.Render(textfit.Words(explain, w-1)) + "\n\n")
-}
-
-func noBlink(ti *textinput.Model) {
-	st := ti.Styles()
-	st.Cursor.Blink = false
-	ti.SetStyles(st)
 }
 
 // sizeText is a size, or "size unknown" when it could not be read.
@@ -97,10 +92,7 @@ type findStep struct {
 }
 
 func newFindStep(f *Flow) *findStep {
-	s := &findStep{f: f, input: textinput.New(), looking: true}
-	noBlink(&s.input)
-	s.input.Prompt = "› "
-	s.input.Placeholder = "the bundle's folder"
+	s := &findStep{f: f, input: field.New("› ", "the bundle's folder"), looking: true}
 	s.input.SetValue(f.opts.Path)
 	s.input.Focus()
 	return s

@@ -12,6 +12,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	events "ferry/artifacts/progress"
+	"ferry/tui/components/field"
 	"ferry/tui/components/progress"
 	"ferry/tui/components/textfit"
 	"ferry/workflow/loadnode"
@@ -64,9 +65,7 @@ type nodeStep struct {
 func newNodeStep(f *Flow) *nodeStep {
 	s := &nodeStep{f: f, images: &progress.Latest{}}
 	for i := range nodeLabels {
-		ti := textinput.New()
-		noBlink(&ti)
-		ti.Prompt = ""
+		ti := field.New("", "")
 		if i == nStore {
 			ti.SetValue(session.NodeStore)
 		}

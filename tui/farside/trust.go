@@ -7,6 +7,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"ferry/artifacts/bundle"
+	"ferry/tui/components/field"
 	"ferry/tui/components/textfit"
 	"ferry/workflow/session"
 )
@@ -35,10 +36,7 @@ type keyPrompt struct {
 }
 
 func newKeyPrompt() *keyPrompt {
-	p := &keyPrompt{input: textinput.New()}
-	noBlink(&p.input)
-	p.input.Prompt = "› "
-	p.input.Placeholder = "the site's public key, e.g. /home/tech/site-a.pub"
+	p := &keyPrompt{input: field.New("› ", "the site's public key, e.g. /home/tech/site-a.pub")}
 	p.input.Focus()
 	return p
 }

@@ -1,6 +1,7 @@
 package farside
 
 import (
+	"ferry/tui/components/field"
 	"ferry/tui/components/progress"
 	"ferry/workflow/session"
 	"fmt"
@@ -85,9 +86,7 @@ func newWhereStep(f *Flow) *whereStep {
 	d := f.opts.Destination
 	vals := []string{d.Registry, d.Username, d.Password, strings.Join(d.CAFiles, ","), yn(d.Insecure), d.MavenURL, d.MavenUser, d.MavenPassword}
 	for i, v := range vals {
-		ti := textinput.New()
-		noBlink(&ti)
-		ti.Prompt = ""
+		ti := field.New("", "")
 		ti.SetValue(v)
 		if i == fPass || i == fMavenPass {
 			ti.EchoMode = textinput.EchoPassword

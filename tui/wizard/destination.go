@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 
 	"ferry/artifacts/size"
+	"ferry/tui/components/field"
 	"ferry/tui/components/textfit"
 	"ferry/workflow/prepare"
 )
@@ -43,13 +44,8 @@ type (
 )
 
 func newDestStep(f *Flow) *destStep {
-	ti := textinput.New()
-	ti.Prompt = "› "
-	ti.Placeholder = "/media/usb or a folder"
+	ti := field.New("› ", "/media/usb or a folder")
 	ti.SetValue(f.opts.DefaultOutput)
-	st := ti.Styles()
-	st.Cursor.Blink = false
-	ti.SetStyles(st)
 	return &destStep{f: f, input: ti}
 }
 

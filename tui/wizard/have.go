@@ -13,6 +13,7 @@ import (
 
 	"ferry/artifacts/inventory"
 	"ferry/artifacts/size"
+	"ferry/tui/components/field"
 	"ferry/tui/components/textfit"
 	"ferry/workflow/plan"
 )
@@ -57,12 +58,7 @@ type (
 )
 
 func newHavePanel(f *Flow) *havePanel {
-	ti := textinput.New()
-	ti.Prompt = "› "
-	ti.Placeholder = "site-inventory.json, an earlier bundle, or an import report"
-	st := ti.Styles()
-	st.Cursor.Blink = false
-	ti.SetStyles(st)
+	ti := field.New("› ", "site-inventory.json, an earlier bundle, or an import report")
 	p := &havePanel{f: f, input: ti, said: map[string]string{}}
 	for _, h := range f.opts.Have {
 		p.paths = append(p.paths, h)

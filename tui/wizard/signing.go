@@ -9,6 +9,7 @@ import (
 	"golang.org/x/crypto/ssh"
 
 	"ferry/artifacts/signature"
+	"ferry/tui/components/field"
 	"ferry/tui/components/textfit"
 	"ferry/workflow/prepare"
 	"ferry/workflow/session"
@@ -52,14 +53,7 @@ type signField struct {
 }
 
 func newSignField(f *Flow) *signField {
-	s := &signField{f: f, key: textinput.New(), pw: textinput.New()}
-	for _, ti := range []*textinput.Model{&s.key, &s.pw} {
-		st := ti.Styles()
-		st.Cursor.Blink = false
-		ti.SetStyles(st)
-		ti.Prompt = "› "
-	}
-	s.key.Placeholder = "empty: not signed · or a private key (ferry keygen)"
+	s := &signField{f: f, key: field.New("› ", "empty: not signed · or a private key (ferry keygen)"), pw: field.New("› ", "")}
 	s.key.SetValue(f.opts.SignKey)
 	s.pw.Placeholder = "the key's password"
 	s.pw.EchoMode = textinput.EchoPassword
