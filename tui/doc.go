@@ -13,9 +13,10 @@
 //   - farside is the site's steps (find, code, where it goes, test, load,
 //     configure, done).
 //   - components are shared by both sides: frame (header, steps rail, key
-//     help), field (a text field with a steady cursor), picker (filterable list), progress (bar, bytes and rate),
-//     shortcode (the bundle's code in a box), spinner, viewport (scrolling
-//     long content) and jobs (one cancel per running job).
+//     help), field (a text field with a steady cursor), picker
+//     (filterable list), progress (bar, bytes and rate), shortcode (the
+//     bundle's code in a box), spinner, viewport (scrolling long content)
+//     and jobs (one cancel per running job).
 //   - planview renders a plan as tables, for `ferry plan` and the preview;
 //     accessible asks the connected side's questions as plain prompts.
 //   - progressline renders the plain commands' progress: a live line, log
