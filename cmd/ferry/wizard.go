@@ -10,8 +10,8 @@ import (
 
 	"ferry/tui/accessible"
 	tuiapp "ferry/tui/app"
+	"ferry/tui/components/textfit"
 	"ferry/tui/farside"
-	"ferry/tui/summary"
 	"ferry/tui/wizard"
 )
 
@@ -62,7 +62,7 @@ func commandFlags(catalogs []string, src *sourceFlags, repos []string) []string 
 	var out []string
 	add := func(flag string, vals []string) {
 		for _, v := range vals {
-			out = append(out, flag+" "+summary.Quote(v))
+			out = append(out, flag+" "+textfit.Quote(v))
 		}
 	}
 	add("--catalog", catalogs)

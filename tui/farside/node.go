@@ -258,9 +258,9 @@ func (s *nodeStep) command() string {
 // the bundle at dir, with the bases of a delta: one per node, never one per
 // image.
 func LoadNodeCommand(dir, store string, with []string) string {
-	c := "ferry load-node " + quote(dir) + " --store " + quote(store)
+	c := "ferry load-node " + textfit.Quote(dir) + " --store " + textfit.Quote(store)
 	for _, w := range with {
-		c += " --with " + quote(w)
+		c += " --with " + textfit.Quote(w)
 	}
 	return c
 }

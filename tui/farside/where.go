@@ -400,7 +400,7 @@ func (s *whereStep) serveView(b *strings.Builder) {
 	b.WriteString(th.Subtle.Render(textfit.Words("This machine now serves the bundle's images as a read-only registry. Keep it running, and this stick plugged in, while the nodes pull.", w-1)) + "\n\n")
 	fmt.Fprintf(b, "Address:  %s\n", th.Accent.Render(s.serveAddr))
 	b.WriteString(textfit.Words("Point the nodes at it: on another terminal write the mirror configuration (crio here; or containerd, openshift) and apply its steps on each node:", w-1) + "\n")
-	b.WriteString(th.Accent.Render(textfit.Command("ferry configure --bundle "+quote(s.f.bundle.Dir)+" --registry "+s.serveAddr+" --insecure --platform crio", w-1)) + "\n\n")
+	b.WriteString(th.Accent.Render(textfit.Command("ferry configure --bundle "+textfit.Quote(s.f.bundle.Dir)+" --registry "+s.serveAddr+" --insecure --platform crio", w-1)) + "\n\n")
 	if s.serveStop != nil {
 		fmt.Fprintf(b, "Pulls so far: %s\n\n", th.Accent.Render(fmt.Sprint(s.pulls.Get().ItemsDone)))
 	}
@@ -413,12 +413,4 @@ func nonEmpty(s string) []string {
 		return nil
 	}
 	return []string{s}
-}
-
-// quote makes a path safe to paste into a shell.
-func quote(p string) string {
-	if p != "" && !strings.ContainsAny(p, " '\"$`\\!*?&;|<>()") {
-		return p
-	}
-	return "'" + strings.ReplaceAll(p, "'", `'\''`) + "'"
 }

@@ -21,11 +21,3 @@ func Sentence(s string) string {
 	}
 	return s
 }
-
-// Quote quotes s for a POSIX shell when it needs it.
-func Quote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " '\"$`\\!*?&;|<>()#~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
-}

@@ -9,6 +9,7 @@ import (
 
 	"ferry/artifacts/push"
 	"ferry/themes"
+	"ferry/tui/components/textfit"
 )
 
 func TestChecksAreTickedOrCrossed(t *testing.T) {
@@ -20,6 +21,6 @@ func TestChecksAreTickedOrCrossed(t *testing.T) {
 func TestSentenceAndQuote(t *testing.T) {
 	assert.Equal(t, "quay.io/x is gone.", Sentence(" quay.io/x is gone "))
 	assert.Equal(t, "why?", Sentence("why?"))
-	assert.Equal(t, "/srv/b", Quote("/srv/b"))
-	assert.Equal(t, `'/srv/it'\''s here'`, Quote("/srv/it's here"))
+	assert.Equal(t, "/srv/b", textfit.Quote("/srv/b"))
+	assert.Equal(t, `'/srv/it'\''s here'`, textfit.Quote("/srv/it's here"))
 }

@@ -9,6 +9,7 @@ import (
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/size"
 	"ferry/tui/app"
+	"ferry/tui/components/textfit"
 	"ferry/tui/farside"
 )
 
@@ -32,13 +33,13 @@ func prepareSide(w io.Writer, r app.Result) {
 		sign := ""
 		if p.SignedBy != "" {
 			fmt.Fprintf(w, "  signed by %s (give the site the key's .pub yourself, never on the stick)\n", p.SignedBy)
-			sign = " --sign-key " + Quote(p.SignKey)
+			sign = " --sign-key " + textfit.Quote(p.SignKey)
 		} else {
 			fmt.Fprintln(w, "  not signed")
 		}
 		if res.Answers != "" {
 			fmt.Fprintf(w, "  answers: %s\n", res.Answers)
-			fmt.Fprintf(w, "  again, without questions: ferry prepare --answers %s --output %s%s\n", Quote(res.Answers), Quote(res.Dir), sign)
+			fmt.Fprintf(w, "  again, without questions: ferry prepare --answers %s --output %s%s\n", textfit.Quote(res.Answers), textfit.Quote(res.Dir), sign)
 		}
 		if !r.Demo {
 			fmt.Fprintln(w, "  next: copy the whole folder to the medium, run `ferry verify --quick` on the copy, and hand it over with READ-ME-FIRST.txt")
@@ -111,7 +112,7 @@ func importSide(w io.Writer, r app.Result) {
 	case rep == nil || r.Outcome == app.Failed:
 		fmt.Fprintf(w, "  to go on: %s (what is already there is skipped)\n", importCommand(o))
 	case len(o.Configured) == 0:
-		fmt.Fprintf(w, "  still to do: write the mirror configuration: ferry configure --bundle %s%s --platform …\n", Quote(o.Bundle.Dir), destinationFlags(o))
+		fmt.Fprintf(w, "  still to do: write the mirror configuration: ferry configure --bundle %s%s --platform …\n", textfit.Quote(o.Bundle.Dir), destinationFlags(o))
 	default:
 		var platforms []string
 		for _, c := range o.Configured {
@@ -135,29 +136,29 @@ func importCommand(o *farside.Outcome) string {
 	if flags == "" {
 		flags = " --registry HOST[:PORT][/PREFIX]"
 	}
-	return "ferry import " + Quote(o.Bundle.Dir) + flags
+	return "ferry import " + textfit.Quote(o.Bundle.Dir) + flags
 }
 
 func destinationFlags(o *farside.Outcome) string {
 	d := o.Destination
 	var b strings.Builder
 	if d.Registry != "" {
-		b.WriteString(" --registry " + Quote(d.Registry))
+		b.WriteString(" --registry " + textfit.Quote(d.Registry))
 	}
 	if d.Username != "" {
-		b.WriteString(" --username " + Quote(d.Username) + " --password-stdin")
+		b.WriteString(" --username " + textfit.Quote(d.Username) + " --password-stdin")
 	}
 	for _, f := range d.CAFiles {
-		b.WriteString(" --ca-file " + Quote(f))
+		b.WriteString(" --ca-file " + textfit.Quote(f))
 	}
 	if d.Insecure {
 		b.WriteString(" --insecure")
 	}
 	if d.MavenURL != "" {
-		b.WriteString(" --maven-url " + Quote(d.MavenURL))
+		b.WriteString(" --maven-url " + textfit.Quote(d.MavenURL))
 	}
 	if d.MavenDir != "" {
-		b.WriteString(" --maven-dir " + Quote(d.MavenDir))
+		b.WriteString(" --maven-dir " + textfit.Quote(d.MavenDir))
 	}
 	return b.String()
 }

@@ -89,26 +89,19 @@ func (f *Flow) Command() string {
 	}
 	parts = append(parts, "--modules "+strings.Join(s.Modules, ","))
 	for _, w := range s.Operators {
-		parts = append(parts, "--operator "+shellQuote(w.String()))
+		parts = append(parts, "--operator "+textfit.Quote(w.String()))
 	}
 	for _, h := range s.Have {
-		parts = append(parts, "--have "+shellQuote(h))
+		parts = append(parts, "--have "+textfit.Quote(h))
 	}
-	parts = append(parts, "--output "+shellQuote(f.dest.path()))
+	parts = append(parts, "--output "+textfit.Quote(f.dest.path()))
 	if ps := f.dest.partSize(); ps > 0 {
 		parts = append(parts, "--split fat32")
 	}
 	if k := f.confirm.sign.path(); k != "" && f.confirm.sign.available() {
-		parts = append(parts, "--sign-key "+shellQuote(k))
+		parts = append(parts, "--sign-key "+textfit.Quote(k))
 	}
 	return strings.Join(parts, " ")
-}
-
-func shellQuote(s string) string {
-	if s != "" && !strings.ContainsAny(s, " '\"$`\\!*?&;|<>()#~") {
-		return s
-	}
-	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
 
 func (s *confirmStep) View() string {
@@ -391,9 +384,9 @@ func (s *doneStep) View() string {
 	b.WriteString(textfit.Words(next, w) + "\n")
 	if r.Answers != "" {
 		b.WriteString("\n" + textfit.Words("answers saved: "+r.Answers, w) + "\n")
-		replay := "ferry prepare --answers " + shellQuote(r.Answers) + " --output DIR"
+		replay := "ferry prepare --answers " + textfit.Quote(r.Answers) + " --output DIR"
 		if s.f.download.signed.Fingerprint != "" {
-			replay += " --sign-key " + shellQuote(s.f.confirm.sign.path())
+			replay += " --sign-key " + textfit.Quote(s.f.confirm.sign.path())
 		}
 		b.WriteString(th.Subtle.Render("replay with:\n" + textfit.Command(replay, w)))
 	}

@@ -182,3 +182,13 @@ func Lines(s string, n int) (string, bool) {
 	}
 	return strings.Join(l[:max(0, n)], "\n"), true
 }
+
+// Quote quotes s for a POSIX shell when it needs it: a word with none of
+// the shell's special characters stays as it is, anything else goes in
+// single quotes. Command wraps what it quotes without breaking it.
+func Quote(s string) string {
+	if s != "" && !strings.ContainsAny(s, " '\"$`\\!*?&;|<>()#~") {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
