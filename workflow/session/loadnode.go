@@ -17,16 +17,11 @@ const (
 	NodeDriver  = "overlay"
 )
 
-// NodePinFile is where load-node pins b's images unless told otherwise:
-// a CRI-O drop-in named for the bundle.
-func NodePinFile(b *bundle.Bundle) string {
-	return loadnode.DefaultPinFile(b.Index.Name)
-}
-
 // NodeOptions are load-node's defaults for b: the store, its runtime
-// folder and driver, and the pin drop-in.
+// folder and driver, and the pin drop-in (a CRI-O drop-in named for the
+// bundle).
 func NodeOptions(b *bundle.Bundle) loadnode.Options {
-	return loadnode.Options{Store: NodeStore, RunRoot: NodeRunRoot, Driver: NodeDriver, PinFile: NodePinFile(b)}
+	return loadnode.Options{Store: NodeStore, RunRoot: NodeRunRoot, Driver: NodeDriver, PinFile: loadnode.DefaultPinFile(b.Index.Name)}
 }
 
 // CanLoadNode says whether this process may write a node's image store
