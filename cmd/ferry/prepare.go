@@ -58,8 +58,8 @@ func newPrepareCmd(a *app) *cobra.Command {
 			// The key opens before any download: a wrong password costs
 			// nothing, and the bundle is not left unsigned by surprise.
 			var signer ssh.Signer
-			if signKey == "" && sf.answers != "" {
-				if prev, err := selection.LoadFS(a.fs, sf.answers); err == nil {
+			if signKey == "" && sf.Answers != "" {
+				if prev, err := selection.LoadFS(a.fs, sf.Answers); err == nil {
 					signKey = prev.SignKey // the wizard's key, named in its answers
 				}
 			}

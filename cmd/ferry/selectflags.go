@@ -15,105 +15,48 @@ import (
 
 // selectFlags are the flags that make a selection, shared by every command
 // that needs one.
-type selectFlags struct {
-	answers    string
-	target     string
-	version    string
-	archs      []string
-	modules    []string
-	imagesFile string
-	mavenFile  string
-	filesFile  string
-	operators  string
-	operator   []string
-	mavenRepos []string
-
-	mavenPOMs    []string
-	mavenScopes  []string
-	mavenPhases  []string
-	mavenVersion string
-	mavenNoDeps  bool
-	noSignatures bool
-}
+type selectFlags struct{ selection.Given }
 
 func (f *selectFlags) register(c *cobra.Command) {
-	fl := c.Flags()
-	fl.StringVar(&f.answers, "answers", "", "a saved selection (answers file); flags given as well override it")
-	fl.StringVar(&f.target, "target", "", "the catalog target to carry (see: ferry catalog list)")
-	fl.StringVar(&f.version, "version", "", "the target's version (default: the latest)")
-	fl.StringArrayVar(&f.archs, "arch", nil, "architecture to carry, repeatable (default: this machine's, "+runtime.GOARCH+")")
-	fl.StringSliceVar(&f.modules, "modules", nil, "modules to carry, comma-separated (default: the required and default ones)")
-	fl.StringVar(&f.imagesFile, "images", "", "a file of image references to carry, one per line")
-	fl.StringVar(&f.mavenFile, "maven", "", "a file of Maven coordinates to carry, one per line (group:artifact:version[:packaging[:classifier]])")
-	fl.StringVar(&f.filesFile, "files", "", "a file of plain files to carry, one per line: URL SHA256 [NAME]")
-	fl.StringVar(&f.operators, "operators", "", "a file of OLM packages to carry, one per line: CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE] (no channel: the package's default; no range: the channel's head); the bundle carries their images and a catalog filtered to them")
-	fl.StringArrayVar(&f.operator, "operator", nil, "an OLM package to carry, as a line of --operators in quotes: 'CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE]'; repeatable")
-	fl.StringArrayVar(&f.mavenRepos, "maven-repo", nil, "Maven repository to resolve from: a URL, or a local folder in Maven layout (or its file:// URL); repeatable, tried in order (default: Maven Central)")
-	fl.StringArrayVar(&f.mavenPOMs, "maven-pom", nil, "a project's pom.xml whose build must work offline, repeatable: its dependencies, parents, BOMs and build plugins are carried")
-	fl.StringSliceVar(&f.mavenScopes, "maven-scopes", nil, "scopes of direct Maven dependencies to carry, comma-separated (default: compile,runtime for --maven lists; compile,provided,runtime,test for --maven-pom)")
-	fl.StringSliceVar(&f.mavenPhases, "maven-phases", nil, "Maven lifecycle phases the far side runs, whose plugins are carried, comma-separated (default: clean,install with --maven-pom; none for lists alone)")
-	fl.StringVar(&f.mavenVersion, "maven-version", "", "the far side's Maven, whose default plugin versions are carried: 3.8 or 3.9, or a full version (default: 3.9)")
-	fl.BoolVar(&f.mavenNoDeps, "maven-no-deps", false, "carry listed Maven coordinates as they are, without their dependencies")
-	fl.BoolVar(&f.noSignatures, "no-signatures", false, "leave out the images' cosign signatures, attestations and SBOMs and their OCI referrers (carried by default)")
+	fl, s, l := c.Flags(), &f.Settings, &f.Lists
+	fl.StringVar(&f.Answers, "answers", "", "a saved selection (answers file); flags given as well override it")
+	fl.StringVar(&s.Target, "target", "", "the catalog target to carry (see: ferry catalog list)")
+	fl.StringVar(&s.Version, "version", "", "the target's version (default: the latest)")
+	fl.StringArrayVar(&s.Archs, "arch", nil, "architecture to carry, repeatable (default: this machine's, "+runtime.GOARCH+")")
+	fl.StringSliceVar(&s.Modules, "modules", nil, "modules to carry, comma-separated (default: the required and default ones)")
+	fl.StringVar(&l.Images, "images", "", "a file of image references to carry, one per line")
+	fl.StringVar(&l.Maven, "maven", "", "a file of Maven coordinates to carry, one per line (group:artifact:version[:packaging[:classifier]])")
+	fl.StringVar(&l.Files, "files", "", "a file of plain files to carry, one per line: URL SHA256 [NAME]")
+	fl.StringVar(&l.Operators, "operators", "", "a file of OLM packages to carry, one per line: CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE] (no channel: the package's default; no range: the channel's head); the bundle carries their images and a catalog filtered to them")
+	fl.StringArrayVar(&l.OperatorLines, "operator", nil, "an OLM package to carry, as a line of --operators in quotes: 'CATALOG_IMAGE PACKAGE [CHANNEL] [VERSION RANGE]'; repeatable")
+	fl.StringArrayVar(&s.MavenRepositories, "maven-repo", nil, "Maven repository to resolve from: a URL, or a local folder in Maven layout (or its file:// URL); repeatable, tried in order (default: Maven Central)")
+	fl.StringArrayVar(&s.MavenProjects, "maven-pom", nil, "a project's pom.xml whose build must work offline, repeatable: its dependencies, parents, BOMs and build plugins are carried")
+	fl.StringSliceVar(&s.MavenScopes, "maven-scopes", nil, "scopes of direct Maven dependencies to carry, comma-separated (default: compile,runtime for --maven lists; compile,provided,runtime,test for --maven-pom)")
+	fl.StringSliceVar(&s.MavenPhases, "maven-phases", nil, "Maven lifecycle phases the far side runs, whose plugins are carried, comma-separated (default: clean,install with --maven-pom; none for lists alone)")
+	fl.StringVar(&s.MavenVersion, "maven-version", "", "the far side's Maven, whose default plugin versions are carried: 3.8 or 3.9, or a full version (default: 3.9)")
+	fl.BoolVar(&s.MavenDirectOnly, "maven-no-deps", false, "carry listed Maven coordinates as they are, without their dependencies")
+	fl.BoolVar(&s.NoSignatures, "no-signatures", false, "leave out the images' cosign signatures, attestations and SBOMs and their OCI referrers (carried by default)")
 }
 
-// selection builds the selection from the answers file and the flags.
+// answersKeys are the answers-file keys of the flags that override an
+// answers file.
+func answersKeys() map[string]string {
+	return map[string]string{"target": "target", "version": "version", "arch": "archs", "modules": "modules",
+		"maven-repo": "mavenRepositories", "maven-pom": "mavenProjects", "maven-scopes": "mavenScopes", "maven-phases": "mavenPhases",
+		"maven-version": "mavenVersion", "maven-no-deps": "mavenDirectOnly", "no-signatures": "noSignatures"}
+}
+
+// selection builds the selection from the answers file and the flags
+// given, which override it.
 func (f *selectFlags) selection(a *app, c *cobra.Command) (selection.Selection, error) {
-	var s selection.Selection
-	if f.answers != "" {
-		var err error
-		if s, err = selection.LoadFS(a.fs, f.answers); err != nil {
-			return s, err
+	g := f.Given
+	g.Keys = nil
+	for flag, key := range answersKeys() {
+		if c.Flags().Changed(flag) {
+			g.Keys = append(g.Keys, key)
 		}
 	}
-	changed := c.Flags().Changed
-	if changed("target") {
-		s.Target = f.target
-	}
-	if changed("version") {
-		s.Version = f.version
-	}
-	if changed("arch") {
-		s.Archs = f.archs
-	}
-	if changed("modules") {
-		s.Modules = f.modules
-	}
-	if changed("maven-repo") {
-		s.MavenRepositories = f.mavenRepos
-	}
-	if changed("maven-pom") {
-		s.MavenProjects = f.mavenPOMs
-	}
-	if changed("maven-scopes") {
-		s.MavenScopes = f.mavenScopes
-	}
-	if changed("maven-phases") {
-		s.MavenPhases = f.mavenPhases
-	}
-	if changed("maven-version") {
-		s.MavenVersion = f.mavenVersion
-	}
-	if changed("maven-no-deps") {
-		s.MavenDirectOnly = f.mavenNoDeps
-	}
-	if changed("no-signatures") {
-		s.NoSignatures = f.noSignatures
-	}
-	if err := s.Check(a.fs); err != nil {
-		if errors.Is(err, selection.ErrInvalid) {
-			return s, usageError{err}
-		}
-		return s, err
-	}
-	if err := s.AddLists(a.fs, selection.Lists{Images: f.imagesFile, Maven: f.mavenFile, Files: f.filesFile, Operators: f.operators, OperatorLines: f.operator}); err != nil {
-		if errors.Is(err, selection.ErrInvalid) {
-			return s, usageError{err}
-		}
-		return s, err
-	}
-	s.Complete(runtime.GOARCH, session.MavenCentral)
-	return s, nil
+	return g.Selection(a.fs, runtime.GOARCH, session.MavenCentral)
 }
 
 // resolve makes the selection from the flags and resolves it into a plan,
@@ -122,7 +65,7 @@ func (f *selectFlags) selection(a *app, c *cobra.Command) (selection.Selection, 
 func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags, r *progressline.Renderer) (*plan.Plan, *session.Session, selection.Selection, error) {
 	sel, err := sf.selection(a, cmd)
 	if err != nil {
-		return nil, nil, sel, err
+		return nil, nil, sel, mistake(err)
 	}
 	o, err := src.options(nil)
 	if err != nil {
@@ -138,10 +81,15 @@ func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags, r *
 	}
 	p, err := s.Plan(cmd.Context(), sel, r.Sink())
 	r.Finish()
-	if errors.Is(err, plan.ErrSelection) || errors.Is(err, catalog.ErrUnknown) {
-		// A name the catalog lacks or a choice that does not fit it is a
-		// mistake on the command line, like a bad flag.
-		err = usageError{err}
+	return p, s, sel, mistake(err)
+}
+
+// mistake is err as a usage error when it is a mistake on the command
+// line, like a bad flag: a choice ferry cannot carry, a name the catalog
+// lacks or a choice that does not fit it.
+func mistake(err error) error {
+	if errors.Is(err, selection.ErrInvalid) || errors.Is(err, plan.ErrSelection) || errors.Is(err, catalog.ErrUnknown) {
+		return usageError{err}
 	}
-	return p, s, sel, err
+	return err
 }
