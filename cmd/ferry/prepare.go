@@ -68,8 +68,8 @@ func newPrepareCmd(a *app) *cobra.Command {
 					return err
 				}
 			}
-			opts := prepare.Options{Name: name, CacheCopies: mode}
-			if err := opts.SourceDate(a.getenv("SOURCE_DATE_EPOCH")); err != nil {
+			req := session.BundleRequest{Options: prepare.Options{Output: output, Name: name, CacheCopies: mode}, Split: cut, Have: have, Signer: signer}
+			if err := req.SourceDate(a.getenv("SOURCE_DATE_EPOCH")); err != nil {
 				return usageError{err}
 			}
 			src.cacheDir, src.retries = cacheDir, retries
@@ -82,44 +82,32 @@ func newPrepareCmd(a *app) *cobra.Command {
 				}
 				return err
 			}
-			if err := sess.MeasureAgainst(cmd.Context(), p, have); err != nil {
-				return err
-			}
-			sp, err := sess.Space(output)
-			if err != nil {
-				return err
-			}
-			if sp.Unknown {
-				fmt.Fprintf(a.stderr, "ferry: warning: the file system at %s does not say how much space is free: the bundle (up to %s) is written without that check.\n", output, size.Format(prepare.EstimateSize(p)))
-			}
-			if len(have) > 0 {
-				sel.Have = have
-			}
-			opts.Output, opts.PartSize, opts.Answers = output, cut.PartSize(sp), &sel
-			if cut.Auto && sp.FAT {
-				a.logf("the output is a FAT file system: parts of %s", size.Format(opts.PartSize))
+			req.Answers = sel
+			req.Ready = func(sp prepare.Space, partSize int64) {
+				if sp.Unknown {
+					fmt.Fprintf(a.stderr, "ferry: warning: the file system at %s does not say how much space is free: the bundle (up to %s) is written without that check.\n", output, size.Format(prepare.EstimateSize(p)))
+				}
+				if cut.Auto && sp.FAT {
+					a.logf("the output is a FAT file system: parts of %s", size.Format(partSize))
+				}
 			}
 			if !noBinary {
 				if exe, err := os.Executable(); err == nil {
-					opts.Binary = exe
+					req.Binary = exe
 				}
 			}
 			r = progress.renderer(a)
-			res, err := sess.Prepare(cmd.Context(), p, opts, r.Sink())
+			w, err := sess.WriteBundle(cmd.Context(), p, req, r.Sink())
 			r.Finish()
-			if err != nil {
-				return err
-			}
-			signed, err := sess.SignPrepared(res, signer)
 			if errors.Is(err, session.ErrWrittenNotSigned) {
 				return fmt.Errorf("%w: sign it with ferry sign", err)
 			} else if err != nil {
 				return err
 			}
-			if signed.Dropped {
-				fmt.Fprintf(a.stderr, "ferry: warning: the earlier signature of %s no longer matched its index and was removed: sign it again with ferry sign.\n", res.Index.Name)
+			if w.Dropped {
+				fmt.Fprintf(a.stderr, "ferry: warning: the earlier signature of %s no longer matched its index and was removed: sign it again with ferry sign.\n", w.Index.Name)
 			}
-			summary.Prepared(a.out(), a.theme(), p, res, signed.Sidecar, signed.Fingerprint)
+			summary.Prepared(a.out(), a.theme(), p, w.Result, w.Sidecar, w.Fingerprint)
 			return nil
 		},
 	}

@@ -10,6 +10,10 @@
 // takes a context and reports progress through the callback the caller
 // passes in.
 //
+// WriteBundle is the connected side's whole prepare from a plan: measured
+// against what the site holds, cut for the file system at the output,
+// written and signed.
+//
 // It also holds what a face would otherwise read for itself from plain
 // values: the site's logins from the environment or an input
 // (Destination.WithLogins), signing keys made and opened with their

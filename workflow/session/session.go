@@ -195,5 +195,62 @@ func (s *Session) Prepare(ctx context.Context, p *plan.Plan, o prepare.Options, 
 	return prep.Prepare(ctx, p, o)
 }
 
+// BundleRequest is a bundle to write from a plan: where and how it is cut,
+// what the site already holds, and who signs it.
+type BundleRequest struct {
+	// Options name the bundle, its cache copies, its time stamps and the
+	// binary put beside it; PartSize and Answers come from the fields
+	// below.
+	prepare.Options
+	// Split cuts the bundle; Auto cuts it for a FAT file system at Output.
+	Split Split
+	// Have are files saying what the site holds (MeasureAgainst): the
+	// bundle leaves that out, and its answers name them.
+	Have []string
+	// Answers are saved beside the bundle.
+	Answers selection.Selection
+	// Signer signs the bundle written; without one an earlier signature
+	// it no longer matches is removed (SignPrepared).
+	Signer ssh.Signer
+	// Ready, when set, hears the space at Output and the part size chosen
+	// for it, before the first byte is fetched.
+	Ready func(at prepare.Space, partSize int64)
+}
+
+// Written is what WriteBundle did: the bundle written and its signing.
+type Written struct {
+	*prepare.Result
+	Signed
+}
+
+// WriteBundle is a whole prepare from a plan: it measures the plan against
+// what the site holds, cuts the bundle for the file system at the output,
+// downloads and writes it (Prepare), and signs it (SignPrepared). A bundle
+// written whole whose signing failed is ErrWrittenNotSigned, with the
+// Result.
+func (s *Session) WriteBundle(ctx context.Context, p *plan.Plan, r BundleRequest, sink progress.Sink) (Written, error) {
+	if err := s.MeasureAgainst(ctx, p, r.Have); err != nil {
+		return Written{}, err
+	}
+	sp, err := s.Space(r.Output)
+	if err != nil {
+		return Written{}, err
+	}
+	if len(r.Have) > 0 {
+		r.Answers.Have = r.Have
+	}
+	o := r.Options
+	o.PartSize, o.Answers = r.Split.PartSize(sp), &r.Answers
+	if r.Ready != nil {
+		r.Ready(sp, o.PartSize)
+	}
+	res, err := s.Prepare(ctx, p, o, sink)
+	if err != nil {
+		return Written{}, err
+	}
+	signed, err := s.SignPrepared(res, r.Signer)
+	return Written{Result: res, Signed: signed}, err
+}
+
 // Space reads the free space and file system at a path.
 func (s *Session) Space(path string) (prepare.Space, error) { return s.StatSpace(path) }
