@@ -27,6 +27,7 @@ import (
 	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
 	"ferry/workflow/selection"
+	"ferry/workflow/session"
 )
 
 // Options tune the prompts.
@@ -361,10 +362,7 @@ func prepareQuestions(ctx context.Context, p *prompter, eng wizard.Engine, o Opt
 			return nil
 		}},
 		{work: true, run: func() error {
-			opts := prepare.Options{Output: dest, Answers: &sel, Binary: o.Binary}
-			if sp.FAT {
-				opts.PartSize = 4*size.GiB - 1
-			}
+			opts := prepare.Options{Output: dest, PartSize: session.Split{Auto: true}.PartSize(sp), Answers: &sel, Binary: o.Binary}
 			last := -1
 			res, err := eng.Prepare(ctx, pl, opts, func(e events.Event) {
 				if e.Stage != events.StageDownload || e.BytesTotal == 0 {

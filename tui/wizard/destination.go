@@ -176,12 +176,13 @@ func (s *destStep) pickMedium(down bool) {
 	s.input.CursorEnd()
 }
 
-// partSize is the split chosen from the destination's file system.
+// partSize is the split chosen from the destination's file system, as
+// prepare's --split auto chooses it.
 func (s *destStep) partSize() int64 {
-	if s.space != nil && s.space.FAT {
-		return 4*size.GiB - 1
+	if s.space == nil {
+		return 0
 	}
-	return 0
+	return session.Split{Auto: true}.PartSize(*s.space)
 }
 
 func (s *destStep) need() int64 {
