@@ -6,9 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ferry/tui/accessible"
 	tuiapp "ferry/tui/app"
-	"ferry/tui/farside"
 	"ferry/tui/summary"
 	"ferry/workflow/session"
 )
@@ -42,17 +40,10 @@ func newImportCmd(a *app) *cobra.Command {
 				return err
 			}
 			sess.TrustedKey = trust.pub
+			site := reg.site()
+			site.MavenURL, site.MavenDir, site.MavenUser = mavenURL, mavenDir, mavenUser
 			if len(args) == 0 {
-				d, err := a.logins(session.Destination{Registry: reg.registry, Username: reg.username, CAFiles: reg.caFiles, Insecure: reg.insecure,
-					MavenURL: mavenURL, MavenDir: mavenDir, MavenUser: mavenUser}, nil, false, false)
-				if err != nil {
-					return err
-				}
-				if a.term().Accessible(accessibleFlag) {
-					far, fo := farside.ForSession(sess, farside.Options{})
-					return accessible.RunImport(cmd.Context(), far, cmd.InOrStdin(), a.stdout, accessible.ImportOptions{Destination: d, ConfigDir: fo.ConfigDir})
-				}
-				return runFarside(a, cmd.Context(), sess, farside.Options{Destination: session.Destination{Registry: reg.registry, CAFiles: reg.caFiles, Insecure: reg.insecure, MavenURL: mavenURL}}, cmd.InOrStdin())
+				return a.askImport(cmd, sess, site, accessibleFlag)
 			}
 			if reg.registry == "" && mavenURL == "" && mavenDir == "" {
 				return usageError{fmt.Errorf("say where the bundle goes: --registry HOST[:PORT][/PREFIX], and/or --maven-url URL or --maven-dir DIR")}
@@ -60,7 +51,7 @@ func newImportCmd(a *app) *cobra.Command {
 			if mavenURL != "" && mavenDir != "" {
 				return usageError{fmt.Errorf("give --maven-url or --maven-dir, not both")}
 			}
-			d, err := reg.destination()
+			d, err := reg.mapped(site)
 			if err != nil {
 				return err
 			}
@@ -73,7 +64,6 @@ func newImportCmd(a *app) *cobra.Command {
 			if err := trust.check(a, cmd, sess, b, progress, !check); err != nil {
 				return err
 			}
-			d.MavenURL, d.MavenUser, d.MavenDir = mavenURL, mavenUser, mavenDir
 			if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, mavenPassStdin); err != nil {
 				return err
 			}

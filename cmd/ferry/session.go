@@ -114,14 +114,23 @@ func (f *registryFlags) registerLogin(c *cobra.Command, concurrency string) {
 	fl.IntVar(&f.concurrency, "concurrency", 4, concurrency)
 }
 
-// destination is the registry the flags name; --repo-mapping must be one
-// of its two values.
-func (f *registryFlags) destination() (session.Destination, error) {
+// site is the registry the flags name, as the site's side starts from it.
+func (f *registryFlags) site() session.Destination {
+	return session.Destination{Registry: f.registry, Username: f.username, CAFiles: f.caFiles, Insecure: f.insecure}
+}
+
+// destination is the registry the flags name, laid out as --repo-mapping
+// says (mapped).
+func (f *registryFlags) destination() (session.Destination, error) { return f.mapped(f.site()) }
+
+// mapped is d with --repo-mapping, which must be one of its two values,
+// and --concurrency.
+func (f *registryFlags) mapped(d session.Destination) (session.Destination, error) {
 	if f.mapping != "nested" && f.mapping != "flat" {
 		return session.Destination{}, usageError{fmt.Errorf("--repo-mapping must be nested or flat, not %q", f.mapping)}
 	}
-	return session.Destination{Registry: f.registry, Username: f.username, CAFiles: f.caFiles, Insecure: f.insecure,
-		Flat: f.mapping == "flat", Concurrency: f.concurrency}, nil
+	d.Flat, d.Concurrency = f.mapping == "flat", f.concurrency
+	return d, nil
 }
 
 // logins fills what d lacks of its logins from standard input (with

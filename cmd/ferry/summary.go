@@ -5,7 +5,10 @@ import (
 	"errors"
 	"io"
 
+	"github.com/spf13/cobra"
+
 	"ferry/themes"
+	"ferry/tui/accessible"
 	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
 	"ferry/tui/summary"
@@ -28,6 +31,22 @@ func runFarside(a *app, ctx context.Context, s *session.Session, o farside.Optio
 		return err
 	}
 	return a.summarize(r)
+}
+
+// askImport is import without a bundle: the far side's app, or its plain
+// prompts, ask for it, and for where it goes from what the flags name
+// (site).
+func (a *app) askImport(cmd *cobra.Command, sess *session.Session, site session.Destination, asked bool) error {
+	d, err := a.logins(site, nil, false, false)
+	if err != nil {
+		return err
+	}
+	if a.term().Accessible(asked) {
+		far, fo := farside.ForSession(sess, farside.Options{})
+		return accessible.RunImport(cmd.Context(), far, cmd.InOrStdin(), a.stdout, accessible.ImportOptions{Destination: d, ConfigDir: fo.ConfigDir})
+	}
+	// The app asks for the logins on its own screen.
+	return runFarside(a, cmd.Context(), sess, farside.Options{Destination: session.Destination{Registry: site.Registry, CAFiles: site.CAFiles, Insecure: site.Insecure, MavenURL: site.MavenURL}}, cmd.InOrStdin())
 }
 
 // summarize prints what stays in the scrollback once the full screen is
