@@ -29,14 +29,8 @@ func newServeCmd(a *app) *cobra.Command {
 			if (cert == "") != (key == "") {
 				return usageError{fmt.Errorf("give both --tls-cert and --tls-key, or neither")}
 			}
-			if err := trust.load(); err != nil {
-				return err
-			}
-			sess, b, err := a.openBundle(args[0])
+			sess, b, err := trust.open(a, cmd, args[0], progress, !verify)
 			if err != nil {
-				return err
-			}
-			if err := trust.check(a, cmd, sess, b, progress, !verify); err != nil {
 				return err
 			}
 			bases, err := openWith(sess, with)

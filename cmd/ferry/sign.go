@@ -115,6 +115,19 @@ func (t *trustFlag) load() error {
 	return nil
 }
 
+// open opens the bundle at path in a far-side session (openBundle) and,
+// under --key, refuses it unless signed by that key (check).
+func (t *trustFlag) open(a *app, cmd *cobra.Command, path string, p progressFlag, parts bool) (*session.Session, *bundle.Bundle, error) {
+	if err := t.load(); err != nil {
+		return nil, nil, err
+	}
+	sess, b, err := a.openBundle(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sess, b, t.check(a, cmd, sess, b, p, parts)
+}
+
 // check refuses, under --key, a bundle not signed by the key and, with
 // parts, one whose parts do not match the signed index; it prints who
 // signed it.

@@ -21,16 +21,10 @@ func newVerifyCmd(a *app) *cobra.Command {
 			if err := progress.check(); err != nil {
 				return err
 			}
-			if err := trust.load(); err != nil {
-				return err
-			}
 			// The signature is checked first; the verify below checks
 			// every part against the signed index.
-			sess, b, err := a.openBundle(args[0])
+			_, b, err := trust.open(a, cmd, args[0], progress, false)
 			if err != nil {
-				return err
-			}
-			if err := trust.check(a, cmd, sess, b, progress, false); err != nil {
 				return err
 			}
 			idx := b.Index
