@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -9,7 +10,6 @@ import (
 
 	"ferry/themes"
 	tuiapp "ferry/tui/app"
-	"ferry/tui/components/textfit"
 	"ferry/workflow/demo"
 	"ferry/workflow/session"
 )
@@ -42,12 +42,15 @@ func newDemoCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ao := tuiapp.Demo(d, sess, dir, th, demoCommandFlags(d))
+			ao := tuiapp.Demo(d, sess, dir, th)
 			if auto {
 				ao.Auto = pace
 			}
-			r, err := a.play(cmd, ao, auto)
-			if err != nil {
+			// Both sides play in one program.
+			r, err := a.term().Walk(cmd.Context(), ao, cmd.InOrStdin(), auto)
+			if errors.Is(err, tuiapp.ErrNoTerminal) {
+				return usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
+			} else if err != nil {
 				return err
 			}
 			if err := a.summarize(r); err != nil {
@@ -61,28 +64,6 @@ func newDemoCmd(a *app) *cobra.Command {
 	c.Flags().DurationVar(&pace, "pace", 1200*time.Millisecond, "with --auto, the pause between keys")
 	c.Flags().StringVar(&themeName, "theme", themes.Default, "colours: "+themes.Default+", "+themes.HighContrast+", "+themes.Mono)
 	return c
-}
-
-// play runs both sides in one program; with auto it plays by itself and
-// needs no terminal.
-func (a *app) play(cmd *cobra.Command, o tuiapp.Options, auto bool) (tuiapp.Result, error) {
-	if tuiapp.IsTerminal(cmd.InOrStdin()) && tuiapp.IsTerminal(a.stdout) {
-		return a.term().Launch(cmd.Context(), o, cmd.InOrStdin())
-	}
-	if !auto {
-		return tuiapp.Result{}, usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
-	}
-	return a.term().Play(cmd.Context(), o)
-}
-
-// demoCommandFlags are the flags that make a plain prepare reach the demo's
-// embedded servers, for the command the wizard shows.
-func demoCommandFlags(d *demo.Demo) []string {
-	flags := []string{"--catalog " + textfit.Quote(d.Catalog), "--insecure-source " + d.Upstream}
-	for _, m := range d.Mirrors() {
-		flags = append(flags, "--source-mirror "+m.From+"="+m.To)
-	}
-	return append(flags, "--maven-repo "+d.UpstreamMaven)
 }
 
 // demoSession is a session on the demo's embedded servers, offering only

@@ -10,7 +10,8 @@
 // Terminal is what the plain commands and the app share about the terminal
 // they print to: colour (NO_COLOR, no colour at all), width, theme, whether
 // to ask plain prompts instead (Accessible), and launching the program on
-// it (Launch, or Play with no terminal). Demo builds the app the demo plays.
+// it (Launch, or Play with no terminal; Walk chooses between them). Demo
+// builds the app the demo plays.
 package app
 
 import (

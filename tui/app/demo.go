@@ -6,6 +6,7 @@ import (
 	"runtime"
 
 	"ferry/themes"
+	"ferry/tui/components/textfit"
 	"ferry/tui/farside"
 	"ferry/tui/wizard"
 	"ferry/workflow/demo"
@@ -15,9 +16,9 @@ import (
 // Demo is the app playing both sides on the demo's embedded servers: the
 // connected side prepares onto a stick under dir, the site's side imports
 // it into the site registry and Maven repository and writes the mirror
-// configuration under dir. commandFlags make the plain command the wizard
-// shows reach the same servers.
-func Demo(d *demo.Demo, s *session.Session, dir string, th themes.Theme, commandFlags []string) Options {
+// configuration under dir. The plain command the wizard shows reaches the
+// same servers (commandFlags).
+func Demo(d *demo.Demo, s *session.Session, dir string, th themes.Theme) Options {
 	arch := runtime.GOARCH
 	if arch != "amd64" && arch != "arm64" {
 		arch = "amd64"
@@ -28,7 +29,7 @@ func Demo(d *demo.Demo, s *session.Session, dir string, th themes.Theme, command
 	return Options{Theme: th, Side: Prepare, Demo: true,
 		PrepareEngine: s,
 		Prepare: wizard.Options{MachineArch: arch, Archs: []string{"amd64", "arm64"}, Product: demo.Target, Animate: true, DefaultOutput: stick, Banner: demo.Banner,
-			CommandFlags: commandFlags},
+			CommandFlags: commandFlags(d)},
 		ImportEngine: farside.SessionEngine{Session: &far},
 		Import: farside.Options{
 			Path:        stick,
@@ -40,4 +41,14 @@ func Demo(d *demo.Demo, s *session.Session, dir string, th themes.Theme, command
 			return demo.ReadyBundle(ctx, s, arch, filepath.Join(dir, "ready-made-stick"))
 		},
 	}
+}
+
+// commandFlags are the flags that make a plain prepare reach the demo's
+// embedded servers, for the command the wizard shows.
+func commandFlags(d *demo.Demo) []string {
+	flags := []string{"--catalog " + textfit.Quote(d.Catalog), "--insecure-source " + d.Upstream}
+	for _, m := range d.Mirrors() {
+		flags = append(flags, "--source-mirror "+m.From+"="+m.To)
+	}
+	return append(flags, "--maven-repo "+d.UpstreamMaven)
 }

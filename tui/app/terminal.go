@@ -140,6 +140,23 @@ func (t Terminal) Play(ctx context.Context, o Options) (Result, error) {
 	return r, nil
 }
 
+// ErrNoTerminal is the app asked for where there is no terminal to show
+// it on, and not to play by itself.
+var ErrNoTerminal = errors.New("no terminal")
+
+// Walk runs the app on the terminal when in and Out are one (Launch);
+// elsewhere, with auto, it plays by itself (Play), and without it is
+// ErrNoTerminal.
+func (t Terminal) Walk(ctx context.Context, o Options, in io.Reader, auto bool) (Result, error) {
+	if IsTerminal(in) && IsTerminal(t.Out) {
+		return t.Launch(ctx, o, in)
+	}
+	if !auto {
+		return Result{}, ErrNoTerminal
+	}
+	return t.Play(ctx, o)
+}
+
 // IsTerminal says whether v (a reader or writer) is a terminal.
 func IsTerminal(v any) bool {
 	f, ok := v.(interface{ Fd() uintptr })
