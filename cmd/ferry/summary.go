@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"io"
 
 	"github.com/spf13/cobra"
 
@@ -19,20 +18,6 @@ import (
 // summary is already printed, and ferry exits 130.
 var stopped = reportedError{context.Canceled}
 
-// runFarside opens the app on the site's side.
-func runFarside(a *app, ctx context.Context, s *session.Session, o farside.Options, in io.Reader) error {
-	th, err := a.tuiTheme(themes.Default)
-	if err != nil {
-		return err
-	}
-	eng, o := farside.ForSession(s, o)
-	r, err := a.term().Launch(ctx, tuiapp.Options{Theme: th, Side: tuiapp.Import, ImportEngine: eng, Import: o}, in)
-	if err != nil {
-		return err
-	}
-	return a.summarize(r)
-}
-
 // askImport is import without a bundle: the far side's app, or its plain
 // prompts, ask for it, and for where it goes from what the flags name
 // (site).
@@ -41,12 +26,20 @@ func (a *app) askImport(cmd *cobra.Command, sess *session.Session, site session.
 	if err != nil {
 		return err
 	}
+	// The app asks for the logins on its own screen.
+	far, fo := farside.ForSession(sess, farside.Options{Destination: session.Destination{Registry: site.Registry, CAFiles: site.CAFiles, Insecure: site.Insecure, MavenURL: site.MavenURL}})
 	if a.term().Accessible(asked) {
-		far, fo := farside.ForSession(sess, farside.Options{})
 		return accessible.RunImport(cmd.Context(), far, cmd.InOrStdin(), a.stdout, accessible.ImportOptions{Destination: d, ConfigDir: fo.ConfigDir})
 	}
-	// The app asks for the logins on its own screen.
-	return runFarside(a, cmd.Context(), sess, farside.Options{Destination: session.Destination{Registry: site.Registry, CAFiles: site.CAFiles, Insecure: site.Insecure, MavenURL: site.MavenURL}}, cmd.InOrStdin())
+	th, err := a.tuiTheme(themes.Default)
+	if err != nil {
+		return err
+	}
+	r, err := a.term().Launch(cmd.Context(), tuiapp.Options{Theme: th, Side: tuiapp.Import, ImportEngine: far, Import: fo}, cmd.InOrStdin())
+	if err != nil {
+		return err
+	}
+	return a.summarize(r)
 }
 
 // summarize prints what stays in the scrollback once the full screen is
