@@ -4,7 +4,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"ferry/tui/summary"
-	"ferry/workflow/loadnode"
 	"ferry/workflow/session"
 )
 
@@ -27,15 +26,15 @@ func newLoadNodeCmd(a *app) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			o := loadnode.Options{Store: store, RunRoot: runRoot, Driver: driver, Arch: arch, Via: via}
+			o := session.NodeOptions(b)
+			o.Store, o.RunRoot, o.Driver, o.Arch, o.Via = store, runRoot, driver, arch, via
+			if noPin {
+				o.PinFile = ""
+			} else if pinFile != "" {
+				o.PinFile = pinFile
+			}
 			if o.With, err = openWith(sess, with); err != nil {
 				return err
-			}
-			if !noPin {
-				o.PinFile = pinFile
-				if o.PinFile == "" {
-					o.PinFile = loadnode.DefaultPinFile(b.Index.Name)
-				}
 			}
 			r := progress.renderer(a)
 			o.Progress = r.Sink()
