@@ -215,6 +215,10 @@ func (proxyBuffers) Put(b []byte) { proxyBufferPool.Put(b) }
 // servers' CPU does not set the pace of a client on the same machine.
 const pacedPiece = 64 << 10
 
+// pacerCredit is how far behind its schedule the link may fall and still
+// catch up: a few milliseconds, so an idle link does not save up a burst.
+const pacerCredit = 5 * time.Millisecond
+
 // pacer lets bytes through at a rate, shared by all who wait on it.
 type pacer struct {
 	mu   sync.Mutex
@@ -226,8 +230,11 @@ type pacer struct {
 func (pc *pacer) wait(n int) {
 	pc.mu.Lock()
 	now := time.Now()
-	if pc.next.Before(now) {
-		pc.next = now
+	// A sleep ends late; a link that restarted its schedule at every
+	// late wake would lose that lateness each time. It may run behind
+	// by up to pacerCredit instead, and catch up.
+	if floor := now.Add(-pacerCredit); pc.next.Before(floor) {
+		pc.next = floor
 	}
 	pc.next = pc.next.Add(time.Duration(int64(n) * int64(time.Second) / pc.rate))
 	due := pc.next

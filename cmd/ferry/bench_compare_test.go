@@ -130,6 +130,7 @@ func TestCompareWithCraneAndSkopeo(t *testing.T) {
 	bundleDir := filepath.Join(work, "f1", "bundle")
 	verify := timed(t, "ferry verify", unique, bin, "verify", bundleDir)
 	quick := timed(t, "ferry verify --quick", unique, bin, "verify", "--quick", bundleDir)
+	imp, ceiling := importAgainstIngest(t, bin, crane, bundleDir, refs, unique, work)
 	require.NoError(t, os.RemoveAll(filepath.Join(work, "f1")))
 	runs = append(runs, timed(t, "ferry prepare, half the data", half, bin, ferryArgs(halfFile, filepath.Join(work, "f2"))...))
 	require.NoError(t, os.RemoveAll(filepath.Join(work, "f2")))
@@ -151,7 +152,7 @@ func TestCompareWithCraneAndSkopeo(t *testing.T) {
 		rss = max(rss, one.rssKiB)
 	}
 	runs = append(runs, benchRun{name: "skopeo copy --all (one call per image)", elapsed: time.Since(start), rssKiB: rss, bytes: unique})
-	runs = append(runs, withSync, copies, verify, quick)
+	runs = append(runs, withSync, copies, verify, quick, imp, ceiling)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nunique data: %s in %d images × 2 architectures\n\n", size.Format(unique), len(pushed))
@@ -165,6 +166,7 @@ func TestCompareWithCraneAndSkopeo(t *testing.T) {
 	fmt.Fprintf(&b, "ratios: ferry vs crane %.2f× faster, ferry vs skopeo %.2f× faster; ferry's whole prepare at %.0f%% of the loopback GET limit\n",
 		craneRun.elapsed.Seconds()/ferry.elapsed.Seconds(), skopeoRun.elapsed.Seconds()/ferry.elapsed.Seconds(), 100*mbps(unique, ferry.elapsed)/limits.get)
 	fmt.Fprintf(&b, "like for like (both on disk, synced): ferry vs crane+sync %.2f× faster\n", runs[4].elapsed.Seconds()/ferry.elapsed.Seconds())
+	fmt.Fprintf(&b, "import: ferry import takes %.2f× the time crane push of the same images takes into an empty registry (the registry's ingest ceiling)\n", imp.elapsed.Seconds()/ceiling.elapsed.Seconds())
 	fmt.Fprintf(&b, "memory: ferry peak RSS %d MiB at %s, %d MiB at %s\n", runs[0].rssKiB/1024, size.Format(unique), runs[1].rssKiB/1024, size.Format(half))
 	b.WriteString(farLink(t, reg, pushed, mb, bin, crane, skopeo, work))
 	t.Log(b.String())
@@ -193,6 +195,29 @@ func TestFarLink(t *testing.T) {
 	out := farLink(t, reg, pushed, mb, bin, crane, skopeo, work)
 	t.Log(out)
 	fmt.Println(out)
+}
+
+// importAgainstIngest times ferry import of the bundle into an empty
+// distribution registry, and the registry's own ingest of the same images:
+// crane push of each from an unpacked OCI layout into another empty one,
+// one after the other (crane pushes each image's layers at once).
+func importAgainstIngest(t *testing.T, bin, crane, bundleDir string, refs []string, unique int64, work string) (imp, ceiling benchRun) {
+	t.Helper()
+	site := registrytest.StartDistribution(t)
+	imp = timed(t, "ferry import (into an empty registry)", unique, bin, "import", bundleDir, "--registry", site.Host, "--insecure", "--progress", "none")
+	layouts := filepath.Join(work, "layouts")
+	var script []string
+	ingest := registrytest.StartDistribution(t)
+	for i, r := range refs {
+		dir := filepath.Join(layouts, strconv.Itoa(i))
+		pull := exec.Command(crane, "pull", "--format=oci", "--insecure", r, dir)
+		out, err := pull.CombinedOutput()
+		require.NoError(t, err, "crane pull: %s", out)
+		script = append(script, fmt.Sprintf("%s push --insecure --index %s %s/ingest/%d:1", crane, dir, ingest.Host, i))
+	}
+	ceiling = timed(t, "crane push from unpacked layouts (the registry's ingest ceiling)", unique, "sh", "-c", "set -e; "+strings.Join(script, "; "))
+	require.NoError(t, os.RemoveAll(layouts))
+	return imp, ceiling
 }
 
 // The far link: every request 40 ms late, each response capped at

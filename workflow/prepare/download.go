@@ -67,6 +67,11 @@ func (p *Preparer) run(ctx context.Context, pl *plan.Plan, o Options, items []*w
 		return err
 	}
 	defer st.stopAll()
+	if earlierParts(o.Output, o.Name) == 0 {
+		// Nothing to resume from: the bundle's first blobs are known,
+		// and their fetches start while the manifests come.
+		st.prefetch()
+	}
 	type written struct {
 		idx bundle.Index
 		err error

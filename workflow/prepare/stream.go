@@ -35,13 +35,21 @@ const (
 	spoolChunk = 256 << 10
 	// spoolChunks is how many chunks a spool holds ahead of the writer.
 	spoolChunks = 16
-	// segmentSize is a segment once blobs are fetched in segments: what
-	// a spool holds, so that its connection never waits on the writer.
-	segmentSize = spoolChunk * spoolChunks
-	// segmentsMax bounds the segments fetched at once (the memory they
-	// take is segmentsMax × segmentSize).
-	segmentsMax = 16
+	// segmentSize is a segment once blobs are fetched in segments, at
+	// most what a spool holds, so that its connection never waits on the
+	// writer.
+	segmentSize = 2 << 20
+	// segmentsMax bounds the segments fetched at once.
+	segmentsMax = 24
+	// heldMax bounds the segments held at once, fetched or fetching: the
+	// memory they take is heldMax × segmentSize. Holding more than are
+	// fetched lets the connections go on while the writer waits for the
+	// segment it needs, which may be the last to arrive.
+	heldMax = segmentsMax + segmentsMax/2
 )
+
+// adaptEvery is how often the segments fetched at once are reconsidered.
+const adaptEvery = 500 * time.Millisecond
 
 var chunkPool = sync.Pool{New: func() any { b := make([]byte, spoolChunk); return &b }}
 
@@ -130,6 +138,8 @@ type spool struct {
 	cancel context.CancelFunc
 	cur    *[]byte
 	rest   []byte
+	// fetched is set once the fetch ended, its chunks all in the spool.
+	fetched atomic.Bool
 
 	mu       sync.Mutex
 	end, got int64 // where the fetch stops, and what it took (or is taking)
@@ -171,6 +181,16 @@ func (s *streamer) open(key string, offset int64) io.ReadCloser {
 	return &spoolReader{s: s, i: i, pos: offset, size: s.order[i].size, opened: time.Now(), waitedBefore: s.waited.Load()}
 }
 
+// prefetch starts fetching the first blobs before the writer asks for
+// them, while it waits for what comes before them in the bundle.
+func (s *streamer) prefetch() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.queue) == 0 && s.tailI == 0 && s.tailOff == 0 {
+		s.fill()
+	}
+}
+
 // plan returns the next segment after the queue, or nil; called with s.mu
 // held.
 func (s *streamer) plan() *segment {
@@ -192,36 +212,46 @@ func (s *streamer) plan() *segment {
 }
 
 // fill starts fetches, in the queue's order, up to the connections
-// allowed; called with s.mu held.
+// allowed; called with s.mu held. Segments cut from a blob hold at most
+// their size, so once fetched they need no connection: more of them may
+// be held than are fetched at once.
 func (s *streamer) fill() {
-	limit := s.conns
+	limit, held := s.conns, s.conns
+	if s.segmented && !s.d.RangeIgnored() {
+		held = min(heldMax, s.conns+s.conns/2)
+	}
 	if s.segmented && !s.d.RangeHonoured() {
 		// Until a Range request is answered as one, one segment ahead:
 		// a registry that ignores Range would send whole blobs.
-		limit = min(limit, 2)
+		limit, held = min(limit, 2), min(held, 2)
 	}
-	started := 0
+	running, started := 0, 0
 	for _, sg := range s.queue {
 		if sg.sp != nil {
 			started++
+			if !sg.sp.fetched.Load() {
+				running++
+			}
 		}
 	}
 	for _, sg := range s.queue {
-		if started >= limit {
+		if running >= limit || started >= held {
 			return
 		}
 		if sg.sp == nil {
 			s.start(sg)
+			running++
 			started++
 		}
 	}
-	for started < limit {
+	for running < limit && started < held {
 		sg := s.plan()
 		if sg == nil {
 			return
 		}
 		s.queue = append(s.queue, sg)
 		s.start(sg)
+		running++
 		started++
 	}
 }
@@ -235,6 +265,9 @@ func (s *streamer) starved() {
 		return
 	}
 	s.segmented, s.segmentedSince = true, time.Now()
+	// The writer waited over half the time: each connection brings less
+	// than half of what it takes, so twice as many are the least to try.
+	s.conns = min(segmentsMax, 2*s.ahead)
 	s.adapt = adaptState{since: time.Now(), waited: s.waited.Load()}
 	var q []*segment
 	for _, sg := range s.queue {
@@ -283,7 +316,7 @@ func (s *streamer) consumed(n int64) {
 	a := &s.adapt
 	a.bytes += n
 	el := time.Since(a.since)
-	if el < time.Second {
+	if el < adaptEvery {
 		return
 	}
 	rate := float64(a.bytes) / el.Seconds()
@@ -294,7 +327,7 @@ func (s *streamer) consumed(n int64) {
 		// sets the pace.
 		a.settled = true
 	case waited > el/4 && s.conns < segmentsMax:
-		s.conns = min(segmentsMax, s.conns+max(2, s.ahead/2))
+		s.conns = min(segmentsMax, s.conns+max(4, s.conns/2))
 	default:
 		a.settled = true
 	}
@@ -370,7 +403,14 @@ func (s *streamer) start(sg *segment) {
 		// Never under s.mu: open stops spools while holding it.
 		s.fetched.Add(reached - sg.from)
 		sp.err = err
+		sp.fetched.Store(true)
 		close(sp.chunks)
+		if err == nil {
+			// A connection is free: the next segment can start.
+			s.mu.Lock()
+			s.fill()
+			s.mu.Unlock()
+		}
 	}()
 }
 
