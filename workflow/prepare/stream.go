@@ -42,10 +42,10 @@ const (
 	// segmentsMax bounds the segments fetched at once.
 	segmentsMax = 24
 	// heldMax bounds the segments held at once, fetched or fetching: the
-	// memory they take is heldMax × segmentSize. Holding more than are
-	// fetched lets the connections go on while the writer waits for the
-	// segment it needs, which may be the last to arrive.
-	heldMax = segmentsMax + segmentsMax/2
+	// memory they take is heldMax × segmentSize (60 MiB). Holding more
+	// than are fetched lets the connections go on while the writer waits
+	// for the segment it needs, which may be the last to arrive.
+	heldMax = segmentsMax + segmentsMax/4
 )
 
 // adaptEvery is how often the segments fetched at once are reconsidered.
