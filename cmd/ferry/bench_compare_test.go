@@ -240,20 +240,47 @@ func farLink(t *testing.T, reg *registrytest.Registry, pushed []registrytest.Pus
 	}
 	k := max(1, min(len(pushed), (len(pushed)*wanMB+mb-1)/mb))
 	pushed = pushed[:k]
+	// The same images prepared on loopback: what comes through the far
+	// link must be byte for byte the same bundle.
+	var refs []string
+	for _, pp := range pushed {
+		refs = append(refs, pp.Ref)
+	}
+	list := filepath.Join(work, "far.txt")
+	require.NoError(t, os.WriteFile(list, []byte(strings.Join(refs, "\n")+"\n"), 0o644))
+	near := filepath.Join(work, "near")
+	timed(t, "ferry prepare on loopback", 0, bin, "prepare", "--images", list, "--arch", "amd64", "--arch", "arm64", "--insecure-source", reg.Host,
+		"--cache", filepath.Join(near, "cache"), "--output", filepath.Join(near, "bundle"), "--progress", "none", "--no-binary", "--maven-repo", "http://127.0.0.1:1")
+	want := indexDigest(t, filepath.Join(near, "bundle"))
+	require.NoError(t, os.RemoveAll(near))
 	// Registries across the internet hand their blobs to a CDN (a
 	// redirect to another host); some serve them themselves.
-	return farProfile(t, reg, pushed, true, bin, crane, skopeo, work) + farProfile(t, reg, pushed, false, bin, crane, skopeo, work)
+	return farProfile(t, reg, pushed, list, want, true, bin, crane, skopeo, work) + farProfile(t, reg, pushed, list, want, false, bin, crane, skopeo, work)
+}
+
+// indexDigest is the sha256 of the bundle index in dir.
+func indexDigest(t *testing.T, dir string) string {
+	t.Helper()
+	idx, err := filepath.Glob(filepath.Join(dir, "*.ferry.json"))
+	require.NoError(t, err)
+	require.Len(t, idx, 1, "one bundle index in %s", dir)
+	raw, err := os.ReadFile(idx[0])
+	require.NoError(t, err)
+	return fmt.Sprintf("%x", sha256.Sum256(raw))
 }
 
 // farProfile runs ferry, crane and skopeo through one far link, the
 // registry redirecting blobs to a CDN or serving them itself.
-func farProfile(t *testing.T, reg *registrytest.Registry, pushed []registrytest.Pushed, cdn bool, bin, crane, skopeo, work string) string {
+func farProfile(t *testing.T, reg *registrytest.Registry, pushed []registrytest.Pushed, list, want string, cdn bool, bin, crane, skopeo, work string) string {
 	unique := registrytest.ExpectedUnique(pushed)
 	p := registrytest.NewFaultProxy(t, reg)
 	p.Latency(farLatency)
 	p.Throttle(farPerConn)
 	p.ThrottleAll(farLinkRate)
-	insecure := []string{"--insecure-source", p.Host}
+	// ferry keeps the references as they are and fetches through the
+	// proxy as a mirror, so its bundle can be compared with the loopback
+	// one; crane and skopeo are given the proxy's references.
+	insecure := []string{"--source-mirror", reg.Host + "=" + p.Host, "--insecure-source", p.Host}
 	shape := "the registry serving blobs itself"
 	if cdn {
 		p.RedirectBlobs(t)
@@ -264,8 +291,6 @@ func farProfile(t *testing.T, reg *registrytest.Registry, pushed []registrytest.
 	for _, pp := range pushed {
 		refs = append(refs, strings.Replace(pp.Ref, reg.Host, p.Host, 1))
 	}
-	list := filepath.Join(work, "far.txt")
-	require.NoError(t, os.WriteFile(list, []byte(strings.Join(refs, "\n")+"\n"), 0o644))
 	out := filepath.Join(work, "far")
 	var runs []benchRun
 	var rigCPU []time.Duration // the registry's and the proxy's CPU during each run
@@ -280,6 +305,7 @@ func farProfile(t *testing.T, reg *registrytest.Registry, pushed []registrytest.
 			"--cache", filepath.Join(out, "cache"), "--output", filepath.Join(out, "bundle"), "--progress", "none", "--no-binary", "--maven-repo", "http://127.0.0.1:1")...)
 	})
 	verify := timed(t, "ferry verify", unique, bin, "verify", filepath.Join(out, "bundle"))
+	require.Equal(t, want, indexDigest(t, filepath.Join(out, "bundle")), "the bundle from the far link is the loopback one, byte for byte")
 	require.NoError(t, os.RemoveAll(out))
 	craneArgs := append([]string{"pull", "--format=oci", "--insecure"}, refs...)
 	rig(func() benchRun { return timed(t, "crane pull --format=oci", unique, crane, append(craneArgs, out)...) })
@@ -305,7 +331,7 @@ func farProfile(t *testing.T, reg *registrytest.Registry, pushed []registrytest.
 		fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %d MiB | %.1f s | %.1f s |\n", r.name, r.elapsed.Round(10*time.Millisecond), rate/1e6, rate/farLinkRate, r.rssKiB/1024,
 			r.cpu.Seconds(), rigCPU[i].Seconds())
 	}
-	fmt.Fprintf(&b, "verify of that bundle: %s (it must pass for the figures to count)\n", verify.elapsed.Round(10*time.Millisecond))
+	fmt.Fprintf(&b, "verify of that bundle: %s (it must pass for the figures to count); its index is the loopback bundle's, byte for byte\n", verify.elapsed.Round(10*time.Millisecond))
 	fmt.Fprintf(&b, "ratios: ferry vs crane %.2f× faster, ferry vs skopeo %.2f× faster\n",
 		runs[1].elapsed.Seconds()/runs[0].elapsed.Seconds(), runs[2].elapsed.Seconds()/runs[0].elapsed.Seconds())
 	return b.String()
