@@ -34,6 +34,7 @@ type Downloader struct {
 	puller        *remote.Puller
 	rangeIgnored  atomic.Bool
 	rangeHonoured atomic.Bool
+	cdnURLs       cdnURLs
 }
 
 func (d *Downloader) repoTransport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
@@ -295,9 +296,16 @@ func (b basicAuth) RoundTrip(req *http.Request) (*http.Response, error) {
 // start. Redirects (a registry handing blobs to a CDN) are followed with
 // the Range kept.
 func rangeGet(ctx context.Context, rt http.RoundTripper, url string, offset, last int64) (io.ReadCloser, int64, error) {
+	body, start, _, err := rangeGetAt(ctx, rt, url, offset, last)
+	return body, start, err
+}
+
+// rangeGetAt is rangeGet that also says which URL answered, after
+// redirects.
+func rangeGetAt(ctx context.Context, rt http.RoundTripper, url string, offset, last int64) (io.ReadCloser, int64, string, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
 	switch {
 	case last >= 0:
@@ -308,28 +316,29 @@ func rangeGet(ctx context.Context, rt http.RoundTripper, url string, offset, las
 	client := &http.Client{Transport: rt}
 	resp, err := client.Do(req)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, "", err
 	}
+	final := resp.Request.URL.String()
 	switch resp.StatusCode {
 	case http.StatusOK:
 		if req.Header.Get("Range") != "" {
-			return wholeBody{resp.Body}, 0, nil
+			return wholeBody{resp.Body}, 0, final, nil
 		}
-		return resp.Body, 0, nil
+		return resp.Body, 0, final, nil
 	case http.StatusPartialContent:
 		var start, end, total int64
 		if _, err := fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes %d-%d/%d", &start, &end, &total); err != nil {
 			resp.Body.Close()
-			return nil, 0, fmt.Errorf("the server sent an unreadable Content-Range %q", resp.Header.Get("Content-Range"))
+			return nil, 0, "", fmt.Errorf("the server sent an unreadable Content-Range %q", resp.Header.Get("Content-Range"))
 		}
-		return resp.Body, start, nil
+		return resp.Body, start, final, nil
 	case http.StatusRequestedRangeNotSatisfiable:
 		resp.Body.Close()
 		// What we hold is longer than the content: start over.
-		return rangeGet(ctx, rt, url, 0, -1)
+		return rangeGetAt(ctx, rt, url, 0, -1)
 	}
 	resp.Body.Close()
-	return nil, 0, &StatusError{Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header, time.Now()), URL: maven.RedactURL(url)}
+	return nil, 0, "", &StatusError{Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header, time.Now()), URL: withoutQuery(maven.RedactURL(url))}
 }
 
 func writeFileAtomic(path string, data []byte) error {
@@ -388,7 +397,21 @@ func (d *Downloader) blobOpener(original, digest string) (opener, string, error)
 		if err != nil {
 			return nil, 0, err
 		}
-		return rangeGet(ctx, rt, url, offset, last)
+		if loc := d.cdnURLs.get(url); loc != "" {
+			// The CDN the registry redirected to last time, asked
+			// directly (the registry's login is not sent there).
+			body, start, _, err := rangeGetAt(ctx, rt, loc, offset, last)
+			var se *StatusError
+			if !errors.As(err, &se) || !refused(se.Code) {
+				return body, start, err
+			}
+			d.cdnURLs.forget(url, loc)
+		}
+		body, start, final, err := rangeGetAt(ctx, rt, url, offset, last)
+		if err == nil && final != url {
+			d.cdnURLs.put(url, final)
+		}
+		return body, start, err
 	}, repo.RegistryStr(), nil
 }
 
@@ -401,13 +424,13 @@ func (d *Downloader) StreamBlob(ctx context.Context, original, digest string, si
 	return d.StreamRange(ctx, original, digest, offset, size, size, w, progress)
 }
 
+// wholeBody is the whole content, sent for a Range request.
+type wholeBody struct{ io.ReadCloser }
+
 // StreamRange is StreamBlob for the bytes [from, end) of a blob of size
 // bytes: one segment of it, asked for with a bounded Range request. A
 // failure retries from the position reached, within the segment only.
 // Once the registry answered a Range request with the whole blob,
-// wholeBody is the whole content, sent for a Range request.
-type wholeBody struct{ io.ReadCloser }
-
 // RangeIgnored says so.
 func (d *Downloader) StreamRange(ctx context.Context, original, digest string, from, end, size int64, w io.Writer, progress Progress) error {
 	open, host, err := d.blobOpener(original, digest)

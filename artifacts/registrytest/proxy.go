@@ -22,6 +22,8 @@ type FaultProxy struct {
 	// Host is the proxy's "127.0.0.1:PORT"; reach it as an insecure host.
 	Host string
 
+	target *Registry
+
 	blobBytes   atomic.Int64
 	uploadBytes atomic.Int64
 	requests    atomic.Int64
@@ -39,6 +41,7 @@ type FaultProxy struct {
 	ranges     []string        // Range headers of blob GETs, in order
 	noRange    bool
 	only       map[string]bool // when set, faults hit only these blobs
+	cdn        *cdn            // when set, blob GETs are redirected to it
 }
 
 type fault struct {
@@ -53,7 +56,8 @@ func NewFaultProxy(t testing.TB, target *Registry) *FaultProxy {
 	rp := httputil.NewSingleHostReverseProxy(u)
 	rp.Transport = target.Transport()
 	rp.ErrorLog = nil
-	p := &FaultProxy{resetDone: map[string]bool{}, corrupt: map[string]bool{}}
+	rp.BufferPool = proxyBuffers{}
+	p := &FaultProxy{target: target, resetDone: map[string]bool{}, corrupt: map[string]bool{}}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p.requests.Add(1)
 		p.mu.Lock()
@@ -79,7 +83,9 @@ func NewFaultProxy(t testing.TB, target *Registry) *FaultProxy {
 			if p.noRange {
 				r.Header.Del("Range")
 			}
-			p.ranges = append(p.ranges, r.Header.Get("Range"))
+			if p.cdn == nil {
+				p.ranges = append(p.ranges, r.Header.Get("Range"))
+			}
 			if len(p.statuses) > 0 && (p.only == nil || p.only[blob]) {
 				f := p.statuses[0]
 				p.statuses = p.statuses[1:]
@@ -90,7 +96,12 @@ func NewFaultProxy(t testing.TB, target *Registry) *FaultProxy {
 				http.Error(w, http.StatusText(f.code), f.code)
 				return
 			}
+			c := p.cdn
 			p.mu.Unlock()
+			if c != nil {
+				c.redirect(w, r, strings.TrimPrefix(r.URL.Path[:strings.LastIndex(r.URL.Path, "/blobs/")], "/v2/"), blob)
+				return
+			}
 			w = &countingWriter{ResponseWriter: w, p: p, digest: blob, start: time.Now()}
 		}
 		rp.ServeHTTP(w, r)
@@ -190,6 +201,24 @@ func (p *FaultProxy) Ranges() []string {
 	return append([]string(nil), p.ranges...)
 }
 
+// proxyBuffers are the reverse proxy's copy buffers: larger than its
+// default, so a paced response is written in pacedPiece pieces.
+type proxyBuffers struct{}
+
+var proxyBufferPool = sync.Pool{New: func() any { return make([]byte, 256<<10) }}
+
+func (proxyBuffers) Get() []byte  { return proxyBufferPool.Get().([]byte) }
+func (proxyBuffers) Put(b []byte) { proxyBufferPool.Put(b) }
+
+// pacedPiece is what a paced response sends at once: at 25 MB/s a piece
+// every 2.6 ms, fine enough for a cap and cheap enough that the test
+// servers' CPU does not set the pace of a client on the same machine.
+const pacedPiece = 64 << 10
+
+// pacerCredit is how far behind its schedule the link may fall and still
+// catch up: a few milliseconds, so an idle link does not save up a burst.
+const pacerCredit = 5 * time.Millisecond
+
 // pacer lets bytes through at a rate, shared by all who wait on it.
 type pacer struct {
 	mu   sync.Mutex
@@ -201,8 +230,11 @@ type pacer struct {
 func (pc *pacer) wait(n int) {
 	pc.mu.Lock()
 	now := time.Now()
-	if pc.next.Before(now) {
-		pc.next = now
+	// A sleep ends late; a link that restarted its schedule at every
+	// late wake would lose that lateness each time. It may run behind
+	// by up to pacerCredit instead, and catch up.
+	if floor := now.Add(-pacerCredit); pc.next.Before(floor) {
+		pc.next = floor
 	}
 	pc.next = pc.next.Add(time.Duration(int64(n) * int64(time.Second) / pc.rate))
 	due := pc.next
@@ -300,11 +332,11 @@ func (c *countingWriter) Write(b []byte) (int, error) {
 		c.p.blobBytes.Add(int64(n))
 		return n, err
 	}
-	// Paced in small pieces, each sent when it is due: the response's
-	// own cap first, then the shared one.
+	// Paced in pieces, each sent when it is due: the response's own cap
+	// first, then the shared one.
 	total := 0
 	for len(b) > 0 {
-		piece := b[:min(len(b), 16<<10)]
+		piece := b[:min(len(b), pacedPiece)]
 		if rate > 0 {
 			time.Sleep(time.Until(c.start.Add(time.Duration((c.written + int64(len(piece))) * int64(time.Second) / rate))))
 		}

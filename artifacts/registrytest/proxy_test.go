@@ -88,3 +88,34 @@ func TestProxyDelaysEveryRequestAndRecordsRanges(t *testing.T) {
 	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "two requests, 150 ms each")
 	assert.Equal(t, []string{"bytes=100-199", ""}, p.Ranges())
 }
+
+// Blob GETs are redirected to the CDN, which serves Range requests with
+// the proxy's pacing, holds no login, and refuses its URLs once expired.
+func TestProxyRedirectsBlobsToACDN(t *testing.T) {
+	p, blobURL := proxiedLayer(t, 1<<20)
+	p.RedirectBlobs(t)
+	p.Throttle(4 << 20)
+
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(blobURL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusTemporaryRedirect, resp.StatusCode)
+	cdnURL := resp.Header.Get("Location")
+	require.NotContains(t, cdnURL, p.Host, "the CDN is another host")
+
+	start := time.Now()
+	n := get(t, blobURL, "")
+	assert.GreaterOrEqual(t, n, int64(1<<20), "followed, the whole blob")
+	assert.GreaterOrEqual(t, time.Since(start), 240*time.Millisecond, "the CDN's answer is paced too")
+	assert.EqualValues(t, 100, get(t, cdnURL, "bytes=100-199"), "the CDN answers Range")
+	assert.Equal(t, []string{"", "bytes=100-199"}, p.Ranges(), "recorded where the bytes come from")
+	assert.EqualValues(t, 2, p.Redirects())
+
+	p.ExpireCDN()
+	resp, err = http.Get(cdnURL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusForbidden, resp.StatusCode, "an expired URL")
+	assert.Equal(t, n, get(t, blobURL, ""), "a new redirect works")
+}

@@ -46,6 +46,9 @@ type Registry struct {
 	CAPool *x509.CertPool
 	// PID is the registry process's (distribution only).
 	PID int
+	// Storage is the registry's storage folder (distribution only); a
+	// blob is at docker/registry/v2/blobs/sha256/XX/HEX/data under it.
+	Storage string
 
 	user, pass string
 }
@@ -86,7 +89,7 @@ func StartDistribution(t testing.TB, opts ...Option) *Registry {
 	}
 	dir := t.TempDir()
 	port := freePort(t)
-	r := &Registry{Host: fmt.Sprintf("127.0.0.1:%d", port), user: c.user, pass: c.pass}
+	r := &Registry{Host: fmt.Sprintf("127.0.0.1:%d", port), user: c.user, pass: c.pass, Storage: filepath.Join(dir, "data")}
 	cfg := fmt.Sprintf(`version: 0.1
 log:
   level: error
@@ -99,7 +102,7 @@ storage:
     enabled: true
 http:
   addr: %s
-`, filepath.Join(dir, "data"), r.Host)
+`, r.Storage, r.Host)
 	scheme := "http"
 	if c.tls {
 		scheme = "https"

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"fmt"
 	"io"
@@ -45,6 +46,8 @@ type benchRun struct {
 	elapsed time.Duration
 	rssKiB  int64
 	bytes   int64
+	// cpu is the command's user and system time.
+	cpu time.Duration
 }
 
 // timed runs a command and returns its wall time and peak RSS, as GNU time
@@ -52,7 +55,7 @@ type benchRun struct {
 func timed(t *testing.T, name string, bytes int64, bin string, args ...string) benchRun {
 	t.Helper()
 	rssFile := filepath.Join(t.TempDir(), "rss")
-	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M", "-o", rssFile, bin}, args...)...)
+	cmd := exec.Command("/usr/bin/time", append([]string{"-f", "%M %U %S", "-o", rssFile, bin}, args...)...)
 	cmd.Env = append(os.Environ(), "NO_COLOR=1")
 	var out strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -62,9 +65,11 @@ func timed(t *testing.T, name string, bytes int64, bin string, args ...string) b
 	require.NoError(t, err, "%s: %s", name, out.String())
 	raw, err := os.ReadFile(rssFile)
 	require.NoError(t, err)
-	kib, err := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64)
-	require.NoError(t, err)
-	return benchRun{name: name, elapsed: el, rssKiB: kib, bytes: bytes}
+	var kib int64
+	var user, sys float64
+	_, err = fmt.Sscanf(strings.TrimSpace(string(raw)), "%d %f %f", &kib, &user, &sys)
+	require.NoError(t, err, "GNU time wrote %q", raw)
+	return benchRun{name: name, elapsed: el, rssKiB: kib, bytes: bytes, cpu: time.Duration((user + sys) * float64(time.Second))}
 }
 
 func mbps(bytes int64, d time.Duration) float64 {
@@ -125,6 +130,7 @@ func TestCompareWithCraneAndSkopeo(t *testing.T) {
 	bundleDir := filepath.Join(work, "f1", "bundle")
 	verify := timed(t, "ferry verify", unique, bin, "verify", bundleDir)
 	quick := timed(t, "ferry verify --quick", unique, bin, "verify", "--quick", bundleDir)
+	imp, ceiling := importAgainstIngest(t, bin, crane, bundleDir, refs, unique, work)
 	require.NoError(t, os.RemoveAll(filepath.Join(work, "f1")))
 	runs = append(runs, timed(t, "ferry prepare, half the data", half, bin, ferryArgs(halfFile, filepath.Join(work, "f2"))...))
 	require.NoError(t, os.RemoveAll(filepath.Join(work, "f2")))
@@ -146,7 +152,7 @@ func TestCompareWithCraneAndSkopeo(t *testing.T) {
 		rss = max(rss, one.rssKiB)
 	}
 	runs = append(runs, benchRun{name: "skopeo copy --all (one call per image)", elapsed: time.Since(start), rssKiB: rss, bytes: unique})
-	runs = append(runs, withSync, copies, verify, quick)
+	runs = append(runs, withSync, copies, verify, quick, imp, ceiling)
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nunique data: %s in %d images × 2 architectures\n\n", size.Format(unique), len(pushed))
@@ -160,10 +166,58 @@ func TestCompareWithCraneAndSkopeo(t *testing.T) {
 	fmt.Fprintf(&b, "ratios: ferry vs crane %.2f× faster, ferry vs skopeo %.2f× faster; ferry's whole prepare at %.0f%% of the loopback GET limit\n",
 		craneRun.elapsed.Seconds()/ferry.elapsed.Seconds(), skopeoRun.elapsed.Seconds()/ferry.elapsed.Seconds(), 100*mbps(unique, ferry.elapsed)/limits.get)
 	fmt.Fprintf(&b, "like for like (both on disk, synced): ferry vs crane+sync %.2f× faster\n", runs[4].elapsed.Seconds()/ferry.elapsed.Seconds())
+	fmt.Fprintf(&b, "import: ferry import takes %.2f× the time crane push of the same images takes into an empty registry (the registry's ingest ceiling)\n", imp.elapsed.Seconds()/ceiling.elapsed.Seconds())
 	fmt.Fprintf(&b, "memory: ferry peak RSS %d MiB at %s, %d MiB at %s\n", runs[0].rssKiB/1024, size.Format(unique), runs[1].rssKiB/1024, size.Format(half))
 	b.WriteString(farLink(t, reg, pushed, mb, bin, crane, skopeo, work))
 	t.Log(b.String())
 	fmt.Println(b.String())
+}
+
+// TestFarLink is the far-link part of the benchmark on its own, on
+// FERRY_BENCH_MB of data (default 2048): `go test -tags bench -run
+// TestFarLink ./cmd/ferry/`.
+func TestFarLink(t *testing.T) {
+	mb := 2048
+	if v := os.Getenv("FERRY_BENCH_MB"); v != "" {
+		mb, _ = strconv.Atoi(v)
+	}
+	crane, err := exec.LookPath(cmp.Or(os.Getenv("CRANE"), "crane"))
+	require.NoError(t, err, "crane is needed: make bench installs it with go install")
+	skopeo, err := exec.LookPath("skopeo")
+	require.NoError(t, err, "skopeo is needed: apt-get install skopeo")
+	reg := registrytest.StartDistribution(t)
+	pushed := reg.Push(t, benchImages(mb)...)
+	work := t.TempDir()
+	bin := filepath.Join(work, "ferry")
+	build := exec.Command("go", "build", "-o", bin, ".")
+	build.Stderr = os.Stderr
+	require.NoError(t, build.Run())
+	out := farLink(t, reg, pushed, mb, bin, crane, skopeo, work)
+	t.Log(out)
+	fmt.Println(out)
+}
+
+// importAgainstIngest times ferry import of the bundle into an empty
+// distribution registry, and the registry's own ingest of the same images:
+// crane push of each from an unpacked OCI layout into another empty one,
+// one after the other (crane pushes each image's layers at once).
+func importAgainstIngest(t *testing.T, bin, crane, bundleDir string, refs []string, unique int64, work string) (imp, ceiling benchRun) {
+	t.Helper()
+	site := registrytest.StartDistribution(t)
+	imp = timed(t, "ferry import (into an empty registry)", unique, bin, "import", bundleDir, "--registry", site.Host, "--insecure", "--progress", "none")
+	layouts := filepath.Join(work, "layouts")
+	var script []string
+	ingest := registrytest.StartDistribution(t)
+	for i, r := range refs {
+		dir := filepath.Join(layouts, strconv.Itoa(i))
+		pull := exec.Command(crane, "pull", "--format=oci", "--insecure", r, dir)
+		out, err := pull.CombinedOutput()
+		require.NoError(t, err, "crane pull: %s", out)
+		script = append(script, fmt.Sprintf("%s push --insecure --index %s %s/ingest/%d:1", crane, dir, ingest.Host, i))
+	}
+	ceiling = timed(t, "crane push from unpacked layouts (the registry's ingest ceiling)", unique, "sh", "-c", "set -e; "+strings.Join(script, "; "))
+	require.NoError(t, os.RemoveAll(layouts))
+	return imp, ceiling
 }
 
 // The far link: every request 40 ms late, each response capped at
@@ -186,46 +240,120 @@ func farLink(t *testing.T, reg *registrytest.Registry, pushed []registrytest.Pus
 	}
 	k := max(1, min(len(pushed), (len(pushed)*wanMB+mb-1)/mb))
 	pushed = pushed[:k]
+	// The same images prepared on loopback: what comes through the far
+	// link must be byte for byte the same bundle.
+	var refs []string
+	for _, pp := range pushed {
+		refs = append(refs, pp.Ref)
+	}
+	list := filepath.Join(work, "far.txt")
+	require.NoError(t, os.WriteFile(list, []byte(strings.Join(refs, "\n")+"\n"), 0o644))
+	near := filepath.Join(work, "near")
+	timed(t, "ferry prepare on loopback", 0, bin, "prepare", "--images", list, "--arch", "amd64", "--arch", "arm64", "--insecure-source", reg.Host,
+		"--cache", filepath.Join(near, "cache"), "--output", filepath.Join(near, "bundle"), "--progress", "none", "--no-binary", "--maven-repo", "http://127.0.0.1:1")
+	want := indexDigest(t, filepath.Join(near, "bundle"))
+	require.NoError(t, os.RemoveAll(near))
+	// Registries across the internet hand their blobs to a CDN (a
+	// redirect to another host); some serve them themselves.
+	return farProfile(t, reg, pushed, list, want, true, bin, crane, skopeo, work) + farProfile(t, reg, pushed, list, want, false, bin, crane, skopeo, work)
+}
+
+// indexDigest is the sha256 of the bundle index in dir.
+func indexDigest(t *testing.T, dir string) string {
+	t.Helper()
+	idx, err := filepath.Glob(filepath.Join(dir, "*.ferry.json"))
+	require.NoError(t, err)
+	require.Len(t, idx, 1, "one bundle index in %s", dir)
+	raw, err := os.ReadFile(idx[0])
+	require.NoError(t, err)
+	return fmt.Sprintf("%x", sha256.Sum256(raw))
+}
+
+// farProfile runs ferry, crane and skopeo through one far link, the
+// registry redirecting blobs to a CDN or serving them itself.
+func farProfile(t *testing.T, reg *registrytest.Registry, pushed []registrytest.Pushed, list, want string, cdn bool, bin, crane, skopeo, work string) string {
 	unique := registrytest.ExpectedUnique(pushed)
 	p := registrytest.NewFaultProxy(t, reg)
 	p.Latency(farLatency)
 	p.Throttle(farPerConn)
 	p.ThrottleAll(farLinkRate)
+	// ferry keeps the references as they are and fetches through the
+	// proxy as a mirror, so its bundle can be compared with the loopback
+	// one; crane and skopeo are given the proxy's references.
+	insecure := []string{"--source-mirror", reg.Host + "=" + p.Host, "--insecure-source", p.Host}
+	shape := "the registry serving blobs itself"
+	if cdn {
+		p.RedirectBlobs(t)
+		insecure = append(insecure, "--insecure-source", p.CDNHost())
+		shape = "the registry redirecting blobs to a CDN"
+	}
 	var refs []string
 	for _, pp := range pushed {
 		refs = append(refs, strings.Replace(pp.Ref, reg.Host, p.Host, 1))
 	}
-	list := filepath.Join(work, "far.txt")
-	require.NoError(t, os.WriteFile(list, []byte(strings.Join(refs, "\n")+"\n"), 0o644))
 	out := filepath.Join(work, "far")
 	var runs []benchRun
-	runs = append(runs, timed(t, "ferry prepare", unique, bin, "prepare", "--images", list, "--arch", "amd64", "--arch", "arm64", "--insecure-source", p.Host,
-		"--cache", filepath.Join(out, "cache"), "--output", filepath.Join(out, "bundle"), "--progress", "none", "--no-binary", "--maven-repo", "http://127.0.0.1:1"))
+	var rigCPU []time.Duration // the registry's and the proxy's CPU during each run
+	rig := func(run func() benchRun) {
+		regBefore, selfBefore := processCPU(t, reg.PID), selfCPU()
+		r := run()
+		runs = append(runs, r)
+		rigCPU = append(rigCPU, processCPU(t, reg.PID)-regBefore+selfCPU()-selfBefore)
+	}
+	rig(func() benchRun {
+		return timed(t, "ferry prepare", unique, bin, append(append([]string{"prepare", "--images", list, "--arch", "amd64", "--arch", "arm64"}, insecure...),
+			"--cache", filepath.Join(out, "cache"), "--output", filepath.Join(out, "bundle"), "--progress", "none", "--no-binary", "--maven-repo", "http://127.0.0.1:1")...)
+	})
 	verify := timed(t, "ferry verify", unique, bin, "verify", filepath.Join(out, "bundle"))
+	require.Equal(t, want, indexDigest(t, filepath.Join(out, "bundle")), "the bundle from the far link is the loopback one, byte for byte")
 	require.NoError(t, os.RemoveAll(out))
 	craneArgs := append([]string{"pull", "--format=oci", "--insecure"}, refs...)
-	runs = append(runs, timed(t, "crane pull --format=oci", unique, crane, append(craneArgs, out)...))
+	rig(func() benchRun { return timed(t, "crane pull --format=oci", unique, crane, append(craneArgs, out)...) })
 	require.NoError(t, os.RemoveAll(out))
-	start := time.Now()
-	var rss int64
-	for _, r := range refs {
-		one := timed(t, "skopeo", 0, skopeo, "copy", "--all", "--src-tls-verify=false", "docker://"+r, "oci:"+out+":"+r)
-		rss = max(rss, one.rssKiB)
-	}
-	runs = append(runs, benchRun{name: "skopeo copy --all (one call per image)", elapsed: time.Since(start), rssKiB: rss, bytes: unique})
+	rig(func() benchRun {
+		start := time.Now()
+		var rss int64
+		var cpu time.Duration
+		for _, r := range refs {
+			one := timed(t, "skopeo", 0, skopeo, "copy", "--all", "--src-tls-verify=false", "docker://"+r, "oci:"+out+":"+r)
+			rss = max(rss, one.rssKiB)
+			cpu += one.cpu
+		}
+		return benchRun{name: "skopeo copy --all (one call per image)", elapsed: time.Since(start), rssKiB: rss, bytes: unique, cpu: cpu}
+	})
 	require.NoError(t, os.RemoveAll(out))
 
 	var b strings.Builder
-	fmt.Fprintf(&b, "\nfar link (%v per request, %d MB/s per response, %d MB/s in all), %s in %d images:\n\n", farLatency, farPerConn/1_000_000, farLinkRate/1_000_000, size.Format(unique), k)
-	fmt.Fprintf(&b, "| what | wall time | MB/s of unique data | share of the link | peak RSS |\n|---|---|---|---|---|\n")
-	for _, r := range runs {
+	fmt.Fprintf(&b, "\nfar link (%v per request, %d MB/s per response, %d MB/s in all), %s, %s in %d images:\n\n", farLatency, farPerConn/1_000_000, farLinkRate/1_000_000, shape, size.Format(unique), len(pushed))
+	fmt.Fprintf(&b, "| what | wall time | MB/s of unique data | share of the link | peak RSS | its CPU | the servers' CPU |\n|---|---|---|---|---|---|---|\n")
+	for i, r := range runs {
 		rate := float64(r.bytes) / r.elapsed.Seconds()
-		fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %d MiB |\n", r.name, r.elapsed.Round(10*time.Millisecond), rate/1e6, rate/farLinkRate, r.rssKiB/1024)
+		fmt.Fprintf(&b, "| %s | %s | %.0f | %.2f | %d MiB | %.1f s | %.1f s |\n", r.name, r.elapsed.Round(10*time.Millisecond), rate/1e6, rate/farLinkRate, r.rssKiB/1024,
+			r.cpu.Seconds(), rigCPU[i].Seconds())
 	}
-	fmt.Fprintf(&b, "verify of that bundle: %s (it must pass for the figures to count)\n", verify.elapsed.Round(10*time.Millisecond))
+	fmt.Fprintf(&b, "verify of that bundle: %s (it must pass for the figures to count); its index is the loopback bundle's, byte for byte\n", verify.elapsed.Round(10*time.Millisecond))
 	fmt.Fprintf(&b, "ratios: ferry vs crane %.2f× faster, ferry vs skopeo %.2f× faster\n",
 		runs[1].elapsed.Seconds()/runs[0].elapsed.Seconds(), runs[2].elapsed.Seconds()/runs[0].elapsed.Seconds())
 	return b.String()
+}
+
+// processCPU is the user and system time pid has used so far.
+func processCPU(t *testing.T, pid int) time.Duration {
+	raw, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	require.NoError(t, err)
+	// The fields after the command's name, which is in parentheses.
+	f := strings.Fields(string(raw[strings.LastIndexByte(string(raw), ')')+2:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
+}
+
+// selfCPU is the user and system time of this process (the test servers
+// in it) so far.
+func selfCPU() time.Duration {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 type limits struct{ get, write, direct, hash float64 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"sync"
 
 	"golang.org/x/sync/errgroup"
@@ -67,6 +66,11 @@ func (p *Preparer) run(ctx context.Context, pl *plan.Plan, o Options, items []*w
 		return err
 	}
 	defer st.stopAll()
+	if earlierParts(o.Output, o.Name) == 0 {
+		// Nothing to resume from: the bundle's first blobs are known,
+		// and their fetches start while the manifests come.
+		st.prefetch()
+	}
 	type written struct {
 		idx bundle.Index
 		err error
@@ -94,53 +98,49 @@ func (p *Preparer) run(ctx context.Context, pl *plan.Plan, o Options, items []*w
 // tracker turns what downloads report into events whose overall figures
 // never go backwards.
 type tracker struct {
-	p         *Preparer
-	mu        sync.Mutex
-	done      map[string]int64
+	p    *Preparer
+	mu   sync.Mutex
+	done map[part]int64 // bytes done of each part of an item
+	// itemDone is the bytes done of each item, over its parts (a Maven
+	// artifact has several files).
+	itemDone  map[string]int64
 	bytesDone int64
 	total     int64
 	itemsDone int
 	items     int
 }
 
+// part is a part of an item: one of a Maven artifact's files, or "" for
+// an item in one piece.
+type part struct{ key, sub string }
+
 func newTracker(p *Preparer, items []*work) *tracker {
-	t := &tracker{p: p, done: map[string]int64{}, items: len(items)}
+	t := &tracker{p: p, done: map[part]int64{}, itemDone: map[string]int64{}, items: len(items)}
 	for _, w := range items {
 		t.total += w.size
 	}
 	return t
 }
 
-// itemBytes is the bytes done of an item, over its parts (a Maven
-// artifact has several files).
-func (t *tracker) itemBytes(w *work) int64 {
-	var n int64
-	for k, v := range t.done {
-		if strings.HasPrefix(k, w.key+"\x00") {
-			n += v
-		}
-	}
-	return n
-}
-
 // update records sub (a part of w, or "") at n bytes, only ever raised.
 func (t *tracker) update(w *work, sub string, n int64, state string, attempt int, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	k := part{w.key, sub}
+	add := n - t.done[k]
 	if state == progress.Verified || state == progress.Cached {
 		// Finished: the item counts exactly its size.
-		if cur := t.itemBytes(w); w.size > cur {
-			t.bytesDone += w.size - cur
-			t.done[w.key+"\x00"+sub] += w.size - cur
-		}
-	} else if k := w.key + "\x00" + sub; n > t.done[k] {
-		t.bytesDone += n - t.done[k]
-		t.done[k] = n
+		add = w.size - t.itemDone[w.key]
+	}
+	if add > 0 {
+		t.bytesDone += add
+		t.done[k] += add
+		t.itemDone[w.key] += add
 	}
 	if state == progress.Verified || state == progress.Cached || state == progress.Failed {
 		t.itemsDone++
 	}
-	t.p.emit(progress.Event{Stage: progress.StageDownload, Item: w.key, Label: w.label, State: state, ItemBytes: t.itemBytes(w), ItemSize: w.size,
+	t.p.emit(progress.Event{Stage: progress.StageDownload, Item: w.key, Label: w.label, State: state, ItemBytes: t.itemDone[w.key], ItemSize: w.size,
 		Attempt: attempt, Err: err, BytesDone: t.bytesDone, BytesTotal: t.total, ItemsDone: t.itemsDone, ItemsTotal: t.items})
 }
 

@@ -135,19 +135,50 @@ func TestStarvedWriterSwitchesToSegments(t *testing.T) {
 // More connections while the throughput grows; none once it stops.
 func TestConnectionsGrowWhileThroughputGrows(t *testing.T) {
 	s := &streamer{ahead: 8, conns: 8, segmented: true}
-	s.adapt = adaptState{since: time.Now().Add(-time.Second)}
-	s.waited.Store(int64(time.Second))
+	s.adapt = adaptState{since: time.Now().Add(-adaptEvery)}
+	s.waited.Store(int64(adaptEvery))
 	s.consumed(100 << 20)
 	assert.Equal(t, 12, s.conns, "the writer waited: more connections")
-	s.adapt.since = time.Now().Add(-time.Second)
-	s.waited.Add(int64(time.Second))
+	s.adapt.since = time.Now().Add(-adaptEvery)
+	s.waited.Add(int64(adaptEvery))
 	s.consumed(140 << 20)
-	assert.Equal(t, 16, s.conns, "throughput grew: more again")
-	s.adapt.since = time.Now().Add(-time.Second)
-	s.waited.Add(int64(time.Second))
+	assert.Equal(t, 18, s.conns, "throughput grew: half as many again")
+	s.adapt.since = time.Now().Add(-adaptEvery)
+	s.waited.Add(int64(adaptEvery))
 	s.consumed(141 << 20)
-	assert.Equal(t, 16, s.conns)
+	assert.Equal(t, 18, s.conns)
 	assert.True(t, s.adapt.settled, "throughput stopped growing: settled")
+}
+
+// Segments once fetched hold no connection: while the writer waits for
+// the one it needs, the next ones are fetched, up to half as many again
+// as connections.
+func TestFetchedSegmentsFreeTheirConnection(t *testing.T) {
+	p, w, newS := bigBlob(t)
+	s := newS(2)
+	s.segmented = true
+	r := s.open(w.key, 0) // starts two; the writer reads nothing yet
+	defer r.Close()
+	started := func() (running, held int) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, sg := range s.queue {
+			if sg.sp != nil {
+				held++
+				if !sg.sp.fetched.Load() {
+					running++
+				}
+			}
+		}
+		return running, held
+	}
+	assert.Eventually(t, func() bool { _, held := started(); return held == 3 }, 5*time.Second, 5*time.Millisecond,
+		"a third segment starts once one of the first two is fetched")
+	time.Sleep(100 * time.Millisecond)
+	running, held := started()
+	assert.Equal(t, 3, held, "no more are held than half as many again as connections")
+	assert.LessOrEqual(t, running, 2)
+	assert.Len(t, bounded(p.Ranges()), 3)
 }
 
 func sortedCopy(in []string) []string {
@@ -224,4 +255,19 @@ func TestARetryPauseIsNotASlowLink(t *testing.T) {
 	assert.False(t, s.Segmented())
 	assert.Empty(t, bounded(p.Ranges()), "no segments were asked for")
 	assert.Equal(t, total, s.Fetched())
+}
+
+// The first blobs are fetched before the writer asks for them, and what
+// was fetched is what the writer gets: nothing twice.
+func TestPrefetchStartsBeforeTheWriter(t *testing.T) {
+	p, ws, newS := blobs(t, 3)
+	s := newS(2)
+	s.prefetch()
+	assert.Eventually(t, func() bool { return len(p.Ranges()) >= 2 }, 5*time.Second, 5*time.Millisecond, "fetching before any open")
+	var total int64
+	for _, w := range ws {
+		readAll(t, s, w)
+		total += w.size
+	}
+	assert.Equal(t, total, s.Fetched(), "nothing fetched twice")
 }
