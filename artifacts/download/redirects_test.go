@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"ferry/artifacts/fault"
 	"ferry/artifacts/registrytest"
 	"ferry/artifacts/source"
 )
@@ -54,3 +55,25 @@ func TestSegmentsGoStraightToTheCDN(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A registry that redirects to a plain-HTTP host not named insecure is
+// refused, and the sentence names that host, not the registry.
+func TestAPlainHTTPRedirectNamesItsHost(t *testing.T) {
+	reg := registrytest.StartInProcess(t)
+	pushed := reg.Push(t, registrytest.ImageSpec{Repo: "demo/small", Tag: "1", Platforms: []string{"linux/amd64"},
+		Layers: []registrytest.LayerSpec{{Name: "l", Size: 1000}}})
+	p := registrytest.NewFaultProxy(t, reg)
+	p.RedirectBlobs(t)
+	acc, err := source.New(source.Options{InsecureHosts: []string{p.Host}})
+	require.NoError(t, err)
+	cache, err := OpenCache(t.TempDir())
+	require.NoError(t, err)
+	d := &Downloader{Cache: cache, Access: acc, Retry: Retry{Attempts: 1, Base: time.Millisecond}}
+	for dg, n := range pushed[0].Platforms["linux/amd64"].Layers {
+		err = d.Blob(context.Background(), p.Host+"/demo/small:1", dg, n, nil)
+	}
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), p.Host+" redirected ferry to "+p.CDNHost()+" over plain HTTP")
+	assert.True(t, fault.Names(err, fault.InsecureHost), "the setting to change is named")
+	assert.Zero(t, p.CDNRequests(), "nothing went to the plain-HTTP host")
+}

@@ -76,6 +76,10 @@ func Explain(ref, host string, err error) error {
 	case errors.As(err, &opErr):
 		return fault.New(ErrUnreachable, "cannot reach %s (%v) to fetch %s: check the address, the network or the proxy", fault.Host(host), opErr.Err, fault.Ref(ref))
 	}
+	if pe := (*PlainHTTPError)(nil); errors.As(err, &pe) && pe.Host != host {
+		// The registry answered and sent ferry elsewhere, over plain HTTP.
+		return fault.New(ErrUnreachable, "%s redirected ferry to %s over plain HTTP (fetching %s), which ferry speaks only to hosts named for it: %s if that host has no TLS", fault.Host(host), fault.Host(pe.Host), fault.Ref(ref), fault.Use(fault.InsecureHost, pe.Host))
+	}
 	if errors.Is(err, ErrPlainHTTP) {
 		return fault.New(ErrUnreachable, "%s does not answer over HTTPS (fetching %s) and ferry speaks plain HTTP only to hosts named for it: %s if that registry has no TLS", fault.Host(host), fault.Ref(ref), fault.Use(fault.InsecureHost, host))
 	}

@@ -157,10 +157,21 @@ func (t *tlsOnly) RoundTrip(req *http.Request) (*http.Response, error) {
 		if req.Body != nil {
 			req.Body.Close()
 		}
-		return nil, fmt.Errorf("%w: %s was not named as a plain-HTTP registry", ErrPlainHTTP, req.URL.Host)
+		return nil, &PlainHTTPError{Host: req.URL.Host}
 	}
 	return t.base.RoundTrip(req)
 }
+
+// PlainHTTPError is a plain-HTTP request refused, and the host it was
+// for: the registry, or where the registry redirected (a blob store).
+type PlainHTTPError struct{ Host string }
+
+func (e *PlainHTTPError) Error() string {
+	return fmt.Sprintf("%v: %s was not named as a plain-HTTP registry", ErrPlainHTTP, e.Host)
+}
+
+// Unwrap makes it ErrPlainHTTP.
+func (e *PlainHTTPError) Unwrap() error { return ErrPlainHTTP }
 
 // Reference parses an original image reference and returns the reference
 // to fetch it by: through a mirror when one matches, over plain HTTP when
