@@ -2,6 +2,8 @@ package image
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -80,6 +82,19 @@ var ErrUnsupported = errors.New("unsupported image format")
 type Resolver struct {
 	access *source.Access
 	puller *remote.Puller
+	// Keep, when set, is given every image manifest and index the
+	// resolver reads, with its digest: a download after the plan need
+	// not ask the registry for it again (registries that limit pulls
+	// count manifest requests).
+	Keep func(digest string, raw []byte)
+}
+
+// kept hands raw to Keep.
+func (r *Resolver) kept(raw []byte) {
+	if r.Keep != nil {
+		sum := sha256.Sum256(raw)
+		r.Keep("sha256:"+hex.EncodeToString(sum[:]), raw)
+	}
 }
 
 // NewResolver builds a resolver on an access.
@@ -171,6 +186,7 @@ func (r *Resolver) walkIndex(ctx context.Context, ref name.Reference, original, 
 	if depth > 4 {
 		return fault.New(ErrUnsupported, "%s nests indexes too deeply", original)
 	}
+	r.kept(raw)
 	idx, err := v1.ParseIndexManifest(strings.NewReader(string(raw)))
 	if err != nil {
 		return fmt.Errorf("%s: the index cannot be read: %w", original, err)
@@ -227,6 +243,7 @@ func (r *Resolver) image(ctx context.Context, ref name.Reference, original, host
 	if err != nil {
 		return "", nil, fmt.Errorf("%s: the manifest cannot be read: %w", original, err)
 	}
+	r.kept(raw)
 	p := ""
 	if plat != nil {
 		p = platformString(plat)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sync"
 
 	"github.com/spf13/afero"
 	"golang.org/x/crypto/ssh"
@@ -82,6 +83,27 @@ type Session struct {
 	// TrustedKey, when set, is the key bundles must be signed by
 	// (SignedBy); nil checks against the keys beside a bundle, if any.
 	TrustedKey ssh.PublicKey
+
+	keepMu    sync.Mutex // one manifest into the cache at a time
+	keepCache *download.Cache
+}
+
+// keepManifest puts a manifest the plan read into the download cache, so
+// that preparing does not fetch it again. A cache that cannot take it
+// costs only that fetch.
+func (s *Session) keepManifest(digest string, raw []byte) {
+	s.keepMu.Lock()
+	defer s.keepMu.Unlock()
+	if s.keepCache == nil {
+		c, err := download.OpenCache(s.opts.CacheDir)
+		if err != nil {
+			return
+		}
+		s.keepCache = c
+	}
+	if !s.keepCache.HasBlob(digest, int64(len(raw))) {
+		_ = s.keepCache.PutBlob(digest, raw)
+	}
 }
 
 // New starts a session with the machine's own file system, mounts and
@@ -136,6 +158,9 @@ func (s *Session) planner(repos []string) (*plan.Planner, error) {
 	imgs, err := image.NewResolver(s.access)
 	if err != nil {
 		return nil, err
+	}
+	if s.opts.CacheDir != "" {
+		imgs.Keep = s.keepManifest
 	}
 	client := s.httpClient()
 	mr := &maven.Resolver{Repositories: repos, Client: client}
