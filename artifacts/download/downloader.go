@@ -35,6 +35,7 @@ type Downloader struct {
 	rangeIgnored  atomic.Bool
 	rangeHonoured atomic.Bool
 	cdnURLs       cdnURLs
+	slots         chan struct{} // segments fetched at once, over all blobs
 }
 
 func (d *Downloader) repoTransport(ctx context.Context, repo name.Repository) (http.RoundTripper, error) {
@@ -73,11 +74,54 @@ func (d *Downloader) Blob(ctx context.Context, original, digest string, size int
 		}
 		return nil
 	}
-	err = fetch(ctx, d.Cache.partialPath(digest), d.Cache.BlobPath(digest), size, nil, open, check, d.Retry, progress)
+	err = d.fetchBlob(ctx, original, digest, size, open, check, progress)
 	if err != nil {
 		return explainFetch(original, host, err)
 	}
 	return nil
+}
+
+// fetchBlob downloads a blob into the cache on one connection; a large
+// one whose first stretch shows that connection slow continues in
+// segments (see segmented.go).
+func (d *Downloader) fetchBlob(ctx context.Context, original, digest string, size int64, open opener, check func(*hashState) error, progress Progress) error {
+	partial, final := d.Cache.partialPath(digest), d.Cache.BlobPath(digest)
+	if size < 4*cacheSegment || d.RangeIgnored() {
+		return fetch(ctx, partial, final, size, nil, open, check, d.Retry, progress)
+	}
+	fctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var done, reading atomic.Int64
+	stop := watch(cancel, size, &done, &reading)
+	timed := func(ctx context.Context, offset, last int64) (io.ReadCloser, int64, error) {
+		t0 := time.Now()
+		body, start, err := open(ctx, offset, last)
+		reading.Add(int64(time.Since(t0))) // the round trips count as waiting too
+		if err != nil {
+			return body, start, err
+		}
+		return &timedBody{ReadCloser: body, ns: &reading}, start, nil
+	}
+	err := fetch(fctx, partial, final, size, nil, timed, check, d.Retry, func(n int64, attempt int, e error) {
+		done.Store(n)
+		if progress != nil {
+			progress(n, attempt, e)
+		}
+	})
+	stop()
+	if err == nil || ctx.Err() != nil || !errors.Is(context.Cause(fctx), errSwitch) {
+		return err
+	}
+	err = d.fetchSegments(ctx, partial, final, digest, size, open, d.Retry, progress)
+	var mm *mismatch
+	switch {
+	case errors.As(err, &mm):
+		return d.DigestMismatch(original, digest, mm.got)
+	case errors.Is(err, errRangeIgnored):
+		// One connection again, from what the file holds.
+		return fetch(ctx, partial, final, size, nil, open, check, d.Retry, progress)
+	}
+	return err
 }
 
 // Manifest fetches an image manifest or index by digest into the cache.
