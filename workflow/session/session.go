@@ -83,26 +83,29 @@ type Session struct {
 	// TrustedKey, when set, is the key bundles must be signed by
 	// (SignedBy); nil checks against the keys beside a bundle, if any.
 	TrustedKey ssh.PublicKey
-
-	keepMu    sync.Mutex // one manifest into the cache at a time
-	keepCache *download.Cache
 }
 
-// keepManifest puts a manifest the plan read into the download cache, so
-// that preparing does not fetch it again. A cache that cannot take it
-// costs only that fetch.
-func (s *Session) keepManifest(digest string, raw []byte) {
-	s.keepMu.Lock()
-	defer s.keepMu.Unlock()
-	if s.keepCache == nil {
-		c, err := download.OpenCache(s.opts.CacheDir)
+// manifestKeeper puts the manifests a plan reads into the download cache,
+// so that preparing does not fetch them again. A cache that cannot take
+// one costs only that fetch.
+type manifestKeeper struct {
+	dir   string
+	mu    sync.Mutex // one manifest into the cache at a time
+	cache *download.Cache
+}
+
+func (k *manifestKeeper) keep(digest string, raw []byte) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.cache == nil {
+		c, err := download.OpenCache(k.dir)
 		if err != nil {
 			return
 		}
-		s.keepCache = c
+		k.cache = c
 	}
-	if !s.keepCache.HasBlob(digest, int64(len(raw))) {
-		_ = s.keepCache.PutBlob(digest, raw)
+	if !k.cache.HasBlob(digest, int64(len(raw))) {
+		_ = k.cache.PutBlob(digest, raw)
 	}
 }
 
@@ -160,7 +163,7 @@ func (s *Session) planner(repos []string) (*plan.Planner, error) {
 		return nil, err
 	}
 	if s.opts.CacheDir != "" {
-		imgs.Keep = s.keepManifest
+		imgs.Keep = (&manifestKeeper{dir: s.opts.CacheDir}).keep
 	}
 	client := s.httpClient()
 	mr := &maven.Resolver{Repositories: repos, Client: client}
