@@ -26,8 +26,9 @@ func (a *app) askImport(cmd *cobra.Command, sess *session.Session, site session.
 	if err != nil {
 		return err
 	}
-	// The app asks for the logins on its own screen.
-	far, fo := farside.ForSession(sess, farside.Options{Destination: session.Destination{Registry: site.Registry, CAFiles: site.CAFiles, Insecure: site.Insecure, MavenURL: site.MavenURL}})
+	// What the flags and the environment say fills the fields; the app
+	// asks for the rest on its own screen.
+	far, fo := farside.ForSession(sess, farside.Options{Destination: d})
 	if a.term().Accessible(asked) {
 		return accessible.RunImport(cmd.Context(), far, cmd.InOrStdin(), a.stdout, accessible.ImportOptions{Destination: d, ConfigDir: fo.ConfigDir})
 	}

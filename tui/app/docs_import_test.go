@@ -44,7 +44,11 @@ says what to do when something goes wrong.
 
 **Start:** open a terminal in the folder of the stick (where READ-ME-FIRST.txt
 is) and type ` + "`./ferry import`" + `, then Enter. (Or type ` + "`./ferry`" + ` and choose
-"Import a bundle".) The bottom line of every screen lists the keys that work
+"Import a bundle".) Whatever the engineer wrote for you to add to it
+(` + "`--registry`, `--username`, `--maven-url` or `--maven-dir`, `--maven-username`," + `
+` + "`--ca-file`, `--insecure`" + `) is filled in on step 3, as are the logins in
+` + "`FERRY_REGISTRY_USERNAME`/`_PASSWORD` and `FERRY_MAVEN_USERNAME`/`_PASSWORD`" + `.
+The bottom line of every screen lists the keys that work
 on that screen; ` + "`?`" + ` shows all of them. Esc goes back a step. ` + "`q`" + ` (or Ctrl-C)
 quits, asking first when work would be lost; running ferry again carries on
 safely. The window must be at least 80×24; in a smaller one ferry says so and

@@ -254,6 +254,27 @@ func TestMavenFolderInsteadOfURL(t *testing.T) {
 	assert.Empty(t, dest.MavenURL)
 }
 
+// TestFlagsPrefillWhereItGoes starts the site's side as `ferry import`
+// without a bundle does: what the flags named (logins, a Maven folder) is
+// in the fields, and goes on to the import unchanged.
+func TestFlagsPrefillWhereItGoes(t *testing.T) {
+	f := &fake{}
+	o := farsideOptions()
+	o.Destination = session.Destination{Registry: "registry.site:5000/mirror", Username: "loader", Password: "s3cret",
+		MavenDir: "/srv/maven-repo", MavenUser: "deployer"}
+	d := newDriver(t, Options{Side: Import, ImportEngine: f, Import: o}, 100, 30)
+	d.press("enter", "y") // a registry given skips the choice of mode
+	require.Equal(t, "Where it goes", d.step())
+	screen := d.screen()
+	assert.Contains(t, screen, "loader")
+	assert.Contains(t, screen, "/srv/maven-repo")
+	assert.NotContains(t, screen, "s3cret", "the password is masked")
+	dest := d.m.Import().Destination()
+	assert.Equal(t, "/srv/maven-repo", dest.MavenDir)
+	assert.Equal(t, "deployer", dest.MavenUser)
+	assert.Equal(t, "s3cret", dest.Password)
+}
+
 // TestGoldenLoad snapshots the load step mid-way, while the import runs.
 func TestGoldenLoad(t *testing.T) {
 	for _, sz := range [][2]int{{80, 24}, {120, 40}} {

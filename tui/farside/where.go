@@ -84,7 +84,11 @@ type whereStep struct {
 func newWhereStep(f *Flow) *whereStep {
 	s := &whereStep{f: f, pulls: &progress.Latest{}}
 	d := f.opts.Destination
-	vals := []string{d.Registry, d.Username, d.Password, strings.Join(d.CAFiles, ","), yn(d.Insecure), d.MavenURL, d.MavenUser, d.MavenPassword}
+	maven := d.MavenURL
+	if maven == "" {
+		maven = d.MavenDir // the field takes a folder too
+	}
+	vals := []string{d.Registry, d.Username, d.Password, strings.Join(d.CAFiles, ","), yn(d.Insecure), maven, d.MavenUser, d.MavenPassword}
 	for i, v := range vals {
 		ti := field.New("", "")
 		ti.SetValue(v)
