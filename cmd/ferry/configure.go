@@ -16,45 +16,39 @@ func newConfigureCmd(a *app) *cobra.Command {
 	var platforms []string
 	var bundlePath, planPath, mavenURL, output string
 	var icsp bool
-	c := &cobra.Command{
-		Use:     "configure",
-		Short:   "Write the mirror configuration for a platform, with the steps to apply it",
-		Long:    longHelp("configure") + "\n\nPlatforms: " + strings.Join(mirrorconfig.Platforms, ", ") + ".",
-		Example: examples("configure"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if len(platforms) == 0 {
-				return usageError{fmt.Errorf("choose at least one --platform (%s)", strings.Join(mirrorconfig.Platforms, ", "))}
+	c := command("configure", func(cmd *cobra.Command, _ []string) error {
+		if len(platforms) == 0 {
+			return usageError{fmt.Errorf("choose at least one --platform (%s)", strings.Join(mirrorconfig.Platforms, ", "))}
+		}
+		if output == "" {
+			return usageError{fmt.Errorf("say where the files go with --output DIR")}
+		}
+		for _, p := range platforms {
+			if err := mirrorconfig.CheckPlatform(p); err != nil {
+				return usageError{err}
 			}
-			if output == "" {
-				return usageError{fmt.Errorf("say where the files go with --output DIR")}
-			}
-			for _, p := range platforms {
-				if err := mirrorconfig.CheckPlatform(p); err != nil {
-					return usageError{err}
-				}
-			}
-			if (bundlePath == "") == (planPath == "") {
-				return usageError{fmt.Errorf("give the images with --bundle BUNDLE or --plan FILE (one of them)")}
-			}
-			d, err := reg.destination()
-			if err != nil {
-				return err
-			}
-			d.MavenURL = mavenURL
-			sess, err := a.session(session.Options{}, nil)
-			if err != nil {
-				return err
-			}
-			c, err := sess.CarriedBy(cmd.Context(), bundlePath, planPath)
-			if err != nil {
-				return err
-			}
-			results, err := sess.Configure(c, d, platforms, output, mirrorconfig.Options{ICSP: icsp})
-			summary.Configured(a.out(), a.stderr, a.theme(), results, output)
+		}
+		if (bundlePath == "") == (planPath == "") {
+			return usageError{fmt.Errorf("give the images with --bundle BUNDLE or --plan FILE (one of them)")}
+		}
+		d, err := reg.destination()
+		if err != nil {
 			return err
-		},
-	}
+		}
+		d.MavenURL = mavenURL
+		sess, err := a.session(session.Options{}, nil)
+		if err != nil {
+			return err
+		}
+		c, err := sess.CarriedBy(cmd.Context(), bundlePath, planPath)
+		if err != nil {
+			return err
+		}
+		results, err := sess.Configure(c, d, platforms, output, mirrorconfig.Options{ICSP: icsp})
+		summary.Configured(a.out(), a.stderr, a.theme(), results, output)
+		return err
+	})
+	c.Long += "\n\nPlatforms: " + strings.Join(mirrorconfig.Platforms, ", ") + "."
 	reg.register(c, map[string]string{
 		"registry": "the site's mirror registry, HOST[:PORT][/PREFIX], as given to ferry import",
 		"ca-file":  "PEM file of the site's CA, carried into each platform's trust setting",

@@ -18,48 +18,42 @@ func newDemoCmd(a *app) *cobra.Command {
 	var auto bool
 	var pace time.Duration
 	var themeName string
-	c := &cobra.Command{
-		Use:   "demo",
-		Short: "The whole journey, both sides, on this machine with no network",
-		Long:  longHelp("demo"),
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			dir, err := os.MkdirTemp("", "ferry-demo-")
-			if err != nil {
-				return err
-			}
-			defer os.RemoveAll(dir)
-			d, err := demo.Start(cmd.Context(), dir)
-			if err != nil {
-				return err
-			}
-			defer d.Close()
-			sess, err := a.demoSession(d, dir)
-			if err != nil {
-				return err
-			}
-			th, err := a.tuiTheme(themeName)
-			if err != nil {
-				return err
-			}
-			ao := tuiapp.Demo(d, sess, dir, th)
-			if auto {
-				ao.Auto = pace
-			}
-			// Both sides play in one program.
-			r, err := a.term().Walk(cmd.Context(), ao, cmd.InOrStdin(), auto)
-			if errors.Is(err, tuiapp.ErrNoTerminal) {
-				return usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
-			} else if err != nil {
-				return err
-			}
-			if err := a.summarize(r); err != nil {
-				return err
-			}
-			fmt.Fprintf(a.out(), "Demo complete: a bundle was prepared from the upstream side and loaded into the site registry (%s) and Maven repository (%d files), with its mirror configuration. Everything it wrote has been removed.\n", d.Site, d.SiteFiles())
-			return nil
-		},
-	}
+	c := command("demo", func(cmd *cobra.Command, _ []string) error {
+		dir, err := os.MkdirTemp("", "ferry-demo-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		d, err := demo.Start(cmd.Context(), dir)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		sess, err := a.demoSession(d, dir)
+		if err != nil {
+			return err
+		}
+		th, err := a.tuiTheme(themeName)
+		if err != nil {
+			return err
+		}
+		ao := tuiapp.Demo(d, sess, dir, th)
+		if auto {
+			ao.Auto = pace
+		}
+		// Both sides play in one program.
+		r, err := a.term().Walk(cmd.Context(), ao, cmd.InOrStdin(), auto)
+		if errors.Is(err, tuiapp.ErrNoTerminal) {
+			return usageError{fmt.Errorf("the demo needs a terminal; `ferry demo --auto` also plays without one")}
+		} else if err != nil {
+			return err
+		}
+		if err := a.summarize(r); err != nil {
+			return err
+		}
+		fmt.Fprintf(a.out(), "Demo complete: a bundle was prepared from the upstream side and loaded into the site registry (%s) and Maven repository (%d files), with its mirror configuration. Everything it wrote has been removed.\n", d.Site, d.SiteFiles())
+		return nil
+	})
 	c.Flags().BoolVar(&auto, "auto", false, "play the walkthrough by itself, at --pace")
 	c.Flags().DurationVar(&pace, "pace", 1200*time.Millisecond, "with --auto, the pause between keys")
 	c.Flags().StringVar(&themeName, "theme", themes.Default, "colours: "+themes.Default+", "+themes.HighContrast+", "+themes.Mono)

@@ -47,7 +47,7 @@ func TestHelpFilesExamplesParse(t *testing.T) {
 	}
 	for _, f := range files {
 		assert.True(t, used[f], "%s is the help of no command", f)
-		_, ex := helpOf(strings.TrimSuffix(strings.TrimPrefix(f, "help/"), ".txt"))
+		ex := helpOf(strings.TrimSuffix(strings.TrimPrefix(f, "help/"), ".txt")).examples
 		for _, line := range strings.Split(ex, "\n") {
 			if line == "" {
 				continue // a command without examples

@@ -17,87 +17,82 @@ func newImportCmd(a *app) *cobra.Command {
 	var progress progressFlag
 	var check, mavenPassStdin, accessibleFlag bool
 	var trust trustFlag
-	c := &cobra.Command{
-		Use:     "import BUNDLE",
-		Short:   "Load a bundle into the site's registry and Maven repository, straight from the media",
-		Long:    longHelp("import"),
-		Example: examples("import"),
-		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) == 0 && (a.term().Accessible(accessibleFlag) || (tuiapp.IsTerminal(cmd.InOrStdin()) && tuiapp.IsTerminal(a.stdout))) {
-				return nil // the far-side wizard or its prompts ask for it
+	c := command("import", func(cmd *cobra.Command, args []string) error {
+		sess, err := a.session(session.Options{}, nil)
+		if err != nil {
+			return err
+		}
+		if err := progress.check(); err != nil {
+			return err
+		}
+		if err := trust.load(); err != nil {
+			return err
+		}
+		sess.TrustedKey = trust.pub
+		site := reg.site()
+		site.MavenURL, site.MavenDir, site.MavenUser = mavenURL, mavenDir, mavenUser
+		if len(args) == 0 {
+			return a.askImport(cmd, sess, site, accessibleFlag)
+		}
+		if reg.registry == "" && mavenURL == "" && mavenDir == "" {
+			return usageError{fmt.Errorf("say where the bundle goes: --registry HOST[:PORT][/PREFIX], and/or --maven-url URL or --maven-dir DIR")}
+		}
+		if mavenURL != "" && mavenDir != "" {
+			return usageError{fmt.Errorf("give --maven-url or --maven-dir, not both")}
+		}
+		d, err := reg.mapped(site)
+		if err != nil {
+			return err
+		}
+		b, err := sess.Open(args[0])
+		if err != nil {
+			return err
+		}
+		// The parts are read again as they load; checking them here too
+		// means nothing unsigned-for reaches the registry.
+		if err := trust.check(a, cmd, sess, b, progress, !check); err != nil {
+			return err
+		}
+		if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, mavenPassStdin); err != nil {
+			return err
+		}
+		if reg.insecure {
+			fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", d.Host())
+		}
+		th, w := a.theme(), a.out()
+		if check {
+			checks, err := sess.Preflight(cmd.Context(), d)
+			summary.Preflight(w, th, checks, err == nil)
+			return err
+		}
+		r := progress.renderer(a)
+		rep, err := sess.Import(cmd.Context(), b, d, r.Sink())
+		r.Finish()
+		if report != "" && rep != nil {
+			if files, werr := rep.Write(sess.FS, report); werr == nil {
+				fmt.Fprintf(a.stderr, "report: %s\n", strings.Join(files, ", "))
 			}
-			return exactArgs(1, "name the bundle to import: its folder, its .ferry.json index or one of its parts")(cmd, args)
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			sess, err := a.session(session.Options{}, nil)
-			if err != nil {
-				return err
+		}
+		if err != nil {
+			if rep != nil { // nil when the destination was refused before any check
+				summary.Checks(w, th, rep.Checks)
 			}
-			if err := progress.check(); err != nil {
-				return err
-			}
-			if err := trust.load(); err != nil {
-				return err
-			}
-			sess.TrustedKey = trust.pub
-			site := reg.site()
-			site.MavenURL, site.MavenDir, site.MavenUser = mavenURL, mavenDir, mavenUser
-			if len(args) == 0 {
-				return a.askImport(cmd, sess, site, accessibleFlag)
-			}
-			if reg.registry == "" && mavenURL == "" && mavenDir == "" {
-				return usageError{fmt.Errorf("say where the bundle goes: --registry HOST[:PORT][/PREFIX], and/or --maven-url URL or --maven-dir DIR")}
-			}
-			if mavenURL != "" && mavenDir != "" {
-				return usageError{fmt.Errorf("give --maven-url or --maven-dir, not both")}
-			}
-			d, err := reg.mapped(site)
-			if err != nil {
-				return err
-			}
-			b, err := sess.Open(args[0])
-			if err != nil {
-				return err
-			}
-			// The parts are read again as they load; checking them here too
-			// means nothing unsigned-for reaches the registry.
-			if err := trust.check(a, cmd, sess, b, progress, !check); err != nil {
-				return err
-			}
-			if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, mavenPassStdin); err != nil {
-				return err
-			}
-			if reg.insecure {
-				fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", d.Host())
-			}
-			th, w := a.theme(), a.out()
-			if check {
-				checks, err := sess.Preflight(cmd.Context(), d)
-				summary.Preflight(w, th, checks, err == nil)
-				return err
-			}
-			r := progress.renderer(a)
-			rep, err := sess.Import(cmd.Context(), b, d, r.Sink())
-			r.Finish()
-			if report != "" && rep != nil {
-				if files, werr := rep.Write(sess.FS, report); werr == nil {
-					fmt.Fprintf(a.stderr, "report: %s\n", strings.Join(files, ", "))
-				}
-			}
-			if err != nil {
-				if rep != nil { // nil when the destination was refused before any check
-					summary.Checks(w, th, rep.Checks)
-				}
-				return err
-			}
-			summary.Imported(w, th, b.Index, rep, wordsOf(cmd))
-			if len(rep.Problems) > 0 {
-				summary.Failures(a.stderr, rep.Problems)
-				return reportedError{fmt.Errorf("%d images need attention", len(rep.Problems))}
-			}
-			summary.ImportNext(w, th, args[0], reg.registry)
-			return nil
-		},
+			return err
+		}
+		summary.Imported(w, th, b.Index, rep, wordsOf(cmd))
+		if len(rep.Problems) > 0 {
+			summary.Failures(a.stderr, rep.Problems)
+			return reportedError{fmt.Errorf("%d images need attention", len(rep.Problems))}
+		}
+		summary.ImportNext(w, th, args[0], reg.registry)
+		return nil
+	})
+	needs := c.Args
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) == 0 && (a.term().Accessible(accessibleFlag) || (tuiapp.IsTerminal(cmd.InOrStdin()) && tuiapp.IsTerminal(a.stdout))) {
+			return nil // the far-side wizard or its prompts ask for it
+		}
+		return needs(cmd, args)
 	}
 	reg.register(c, map[string]string{
 		"registry":     "the site's registry: HOST[:PORT][/PREFIX]; images keep their path under it (docker.io/apache/x → HOST/PREFIX/apache/x)",

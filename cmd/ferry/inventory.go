@@ -12,43 +12,36 @@ import (
 func newInventoryCmd(a *app) *cobra.Command {
 	var reg registryFlags
 	var planFile, bundlePath, output string
-	c := &cobra.Command{
-		Use:     "inventory",
-		Short:   "Write what the site registry already holds, as a small file to carry back for a delta bundle",
-		Long:    longHelp("inventory"),
-		Example: examples("inventory"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			switch {
-			case reg.registry == "":
-				return usageError{fmt.Errorf("say which registry to ask with --registry HOST[:PORT][/PREFIX]")}
-			case output == "":
-				return usageError{fmt.Errorf("say where the inventory goes with --output FILE")}
-			case (planFile == "") == (bundlePath == ""):
-				return usageError{fmt.Errorf("say which images to ask about: --plan FILE or --bundle BUNDLE, one of them")}
-			}
-			d, err := reg.destination()
-			if err != nil {
-				return err
-			}
-			sess, err := a.session(session.Options{}, nil)
-			if err != nil {
-				return err
-			}
-			if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, false); err != nil {
-				return err
-			}
-			inv, err := sess.Inventory(cmd.Context(), d, session.InventoryScope{Plan: planFile, Bundle: bundlePath}, nil)
-			if err != nil {
-				return err
-			}
-			if err := sess.SaveInventory(inv, output); err != nil {
-				return err
-			}
-			summary.Inventory(a.out(), a.theme(), inv, output)
-			return nil
-		},
-	}
+	c := command("inventory", func(cmd *cobra.Command, _ []string) error {
+		switch {
+		case reg.registry == "":
+			return usageError{fmt.Errorf("say which registry to ask with --registry HOST[:PORT][/PREFIX]")}
+		case output == "":
+			return usageError{fmt.Errorf("say where the inventory goes with --output FILE")}
+		case (planFile == "") == (bundlePath == ""):
+			return usageError{fmt.Errorf("say which images to ask about: --plan FILE or --bundle BUNDLE, one of them")}
+		}
+		d, err := reg.destination()
+		if err != nil {
+			return err
+		}
+		sess, err := a.session(session.Options{}, nil)
+		if err != nil {
+			return err
+		}
+		if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, false); err != nil {
+			return err
+		}
+		inv, err := sess.Inventory(cmd.Context(), d, session.InventoryScope{Plan: planFile, Bundle: bundlePath}, nil)
+		if err != nil {
+			return err
+		}
+		if err := sess.SaveInventory(inv, output); err != nil {
+			return err
+		}
+		summary.Inventory(a.out(), a.theme(), inv, output)
+		return nil
+	})
 	reg.register(c, map[string]string{"repo-mapping": "nested or flat, as the images were imported"})
 	reg.registerLogin(c, "how many HEAD requests at once")
 	f := c.Flags()

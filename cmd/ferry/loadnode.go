@@ -12,41 +12,34 @@ func newLoadNodeCmd(a *app) *cobra.Command {
 	var progress progressFlag
 	var with []string
 	var noPin bool
-	c := &cobra.Command{
-		Use:     "load-node BUNDLE",
-		Short:   "On a node with no registry: put the bundle's images into a read-only image store, pinned",
-		Long:    longHelp("load-node"),
-		Example: examples("load-node"),
-		Args:    exactArgs(1, "name the bundle to load: its folder, its .ferry.json index or one of its parts"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := progress.check(); err != nil {
-				return err
-			}
-			sess, b, err := a.openBundle(args[0])
-			if err != nil {
-				return err
-			}
-			o := session.NodeOptions(b)
-			o.Store, o.RunRoot, o.Driver, o.Arch, o.Via = store, runRoot, driver, arch, via
-			if noPin {
-				o.PinFile = ""
-			} else if pinFile != "" {
-				o.PinFile = pinFile
-			}
-			if o.With, err = openWith(sess, with); err != nil {
-				return err
-			}
-			r := progress.renderer(a)
-			o.Progress = r.Sink()
-			res, err := sess.LoadNode(cmd.Context(), b, o)
-			r.Finish()
-			if err != nil {
-				return err
-			}
-			summary.LoadedNode(a.out(), a.theme(), b.Index, store, res)
-			return nil
-		},
-	}
+	c := command("load-node", func(cmd *cobra.Command, args []string) error {
+		if err := progress.check(); err != nil {
+			return err
+		}
+		sess, b, err := a.openBundle(args[0])
+		if err != nil {
+			return err
+		}
+		o := session.NodeOptions(b)
+		o.Store, o.RunRoot, o.Driver, o.Arch, o.Via = store, runRoot, driver, arch, via
+		if noPin {
+			o.PinFile = ""
+		} else if pinFile != "" {
+			o.PinFile = pinFile
+		}
+		if o.With, err = openWith(sess, with); err != nil {
+			return err
+		}
+		r := progress.renderer(a)
+		o.Progress = r.Sink()
+		res, err := sess.LoadNode(cmd.Context(), b, o)
+		r.Finish()
+		if err != nil {
+			return err
+		}
+		summary.LoadedNode(a.out(), a.theme(), b.Index, store, res)
+		return nil
+	})
 	f := c.Flags()
 	f.StringVar(&store, "store", session.NodeStore, "the image store's folder: an additional image store for CRI-O and podman")
 	f.StringVar(&runRoot, "runroot", session.NodeRunRoot, "the image store's runtime folder")

@@ -17,40 +17,33 @@ func newPlanCmd(a *app) *cobra.Command {
 	var src sourceFlags
 	var output string
 	var have []string
-	c := &cobra.Command{
-		Use:     "plan",
-		Short:   "Show everything a selection will carry, with sizes, before downloading anything",
-		Long:    longHelp("plan"),
-		Example: examples("plan"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output != "table" && output != "json" {
-				return usageError{fmt.Errorf("--output must be table or json, not %q", output)}
-			}
-			p, sess, _, err := a.resolve(cmd, &sf, &src, (&progressFlag{"plain"}).renderer(a))
-			if p == nil {
+	c := command("plan", func(cmd *cobra.Command, _ []string) error {
+		if output != "table" && output != "json" {
+			return usageError{fmt.Errorf("--output must be table or json, not %q", output)}
+		}
+		p, sess, _, err := a.resolve(cmd, &sf, &src, (&progressFlag{"plain"}).renderer(a))
+		if p == nil {
+			return err
+		}
+		if herr := sess.MeasureAgainst(cmd.Context(), p, have); herr != nil {
+			return herr
+		}
+		if output == "json" {
+			enc := json.NewEncoder(a.stdout)
+			enc.SetIndent("", "  ")
+			if err := enc.Encode(p); err != nil {
 				return err
 			}
-			if herr := sess.MeasureAgainst(cmd.Context(), p, have); herr != nil {
-				return herr
-			}
-			if output == "json" {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(p); err != nil {
-					return err
-				}
-			} else {
-				fmt.Fprint(a.out(), planview.Render(p, a.theme(), a.term().Width(), wordsOf(cmd)))
-			}
-			if errors.Is(err, plan.ErrIncomplete) {
-				// Each failure was printed with the plan; say so once on stderr too.
-				summary.PlanErrors(a.stderr, p, wordsOf(cmd))
-				return reportedError{err}
-			}
-			return err
-		},
-	}
+		} else {
+			fmt.Fprint(a.out(), planview.Render(p, a.theme(), a.term().Width(), wordsOf(cmd)))
+		}
+		if errors.Is(err, plan.ErrIncomplete) {
+			// Each failure was printed with the plan; say so once on stderr too.
+			summary.PlanErrors(a.stderr, p, wordsOf(cmd))
+			return reportedError{err}
+		}
+		return err
+	})
 	sf.register(c)
 	src.register(c)
 	c.Flags().StringVarP(&output, "output", "o", "table", "table, or json for the stable plan format (docs/plan.md)")

@@ -31,86 +31,79 @@ func newPrepareCmd(a *app) *cobra.Command {
 	var retries int
 	var noBinary bool
 	var have []string
-	c := &cobra.Command{
-		Use:     "prepare",
-		Short:   "Download a selection and write a verified bundle, no questions asked",
-		Long:    longHelp("prepare"),
-		Example: examples("prepare"),
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if output == "" {
-				return usageError{fmt.Errorf("say where the bundle goes with --output DIR (a folder, or the mounted stick)")}
+	c := command("prepare", func(cmd *cobra.Command, _ []string) error {
+		if output == "" {
+			return usageError{fmt.Errorf("say where the bundle goes with --output DIR (a folder, or the mounted stick)")}
+		}
+		cut, err := session.ParseSplit(split)
+		if err != nil {
+			return usageError{fmt.Errorf("--split %w", err)}
+		}
+		if retries < 0 {
+			return usageError{fmt.Errorf("--retries must be 0 or more")}
+		}
+		if err := progress.check(); err != nil {
+			return err
+		}
+		mode, ok := prepare.ParseCopies(copies)
+		if !ok {
+			return usageError{fmt.Errorf("--cache-copies %q is not one of auto, always, never", copies)}
+		}
+		// The key opens before any download: a wrong password costs
+		// nothing, and the bundle is not left unsigned by surprise.
+		var signer ssh.Signer
+		if signKey == "" && sf.Answers != "" {
+			if prev, err := selection.LoadFS(a.fs, sf.Answers); err == nil {
+				signKey = prev.SignKey // the wizard's key, named in its answers
 			}
-			cut, err := session.ParseSplit(split)
-			if err != nil {
-				return usageError{fmt.Errorf("--split %w", err)}
-			}
-			if retries < 0 {
-				return usageError{fmt.Errorf("--retries must be 0 or more")}
-			}
-			if err := progress.check(); err != nil {
+		}
+		if signKey != "" {
+			if signer, err = a.loadSigner(signKey, output); err != nil {
 				return err
 			}
-			mode, ok := prepare.ParseCopies(copies)
-			if !ok {
-				return usageError{fmt.Errorf("--cache-copies %q is not one of auto, always, never", copies)}
+		}
+		req := session.BundleRequest{Options: prepare.Options{Output: output, Name: name, CacheCopies: mode}, Split: cut, Have: have, Signer: signer}
+		if err := req.SourceDate(a.getenv("SOURCE_DATE_EPOCH")); err != nil {
+			return usageError{err}
+		}
+		src.cacheDir, src.retries = cacheDir, retries
+		r := progress.renderer(a)
+		p, sess, sel, err := a.resolve(cmd, &sf, &src, r)
+		if err != nil {
+			if p != nil {
+				summary.PlanErrors(a.stderr, p, wordsOf(cmd))
+				return reportedError{err}
 			}
-			// The key opens before any download: a wrong password costs
-			// nothing, and the bundle is not left unsigned by surprise.
-			var signer ssh.Signer
-			if signKey == "" && sf.Answers != "" {
-				if prev, err := selection.LoadFS(a.fs, sf.Answers); err == nil {
-					signKey = prev.SignKey // the wizard's key, named in its answers
-				}
+			return err
+		}
+		req.Answers = sel
+		req.Ready = func(sp prepare.Space, partSize int64) {
+			if sp.Unknown {
+				fmt.Fprintf(a.stderr, "ferry: warning: the file system at %s does not say how much space is free: the bundle (up to %s) is written without that check.\n", output, size.Format(prepare.EstimateSize(p)))
 			}
-			if signKey != "" {
-				if signer, err = a.loadSigner(signKey, output); err != nil {
-					return err
-				}
+			if cut.Auto && sp.FAT {
+				a.logf("the output is a FAT file system: parts of %s", size.Format(partSize))
 			}
-			req := session.BundleRequest{Options: prepare.Options{Output: output, Name: name, CacheCopies: mode}, Split: cut, Have: have, Signer: signer}
-			if err := req.SourceDate(a.getenv("SOURCE_DATE_EPOCH")); err != nil {
-				return usageError{err}
+		}
+		if !noBinary {
+			if exe, err := os.Executable(); err == nil {
+				req.Binary = exe
 			}
-			src.cacheDir, src.retries = cacheDir, retries
-			r := progress.renderer(a)
-			p, sess, sel, err := a.resolve(cmd, &sf, &src, r)
-			if err != nil {
-				if p != nil {
-					summary.PlanErrors(a.stderr, p, wordsOf(cmd))
-					return reportedError{err}
-				}
-				return err
-			}
-			req.Answers = sel
-			req.Ready = func(sp prepare.Space, partSize int64) {
-				if sp.Unknown {
-					fmt.Fprintf(a.stderr, "ferry: warning: the file system at %s does not say how much space is free: the bundle (up to %s) is written without that check.\n", output, size.Format(prepare.EstimateSize(p)))
-				}
-				if cut.Auto && sp.FAT {
-					a.logf("the output is a FAT file system: parts of %s", size.Format(partSize))
-				}
-			}
-			if !noBinary {
-				if exe, err := os.Executable(); err == nil {
-					req.Binary = exe
-				}
-			}
-			r = progress.renderer(a)
-			w, err := sess.WriteBundle(cmd.Context(), p, req, r.Sink())
-			r.Finish()
-			if errors.Is(err, session.ErrWrittenNotSigned) {
-				return fmt.Errorf("%w: sign it with ferry sign", err)
-			} else if err != nil {
-				return err
-			}
-			if w.Dropped {
-				fmt.Fprintf(a.stderr, "ferry: warning: the earlier signature of %s no longer matched its index and was removed: sign it again with ferry sign.\n", w.Index.Name)
-			}
-			summary.Prepared(a.out(), a.theme(), p, w.Result, w.Sidecar, w.Fingerprint)
-			return nil
-		},
-	}
+		}
+		r = progress.renderer(a)
+		w, err := sess.WriteBundle(cmd.Context(), p, req, r.Sink())
+		r.Finish()
+		if errors.Is(err, session.ErrWrittenNotSigned) {
+			return fmt.Errorf("%w: sign it with ferry sign", err)
+		} else if err != nil {
+			return err
+		}
+		if w.Dropped {
+			fmt.Fprintf(a.stderr, "ferry: warning: the earlier signature of %s no longer matched its index and was removed: sign it again with ferry sign.\n", w.Index.Name)
+		}
+		summary.Prepared(a.out(), a.theme(), p, w.Result, w.Sidecar, w.Fingerprint)
+		return nil
+	})
 	sf.register(c)
 	src.register(c)
 	f := c.Flags()

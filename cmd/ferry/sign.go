@@ -19,61 +19,47 @@ import (
 const keyPasswordEnv = session.KeyPasswordEnv
 
 func newKeygenCmd(a *app) *cobra.Command {
-	return &cobra.Command{
-		Use:     "keygen PREFIX",
-		Short:   "Make a key pair for signing bundles: PREFIX.key (private) and PREFIX.pub",
-		Long:    longHelp("keygen"),
-		Example: examples("keygen"),
-		Args:    exactArgs(1, "name the key files to write: PREFIX gives PREFIX.key and PREFIX.pub"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			pass, encryptedWith, err := secret.ForNewKey(a.stdin, a.stderr, a.getenv(keyPasswordEnv), keyPasswordEnv)
-			if err != nil {
-				return err
-			}
-			k, err := session.GenerateKey(args[0], pass)
-			if err != nil {
-				return err
-			}
-			summary.KeyWritten(a.out(), a.theme(), k, encryptedWith, keyPasswordEnv)
-			return nil
-		},
-	}
+	return command("keygen", func(cmd *cobra.Command, args []string) error {
+		pass, encryptedWith, err := secret.ForNewKey(a.stdin, a.stderr, a.getenv(keyPasswordEnv), keyPasswordEnv)
+		if err != nil {
+			return err
+		}
+		k, err := session.GenerateKey(args[0], pass)
+		if err != nil {
+			return err
+		}
+		summary.KeyWritten(a.out(), a.theme(), k, encryptedWith, keyPasswordEnv)
+		return nil
+	})
 }
 
 func newSignCmd(a *app) *cobra.Command {
 	var key string
 	var progress progressFlag
-	c := &cobra.Command{
-		Use:     "sign BUNDLE --key KEY",
-		Short:   "Sign an existing bundle's index with a private key (see keygen)",
-		Long:    longHelp("sign"),
-		Example: examples("sign"),
-		Args:    exactArgs(1, "name the bundle to sign: its folder, its .ferry.json index or one of its parts"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if key == "" {
-				return usageError{fmt.Errorf("say which private key signs with --key KEY (ferry keygen makes one)")}
-			}
-			if err := progress.check(); err != nil {
-				return err
-			}
-			sess, b, err := a.openBundle(args[0])
-			if err != nil {
-				return err
-			}
-			signer, err := a.loadSigner(key, b.Dir)
-			if err != nil {
-				return err
-			}
-			r := progress.renderer(a)
-			out, err := sess.Sign(cmd.Context(), b, signer, r.Sink())
-			r.Finish()
-			if err != nil {
-				return err
-			}
-			summary.Signed(a.out(), a.theme(), out, signature.Fingerprint(signer.PublicKey()))
-			return nil
-		},
-	}
+	c := command("sign", func(cmd *cobra.Command, args []string) error {
+		if key == "" {
+			return usageError{fmt.Errorf("say which private key signs with --key KEY (ferry keygen makes one)")}
+		}
+		if err := progress.check(); err != nil {
+			return err
+		}
+		sess, b, err := a.openBundle(args[0])
+		if err != nil {
+			return err
+		}
+		signer, err := a.loadSigner(key, b.Dir)
+		if err != nil {
+			return err
+		}
+		r := progress.renderer(a)
+		out, err := sess.Sign(cmd.Context(), b, signer, r.Sink())
+		r.Finish()
+		if err != nil {
+			return err
+		}
+		summary.Signed(a.out(), a.theme(), out, signature.Fingerprint(signer.PublicKey()))
+		return nil
+	})
 	c.Flags().StringVar(&key, "key", "", "private key to sign with (PREFIX.key from ferry keygen, or an OpenSSH ed25519 key)")
 	progress.register(c)
 	return c

@@ -11,34 +11,27 @@ func newVerifyCmd(a *app) *cobra.Command {
 	var quick bool
 	var progress progressFlag
 	var trust trustFlag
-	c := &cobra.Command{
-		Use:     "verify BUNDLE",
-		Short:   "Check a bundle: every part, and (unless --quick) every item in it",
-		Long:    longHelp("verify"),
-		Example: examples("verify"),
-		Args:    exactArgs(1, "name the bundle to verify: its folder, its .ferry.json index or one of its parts"),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := progress.check(); err != nil {
-				return err
-			}
-			// The signature is checked first; the verify below checks
-			// every part against the signed index.
-			_, b, err := trust.open(a, cmd, args[0], progress, false)
-			if err != nil {
-				return err
-			}
-			idx := b.Index
-			a.logf("verifying %s (%d parts, %s)…", idx.Name, len(idx.Parts), size.Format(idx.Size))
-			r := progress.renderer(a)
-			rep, err := b.Verify(cmd.Context(), quick, r.Sink())
-			r.Finish()
-			if err != nil {
-				return err
-			}
-			summary.Verified(a.out(), a.theme(), idx, rep, quick)
-			return nil
-		},
-	}
+	c := command("verify", func(cmd *cobra.Command, args []string) error {
+		if err := progress.check(); err != nil {
+			return err
+		}
+		// The signature is checked first; the verify below checks
+		// every part against the signed index.
+		_, b, err := trust.open(a, cmd, args[0], progress, false)
+		if err != nil {
+			return err
+		}
+		idx := b.Index
+		a.logf("verifying %s (%d parts, %s)…", idx.Name, len(idx.Parts), size.Format(idx.Size))
+		r := progress.renderer(a)
+		rep, err := b.Verify(cmd.Context(), quick, r.Sink())
+		r.Finish()
+		if err != nil {
+			return err
+		}
+		summary.Verified(a.out(), a.theme(), idx, rep, quick)
+		return nil
+	})
 	c.Flags().BoolVar(&quick, "quick", false, "check parts only (size and sha256), not the items inside")
 	progress.register(c)
 	trust.register(c)
