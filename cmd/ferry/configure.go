@@ -31,10 +31,7 @@ func newConfigureCmd(a *app) *cobra.Command {
 		if (bundlePath == "") == (planPath == "") {
 			return usageError{fmt.Errorf("give the images with --bundle BUNDLE or --plan FILE (one of them)")}
 		}
-		d, err := reg.destination()
-		if err != nil {
-			return err
-		}
+		d := reg.destination()
 		d.MavenURL = mavenURL
 		sess, err := a.session(session.Options{}, nil)
 		if err != nil {

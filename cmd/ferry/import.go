@@ -22,9 +22,6 @@ func newImportCmd(a *app) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		if err := progress.check(); err != nil {
-			return err
-		}
 		if err := trust.load(); err != nil {
 			return err
 		}
@@ -40,10 +37,7 @@ func newImportCmd(a *app) *cobra.Command {
 		if mavenURL != "" && mavenDir != "" {
 			return usageError{fmt.Errorf("give --maven-url or --maven-dir, not both")}
 		}
-		d, err := reg.mapped(site)
-		if err != nil {
-			return err
-		}
+		d := reg.mapped(site)
 		b, err := sess.Open(args[0])
 		if err != nil {
 			return err

@@ -21,10 +21,7 @@ func newInventoryCmd(a *app) *cobra.Command {
 		case (planFile == "") == (bundlePath == ""):
 			return usageError{fmt.Errorf("say which images to ask about: --plan FILE or --bundle BUNDLE, one of them")}
 		}
-		d, err := reg.destination()
-		if err != nil {
-			return err
-		}
+		d := reg.destination()
 		sess, err := a.session(session.Options{}, nil)
 		if err != nil {
 			return err

@@ -13,9 +13,6 @@ func newLoadNodeCmd(a *app) *cobra.Command {
 	var with []string
 	var noPin bool
 	c := command("load-node", func(cmd *cobra.Command, args []string) error {
-		if err := progress.check(); err != nil {
-			return err
-		}
 		sess, b, err := a.openBundle(args[0])
 		if err != nil {
 			return err

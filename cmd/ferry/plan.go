@@ -18,9 +18,6 @@ func newPlanCmd(a *app) *cobra.Command {
 	var output string
 	var have []string
 	c := command("plan", func(cmd *cobra.Command, _ []string) error {
-		if output != "table" && output != "json" {
-			return usageError{fmt.Errorf("--output must be table or json, not %q", output)}
-		}
 		p, sess, _, err := a.resolve(cmd, &sf, &src, (&progressFlag{"plain"}).renderer(a))
 		if p == nil {
 			return err
@@ -46,7 +43,7 @@ func newPlanCmd(a *app) *cobra.Command {
 	})
 	sf.register(c)
 	src.register(c)
-	c.Flags().StringVarP(&output, "output", "o", "table", "table, or json for the stable plan format (docs/plan.md)")
+	parsedVar(c.Flags(), &output, "output", "o", "table", "table, or json for the stable plan format (docs/plan.md)", oneOf("table", "json"))
 	haveFlag(c, &have)
 	return c
 }

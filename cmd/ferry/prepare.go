@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/crypto/ssh"
 
 	"ferry/artifacts/size"
 	"ferry/tui/summary"
@@ -26,43 +25,29 @@ func defaultCache() string {
 func newPrepareCmd(a *app) *cobra.Command {
 	var sf selectFlags
 	var src sourceFlags
-	var output, cacheDir, split, name, copies, signKey string
+	var req session.BundleRequest
+	var cacheDir, signKey string
 	var progress progressFlag
 	var retries int
 	var noBinary bool
-	var have []string
 	c := command("prepare", func(cmd *cobra.Command, _ []string) error {
+		output := req.Output
 		if output == "" {
 			return usageError{fmt.Errorf("say where the bundle goes with --output DIR (a folder, or the mounted stick)")}
 		}
-		cut, err := session.ParseSplit(split)
-		if err != nil {
-			return usageError{fmt.Errorf("--split %w", err)}
-		}
-		if retries < 0 {
-			return usageError{fmt.Errorf("--retries must be 0 or more")}
-		}
-		if err := progress.check(); err != nil {
-			return err
-		}
-		mode, ok := prepare.ParseCopies(copies)
-		if !ok {
-			return usageError{fmt.Errorf("--cache-copies %q is not one of auto, always, never", copies)}
-		}
 		// The key opens before any download: a wrong password costs
 		// nothing, and the bundle is not left unsigned by surprise.
-		var signer ssh.Signer
 		if signKey == "" && sf.Answers != "" {
 			if prev, err := selection.LoadFS(a.fs, sf.Answers); err == nil {
 				signKey = prev.SignKey // the wizard's key, named in its answers
 			}
 		}
 		if signKey != "" {
-			if signer, err = a.loadSigner(signKey, output); err != nil {
+			var err error
+			if req.Signer, err = a.loadSigner(signKey, output); err != nil {
 				return err
 			}
 		}
-		req := session.BundleRequest{Options: prepare.Options{Output: output, Name: name, CacheCopies: mode}, Split: cut, Have: have, Signer: signer}
 		if err := req.SourceDate(a.getenv("SOURCE_DATE_EPOCH")); err != nil {
 			return usageError{err}
 		}
@@ -81,7 +66,7 @@ func newPrepareCmd(a *app) *cobra.Command {
 			if sp.Unknown {
 				fmt.Fprintf(a.stderr, "ferry: warning: the file system at %s does not say how much space is free: the bundle (up to %s) is written without that check.\n", output, size.Format(prepare.EstimateSize(p)))
 			}
-			if cut.Auto && sp.FAT {
+			if req.Split.Auto && sp.FAT {
 				a.logf("the output is a FAT file system: parts of %s", size.Format(partSize))
 			}
 		}
@@ -107,15 +92,15 @@ func newPrepareCmd(a *app) *cobra.Command {
 	sf.register(c)
 	src.register(c)
 	f := c.Flags()
-	f.StringVarP(&output, "output", "o", "", "folder to write the bundle to (created if missing)")
+	f.StringVarP(&req.Output, "output", "o", "", "folder to write the bundle to (created if missing)")
 	f.StringVar(&cacheDir, "cache", defaultCache(), "download cache; a later prepare reuses what it holds")
-	f.StringVar(&copies, "cache-copies", "auto", "keep a copy of every image blob in the cache: always, never, or auto (only when the cache is on another file system than the output; otherwise the cache notes where the bundle holds each blob)")
-	f.StringVar(&split, "split", "auto", "part size: 700M, 4G…, or fat32 (4 GiB − 1), dvd, none; auto: fat32 on FAT file systems, else none")
-	f.StringVar(&name, "name", "", "the bundle's base name (default: target-version)")
-	f.IntVar(&retries, "retries", 5, "retries of a failing download (5xx, 429, dropped connections) before giving up")
+	parsedVar(f, &req.CacheCopies, "cache-copies", "", "auto", "keep a copy of every image blob in the cache: always, never, or auto (only when the cache is on another file system than the output; otherwise the cache notes where the bundle holds each blob)", prepare.ParseCopies)
+	parsedVar(f, &req.Split, "split", "", "auto", "part size: 700M, 4G…, or fat32 (4 GiB − 1), dvd, none; auto: fat32 on FAT file systems, else none", session.ParseSplit)
+	f.StringVar(&req.Name, "name", "", "the bundle's base name (default: target-version)")
+	parsedVar(f, &retries, "retries", "", "5", "retries of a failing download (5xx, 429, dropped connections) before giving up", atLeast(0))
 	f.StringVar(&signKey, "sign-key", "", "private key to sign the bundle's index with (PREFIX.key from ferry keygen; FERRY_KEY_PASSWORD opens an encrypted one)")
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
 	progress.register(c)
-	haveFlag(c, &have)
+	haveFlag(c, &req.Have)
 	return c
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"ferry/tui/progressline"
@@ -12,15 +10,8 @@ import (
 type progressFlag struct{ mode string }
 
 func (p *progressFlag) register(c *cobra.Command) {
-	c.Flags().StringVar(&p.mode, "progress", "auto", "auto (a live line on a terminal, log lines otherwise), plain, json or none")
-}
-
-// check refuses a value that is not a mode.
-func (p *progressFlag) check() error {
-	if !progressline.Valid(p.mode) {
-		return usageError{fmt.Errorf("--progress must be auto, plain, json or none, not %q", p.mode)}
-	}
-	return nil
+	parsedVar(c.Flags(), &p.mode, "progress", "", progressline.Auto, "auto (a live line on a terminal, log lines otherwise), plain, json or none",
+		oneOf(progressline.Auto, progressline.Plain, progressline.JSON, progressline.None))
 }
 
 // renderer renders progress on stderr in the mode asked for.

@@ -94,7 +94,7 @@ func newRoot(a *app) *cobra.Command {
 	}
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{flagMistake(err)} })
 	pf := root.PersistentFlags()
 	pf.StringArrayVar(&a.catalogs, "catalog", nil, "extra catalog file or folder; its targets override built-in ones by name (repeatable)")
 	pf.BoolVar(&a.noColor, "no-color", false, "print without colour (also when NO_COLOR is set)")

@@ -17,9 +17,6 @@ func newServeCmd(a *app) *cobra.Command {
 	var trust trustFlag
 	var with []string
 	c := command("serve", func(cmd *cobra.Command, args []string) error {
-		if err := progress.check(); err != nil {
-			return err
-		}
 		if (cert == "") != (key == "") {
 			return usageError{fmt.Errorf("give both --tls-cert and --tls-key, or neither")}
 		}

@@ -32,16 +32,13 @@ func (f *sourceFlags) register(c *cobra.Command) {
 	fl.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of an extra certificate authority to trust, repeatable")
 	fl.StringArrayVar(&f.insecure, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
 	fl.StringArrayVar(&f.mirrors, "source-mirror", nil, "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references")
-	fl.IntVar(&f.concurrency, "concurrency", 8, "how many items to resolve or fetch at once")
+	parsedVar(fl, &f.concurrency, "concurrency", "", "8", "how many items to resolve or fetch at once", atLeast(1))
 	fl.StringVar(&f.sigStore, "signature-store", "", "base URL of the OpenShift release signature store to read instead of the catalog's (STORE/sha256=HEX/signature-1)")
 }
 
 // options turns the flags into session options; a flag that cannot be
 // read is a usage error.
 func (f *sourceFlags) options(repos []string) (session.Options, error) {
-	if f.concurrency < 1 {
-		return session.Options{}, usageError{fmt.Errorf("--concurrency must be at least 1")}
-	}
 	o := session.Options{PullSecret: f.pullSecret, CAFiles: f.caFiles, InsecureHosts: f.insecure, Concurrency: f.concurrency,
 		MavenRepositories: repos, CacheDir: f.cacheDir, Retries: f.retries, SignatureStore: f.sigStore}
 	for _, m := range f.mirrors {
@@ -100,7 +97,7 @@ func (f *registryFlags) register(c *cobra.Command, help map[string]string) {
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.registry, "registry", "", h("registry", "the site's registry: HOST[:PORT][/PREFIX], as given to ferry import"))
-	fl.StringVar(&f.mapping, "repo-mapping", "nested", h("repo-mapping", "nested or flat, as given to ferry import"))
+	parsedVar(fl, &f.mapping, "repo-mapping", "", "nested", h("repo-mapping", "nested or flat, as given to ferry import"), oneOf("nested", "flat"))
 	fl.StringArrayVar(&f.caFiles, "ca-file", nil, h("ca-file", "PEM file of the site's certificate authority, repeatable"))
 	fl.BoolVar(&f.insecure, "insecure", false, h("insecure", "speak plain HTTP to the registry (only for registries without TLS)"))
 }
@@ -111,7 +108,7 @@ func (f *registryFlags) registerLogin(c *cobra.Command, concurrency string) {
 	fl := c.Flags()
 	fl.StringVar(&f.username, "username", "", "registry login (or FERRY_REGISTRY_USERNAME; default: your docker config)")
 	fl.BoolVar(&f.passStdin, "password-stdin", false, "read the registry password from standard input (or FERRY_REGISTRY_PASSWORD)")
-	fl.IntVar(&f.concurrency, "concurrency", 4, concurrency)
+	parsedVar(fl, &f.concurrency, "concurrency", "", "4", concurrency, atLeast(1))
 }
 
 // site is the registry the flags name, as the site's side starts from it.
@@ -121,16 +118,12 @@ func (f *registryFlags) site() session.Destination {
 
 // destination is the registry the flags name, laid out as --repo-mapping
 // says (mapped).
-func (f *registryFlags) destination() (session.Destination, error) { return f.mapped(f.site()) }
+func (f *registryFlags) destination() session.Destination { return f.mapped(f.site()) }
 
-// mapped is d with --repo-mapping, which must be one of its two values,
-// and --concurrency.
-func (f *registryFlags) mapped(d session.Destination) (session.Destination, error) {
-	if f.mapping != "nested" && f.mapping != "flat" {
-		return session.Destination{}, usageError{fmt.Errorf("--repo-mapping must be nested or flat, not %q", f.mapping)}
-	}
+// mapped is d with --repo-mapping and --concurrency.
+func (f *registryFlags) mapped(d session.Destination) session.Destination {
 	d.Flat, d.Concurrency = f.mapping == "flat", f.concurrency
-	return d, nil
+	return d
 }
 
 // logins fills what d lacks of its logins from standard input (with

@@ -40,9 +40,6 @@ func newSignCmd(a *app) *cobra.Command {
 		if key == "" {
 			return usageError{fmt.Errorf("say which private key signs with --key KEY (ferry keygen makes one)")}
 		}
-		if err := progress.check(); err != nil {
-			return err
-		}
 		sess, b, err := a.openBundle(args[0])
 		if err != nil {
 			return err

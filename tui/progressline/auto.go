@@ -10,15 +10,6 @@ import (
 // otherwise.
 const Auto = "auto"
 
-// Valid says whether mode is one a user may ask for: Auto, Plain, JSON or
-// None (Line comes only with Auto, on a terminal).
-func Valid(mode string) bool {
-	switch mode {
-	case Auto, Plain, JSON, None:
-		return true
-	}
-	return false
-}
 
 // ForTerminal renders to w in mode, resolving Auto: on a terminal a live
 // line as wide as the terminal is (80 when it does not say), elsewhere log

@@ -7,9 +7,12 @@ import (
 )
 
 // ParseCopies reads auto, always or never as a Copies.
-func ParseCopies(s string) (Copies, bool) {
+func ParseCopies(s string) (Copies, error) {
 	c, ok := map[string]Copies{"auto": CopiesAuto, "always": CopiesAlways, "never": CopiesNever}[s]
-	return c, ok
+	if !ok {
+		return c, fmt.Errorf("must be auto, always or never, not %q", s)
+	}
+	return c, nil
 }
 
 // SourceDate stamps every entry with the time SOURCE_DATE_EPOCH holds
