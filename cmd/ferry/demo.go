@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ferry/themes"
 	tuiapp "ferry/tui/app"
 	"ferry/workflow/demo"
 	"ferry/workflow/session"
@@ -33,7 +32,7 @@ func newDemoCmd(a *app) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		th, err := a.tuiTheme(themeName)
+		th, err := a.term().Theme(themeName)
 		if err != nil {
 			return err
 		}
@@ -56,7 +55,7 @@ func newDemoCmd(a *app) *cobra.Command {
 	})
 	c.Flags().BoolVar(&auto, "auto", false, "play the walkthrough by itself, at --pace")
 	c.Flags().DurationVar(&pace, "pace", 1200*time.Millisecond, "with --auto, the pause between keys")
-	c.Flags().StringVar(&themeName, "theme", themes.Default, "colours: "+themes.Default+", "+themes.HighContrast+", "+themes.Mono)
+	themeFlag(c, &themeName, "colours")
 	return c
 }
 

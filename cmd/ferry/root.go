@@ -63,13 +63,9 @@ func (a *app) getenv(key string) string { return a.term().Getenv(key) }
 func (a *app) out() *colorprofile.Writer { return a.term().Writer() }
 func (a *app) theme() themes.Theme       { return a.term().PrintTheme() }
 
-// tuiTheme is the app's theme; an unknown name is a usage error.
-func (a *app) tuiTheme(name string) (themes.Theme, error) {
-	th, err := a.term().Theme(name)
-	if err != nil {
-		return th, usageError{err}
-	}
-	return th, nil
+// themeFlag adds --theme, one of themes.Names.
+func themeFlag(c *cobra.Command, name *string, usage string) {
+	parsedVar(c.Flags(), name, "theme", "", themes.Default, usage+": "+strings.Join(themes.Names, ", "), oneOf(themes.Names...))
 }
 
 // logf prints a progress line to stderr when --verbose is on.
@@ -104,7 +100,7 @@ func newRoot(a *app) *cobra.Command {
 	var accessibleFlag bool
 	var repos, have []string
 	src.register(root)
-	root.Flags().StringVar(&themeName, "theme", themes.Default, "wizard colours: "+strings.Join(themes.Names, ", "))
+	themeFlag(root, &themeName, "wizard colours")
 	root.Flags().BoolVar(&accessibleFlag, "accessible", false, "ask the wizard's questions as plain numbered prompts (also ACCESSIBLE=1 or TERM=dumb)")
 	root.Flags().StringVar(&cacheDir, "cache", defaultCache(), "download cache for the wizard's bundles")
 	root.Flags().StringArrayVar(&repos, "maven-repo", nil, "Maven repository to resolve from: a URL or a local folder, repeatable (default: Maven Central)")

@@ -6,7 +6,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"ferry/themes"
 	"ferry/tui/accessible"
 	tuiapp "ferry/tui/app"
 	"ferry/tui/farside"
@@ -29,14 +28,8 @@ func (a *app) askImport(cmd *cobra.Command, sess *session.Session, site session.
 	// What the flags and the environment say fills the fields; the app
 	// asks for the rest on its own screen.
 	far, fo := farside.ForSession(sess, farside.Options{Destination: d})
-	if a.term().Accessible(asked) {
-		return accessible.RunImport(cmd.Context(), far, cmd.InOrStdin(), a.stdout, accessible.ImportOptions{Destination: d, ConfigDir: fo.ConfigDir})
-	}
-	th, err := a.tuiTheme(themes.Default)
-	if err != nil {
-		return err
-	}
-	r, err := a.term().Launch(cmd.Context(), tuiapp.Options{Theme: th, Side: tuiapp.Import, ImportEngine: far, Import: fo}, cmd.InOrStdin())
+	r, err := a.term().Start(cmd.Context(), tuiapp.Start{Accessible: asked, Options: tuiapp.Options{Side: tuiapp.Import, ImportEngine: far, Import: fo},
+		ImportPrompts: accessible.ImportOptions{Destination: d, ConfigDir: fo.ConfigDir}}, cmd.InOrStdin())
 	if err != nil {
 		return err
 	}

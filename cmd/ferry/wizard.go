@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,23 +36,15 @@ func runWizard(a *app, cmd *cobra.Command, src *sourceFlags, themeName string, a
 	wd, _ := os.Getwd()
 	opts := wizard.Options{MachineArch: runtime.GOARCH, Animate: true, DefaultOutput: filepath.Join(wd, "bundle"), Binary: exe,
 		CommandFlags: commandFlags(a.catalogs, src, repos), Have: have, SignKey: signKey}
-	in := cmd.InOrStdin()
 	far, farOpts := farside.ForSession(s, farside.Options{})
-	if a.term().Accessible(accessibleFlag) {
-		return accessible.RunEither(cmd.Context(), s, far, in, a.stdout, accessible.Options{MachineArch: runtime.GOARCH, Binary: exe, SignKey: signKey, KeyPassword: a.getenv(keyPasswordEnv)},
-			accessible.ImportOptions{ConfigDir: farOpts.ConfigDir})
-	}
-	if !tuiapp.IsTerminal(in) || !tuiapp.IsTerminal(a.stdout) {
+	r, err := a.term().Start(cmd.Context(), tuiapp.Start{ThemeName: themeName, Accessible: accessibleFlag,
+		Options:       tuiapp.Options{Side: tuiapp.Prepare, PrepareEngine: s, Prepare: opts, ImportEngine: far, Import: farOpts},
+		Prompts:       accessible.Options{MachineArch: runtime.GOARCH, Binary: exe, SignKey: signKey, KeyPassword: a.getenv(keyPasswordEnv)},
+		ImportPrompts: accessible.ImportOptions{ConfigDir: farOpts.ConfigDir}}, cmd.InOrStdin())
+	if errors.Is(err, tuiapp.ErrNoTerminal) {
 		return usageError{fmt.Errorf("the wizard needs a terminal: use `ferry prepare` (see `ferry prepare --help`), or --accessible for plain prompts")}
-	}
-	th, err := a.tuiTheme(themeName)
-	if err != nil {
+	} else if err != nil {
 		return err
-	}
-	ao := tuiapp.Options{Theme: th, Side: tuiapp.Prepare, PrepareEngine: s, Prepare: opts, ImportEngine: far, Import: farOpts}
-	r, err := a.term().Launch(cmd.Context(), ao, in)
-	if err != nil {
-		return fmt.Errorf("the wizard stopped: %w", err)
 	}
 	return a.summarize(r)
 }

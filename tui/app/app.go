@@ -10,8 +10,10 @@
 // Terminal is what the plain commands and the app share about the terminal
 // they print to: colour (NO_COLOR, no colour at all), width, theme, whether
 // to ask plain prompts instead (Accessible), and launching the program on
-// it (Launch, or Play with no terminal; Walk chooses between them). Demo
-// builds the app the demo plays.
+// it (Launch, or Play with no terminal; Walk chooses between them). Start
+// is how ferry and ferry import begin a side: the plain prompts of
+// tui/accessible where they are asked for, else the full screen, else
+// ErrNoTerminal. Demo builds the app the demo plays.
 package app
 
 import (
