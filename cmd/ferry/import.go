@@ -8,7 +8,6 @@ import (
 
 	tuiapp "ferry/tui/app"
 	"ferry/tui/summary"
-	"ferry/workflow/session"
 )
 
 func newImportCmd(a *app) *cobra.Command {
@@ -18,17 +17,13 @@ func newImportCmd(a *app) *cobra.Command {
 	var check, mavenPassStdin, accessibleFlag bool
 	var trust trustFlag
 	c := command("import", func(cmd *cobra.Command, args []string) error {
-		sess, err := a.session(session.Options{}, nil)
-		if err != nil {
-			return err
-		}
-		if err := trust.load(); err != nil {
-			return err
-		}
-		sess.TrustedKey = trust.pub
 		site := reg.site()
 		site.MavenURL, site.MavenDir, site.MavenUser = mavenURL, mavenDir, mavenUser
 		if len(args) == 0 {
+			sess, err := trust.session(a)
+			if err != nil {
+				return err
+			}
 			return a.askImport(cmd, sess, site, accessibleFlag)
 		}
 		if reg.registry == "" && mavenURL == "" && mavenDir == "" {
@@ -38,13 +33,10 @@ func newImportCmd(a *app) *cobra.Command {
 			return usageError{fmt.Errorf("give --maven-url or --maven-dir, not both")}
 		}
 		d := reg.mapped(site)
-		b, err := sess.Open(args[0])
-		if err != nil {
-			return err
-		}
 		// The parts are read again as they load; checking them here too
 		// means nothing unsigned-for reaches the registry.
-		if err := trust.check(a, cmd, sess, b, progress, !check); err != nil {
+		sess, b, err := trust.open(a, cmd, args[0], progress, !check)
+		if err != nil {
 			return err
 		}
 		if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, mavenPassStdin); err != nil {

@@ -98,38 +98,36 @@ func (t *trustFlag) load() error {
 	return nil
 }
 
-// open opens the bundle at path in a far-side session (openBundle) and,
-// under --key, refuses it unless signed by that key (check).
-func (t *trustFlag) open(a *app, cmd *cobra.Command, path string, p progressFlag, parts bool) (*session.Session, *bundle.Bundle, error) {
+// session is a far-side session (no source options) trusting only the
+// key --key names, when given.
+func (t *trustFlag) session(a *app) (*session.Session, error) {
 	if err := t.load(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	sess, b, err := a.openBundle(path)
+	sess, err := a.session(session.Options{}, nil)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return sess, b, t.check(a, cmd, sess, b, p, parts)
+	sess.TrustedKey = t.pub
+	return sess, nil
 }
 
-// check refuses, under --key, a bundle not signed by the key and, with
-// parts, one whose parts do not match the signed index; it prints who
-// signed it.
-func (t *trustFlag) check(a *app, cmd *cobra.Command, sess *session.Session, b *bundle.Bundle, p progressFlag, parts bool) error {
-	if t.pub == nil {
-		return nil
-	}
-	var fp string
-	var err error
-	if parts {
-		r := p.renderer(a)
-		fp, err = sess.CheckSigned(cmd.Context(), b, t.pub, r.Sink())
-		r.Finish()
-	} else {
-		fp, err = sess.CheckSignature(b, t.pub)
-	}
+// open opens the bundle at path in a far-side session and, under --key,
+// refuses it unless signed by that key and, with parts, unless its parts
+// match the signed index; it prints who signed it.
+func (t *trustFlag) open(a *app, cmd *cobra.Command, path string, p progressFlag, parts bool) (*session.Session, *bundle.Bundle, error) {
+	sess, err := t.session(a)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	summary.SignatureOK(a.out(), a.theme(), b.Index.Name, fp)
-	return nil
+	r := p.renderer(a)
+	b, fp, err := sess.OpenTrusted(cmd.Context(), path, parts, r.Sink())
+	r.Finish()
+	if err != nil {
+		return nil, nil, err
+	}
+	if fp != "" {
+		summary.SignatureOK(a.out(), a.theme(), b.Index.Name, fp)
+	}
+	return sess, b, nil
 }

@@ -147,6 +147,25 @@ func (s *Session) CheckSigned(ctx context.Context, b *bundle.Bundle, trusted ssh
 	return fp, nil
 }
 
+// OpenTrusted opens the bundle at path (Open) and, when the session has a
+// TrustedKey, refuses it unless signed by that key (CheckSignature) and,
+// with parts, unless every part matches the signed index (CheckSigned,
+// reporting to sink). It returns the signer's fingerprint, "" without a
+// TrustedKey.
+func (s *Session) OpenTrusted(ctx context.Context, path string, parts bool, sink progress.Sink) (*bundle.Bundle, string, error) {
+	b, err := s.Open(path)
+	if err != nil || s.TrustedKey == nil {
+		return b, "", err
+	}
+	var fp string
+	if parts {
+		fp, err = s.CheckSigned(ctx, b, s.TrustedKey, sink)
+	} else {
+		fp, err = s.CheckSignature(b, s.TrustedKey)
+	}
+	return b, fp, err
+}
+
 // SignedBy says who signed the bundle, for the far side's screens: with a
 // TrustedKey, the bundle must be signed by it; without one, the keys
 // beside the bundle are tried (SignatureBeside), and a bundle with none

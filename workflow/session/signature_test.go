@@ -35,6 +35,16 @@ func TestSignatureOfABundle(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, keys.Fingerprint, fp)
 
+	// Opened trusting no key, nothing is checked; trusting the signer's,
+	// the signature is.
+	_, fp, err = s.OpenTrusted(t.Context(), dir, true, nil)
+	require.NoError(t, err)
+	assert.Empty(t, fp)
+	s.TrustedKey = pub
+	_, fp, err = s.OpenTrusted(t.Context(), dir, true, nil)
+	require.NoError(t, err)
+	assert.Equal(t, keys.Fingerprint, fp)
+
 	// A part damaged without its index: the signature holds, the parts
 	// check does not.
 	bundletest.FlipStreamByte(t, dir, f.Index, 100)
@@ -42,6 +52,11 @@ func TestSignatureOfABundle(t *testing.T) {
 	require.NoError(t, err)
 	_, err = s.CheckSigned(t.Context(), b, pub, nil)
 	assert.ErrorIs(t, err, bundle.ErrDamagedPart)
+	_, _, err = s.OpenTrusted(t.Context(), dir, false, nil)
+	assert.NoError(t, err, "the index alone is checked")
+	_, _, err = s.OpenTrusted(t.Context(), dir, true, nil)
+	assert.ErrorIs(t, err, bundle.ErrDamagedPart)
+	s.TrustedKey = nil
 
 	// An index opened from other bytes than those signed.
 	b.Index.Size++
