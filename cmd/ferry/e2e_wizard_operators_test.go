@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os/exec"
@@ -55,14 +56,16 @@ targets:
 `, cat.Ref))
 	c, err := catalog.Load(catalogFile)
 	require.NoError(t, err)
-	src := &sourceFlags{insecure: []string{up.Host}}
-	s, err := session.New(session.Options{InsecureHosts: src.insecure, CacheDir: t.TempDir()}, c)
+	// The wizard as `ferry --catalog FILE --insecure-source HOST` starts it.
+	root := newRoot(&app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}})
+	require.NoError(t, root.ParseFlags([]string{"--catalog", catalogFile, "--insecure-source", up.Host}))
+	s, err := session.New(session.Options{InsecureHosts: []string{up.Host}, CacheDir: t.TempDir()}, c)
 	require.NoError(t, err)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	f := wizard.New(ctx, s, themes.MonoTheme(), wizard.Options{MachineArch: "amd64", Product: "flow", DefaultOutput: t.TempDir(),
-		CommandFlags: commandFlags([]string{catalogFile}, src, nil),
+		CommandFlags: commandFlags(root),
 		Tick:         func(time.Duration, func(time.Time) tea.Msg) tea.Cmd { return nil }})
 	f.SetSize(120, 40)
 	press := func(keys ...string) {

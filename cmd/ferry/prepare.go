@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -14,13 +13,6 @@ import (
 	"ferry/workflow/selection"
 	"ferry/workflow/session"
 )
-
-func defaultCache() string {
-	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "ferry")
-	}
-	return filepath.Join(os.TempDir(), "ferry-cache")
-}
 
 func newPrepareCmd(a *app) *cobra.Command {
 	var sf selectFlags
@@ -93,7 +85,7 @@ func newPrepareCmd(a *app) *cobra.Command {
 	src.register(c)
 	f := c.Flags()
 	f.StringVarP(&req.Output, "output", "o", "", "folder to write the bundle to (created if missing)")
-	f.StringVar(&cacheDir, "cache", defaultCache(), "download cache; a later prepare reuses what it holds")
+	f.StringVar(&cacheDir, "cache", session.DefaultCache(), "download cache; a later prepare reuses what it holds")
 	parsedVar(f, &req.CacheCopies, "cache-copies", "", "auto", "keep a copy of every image blob in the cache: always, never, or auto (only when the cache is on another file system than the output; otherwise the cache notes where the bundle holds each blob)", prepare.ParseCopies)
 	parsedVar(f, &req.Split, "split", "", "auto", "part size: 700M, 4G…, or fat32 (4 GiB − 1), dvd, none; auto: fat32 on FAT file systems, else none", session.ParseSplit)
 	f.StringVar(&req.Name, "name", "", "the bundle's base name (default: target-version)")

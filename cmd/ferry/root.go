@@ -95,21 +95,10 @@ func newRoot(a *app) *cobra.Command {
 	pf.StringArrayVar(&a.catalogs, "catalog", nil, "extra catalog file or folder; its targets override built-in ones by name (repeatable)")
 	pf.BoolVar(&a.noColor, "no-color", false, "print without colour (also when NO_COLOR is set)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "print progress lines to stderr")
-	var src sourceFlags
-	var themeName, cacheDir, signKey string
-	var accessibleFlag bool
-	var repos, have []string
-	src.register(root)
-	themeFlag(root, &themeName, "wizard colours")
-	root.Flags().BoolVar(&accessibleFlag, "accessible", false, "ask the wizard's questions as plain numbered prompts (also ACCESSIBLE=1 or TERM=dumb)")
-	root.Flags().StringVar(&cacheDir, "cache", defaultCache(), "download cache for the wizard's bundles")
-	root.Flags().StringArrayVar(&repos, "maven-repo", nil, "Maven repository to resolve from: a URL or a local folder, repeatable (default: Maven Central)")
-	haveFlag(root, &have)
-	root.Flags().StringVar(&signKey, "sign-key", "", "private key the wizard offers to sign the bundle with (PREFIX.key from ferry keygen); its path never goes into the bundle")
+	var w wizardFlags
+	w.register(root)
 	root.Args = cobra.NoArgs
-	root.RunE = func(cmd *cobra.Command, _ []string) error {
-		return runWizard(a, cmd, &src, themeName, accessibleFlag, cacheDir, repos, have, signKey)
-	}
+	root.RunE = func(cmd *cobra.Command, _ []string) error { return w.run(a, cmd) }
 	root.AddCommand(newCatalogCmd(a), newPlanCmd(a), newPrepareCmd(a), newVerifyCmd(a), newImportCmd(a), newConfigureCmd(a), newServeCmd(a), newInventoryCmd(a), newLoadNodeCmd(a), newDemoCmd(a), newKeygenCmd(a), newSignCmd(a), newVersionCmd(a))
 	return root
 }

@@ -67,15 +67,7 @@ func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags, r *
 	if err != nil {
 		return nil, nil, sel, mistake(err)
 	}
-	o, err := src.options(nil)
-	if err != nil {
-		return nil, nil, sel, err
-	}
-	cat, err := a.loadCatalog()
-	if err != nil {
-		return nil, nil, sel, err
-	}
-	s, err := a.session(o, cat)
+	s, err := a.sourceSession(src, nil)
 	if err != nil {
 		return nil, nil, sel, err
 	}

@@ -63,6 +63,20 @@ func (a *app) session(o session.Options, cat *catalog.Catalog) (*session.Session
 	return s, nil
 }
 
+// sourceSession starts a session with the catalog and the source flags
+// (with repos, the Maven repositories to resolve from).
+func (a *app) sourceSession(src *sourceFlags, repos []string) (*session.Session, error) {
+	o, err := src.options(repos)
+	if err != nil {
+		return nil, err
+	}
+	cat, err := a.loadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return a.session(o, cat)
+}
+
 // openBundle starts a session with no source options, as the far side's
 // commands need, and opens the bundle at path in it.
 func (a *app) openBundle(path string) (*session.Session, *bundle.Bundle, error) {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sync"
 
 	"github.com/spf13/afero"
@@ -29,6 +30,15 @@ import (
 // MavenCentral is where Maven artifacts are resolved from when neither the
 // selection nor the options name a repository.
 const MavenCentral = "https://repo.maven.apache.org/maven2"
+
+// DefaultCache is where downloads are cached unless the user says: the
+// user's cache folder, or the temporary folder where there is none.
+func DefaultCache() string {
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "ferry")
+	}
+	return filepath.Join(os.TempDir(), "ferry-cache")
+}
 
 // Options say how a session reaches the registries and repositories items
 // come from, and where it keeps what it downloads.
