@@ -205,13 +205,19 @@ func TestDeltaInventoryRoundTrip(t *testing.T) {
 	f := newDeltaFixture(t, registrytest.StartInProcess(t))
 	site := registrytest.StartInProcess(t)
 	base := f.prepare(t, "1", "product-1")
+	// A report that cannot be written fails the run, once all is loaded.
+	blocker := writeFile(t, "not-a-folder", "")
+	code, stdout, stderr := ferry(t, "import", base, "--registry", site.Host+"/mirror", "--insecure", "--report", filepath.Join(blocker, "import"))
+	assert.Equal(t, 1, code, stderr)
+	assert.Contains(t, stdout, "Imported product-1")
+	assert.Contains(t, stderr, "the report was not written")
 	report := filepath.Join(t.TempDir(), "import")
-	code, _, stderr := ferry(t, "import", base, "--registry", site.Host+"/mirror", "--insecure", "--report", report)
+	code, _, stderr = ferry(t, "import", base, "--registry", site.Host+"/mirror", "--insecure", "--report", report)
 	require.Equal(t, 0, code, stderr)
 
 	// Taken from the registry, by the bundle loaded and by the next plan.
 	invFile := filepath.Join(t.TempDir(), "inventory.json")
-	code, stdout, stderr := ferry(t, "inventory", "--registry", site.Host+"/mirror", "--insecure", "--bundle", base, "--output", invFile)
+	code, stdout, stderr = ferry(t, "inventory", "--registry", site.Host+"/mirror", "--insecure", "--bundle", base, "--output", invFile)
 	require.Equal(t, 0, code, stderr)
 	assert.Contains(t, stdout, "Inventory written:")
 	data, err := os.ReadFile(invFile)

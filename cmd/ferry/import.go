@@ -54,8 +54,17 @@ func newImportCmd(a *app) *cobra.Command {
 		r := progress.renderer(a)
 		rep, err := sess.Import(cmd.Context(), b, d, r.Sink())
 		r.Finish()
+		var unreported error
 		if report != "" && rep != nil {
-			if files, werr := rep.Write(sess.FS, report); werr == nil {
+			files, werr := rep.Write(sess.FS, report)
+			if werr != nil {
+				// What was loaded stays loaded; the run fails at the end
+				// so that automation waiting for the report hears it.
+				unreported = fmt.Errorf("the images are loaded, but the report was not written: %w", werr)
+				if err != nil || len(rep.Problems) > 0 {
+					fmt.Fprintf(a.stderr, "ferry: the report was not written: %v\n", werr) // the run fails for another reason
+				}
+			} else {
 				fmt.Fprintf(a.stderr, "report: %s\n", strings.Join(files, ", "))
 			}
 		}
@@ -71,7 +80,7 @@ func newImportCmd(a *app) *cobra.Command {
 			return reportedError{fmt.Errorf("%d images need attention", len(rep.Problems))}
 		}
 		summary.ImportNext(w, th, args[0], reg.registry)
-		return nil
+		return unreported
 	})
 	needs := c.Args
 	c.Args = func(cmd *cobra.Command, args []string) error {
