@@ -18,9 +18,8 @@ func newPrepareCmd(a *app) *cobra.Command {
 	var sf selectFlags
 	var src sourceFlags
 	var req session.BundleRequest
-	var cacheDir, signKey string
+	var signKey string
 	var progress progressFlag
-	var retries int
 	var noBinary bool
 	c := command("prepare", func(cmd *cobra.Command, _ []string) error {
 		output := req.Output
@@ -43,7 +42,6 @@ func newPrepareCmd(a *app) *cobra.Command {
 		if err := req.SourceDate(a.getenv("SOURCE_DATE_EPOCH")); err != nil {
 			return usageError{err}
 		}
-		src.cacheDir, src.retries = cacheDir, retries
 		r := progress.renderer(a)
 		p, sess, sel, err := a.resolve(cmd, &sf, &src, r)
 		if err != nil {
@@ -85,11 +83,11 @@ func newPrepareCmd(a *app) *cobra.Command {
 	src.register(c)
 	f := c.Flags()
 	f.StringVarP(&req.Output, "output", "o", "", "folder to write the bundle to (created if missing)")
-	f.StringVar(&cacheDir, "cache", session.DefaultCache(), "download cache; a later prepare reuses what it holds")
+	f.StringVar(&src.CacheDir, "cache", session.DefaultCache(), "download cache; a later prepare reuses what it holds")
 	parsedVar(f, &req.CacheCopies, "cache-copies", "", "auto", "keep a copy of every image blob in the cache: always, never, or auto (only when the cache is on another file system than the output; otherwise the cache notes where the bundle holds each blob)", prepare.ParseCopies)
 	parsedVar(f, &req.Split, "split", "", "auto", "part size: 700M, 4G…, or fat32 (4 GiB − 1), dvd, none; auto: fat32 on FAT file systems, else none", session.ParseSplit)
 	f.StringVar(&req.Name, "name", "", "the bundle's base name (default: target-version)")
-	parsedVar(f, &retries, "retries", "", "5", "retries of a failing download (5xx, 429, dropped connections) before giving up", atLeast(0))
+	parsedVar(f, &src.Retries, "retries", "", "5", "retries of a failing download (5xx, 429, dropped connections) before giving up", atLeast(0))
 	f.StringVar(&signKey, "sign-key", "", "private key to sign the bundle's index with (PREFIX.key from ferry keygen; FERRY_KEY_PASSWORD opens an encrypted one)")
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")
 	progress.register(c)

@@ -67,7 +67,7 @@ func (a *app) resolve(cmd *cobra.Command, sf *selectFlags, src *sourceFlags, r *
 	if err != nil {
 		return nil, nil, sel, mistake(err)
 	}
-	s, err := a.sourceSession(src, nil)
+	s, err := a.sourceSession(src)
 	if err != nil {
 		return nil, nil, sel, err
 	}

@@ -14,41 +14,18 @@ import (
 )
 
 // sourceFlags say how to reach the registries and repositories items come
-// from; commands that download also fill cacheDir and retries.
-type sourceFlags struct {
-	pullSecret  string
-	caFiles     []string
-	insecure    []string
-	mirrors     []string
-	concurrency int
-	cacheDir    string
-	retries     int
-	sigStore    string
-}
+// from, as the session's options; commands that download also fill
+// CacheDir and Retries, and the wizard MavenRepositories.
+type sourceFlags struct{ session.Options }
 
 func (f *sourceFlags) register(c *cobra.Command) {
 	fl := c.Flags()
-	fl.StringVar(&f.pullSecret, "pull-secret", "", "docker config JSON with registry credentials, as oc takes; the docker config is used too")
-	fl.StringArrayVar(&f.caFiles, "ca-file", nil, "PEM file of an extra certificate authority to trust, repeatable")
-	fl.StringArrayVar(&f.insecure, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
-	fl.StringArrayVar(&f.mirrors, "source-mirror", nil, "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references")
-	parsedVar(fl, &f.concurrency, "concurrency", "", "8", "how many items to resolve or fetch at once", atLeast(1))
-	fl.StringVar(&f.sigStore, "signature-store", "", "base URL of the OpenShift release signature store to read instead of the catalog's (STORE/sha256=HEX/signature-1)")
-}
-
-// options turns the flags into session options; a flag that cannot be
-// read is a usage error.
-func (f *sourceFlags) options(repos []string) (session.Options, error) {
-	o := session.Options{PullSecret: f.pullSecret, CAFiles: f.caFiles, InsecureHosts: f.insecure, Concurrency: f.concurrency,
-		MavenRepositories: repos, CacheDir: f.cacheDir, Retries: f.retries, SignatureStore: f.sigStore}
-	for _, m := range f.mirrors {
-		mm, err := source.ParseMirror(m)
-		if err != nil {
-			return o, usageError{err}
-		}
-		o.Mirrors = append(o.Mirrors, mm)
-	}
-	return o, nil
+	fl.StringVar(&f.PullSecret, "pull-secret", "", "docker config JSON with registry credentials, as oc takes; the docker config is used too")
+	fl.StringArrayVar(&f.CAFiles, "ca-file", nil, "PEM file of an extra certificate authority to trust, repeatable")
+	fl.StringArrayVar(&f.InsecureHosts, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
+	parsedListVar(fl, &f.Mirrors, "source-mirror", "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references", source.ParseMirror)
+	parsedVar(fl, &f.Concurrency, "concurrency", "", "8", "how many items to resolve or fetch at once", atLeast(1))
+	fl.StringVar(&f.SignatureStore, "signature-store", "", "base URL of the OpenShift release signature store to read instead of the catalog's (STORE/sha256=HEX/signature-1)")
 }
 
 // session starts a session with ferry's version; cat may be nil where no
@@ -63,18 +40,13 @@ func (a *app) session(o session.Options, cat *catalog.Catalog) (*session.Session
 	return s, nil
 }
 
-// sourceSession starts a session with the catalog and the source flags
-// (with repos, the Maven repositories to resolve from).
-func (a *app) sourceSession(src *sourceFlags, repos []string) (*session.Session, error) {
-	o, err := src.options(repos)
-	if err != nil {
-		return nil, err
-	}
+// sourceSession starts a session with the catalog and the source flags.
+func (a *app) sourceSession(src *sourceFlags) (*session.Session, error) {
 	cat, err := a.loadCatalog()
 	if err != nil {
 		return nil, err
 	}
-	return a.session(o, cat)
+	return a.session(src.Options, cat)
 }
 
 // openBundle starts a session with no source options, as the far side's

@@ -23,7 +23,7 @@ type wizardFlags struct {
 	src                sourceFlags
 	themeName, signKey string
 	accessible         bool
-	repos, have        []string
+	have               []string
 }
 
 func (w *wizardFlags) register(root *cobra.Command) {
@@ -31,8 +31,8 @@ func (w *wizardFlags) register(root *cobra.Command) {
 	themeFlag(root, &w.themeName, "wizard colours")
 	f := root.Flags()
 	f.BoolVar(&w.accessible, "accessible", false, "ask the wizard's questions as plain numbered prompts (also ACCESSIBLE=1 or TERM=dumb)")
-	f.StringVar(&w.src.cacheDir, "cache", session.DefaultCache(), "download cache for the wizard's bundles")
-	f.StringArrayVar(&w.repos, "maven-repo", nil, "Maven repository to resolve from: a URL or a local folder, repeatable (default: Maven Central)")
+	f.StringVar(&w.src.CacheDir, "cache", session.DefaultCache(), "download cache for the wizard's bundles")
+	f.StringArrayVar(&w.src.MavenRepositories, "maven-repo", nil, "Maven repository to resolve from: a URL or a local folder, repeatable (default: Maven Central)")
 	haveFlag(root, &w.have)
 	f.StringVar(&w.signKey, "sign-key", "", "private key the wizard offers to sign the bundle with (PREFIX.key from ferry keygen); its path never goes into the bundle")
 }
@@ -40,7 +40,7 @@ func (w *wizardFlags) register(root *cobra.Command) {
 // run opens the wizard, or the accessible prompts, or explains that a
 // terminal is needed.
 func (w *wizardFlags) run(a *app, cmd *cobra.Command) error {
-	s, err := a.sourceSession(&w.src, w.repos)
+	s, err := a.sourceSession(&w.src)
 	if err != nil {
 		return err
 	}
