@@ -14,7 +14,7 @@ import (
 func newConfigureCmd(a *app) *cobra.Command {
 	var reg registryFlags
 	var platforms []string
-	var bundlePath, planPath, mavenURL, output string
+	var bundlePath, planPath, output string
 	var icsp bool
 	c := command("configure", func(cmd *cobra.Command, _ []string) error {
 		if len(platforms) == 0 {
@@ -31,8 +31,6 @@ func newConfigureCmd(a *app) *cobra.Command {
 		if (bundlePath == "") == (planPath == "") {
 			return usageError{fmt.Errorf("give the images with --bundle BUNDLE or --plan FILE (one of them)")}
 		}
-		d := reg.destination()
-		d.MavenURL = mavenURL
 		sess, err := a.session(session.Options{}, nil)
 		if err != nil {
 			return err
@@ -41,7 +39,7 @@ func newConfigureCmd(a *app) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		results, err := sess.Configure(c, d, platforms, output, mirrorconfig.Options{ICSP: icsp})
+		results, err := sess.Configure(c, reg.Destination, platforms, output, mirrorconfig.Options{ICSP: icsp})
 		summary.Configured(a.out(), a.stderr, a.theme(), results, output)
 		return err
 	})
@@ -56,7 +54,7 @@ func newConfigureCmd(a *app) *cobra.Command {
 	f.StringVar(&bundlePath, "bundle", "", "the bundle whose images to configure (its folder, index or a part)")
 	f.StringVar(&planPath, "plan", "", "a saved plan (ferry plan --output json) instead of a bundle")
 	f.BoolVar(&icsp, "icsp", false, "openshift: also write the legacy ImageContentSourcePolicy (OpenShift 4.12 and older)")
-	f.StringVar(&mavenURL, "maven-url", "", "the site's Maven repository, for maven and gradle")
+	f.StringVar(&reg.MavenURL, "maven-url", "", "the site's Maven repository, for maven and gradle")
 	f.StringVarP(&output, "output", "o", "", "folder to write the files to")
 	return c
 }

@@ -12,37 +12,35 @@ import (
 
 func newImportCmd(a *app) *cobra.Command {
 	var reg registryFlags
-	var mavenURL, mavenUser, mavenDir, report string
+	var report string
 	var progress progressFlag
 	var check, mavenPassStdin, accessibleFlag bool
 	var trust trustFlag
 	c := command("import", func(cmd *cobra.Command, args []string) error {
-		site := reg.site()
-		site.MavenURL, site.MavenDir, site.MavenUser = mavenURL, mavenDir, mavenUser
 		if len(args) == 0 {
 			sess, err := trust.session(a)
 			if err != nil {
 				return err
 			}
-			return a.askImport(cmd, sess, site, accessibleFlag)
+			return a.askImport(cmd, sess, reg.Destination, accessibleFlag)
 		}
-		if reg.registry == "" && mavenURL == "" && mavenDir == "" {
+		if reg.Registry == "" && reg.MavenURL == "" && reg.MavenDir == "" {
 			return usageError{fmt.Errorf("say where the bundle goes: --registry HOST[:PORT][/PREFIX], and/or --maven-url URL or --maven-dir DIR")}
 		}
-		if mavenURL != "" && mavenDir != "" {
+		if reg.MavenURL != "" && reg.MavenDir != "" {
 			return usageError{fmt.Errorf("give --maven-url or --maven-dir, not both")}
 		}
-		d := reg.mapped(site)
 		// The parts are read again as they load; checking them here too
 		// means nothing unsigned-for reaches the registry.
 		sess, b, err := trust.open(a, cmd, args[0], progress, !check)
 		if err != nil {
 			return err
 		}
-		if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, mavenPassStdin); err != nil {
+		d, err := a.logins(reg.Destination, cmd.InOrStdin(), reg.passStdin, mavenPassStdin)
+		if err != nil {
 			return err
 		}
-		if reg.insecure {
+		if d.Insecure {
 			fmt.Fprintf(a.stderr, "ferry: warning: %s is reached over plain HTTP (--insecure): images travel unencrypted on the site network.\n", d.Host())
 		}
 		th, w := a.theme(), a.out()
@@ -79,7 +77,7 @@ func newImportCmd(a *app) *cobra.Command {
 			summary.Failures(a.stderr, rep.Problems)
 			return reportedError{fmt.Errorf("%d images need attention", len(rep.Problems))}
 		}
-		summary.ImportNext(w, th, args[0], reg.registry)
+		summary.ImportNext(w, th, args[0], reg.Registry)
 		return unreported
 	})
 	needs := c.Args
@@ -95,10 +93,10 @@ func newImportCmd(a *app) *cobra.Command {
 	})
 	reg.registerLogin(c, "how many blobs to push at once")
 	f := c.Flags()
-	f.StringVar(&mavenURL, "maven-url", "", "the site's Maven repository URL (Nexus, Artifactory, Reposilite or any WebDAV PUT)")
-	f.StringVar(&mavenUser, "maven-username", "", "Maven repository login (or FERRY_MAVEN_USERNAME)")
+	f.StringVar(&reg.MavenURL, "maven-url", "", "the site's Maven repository URL (Nexus, Artifactory, Reposilite or any WebDAV PUT)")
+	f.StringVar(&reg.MavenUser, "maven-username", "", "Maven repository login (or FERRY_MAVEN_USERNAME)")
 	f.BoolVar(&mavenPassStdin, "maven-password-stdin", false, "read the Maven password from standard input (or FERRY_MAVEN_PASSWORD)")
-	f.StringVar(&mavenDir, "maven-dir", "", "copy the Maven files into this folder instead (a file repository for mvn -o)")
+	f.StringVar(&reg.MavenDir, "maven-dir", "", "copy the Maven files into this folder instead (a file repository for mvn -o)")
 	f.BoolVar(&check, "check", false, "only check the destinations (reachable, certificate, login, push allowed), load nothing")
 	f.StringVar(&report, "report", "", "write what was loaded where to PATH.md and PATH.json")
 	progress.register(c)

@@ -11,25 +11,26 @@ import (
 
 func newInventoryCmd(a *app) *cobra.Command {
 	var reg registryFlags
-	var planFile, bundlePath, output string
+	var scope session.InventoryScope
+	var output string
 	c := command("inventory", func(cmd *cobra.Command, _ []string) error {
 		switch {
-		case reg.registry == "":
+		case reg.Registry == "":
 			return usageError{fmt.Errorf("say which registry to ask with --registry HOST[:PORT][/PREFIX]")}
 		case output == "":
 			return usageError{fmt.Errorf("say where the inventory goes with --output FILE")}
-		case (planFile == "") == (bundlePath == ""):
+		case (scope.Plan == "") == (scope.Bundle == ""):
 			return usageError{fmt.Errorf("say which images to ask about: --plan FILE or --bundle BUNDLE, one of them")}
 		}
-		d := reg.destination()
 		sess, err := a.session(session.Options{}, nil)
 		if err != nil {
 			return err
 		}
-		if d, err = a.logins(d, cmd.InOrStdin(), reg.passStdin, false); err != nil {
+		d, err := a.logins(reg.Destination, cmd.InOrStdin(), reg.passStdin, false)
+		if err != nil {
 			return err
 		}
-		inv, err := sess.Inventory(cmd.Context(), d, session.InventoryScope{Plan: planFile, Bundle: bundlePath}, nil)
+		inv, err := sess.Inventory(cmd.Context(), d, scope, nil)
 		if err != nil {
 			return err
 		}
@@ -42,8 +43,8 @@ func newInventoryCmd(a *app) *cobra.Command {
 	reg.register(c, map[string]string{"repo-mapping": "nested or flat, as the images were imported"})
 	reg.registerLogin(c, "how many HEAD requests at once")
 	f := c.Flags()
-	f.StringVar(&planFile, "plan", "", "ask about the images of this plan (ferry plan --output json)")
-	f.StringVar(&bundlePath, "bundle", "", "ask about the images of this bundle (its folder, .ferry.json index or a part)")
+	f.StringVar(&scope.Plan, "plan", "", "ask about the images of this plan (ferry plan --output json)")
+	f.StringVar(&scope.Bundle, "bundle", "", "ask about the images of this bundle (its folder, .ferry.json index or a part)")
 	f.StringVarP(&output, "output", "o", "", "file to write the inventory to (JSON)")
 	return c
 }

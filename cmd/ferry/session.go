@@ -64,12 +64,11 @@ func (a *app) openBundle(path string) (*session.Session, *bundle.Bundle, error) 
 }
 
 // registryFlags name the site's registry as import, inventory and
-// configure take it; help holds each command's own help of a flag.
+// configure take it, as the Destination they fill; help holds each
+// command's own help of a flag.
 type registryFlags struct {
-	registry, username, mapping string
-	caFiles                     []string
-	insecure, passStdin         bool
-	concurrency                 int
+	session.Destination
+	passStdin bool
 }
 
 // register adds --registry, --repo-mapping, --ca-file and --insecure, with
@@ -82,34 +81,22 @@ func (f *registryFlags) register(c *cobra.Command, help map[string]string) {
 		return def
 	}
 	fl := c.Flags()
-	fl.StringVar(&f.registry, "registry", "", h("registry", "the site's registry: HOST[:PORT][/PREFIX], as given to ferry import"))
-	parsedVar(fl, &f.mapping, "repo-mapping", "", "nested", h("repo-mapping", "nested or flat, as given to ferry import"), oneOf("nested", "flat"))
-	fl.StringArrayVar(&f.caFiles, "ca-file", nil, h("ca-file", "PEM file of the site's certificate authority, repeatable"))
-	fl.BoolVar(&f.insecure, "insecure", false, h("insecure", "speak plain HTTP to the registry (only for registries without TLS)"))
+	fl.StringVar(&f.Registry, "registry", "", h("registry", "the site's registry: HOST[:PORT][/PREFIX], as given to ferry import"))
+	parsedVar(fl, &f.Flat, "repo-mapping", "", "nested", h("repo-mapping", "nested or flat, as given to ferry import"), func(s string) (bool, error) {
+		m, err := oneOf("nested", "flat")(s)
+		return m == "flat", err
+	})
+	fl.StringArrayVar(&f.CAFiles, "ca-file", nil, h("ca-file", "PEM file of the site's certificate authority, repeatable"))
+	fl.BoolVar(&f.Insecure, "insecure", false, h("insecure", "speak plain HTTP to the registry (only for registries without TLS)"))
 }
 
 // registerLogin adds --username, --password-stdin, and --concurrency with
 // its help: what is done so many at once.
 func (f *registryFlags) registerLogin(c *cobra.Command, concurrency string) {
 	fl := c.Flags()
-	fl.StringVar(&f.username, "username", "", "registry login (or FERRY_REGISTRY_USERNAME; default: your docker config)")
+	fl.StringVar(&f.Username, "username", "", "registry login (or FERRY_REGISTRY_USERNAME; default: your docker config)")
 	fl.BoolVar(&f.passStdin, "password-stdin", false, "read the registry password from standard input (or FERRY_REGISTRY_PASSWORD)")
-	parsedVar(fl, &f.concurrency, "concurrency", "", "4", concurrency, atLeast(1))
-}
-
-// site is the registry the flags name, as the site's side starts from it.
-func (f *registryFlags) site() session.Destination {
-	return session.Destination{Registry: f.registry, Username: f.username, CAFiles: f.caFiles, Insecure: f.insecure}
-}
-
-// destination is the registry the flags name, laid out as --repo-mapping
-// says (mapped).
-func (f *registryFlags) destination() session.Destination { return f.mapped(f.site()) }
-
-// mapped is d with --repo-mapping and --concurrency.
-func (f *registryFlags) mapped(d session.Destination) session.Destination {
-	d.Flat, d.Concurrency = f.mapping == "flat", f.concurrency
-	return d
+	parsedVar(fl, &f.Concurrency, "concurrency", "", "4", concurrency, atLeast(1))
 }
 
 // logins fills what d lacks of its logins from standard input (with

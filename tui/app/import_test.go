@@ -261,7 +261,7 @@ func TestFlagsPrefillWhereItGoes(t *testing.T) {
 	f := &fake{}
 	o := farsideOptions()
 	o.Destination = session.Destination{Registry: "registry.site:5000/mirror", Username: "loader", Password: "s3cret",
-		MavenDir: "/srv/maven-repo", MavenUser: "deployer"}
+		MavenDir: "/srv/maven-repo", MavenUser: "deployer", Flat: true, Concurrency: 2}
 	d := newDriver(t, Options{Side: Import, ImportEngine: f, Import: o}, 100, 30)
 	d.press("enter", "y") // a registry given skips the choice of mode
 	require.Equal(t, "Where it goes", d.step())
@@ -273,6 +273,8 @@ func TestFlagsPrefillWhereItGoes(t *testing.T) {
 	assert.Equal(t, "/srv/maven-repo", dest.MavenDir)
 	assert.Equal(t, "deployer", dest.MavenUser)
 	assert.Equal(t, "s3cret", dest.Password)
+	assert.True(t, dest.Flat, "--repo-mapping flat holds in the app too")
+	assert.Equal(t, 2, dest.Concurrency)
 }
 
 // TestGoldenLoad snapshots the load step mid-way, while the import runs.

@@ -157,11 +157,14 @@ func (s *whereStep) FullHelp() [][]key.Binding {
 
 func (s *whereStep) focusField() { s.fields[s.focus].Focus() }
 
-// destination is what the technician typed.
+// destination is what the technician typed, laid out and sent as the
+// command that started the app says (--repo-mapping, --concurrency).
 func (s *whereStep) destination() session.Destination {
 	v := func(i int) string { return strings.TrimSpace(s.fields[i].Value()) }
+	given := s.f.opts.Destination
 	d := session.Destination{Registry: v(fRegistry), Username: v(fUser), Password: s.fields[fPass].Value(), CAFiles: nonEmpty(v(fCA)),
-		Insecure: s.insecure(), MavenURL: v(fMaven), MavenUser: v(fMavenUser), MavenPassword: s.fields[fMavenPass].Value()}
+		Insecure: s.insecure(), MavenURL: v(fMaven), MavenUser: v(fMavenUser), MavenPassword: s.fields[fMavenPass].Value(),
+		Flat: given.Flat, Concurrency: given.Concurrency}
 	if d.MavenURL != "" && !strings.Contains(d.MavenURL, "://") {
 		d.MavenDir, d.MavenURL = d.MavenURL, "" // a folder, not a URL
 	}
