@@ -23,7 +23,7 @@ func newLoadNodeCmd(a *app) *cobra.Command {
 		} else if o.PinFile == "" {
 			o.PinFile = loadnode.DefaultPinFile(b.Index.Name)
 		}
-if o.With, err = openWith(sess, with); err != nil {
+		if o.With, err = openWith(sess, with); err != nil {
 			return err
 		}
 		r := progress.renderer(a)

@@ -16,14 +16,17 @@ import (
 // sourceFlags say how to reach the registries and repositories items come
 // from, as the session's options; commands that download also fill
 // CacheDir and Retries, and the wizard MavenRepositories.
-type sourceFlags struct{ session.Options }
+type sourceFlags struct {
+	session.Options
+	mirrors []string
+}
 
 func (f *sourceFlags) register(c *cobra.Command) {
 	fl := c.Flags()
 	fl.StringVar(&f.PullSecret, "pull-secret", "", "docker config JSON with registry credentials, as oc takes; the docker config is used too")
 	fl.StringArrayVar(&f.CAFiles, "ca-file", nil, "PEM file of an extra certificate authority to trust, repeatable")
 	fl.StringArrayVar(&f.InsecureHosts, "insecure-source", nil, "registry host to reach over plain HTTP, repeatable (only hosts named here)")
-	parsedListVar(fl, &f.Mirrors, "source-mirror", "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references", source.ParseMirror)
+	fl.StringArrayVar(&f.mirrors, "source-mirror", nil, "fetch FROM through TO, repeatable, e.g. docker.io=mirror.corp:5000/hub; plans keep the original references")
 	parsedVar(fl, &f.Concurrency, "concurrency", "", "8", "how many items to resolve or fetch at once", atLeast(1))
 	fl.StringVar(&f.SignatureStore, "signature-store", "", "base URL of the OpenShift release signature store to read instead of the catalog's (STORE/sha256=HEX/signature-1)")
 }
@@ -42,6 +45,13 @@ func (a *app) session(o session.Options, cat *catalog.Catalog) (*session.Session
 
 // sourceSession starts a session with the catalog and the source flags.
 func (a *app) sourceSession(src *sourceFlags) (*session.Session, error) {
+	for _, m := range src.mirrors {
+		mm, err := source.ParseMirror(m)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		src.Mirrors = append(src.Mirrors, mm)
+	}
 	cat, err := a.loadCatalog()
 	if err != nil {
 		return nil, err

@@ -8,8 +8,6 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
-
-	"ferry/artifacts/fault"
 )
 
 // parsed is a flag whose text is read as it is given, so a value that
@@ -52,54 +50,6 @@ func parsedVar[T any](fs *pflag.FlagSet, into *T, name, shorthand, def, usage st
 	fs.VarP(v, name, shorthand, usage)
 }
 
-// parsedList is a repeatable flag whose every value is read as it is
-// given, into a list.
-type parsedList[T any] struct {
-	into  *[]T
-	texts []string
-	parse func(string) (T, error)
-}
-
-func (v *parsedList[T]) Type() string       { return "stringArray" }
-func (v *parsedList[T]) GetSlice() []string { return v.texts }
-
-// String is the values given, none as "" (help then shows no default).
-func (v *parsedList[T]) String() string {
-	if len(v.texts) == 0 {
-		return ""
-	}
-	return "[" + strings.Join(v.texts, ",") + "]"
-}
-
-func (v *parsedList[T]) Set(s string) error { return v.Append(s) }
-
-// Append reads one more value.
-func (v *parsedList[T]) Append(s string) error {
-	x, err := v.parse(s)
-	if err != nil {
-		return err
-	}
-	*v.into, v.texts = append(*v.into, x), append(v.texts, s)
-	return nil
-}
-
-// Replace reads the values anew.
-func (v *parsedList[T]) Replace(ss []string) error {
-	*v.into, v.texts = nil, nil
-	for _, s := range ss {
-		if err := v.Append(s); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// parsedListVar adds the repeatable flag name filling into with parse's
-// reading of each value.
-func parsedListVar[T any](fs *pflag.FlagSet, into *[]T, name, usage string, parse func(string) (T, error)) {
-	fs.Var(&parsedList[T]{into: into, parse: parse}, name, usage)
-}
-
 // oneOf reads a value that must be one of choices.
 func oneOf(choices ...string) func(string) (string, error) {
 	return func(s string) (string, error) {
@@ -117,10 +67,6 @@ func flagMistake(err error) error {
 	var bad *pflag.InvalidValueError
 	if !errors.As(err, &bad) || bad.GetFlag() == nil {
 		return err
-	}
-	var worded *fault.Error
-	if errors.As(bad.Unwrap(), &worded) {
-		return bad.Unwrap() // the reason names the setting itself
 	}
 	return fmt.Errorf("--%s %w", bad.GetFlag().Name, bad.Unwrap())
 }
