@@ -3,14 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	tuiapp "ferry/tui/app"
 	"ferry/workflow/demo"
-	"ferry/workflow/session"
 )
 
 func newDemoCmd(a *app) *cobra.Command {
@@ -18,17 +16,12 @@ func newDemoCmd(a *app) *cobra.Command {
 	var pace time.Duration
 	var themeName string
 	c := command("demo", func(cmd *cobra.Command, _ []string) error {
-		dir, err := os.MkdirTemp("", "ferry-demo-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		d, err := demo.Start(cmd.Context(), dir)
+		d, err := demo.Start(cmd.Context(), "")
 		if err != nil {
 			return err
 		}
 		defer d.Close()
-		sess, err := a.demoSession(d, dir)
+		sess, err := d.Session(a.catalogs, version)
 		if err != nil {
 			return err
 		}
@@ -36,7 +29,7 @@ func newDemoCmd(a *app) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		ao := tuiapp.Demo(d, sess, dir, th)
+		ao := tuiapp.Demo(d, sess, d.Dir, th)
 		if auto {
 			ao.Auto = pace
 		}
@@ -57,14 +50,4 @@ func newDemoCmd(a *app) *cobra.Command {
 	c.Flags().DurationVar(&pace, "pace", 1200*time.Millisecond, "with --auto, the pause between keys")
 	themeFlag(c, &themeName, "colours")
 	return c
-}
-
-// demoSession is a session on the demo's embedded servers, offering only
-// the target the demo has content for.
-func (a *app) demoSession(d *demo.Demo, dir string) (*session.Session, error) {
-	cat, err := d.LoadCatalog(a.catalogs)
-	if err != nil {
-		return nil, err
-	}
-	return a.session(d.Options(dir), cat)
 }

@@ -3,11 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"strings"
 	"testing"
 
-	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -46,8 +44,7 @@ func TestDemoOffersOnlyWhatItSeeded(t *testing.T) {
 	d, err := demo.Start(t.Context(), dir)
 	require.NoError(t, err)
 	defer d.Close()
-	a := &app{stdout: io.Discard, stderr: io.Discard, fs: afero.NewOsFs()}
-	s, err := a.demoSession(d, dir)
+	s, err := d.Session(nil, version)
 	require.NoError(t, err)
 	var names []string
 	for _, tg := range s.Catalog().Targets() {

@@ -4,7 +4,7 @@
 // content whose references mirror the built-in sonataflow target (every
 // version and every module, the Maven repository read out of the builder
 // image included), and a "site" registry and Maven repository for the far
-// side. A session on them (Options, LoadCatalog) offers only the target
+// side. A session on them (Session: Options and LoadCatalog) offers only the target
 // they have content for, and ReadyBundle writes the bundle a trainer who
 // starts on the far side imports.
 package demo
@@ -60,15 +60,25 @@ type Demo struct {
 
 	servers []*http.Server
 	site    *memRepo
+	// temporary: Dir was made by Start, and goes with Close.
+	temporary bool
 }
 
 // Hosts the demo's references name, served by the upstream registry.
 var Hosts = []string{"docker.io", "gcr.io", "registry.access.redhat.com"}
 
 // Start starts the servers and seeds the upstream side. dir holds the
-// catalog, the bundle and the configuration the demo writes.
+// catalog, the bundle and the configuration the demo writes; with "", a
+// temporary folder does, removed by Close.
 func Start(ctx context.Context, dir string) (*Demo, error) {
 	d := &Demo{Dir: dir, site: &memRepo{files: map[string][]byte{}}}
+	if dir == "" {
+		var err error
+		if d.Dir, err = os.MkdirTemp("", "ferry-demo-"); err != nil {
+			return nil, err
+		}
+		d.temporary = true
+	}
 	up := &memRepo{files: map[string][]byte{}}
 	quiet := ggcrregistry.Logger(log.New(io.Discard, "", 0))
 	for _, s := range []struct {
@@ -101,10 +111,13 @@ func Start(ctx context.Context, dir string) (*Demo, error) {
 	return d, nil
 }
 
-// Close stops every server.
+// Close stops every server, and removes the folder Start made.
 func (d *Demo) Close() {
 	for _, s := range d.servers {
 		_ = s.Close()
+	}
+	if d.temporary {
+		_ = os.RemoveAll(d.Dir)
 	}
 }
 

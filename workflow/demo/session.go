@@ -28,6 +28,18 @@ func (d *Demo) LoadCatalog(extra []string) (*catalog.Catalog, error) {
 	return all.Only(Target), nil
 }
 
+// Session is a session on the demo's servers (Options), offering only the
+// target the demo has content for (LoadCatalog), as ferry version says.
+func (d *Demo) Session(extra []string, version string) (*session.Session, error) {
+	cat, err := d.LoadCatalog(extra)
+	if err != nil {
+		return nil, err
+	}
+	o := d.Options(d.Dir)
+	o.Version = version
+	return session.New(o, cat)
+}
+
 // ReadyBundle writes the demo's bundle with its default answers (latest
 // version, arch) into out and says where it is, for a trainer who starts
 // on the far side.
