@@ -10,7 +10,6 @@ import (
 // otherwise.
 const Auto = "auto"
 
-
 // ForTerminal renders to w in mode, resolving Auto: on a terminal a live
 // line as wide as the terminal is (80 when it does not say), elsewhere log
 // lines.
