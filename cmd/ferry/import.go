@@ -77,7 +77,7 @@ func newImportCmd(a *app) *cobra.Command {
 			summary.Failures(a.stderr, rep.Problems)
 			return reportedError{fmt.Errorf("%d images need attention", len(rep.Problems))}
 		}
-		summary.ImportNext(w, th, args[0], reg.Registry)
+		summary.ImportNext(w, th, args[0], d)
 		return unreported
 	})
 	needs := c.Args

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/spf13/afero"
@@ -102,7 +103,20 @@ func TestSummaryImportWithoutConfiguration(t *testing.T) {
 	o.Report = &importer.Report{Registry: "registry.site:5000/mirror", Images: make([]push.Loaded, 2)}
 	out, _, code := summaryOf(t, tuiapp.Result{Side: tuiapp.Import, Step: "Configure", Outcome: tuiapp.Cancelled, Import: o})
 	assert.Equal(t, 130, code)
-	assert.Contains(t, out, "  still to do: write the mirror configuration: ferry configure --bundle /media/usb/bundle --registry registry.site:5000/mirror --username loader --password-stdin --insecure --platform …\n")
+	assert.Contains(t, out, "  still to do: write the mirror configuration: ferry configure --bundle /media/usb/bundle --registry registry.site:5000/mirror --insecure --platform …\n")
+
+	// The command suggested is one configure takes: its flags, no login.
+	o.Destination.Flat, o.Destination.CAFiles, o.Destination.MavenDir = true, []string{"/etc/site/ca.pem"}, "/srv/m2"
+	out, _, _ = summaryOf(t, tuiapp.Result{Side: tuiapp.Import, Step: "Configure", Outcome: tuiapp.Cancelled, Import: o})
+	_, line, ok := strings.Cut(out, "write the mirror configuration: ")
+	require.True(t, ok, out)
+	words := strings.Fields(strings.TrimSuffix(strings.TrimSpace(line), " --platform …"))
+	root := newRoot(&app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}})
+	cmd, args, err := root.Find(words[1:])
+	require.NoError(t, err)
+	require.Equal(t, "ferry configure", cmd.CommandPath())
+	require.NoError(t, cmd.ParseFlags(args), line)
+	assert.Contains(t, line, "--repo-mapping flat --ca-file /etc/site/ca.pem", "laid out and reached as loaded")
 }
 
 func TestSummaryImportFailedExits1(t *testing.T) {

@@ -36,6 +36,13 @@ func TestBelowTheMinimumOnlyQuitActs(t *testing.T) {
 	d.press("q")
 	assert.True(t, d.quit)
 
+	// The demo has no plain prompts to offer.
+	o := farsideOptions()
+	o.Banner = "DEMO"
+	d = newDriver(t, Options{Side: Import, ImportEngine: &fake{}, Import: o}, 60, 20)
+	assert.Contains(t, d.screen(), "Make it larger.")
+	assert.NotContains(t, d.screen(), "--accessible")
+
 	f := &fake{}
 	d = newImport(t, f, 79, 30)
 	d.press("enter", "y")

@@ -52,9 +52,15 @@ func ContentSize(width, height int) (int, int) {
 // shows only how to get a usable screen.
 func TooSmall(width, height int) bool { return width < MinWidth || height < MinHeight }
 
-// TooSmallMessage is what a window below the minimum shows.
-func TooSmallMessage(width, height int) string {
-	return fmt.Sprintf("ferry needs a window of at least %d×%d;\nthis one is %d×%d.\n\nMake it larger, or run ferry with --accessible\nfor plain questions and answers.\n\nq or ctrl+c quits.", MinWidth, MinHeight, width, height)
+// TooSmallMessage is what a window below the minimum shows; with prompts
+// it offers the plain questions and answers (--accessible), which the
+// demo has not.
+func TooSmallMessage(width, height int, prompts bool) string {
+	larger := "Make it larger."
+	if prompts {
+		larger = "Make it larger, or run ferry with --accessible\nfor plain questions and answers."
+	}
+	return fmt.Sprintf("ferry needs a window of at least %d×%d;\nthis one is %d×%d.\n\n%s\n\nq or ctrl+c quits.", MinWidth, MinHeight, width, height, larger)
 }
 
 // Render draws a whole screen: current is the step index, done says which
@@ -65,7 +71,7 @@ func (f Frame) Render(width, height, current int, done func(int) bool, railExtra
 		return ""
 	}
 	if TooSmall(width, height) {
-		msg := TooSmallMessage(width, height)
+		msg := TooSmallMessage(width, height, f.Banner == "") // a Banner is the demo's
 		if footer != "" {
 			msg += "\n\n" + footer
 		}
