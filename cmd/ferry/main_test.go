@@ -111,6 +111,8 @@ func TestBadInputIsOneSentence(t *testing.T) {
 		{"bad cache copies", []string{"prepare", "--target", "sonataflow", "--output", "out", "--cache-copies", "sometimes"}, 2, "--cache-copies must be auto, always or never, not \"sometimes\""},
 		{"bad repo mapping", []string{"import", "bundle", "--registry", "registry.site", "--repo-mapping", "deep"}, 2, `--repo-mapping must be nested or flat, not "deep"`},
 		{"bad progress on verify", []string{"verify", "bundle", "--progress", "loud"}, 2, `--progress must be auto, plain, json or none, not "loud"`},
+		{"maven repo of another scheme", []string{"plan", "--target", "sonataflow", "--maven-repo", "ftp://repo.example/m2"}, 2, `"ftp://repo.example/m2" is not a Maven repository ferry can read: --maven-repo takes an http(s):// URL or a local folder`},
+		{"maven repo not a folder", []string{"plan", "--target", "sonataflow", "--maven-repo", "/no/such/m2"}, 1, "the Maven repository /no/such/m2 is not a folder here"},
 		{"bad concurrency", []string{"plan", "--target", "sonataflow", "--concurrency", "0"}, 2, "--concurrency must be at least 1"},
 		{"bad scope", []string{"plan", "--target", "sonataflow", "--maven-scopes", "system"}, 2, `"system" is not a Maven scope`},
 		{"bad phase", []string{"plan", "--maven", goodMaven, "--maven-phases", "deploy-it"}, 2, `"deploy-it" is not a Maven lifecycle phase`},

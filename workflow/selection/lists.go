@@ -103,8 +103,9 @@ func readList[T any](fs afero.Fs, path, what string, parse func(string, io.Reade
 	return parse(path, fh)
 }
 
-// Check refuses a Maven scope ferry does not carry (ErrInvalid) and a
-// Maven project whose pom.xml cannot be read.
+// Check refuses a Maven scope ferry does not carry or a Maven repository
+// it cannot read (ErrInvalid), a Maven project whose pom.xml cannot be read
+// and a Maven repository folder that is not there.
 func (s Selection) Check(fs afero.Fs) error {
 	for _, sc := range s.MavenScopes {
 		switch sc {
@@ -117,6 +118,32 @@ func (s Selection) Check(fs afero.Fs) error {
 		if _, err := fs.Stat(p); err != nil {
 			return fmt.Errorf("the Maven project %s cannot be read: give the path of its pom.xml", p)
 		}
+	}
+	for _, r := range s.MavenRepositories {
+		if err := checkRepository(fs, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// errNoFolder marks a Maven repository given as a path where there is no
+// folder: like a list file that is missing, the file system is wrong, not
+// the choice.
+var errNoFolder = errors.New("no such folder")
+
+// checkRepository refuses a Maven repository ferry cannot read: an URL
+// other than http(s) or file, or a path that is no folder here.
+func checkRepository(fs afero.Fs, r string) error {
+	if scheme, _, ok := strings.Cut(r, "://"); ok {
+		switch scheme {
+		case "http", "https", "file":
+			return nil
+		}
+		return fault.New(ErrInvalid, "%q is not a Maven repository ferry can read: %s takes an http(s):// URL or a local folder in Maven layout", maven.RedactURL(r), fault.Use(fault.MavenRepo))
+	}
+	if st, err := fs.Stat(r); err != nil || !st.IsDir() {
+		return fault.New(errNoFolder, "the Maven repository %s is not a folder here: %s takes an http(s):// URL or a local folder in Maven layout", r, fault.Use(fault.MavenRepo))
 	}
 	return nil
 }

@@ -104,6 +104,14 @@ func TestCheckAndComplete(t *testing.T) {
 	require.NoError(t, afero.WriteFile(fs, "/app/pom.xml", nil, 0o644))
 	assert.NoError(t, Selection{MavenProjects: []string{"/app/pom.xml"}}.Check(fs))
 
+	err = Selection{MavenRepositories: []string{"ftp://repo.example.test/m2"}}.Check(fs)
+	assert.ErrorIs(t, err, ErrInvalid, "a repository ferry cannot read is a wrong choice")
+	err = Selection{MavenRepositories: []string{"/srv/m2"}}.Check(fs)
+	assert.ErrorContains(t, err, "the Maven repository /srv/m2 is not a folder here")
+	assert.NotErrorIs(t, err, ErrInvalid)
+	require.NoError(t, fs.MkdirAll("/srv/m2", 0o755))
+	assert.NoError(t, Selection{MavenRepositories: []string{"/srv/m2", "https://repo.example.test/maven2", "file:///srv/m2"}}.Check(fs))
+
 	s := Selection{Archs: []string{" arm64"}}
 	s.Complete("amd64", "https://repo.example.test/maven2")
 	assert.Equal(t, []string{"arm64"}, s.Archs)
