@@ -31,6 +31,9 @@ func newConfigureCmd(a *app) *cobra.Command {
 		if (bundlePath == "") == (planPath == "") {
 			return usageError{fmt.Errorf("give the images with --bundle BUNDLE or --plan FILE (one of them)")}
 		}
+		if err := reg.Check(); err != nil {
+			return usageError{err}
+		}
 		sess, err := a.session(session.Options{}, nil)
 		if err != nil {
 			return err

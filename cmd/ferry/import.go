@@ -30,6 +30,9 @@ func newImportCmd(a *app) *cobra.Command {
 		if reg.MavenURL != "" && reg.MavenDir != "" {
 			return usageError{fmt.Errorf("give --maven-url or --maven-dir, not both")}
 		}
+		if err := reg.Check(); err != nil {
+			return usageError{err}
+		}
 		// The parts are read again as they load; checking them here too
 		// means nothing unsigned-for reaches the registry.
 		sess, b, err := trust.open(a, cmd, args[0], progress, !check)

@@ -22,6 +22,9 @@ func newInventoryCmd(a *app) *cobra.Command {
 		case (scope.Plan == "") == (scope.Bundle == ""):
 			return usageError{fmt.Errorf("say which images to ask about: --plan FILE or --bundle BUNDLE, one of them")}
 		}
+		if err := reg.Check(); err != nil {
+			return usageError{err}
+		}
 		sess, err := a.session(session.Options{}, nil)
 		if err != nil {
 			return err

@@ -32,18 +32,20 @@ var (
 		fault.Arch:    "--arch",
 		fault.Version: "--version",
 	}
-	// destinationWords are import's and configure's, which name the
+	// siteWords are import's, configure's and inventory's, which name the
 	// site's registry with --registry and plain HTTP with --insecure. The
 	// only registry they reach is that one, so a name that does not
 	// resolve is fixed there too.
-	destinationWords = wording{
+	siteWords = wording{
 		fault.Registry:     "--registry",
 		fault.RegistryForm: "give --registry as HOST[:PORT][/PREFIX] without {http}://; add --insecure for plain HTTP",
 		fault.CAFile:       "--ca-file",
 		fault.InsecureHost: "add --insecure",
 		fault.SourceMirror: "--registry",
-		fault.MavenURL:     "--maven-url",
 	}
+	// loginWords are the site's registry login, as import and inventory
+	// take it.
+	loginWords = wording{fault.RegistryLogin: "--username and the password (--password-stdin), or your docker config"}
 )
 
 // commandWords are the wordings of each command that has any, merged in
@@ -53,12 +55,13 @@ var commandWords = map[string][]wording{
 	"ferry":         {sourceWords, {fault.Cache: "--cache"}},
 	"ferry plan":    {sourceWords, selectWords},
 	"ferry prepare": {sourceWords, selectWords, {fault.Cache: "--cache", fault.Output: "--output"}},
-	"ferry import": {destinationWords, {
-		fault.RegistryLogin: "--username and the password (--password-stdin), or your docker config",
-		fault.MavenLogin:    "--maven-username and the password (--maven-password-stdin)",
-		fault.MavenDir:      "--maven-dir",
+	"ferry import": {siteWords, loginWords, {
+		fault.MavenURL:   "--maven-url",
+		fault.MavenLogin: "--maven-username and the password (--maven-password-stdin)",
+		fault.MavenDir:   "--maven-dir",
 	}},
-	"ferry configure": {destinationWords, {fault.Output: "--output"}},
+	"ferry configure": {siteWords, {fault.MavenURL: "--maven-url", fault.Output: "--output"}},
+	"ferry inventory": {siteWords, loginWords, {fault.Output: "--output"}},
 }
 
 // wordsOf is how cmd words the settings engine errors name.

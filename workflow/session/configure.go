@@ -162,7 +162,7 @@ func (s *Session) Configure(c Carried, d Destination, platforms []string, dir st
 // mirrorInput builds the configuration writers' input: one mirror per
 // source repository, mapped as ferry import loads it.
 func (s *Session) mirrorInput(c Carried, d Destination) (mirrorconfig.Input, error) {
-	if err := d.checkRegistry(); err != nil {
+	if err := d.Check(); err != nil {
 		return mirrorconfig.Input{}, err
 	}
 	host, prefix, _ := strings.Cut(d.Registry, "/")

@@ -3,8 +3,11 @@ package session
 import (
 	"context"
 	"errors"
+	"net/url"
 	"path/filepath"
 	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/fault"
@@ -43,15 +46,31 @@ type Destination struct {
 // HTTP is its own setting.
 var ErrRegistryScheme = errors.New("registry address has a scheme")
 
-// checkRegistry refuses a registry address that is a URL rather than
-// HOST[:PORT][/PREFIX].
-func (d Destination) checkRegistry() error {
-	scheme, _, ok := strings.Cut(d.Registry, "://")
-	if !ok {
-		return nil
+// ErrBadAddress marks a registry or Maven repository address that cannot
+// be one, whatever answers there.
+var ErrBadAddress = errors.New("not an address")
+
+// Check refuses, before any request, an address that cannot be reached as
+// it is written: a registry typed as a URL (ErrRegistryScheme), one that is
+// not HOST[:PORT][/PREFIX] in lower case, or a Maven URL other than
+// http(s) (ErrBadAddress).
+func (d Destination) Check() error {
+	if scheme, _, ok := strings.Cut(d.Registry, "://"); ok {
+		return fault.New(ErrRegistryScheme, "the registry address %q starts with %s://: %s", d.Registry, scheme,
+			fault.About(fault.Registry), fault.Use(fault.RegistryForm, scheme))
 	}
-	return fault.New(ErrRegistryScheme, "the registry address %q starts with %s://: %s", d.Registry, scheme,
-		fault.About(fault.Registry), fault.Use(fault.RegistryForm, scheme))
+	if d.Registry != "" {
+		_, hostErr := name.NewRegistry(d.Host())
+		if _, err := name.NewRepository(d.Registry+"/x", name.StrictValidation); hostErr != nil || err != nil {
+			return fault.New(ErrBadAddress, "%q is not a registry address: write it as HOST[:PORT][/PREFIX], in lower case, in %s", d.Registry, fault.Use(fault.Registry))
+		}
+	}
+	if d.MavenURL != "" {
+		if u, err := url.Parse(d.MavenURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fault.New(ErrBadAddress, "%q is not a Maven repository URL: %s takes http(s)://HOST/PATH", maven.RedactURL(d.MavenURL), fault.Use(fault.MavenURL))
+		}
+	}
+	return nil
 }
 
 // Host is the registry's host and port, without the prefix.
@@ -63,7 +82,7 @@ func (d Destination) Host() string {
 // Importer builds the engine that loads bundles into d.
 func (s *Session) Importer(d Destination) (*importer.Importer, error) {
 	im := &importer.Importer{MavenDir: d.MavenDir}
-	if err := d.checkRegistry(); err != nil {
+	if err := d.Check(); err != nil {
 		return nil, err
 	}
 	if d.Registry != "" {

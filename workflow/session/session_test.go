@@ -319,3 +319,18 @@ func TestRegistryAddressWithASchemeIsRefused(t *testing.T) {
 	_, err := s.Importer(Destination{Registry: "127.0.0.1:5000/mirror"})
 	require.NoError(t, err)
 }
+
+func TestDestinationCheck(t *testing.T) {
+	for _, ok := range []Destination{{}, {Registry: "registry.site:5000"}, {Registry: "registry.site:5000/mirror/apps"},
+		{MavenURL: "https://nexus.site/repository/releases"}, {MavenDir: "/srv/m2"}} {
+		assert.NoError(t, ok.Check(), "%+v", ok)
+	}
+	assert.ErrorIs(t, Destination{Registry: "https://registry.site"}.Check(), ErrRegistryScheme)
+	for _, bad := range []Destination{{Registry: "registry site"}, {Registry: "registry.site/Mirror"}, {MavenURL: "ftp://nexus.site/m2"},
+		{MavenURL: "nexus.site/m2"}} {
+		err := bad.Check()
+		assert.ErrorIs(t, err, ErrBadAddress, "%+v", bad)
+	}
+	_, err := new(Session).Importer(Destination{MavenURL: "ftp://nexus.site/m2"})
+	assert.ErrorIs(t, err, ErrBadAddress, "the far side's screens are refused the same")
+}
