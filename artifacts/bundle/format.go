@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // FormatVersion is the format of a full bundle, the one this build writes
@@ -181,6 +182,16 @@ type Part struct {
 	Name   string `json:"name"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+}
+
+// CheckName refuses a bundle name that cannot be the start of a file name
+// in the output folder: empty, with a path separator, hidden (a leading
+// dot) or with control characters.
+func CheckName(name string) error {
+	if name == "" || strings.ContainsAny(name, `/\`) || strings.HasPrefix(name, ".") || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return fmt.Errorf("must be a file name without / or a leading dot, like product-1.0, not %q", name)
+	}
+	return nil
 }
 
 // IndexName is the sidecar's file name for a bundle name.

@@ -13,6 +13,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/ssh"
+
+	"ferry/artifacts/fault"
 )
 
 // Key file suffixes written by Generate.
@@ -184,7 +186,7 @@ func readSmall(path string) ([]byte, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return nil, fmt.Errorf("%s does not exist", path)
+			return nil, fault.New(os.ErrNotExist, "%s does not exist", path)
 		}
 		return nil, err
 	}

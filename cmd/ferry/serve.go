@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
+	"strconv"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +50,7 @@ func newServeCmd(a *app) *cobra.Command {
 		}
 		return err
 	})
-	c.Flags().StringVar(&o.Listen, "listen", "127.0.0.1:5000", "address to serve on (host:port); 0.0.0.0:5000 for the whole network")
+	parsedVar(c.Flags(), &o.Listen, "listen", "", "127.0.0.1:5000", "address to serve on (host:port); 0.0.0.0:5000 for the whole network", listenAddress)
 	c.Flags().StringVar(&o.CertFile, "tls-cert", "", "PEM certificate to serve HTTPS with")
 	c.Flags().StringVar(&o.KeyFile, "tls-key", "", "PEM key of --tls-cert")
 	progress.register(c)
@@ -56,4 +58,13 @@ func newServeCmd(a *app) *cobra.Command {
 	c.Flags().StringArrayVar(&with, "with", nil, "a base bundle to serve a delta bundle with, repeatable")
 	c.Flags().BoolVar(&o.Verify, "verify", false, "check every part and item before serving (reads the whole bundle) and refuse a damaged bundle")
 	return c
+}
+
+// listenAddress reads HOST:PORT, with a port up to 65535.
+func listenAddress(s string) (string, error) {
+	_, port, err := net.SplitHostPort(s)
+	if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 0 || n > 65535 {
+		return "", fmt.Errorf("must be HOST:PORT with a port up to 65535 (0.0.0.0:5000 for the whole network), not %q", s)
+	}
+	return s, nil
 }

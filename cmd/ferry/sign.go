@@ -68,7 +68,7 @@ func newSignCmd(a *app) *cobra.Command {
 func (a *app) loadSigner(path, bundleDir string) (ssh.Signer, error) {
 	s, err := secret.OpenKey(a.stdin, a.stderr, path, a.getenv(keyPasswordEnv),
 		func(pw string) (ssh.Signer, error) { return session.OpenSigningKey(path, pw, bundleDir) })
-	if errors.Is(err, os.ErrNotExist) || errors.Is(err, session.ErrKeyInBundle) {
+	if errors.Is(err, session.ErrKeyInBundle) {
 		return nil, usageError{err}
 	}
 	return s, err
@@ -91,7 +91,9 @@ func (t *trustFlag) load() error {
 		return nil
 	}
 	k, err := signature.LoadPublic(t.path)
-	if err != nil {
+	if errors.Is(err, os.ErrNotExist) {
+		return err // like any file that is not there
+	} else if err != nil {
 		return usageError{fmt.Errorf("--key %w", err)}
 	}
 	t.pub = k
