@@ -5,12 +5,16 @@
 // the answers file and a copy of ferry itself. Progress is reported as
 // progress.Event; the CLI and the wizard render the same events.
 //
-// The files hold one job each: worklist.go what to fetch and from where,
-// space.go the free-space checks and the size estimate, download.go the
-// downloads and their progress, compose.go the bundle's contents and
-// manifest (laid out by bundle.Layout, which owns the format's order and
-// paths), write.go the writing of the stream, extras.go what travels
-// beside it.
+// The files hold one job each: prepare.go the Preparer and its run,
+// choices.go the options read from text (cache copies, SOURCE_DATE_EPOCH),
+// worklist.go what to fetch and from where, space.go the free-space checks
+// and the size estimate, download.go the downloads and their progress,
+// mavenimage.go the Maven files read out of an image, compose.go the
+// bundle's contents and manifest (laid out by bundle.Layout, which owns the
+// format's order and paths), write.go the writing of the stream,
+// stream.go and spool.go the blobs streamed from the registry straight
+// into the parts when the cache keeps no copy, readme.go the technician's
+// READ-ME-FIRST.txt, extras.go what else travels beside the bundle.
 //
 // READ-ME-FIRST.txt and the answers file go through the Preparer's
 // afero.Fs. The bundle's data path (the cache, the parts, the copy of
