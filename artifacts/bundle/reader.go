@@ -58,7 +58,7 @@ func Open(path string) (*Bundle, error) {
 	if err != nil {
 		return nil, err
 	}
-	idx, err := parseIndex(data, indexPath)
+	idx, err := ParseIndex(data, indexPath)
 	if err != nil {
 		return nil, err
 	}
@@ -97,10 +97,11 @@ func readIndexFile(indexPath string) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(f, MaxIndexFileSize))
 }
 
-// parseIndex reads a sidecar index and checks that it can name parts
+// ParseIndex reads a sidecar index (read by the caller from indexPath)
+// and checks that it can name parts
 // safely: known kind and version, at least one part, every part inside
 // the folder and named once, and sizes that add up to the stream's.
-func parseIndex(data []byte, indexPath string) (Index, error) {
+func ParseIndex(data []byte, indexPath string) (Index, error) {
 	var idx Index
 	if err := json.Unmarshal(data, &idx); err != nil || idx.Kind != IndexKind {
 		return idx, fmt.Errorf("%w: %s is not a ferry bundle index", ErrNotABundle, indexPath)

@@ -21,12 +21,12 @@ var _ Engine = SessionEngine{}
 
 // Find looks on the mounted media and in the working folder, where the
 // guide says to run ferry import (the stick's own folder).
-func (e SessionEngine) Find(context.Context) []session.Found {
+func (e SessionEngine) Find(ctx context.Context) []session.Found {
 	s := *e.Session
 	if s.WorkDir != "" {
 		s.MediaRoots = append(slices.Clip(s.MediaRoots), s.WorkDir)
 	}
-	return s.FindBundles()
+	return s.FindBundles(ctx)
 }
 
 // Open refuses a bundle whose signature is not accepted (SignedBy), so

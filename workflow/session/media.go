@@ -3,6 +3,7 @@ package session
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -124,8 +125,10 @@ type Found struct {
 }
 
 // FindBundles looks for bundle indexes up to three folders deep under the
-// media roots, one bundle per folder, sorted by path.
-func (s *Session) FindBundles() []Found {
+// media roots, one bundle per folder, sorted by path. It reads only the
+// indexes and the parts' sizes, through the session's file system, and
+// stops looking when ctx ends.
+func (s *Session) FindBundles(ctx context.Context) []Found {
 	var out []Found
 	seen := map[string]bool{}
 	for _, root := range s.MediaRoots {
@@ -133,24 +136,41 @@ func (s *Session) FindBundles() []Found {
 			matches, _ := afero.Glob(s.FS, filepath.Join(root, pattern))
 			for _, m := range matches {
 				dir := filepath.Dir(m)
-				if seen[dir] {
+				if seen[dir] || ctx.Err() != nil {
 					continue
 				}
-				b, err := bundle.Open(m)
+				idx, err := s.readIndex(m)
 				if err != nil {
 					continue
 				}
 				seen[dir] = true
 				present := 0
-				for _, p := range b.Index.Parts {
-					if st, err := s.FS.Stat(filepath.Join(b.Dir, p.Name)); err == nil && st.Size() == p.Size {
+				for _, p := range idx.Parts {
+					if st, err := s.FS.Stat(filepath.Join(dir, p.Name)); err == nil && st.Size() == p.Size {
 						present++
 					}
 				}
-				out = append(out, Found{Path: dir, Index: b.Index, Present: present})
+				out = append(out, Found{Path: dir, Index: idx, Present: present})
 			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
+}
+
+// readIndex reads a bundle index found on the media: a regular file of a
+// sane size, parsed and checked as bundle.Open would.
+func (s *Session) readIndex(path string) (bundle.Index, error) {
+	st, err := s.FS.Stat(path)
+	if err != nil {
+		return bundle.Index{}, err
+	}
+	if !st.Mode().IsRegular() || st.Size() > maxIndex {
+		return bundle.Index{}, bundle.ErrNotABundle
+	}
+	data, err := afero.ReadFile(s.FS, path)
+	if err != nil {
+		return bundle.Index{}, err
+	}
+	return bundle.ParseIndex(data, path)
 }

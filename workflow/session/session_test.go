@@ -94,16 +94,33 @@ func writeBundle(t *testing.T, dir, name string, images ...bundle.Image) *bundle
 }
 
 func TestFindBundlesLooksUnderTheMediaRoots(t *testing.T) {
-	root := t.TempDir()
-	writeBundle(t, filepath.Join(root, "stick", "ferry"), "sonataflow-10.1.0")
-	writeBundle(t, filepath.Join(root, "a", "b", "c", "d"), "too-deep")
-	broken := writeBundle(t, filepath.Join(root, "other"), "broken")
-	require.NoError(t, os.Remove(filepath.Join(broken.Dir, broken.Index.Parts[0].Name)))
+	// The media are faked: the session reads them through its file system.
+	s := newSession(t)
+	root := "/media/tech"
+	onMedia := func(dir, name string) *bundle.Bundle {
+		b := writeBundle(t, t.TempDir(), name)
+		files := []string{bundle.IndexName(name)}
+		for _, p := range b.Index.Parts {
+			files = append(files, p.Name)
+		}
+		for _, f := range files {
+			data, err := os.ReadFile(filepath.Join(b.Dir, f))
+			require.NoError(t, err)
+			require.NoError(t, afero.WriteFile(s.FS, filepath.Join(dir, f), data, 0o644))
+		}
+		return b
+	}
+	onMedia(filepath.Join(root, "stick", "ferry"), "sonataflow-10.1.0")
+	onMedia(filepath.Join(root, "a", "b", "c", "d"), "too-deep")
+	broken := onMedia(filepath.Join(root, "other"), "broken")
+	require.NoError(t, s.FS.Remove(filepath.Join(root, "other", broken.Index.Parts[0].Name)))
+	require.NoError(t, afero.WriteFile(s.FS, filepath.Join(root, "junk", "x.ferry.json"), []byte("{}"), 0o644))
 
-	s, err := New(Options{}, nil)
-	require.NoError(t, err)
 	s.MediaRoots = []string{root}
-	found := s.FindBundles()
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	assert.Empty(t, s.FindBundles(ctx), "a search stopped finds nothing more")
+	found := s.FindBundles(t.Context())
 	require.Len(t, found, 2)
 	assert.Equal(t, filepath.Join(root, "other"), found[0].Path)
 	assert.Equal(t, 0, found[0].Present, "the missing part is counted out")
