@@ -139,7 +139,7 @@ type baseBundle struct {
 
 // load learns the images of one bundle's images/index.json.
 func (r *Registry) load(ctx context.Context, c *bundle.Contents) error {
-	sr, ok := c.Open(bundle.ImagesDir + "/index.json")
+	sr, ok := c.Open(bundle.LayoutIndexPath)
 	if !ok {
 		return nil // a bundle without images serves an empty registry
 	}
@@ -276,11 +276,11 @@ func (r *Registry) entry(digest string) (*io.SectionReader, bool) {
 	if !ok || len(hex) != 64 {
 		return nil, false
 	}
-	if sr, ok := r.contents.Open(bundle.ImagesDir + "/blobs/sha256/" + hex); ok {
+	if sr, ok := r.contents.Open(bundle.BlobPath(hex)); ok {
 		return sr, true
 	}
 	for _, b := range r.bases {
-		if sr, ok := b.contents.Open(bundle.ImagesDir + "/blobs/sha256/" + hex); ok {
+		if sr, ok := b.contents.Open(bundle.BlobPath(hex)); ok {
 			return sr, true
 		}
 	}

@@ -3,6 +3,9 @@ package mirrorconfig
 import (
 	"fmt"
 	"strings"
+
+	"ferry/artifacts/bundle"
+	eksafiles "ferry/artifacts/eksa"
 )
 
 type eksaMirror struct {
@@ -60,4 +63,4 @@ func eksa(r *Result, in Input) {
 // bundledManifests is where a bundle of the eks-anywhere target carries the
 // manifests eksctl reads (package eksa's FilesDir under the bundle's files/),
 // mirrored by URL so one substitution makes the Bundles manifest local.
-const bundledManifests = "files/eks-anywhere"
+const bundledManifests = bundle.FilesDir + "/" + eksafiles.FilesDir

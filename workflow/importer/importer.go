@@ -315,7 +315,7 @@ func (im *Importer) maven(ctx context.Context, b *bundle.Bundle, m *bundle.Manif
 		}
 		sums, err := put(f.rel, maven.Source{Content: f.src, Size: f.src.Size(), SHA256: f.entry.SHA256})
 		if errors.Is(err, maven.ErrDamaged) {
-			return mr, damaged(ctx, b, bundle.MavenDir+"/"+f.rel, f.src)
+			return mr, damaged(ctx, b, bundle.MavenPath(f.rel), f.src)
 		}
 		if err != nil {
 			return mr, err
