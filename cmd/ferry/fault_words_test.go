@@ -3,8 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -126,6 +129,36 @@ func TestFaultSentencesNameOnlyTheCommandsFlags(t *testing.T) {
 	}))
 	t.Cleanup(maven.Close)
 	images := func(ref string) string { return writeFile(t, "images.txt", ref+"\n") }
+	// A copy of the bundle with a damaged part, one signed by a key kept
+	// in its own folder, and an address already taken.
+	copyBundle := func() string {
+		dir := t.TempDir()
+		entries, err := os.ReadDir(bundleDir)
+		require.NoError(t, err)
+		for _, e := range entries {
+			data, err := os.ReadFile(filepath.Join(bundleDir, e.Name()))
+			require.NoError(t, err)
+			require.NoError(t, os.WriteFile(filepath.Join(dir, e.Name()), data, 0o644))
+		}
+		return dir
+	}
+	damaged := copyBundle()
+	parts, _ := filepath.Glob(filepath.Join(damaged, "*.part001"))
+	require.Len(t, parts, 1)
+	f, err := os.OpenFile(parts[0], os.O_RDWR, 0)
+	require.NoError(t, err)
+	_, err = f.WriteAt([]byte("X"), 700)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	keyInside := copyBundle()
+	code, _, stderr := ferry(t, "keygen", filepath.Join(keyInside, "site"))
+	require.Equal(t, 0, code, stderr)
+	other := filepath.Join(t.TempDir(), "other")
+	code, _, stderr = ferry(t, "keygen", other)
+	require.Equal(t, 0, code, stderr)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = taken.Close() })
 
 	cases := []struct {
 		name  string
@@ -148,6 +181,14 @@ func TestFaultSentencesNameOnlyTheCommandsFlags(t *testing.T) {
 			"check the login in your docker config or --pull-secret"},
 		{"unresolvable name", []string{"plan", "--images", images("no-such-host.invalid/a/b:1"), "--arch", "amd64"}, "",
 			"(DNS lookup failed)"},
+		{"damaged part on verify", []string{"verify", damaged}, "", "is damaged"},
+		{"bundle not signed on verify --key", []string{"verify", bundleDir, "--key", other + ".pub"}, "", "not signed"},
+		{"private key in the bundle's folder on sign", []string{"sign", keyInside, "--key", filepath.Join(keyInside, "site.key")}, "", "private key"},
+		{"address taken on serve", []string{"serve", bundleDir, "--listen", taken.Addr().String()}, "", "choose another address with --listen"},
+		{"refused login on inventory", []string{"inventory", "--registry", locked, "--insecure", "--bundle", bundleDir, "--output", filepath.Join(t.TempDir(), "inv.json"),
+			"--username", "loader", "--password-stdin"}, "wrong\n", "check --username and the password (--password-stdin), or your docker config"},
+		{"overlay store written natively on load-node", []string{"load-node", bundleDir, "--via", "native", "--driver", "overlay", "--store", t.TempDir(), "--runroot", t.TempDir(), "--no-pin"}, "",
+			"install skopeo"},
 		{"Maven repository refusing credentials", []string{"import", bundleDir, "--maven-url", maven.URL + "/repository/releases", "--maven-username", "deployer", "--check"}, "",
 			"check --maven-username and the password (--maven-password-stdin)"},
 	}

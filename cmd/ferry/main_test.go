@@ -125,13 +125,28 @@ func TestBadInputIsOneSentence(t *testing.T) {
 		{"unknown platform", []string{"configure", "--platform", "nope", "--plan", "p.json", "--output", "out"}, 2, `there is no platform "nope"`},
 		{"configure without output", []string{"configure", "--platform", "crio", "--plan", "p.json"}, 2, "say where the files go with --output DIR"},
 		{"show unknown", []string{"catalog", "show", "nope"}, 2, `there is no target "nope"`},
+		{"verify without a bundle", []string{"verify"}, 2, "name the bundle to verify"},
+		{"verify what is no bundle", []string{"verify", "/no/such/bundle"}, 1, "/no/such/bundle does not exist"},
+		{"sign without a key", []string{"sign", "bundle"}, 2, "say which private key signs with --key KEY"},
+		{"keygen without a prefix", []string{"keygen"}, 2, "name the key files to write"},
+		{"inventory without a registry", []string{"inventory", "--plan", "p.json", "--output", "inv.json"}, 2, "say which registry to ask with --registry"},
+		{"serve half of TLS", []string{"serve", "bundle", "--tls-cert", "c.pem"}, 2, "give both --tls-cert and --tls-key, or neither"},
+		{"catalog lint of nothing", []string{"catalog", "lint"}, 2, "name the catalog files to check"},
 	}
+	root := newRoot(&app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}})
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			code, out, errOut := ferry(t, tc.args...)
 			assert.Equal(t, tc.code, code)
 			assert.Empty(t, out)
 			oneSentence(t, errOut, tc.want)
+			// What the sentence tells to fix is a flag of this command
+			// (but the unknown one it quotes back).
+			cmd, _, err := root.Find(tc.args)
+			require.NoError(t, err)
+			if !strings.Contains(errOut, "unknown flag") {
+				assertOnlyItsFlags(t, cmd, errOut)
+			}
 		})
 	}
 }
