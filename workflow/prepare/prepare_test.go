@@ -274,3 +274,23 @@ func TestAPlanReadBackWithoutItsFilteredCatalogIsRefused(t *testing.T) {
 	require.NoError(t, f.cache.PutBlob(digest, []byte("{}")))
 	assert.NoError(t, generatedHeld(&back, f.cache))
 }
+
+// TestACachedFileStopsBeingCopiedWhenCancelled: a large blob copied from
+// the cache into the parts stops at the next read once prepare is
+// stopped, not at its end.
+func TestACachedFileStopsBeingCopiedWhenCancelled(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "blob")
+	require.NoError(t, os.WriteFile(path, make([]byte, 4<<20), 0o644))
+	ctx, cancel := context.WithCancel(t.Context())
+	open, done := openFile(ctx, path)
+	defer done()
+	r, err := open(1 << 20)
+	require.NoError(t, err)
+	buf := make([]byte, 1<<20)
+	n, err := r.Read(buf)
+	require.NoError(t, err)
+	assert.Equal(t, 1<<20, n)
+	cancel()
+	_, err = r.Read(buf)
+	assert.ErrorIs(t, err, context.Canceled)
+}

@@ -80,10 +80,13 @@ func (p *Preparer) write(ctx context.Context, pl *plan.Plan, o Options, items []
 			}
 		}
 		size := fileSize(src)
-		open, done := openFile(src)
+		open, done := openFile(ctx, src)
 		sum, err := w.AddFrom(path, size, open)
 		done()
 		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err() // stopped: what is written stays to resume from
+			}
 			return describeWrite(o.Output, err)
 		}
 		if want != "" && sum != want {
@@ -250,9 +253,23 @@ func fileSize(path string) int64 {
 	return st.Size()
 }
 
+// stoppable is a reader whose next read fails once ctx ends, so a large
+// file copied into the bundle stops within one buffer of a Ctrl-C.
+type stoppable struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (s stoppable) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.r.Read(p)
+}
+
 // openFile opens a cached file from an offset, for Writer.AddFrom; done
 // closes it.
-func openFile(path string) (open func(int64) (io.Reader, error), done func()) {
+func openFile(ctx context.Context, path string) (open func(int64) (io.Reader, error), done func()) {
 	var f *os.File
 	open = func(offset int64) (io.Reader, error) {
 		var err error
@@ -262,7 +279,7 @@ func openFile(path string) (open func(int64) (io.Reader, error), done func()) {
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
 			return nil, err
 		}
-		return f, nil
+		return stoppable{ctx, f}, nil
 	}
 	return open, func() {
 		if f != nil {
