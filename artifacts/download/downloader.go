@@ -18,6 +18,7 @@ import (
 
 	"ferry/artifacts/fault"
 	"ferry/artifacts/maven"
+	"ferry/artifacts/progress"
 	"ferry/artifacts/source"
 )
 
@@ -57,10 +58,11 @@ func (d *Downloader) repoTransport(ctx context.Context, repo name.Repository) (h
 
 // Blob fetches a layer or config of the image original (a reference as
 // the plan writes it) into the cache, verifying its digest.
-func (d *Downloader) Blob(ctx context.Context, original, digest string, size int64, progress Progress) error {
+func (d *Downloader) Blob(ctx context.Context, original, digest string, size int64, sink progress.Sink) error {
+	report := reportTo(sink, "")
 	if d.Cache.HasBlob(digest, size) {
-		if progress != nil {
-			progress(size, 0, nil)
+		if report != nil {
+			report(size, 0, nil)
 		}
 		return nil
 	}
@@ -74,7 +76,7 @@ func (d *Downloader) Blob(ctx context.Context, original, digest string, size int
 		}
 		return nil
 	}
-	err = d.fetchBlob(ctx, original, digest, size, open, check, progress)
+	err = d.fetchBlob(ctx, original, digest, size, open, check, report)
 	if err != nil {
 		return explainFetch(original, host, err)
 	}
@@ -84,10 +86,10 @@ func (d *Downloader) Blob(ctx context.Context, original, digest string, size int
 // fetchBlob downloads a blob into the cache on one connection; a large
 // one whose first stretch shows that connection slow continues in
 // segments (see segmented.go).
-func (d *Downloader) fetchBlob(ctx context.Context, original, digest string, size int64, open opener, check func(*hashState) error, progress Progress) error {
+func (d *Downloader) fetchBlob(ctx context.Context, original, digest string, size int64, open opener, check func(*hashState) error, report reporter) error {
 	partial, final := d.Cache.partialPath(digest), d.Cache.BlobPath(digest)
 	if size < 4*cacheSegment || d.RangeIgnored() {
-		return fetch(ctx, partial, final, size, nil, open, check, d.Retry, progress)
+		return fetch(ctx, partial, final, size, nil, open, check, d.Retry, report)
 	}
 	fctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -104,22 +106,22 @@ func (d *Downloader) fetchBlob(ctx context.Context, original, digest string, siz
 	}
 	err := fetch(fctx, partial, final, size, nil, timed, check, d.Retry, func(n int64, attempt int, e error) {
 		done.Store(n)
-		if progress != nil {
-			progress(n, attempt, e)
+		if report != nil {
+			report(n, attempt, e)
 		}
 	})
 	stop()
 	if err == nil || ctx.Err() != nil || !errors.Is(context.Cause(fctx), errSwitch) {
 		return err
 	}
-	err = d.fetchSegments(ctx, partial, final, digest, size, open, d.Retry, progress)
+	err = d.fetchSegments(ctx, partial, final, digest, size, open, d.Retry, report)
 	var mm *mismatch
 	switch {
 	case errors.As(err, &mm):
 		return d.DigestMismatch(original, digest, mm.got)
 	case errors.Is(err, errRangeIgnored):
 		// One connection again, from what the file holds.
-		return fetch(ctx, partial, final, size, nil, open, check, d.Retry, progress)
+		return fetch(ctx, partial, final, size, nil, open, check, d.Retry, report)
 	}
 	return err
 }
@@ -166,11 +168,12 @@ func (d *Downloader) Manifest(ctx context.Context, original, digest string, size
 }
 
 // File fetches a plain file into the cache and checks its sha256.
-func (d *Downloader) File(ctx context.Context, url, sha256hex string, size int64, progress Progress) error {
+func (d *Downloader) File(ctx context.Context, url, sha256hex string, size int64, sink progress.Sink) error {
+	report := reportTo(sink, "")
 	digest := "sha256:" + strings.ToLower(sha256hex)
 	if d.Cache.HasBlob(digest, size) {
-		if progress != nil {
-			progress(size, 0, nil)
+		if report != nil {
+			report(size, 0, nil)
 		}
 		return nil
 	}
@@ -184,7 +187,7 @@ func (d *Downloader) File(ctx context.Context, url, sha256hex string, size int64
 		}
 		return nil
 	}
-	if err := fetch(ctx, d.Cache.partialPath(digest), d.Cache.BlobPath(digest), size, nil, open, check, d.Retry, progress); err != nil {
+	if err := fetch(ctx, d.Cache.partialPath(digest), d.Cache.BlobPath(digest), size, nil, open, check, d.Retry, report); err != nil {
 		return explainFetch(shown, "", err)
 	}
 	return nil
@@ -194,7 +197,7 @@ func (d *Downloader) File(ctx context.Context, url, sha256hex string, size int64
 // files with their checksum sidecars) from repo, and checks each main file
 // against every sidecar the repository has. A file already cached is
 // checked again against the sidecars just fetched.
-func (d *Downloader) MavenFiles(ctx context.Context, repo string, files []maven.File, progress func(path string, done int64, attempt int, err error)) error {
+func (d *Downloader) MavenFiles(ctx context.Context, repo string, files []maven.File, sink progress.Sink) error {
 	have := map[string]bool{}
 	for _, f := range files {
 		have[f.Path] = true
@@ -221,8 +224,8 @@ func (d *Downloader) MavenFiles(ctx context.Context, repo string, files []maven.
 			return err
 		}
 		sums[f.Path] = strings.ToLower(strings.Fields(string(data) + " x")[0])
-		if progress != nil {
-			progress(f.Path, int64(len(data)), 0, nil)
+		if sink != nil {
+			reportTo(sink, f.Path)(int64(len(data)), 0, nil)
 		}
 	}
 	for _, f := range files {
@@ -244,9 +247,9 @@ func (d *Downloader) MavenFiles(ctx context.Context, repo string, files []maven.
 			return nil
 		}
 		final := d.Cache.MavenPath(f.Path)
-		var pr Progress
-		if progress != nil {
-			pr = func(done int64, attempt int, err error) { progress(f.Path, done, attempt, err) }
+		var pr reporter
+		if sink != nil {
+			pr = reportTo(sink, f.Path)
 		}
 		if st, err := os.Stat(final); err == nil && st.Size() == f.Size {
 			if err := recheck(final, algos, check); err == nil {
@@ -464,8 +467,8 @@ func (d *Downloader) blobOpener(original, digest string) (opener, string, error)
 // A dropped connection resumes with a Range request; from a registry that
 // ignores Range the blob comes again from its start and what lies before
 // the position reached is skipped. progress sees the position reached.
-func (d *Downloader) StreamBlob(ctx context.Context, original, digest string, size, offset int64, w io.Writer, progress Progress) error {
-	return d.StreamRange(ctx, original, digest, offset, size, size, w, progress)
+func (d *Downloader) StreamBlob(ctx context.Context, original, digest string, size, offset int64, w io.Writer, sink progress.Sink) error {
+	return d.StreamRange(ctx, original, digest, offset, size, size, w, sink)
 }
 
 // wholeBody is the whole content, sent for a Range request.
@@ -476,7 +479,8 @@ type wholeBody struct{ io.ReadCloser }
 // failure retries from the position reached, within the segment only.
 // Once the registry answered a Range request with the whole blob,
 // RangeIgnored says so.
-func (d *Downloader) StreamRange(ctx context.Context, original, digest string, from, end, size int64, w io.Writer, progress Progress) error {
+func (d *Downloader) StreamRange(ctx context.Context, original, digest string, from, end, size int64, w io.Writer, sink progress.Sink) error {
+	report := reportTo(sink, "")
 	open, host, err := d.blobOpener(original, digest)
 	if err != nil {
 		return err
@@ -506,8 +510,8 @@ func (d *Downloader) StreamRange(ctx context.Context, original, digest string, f
 			// The sink may read the body itself (io.ReaderFrom): what fails
 			// in reading is told apart from what fails in writing.
 			src := &countingReader{r: body, pos: &pos, tick: func() {
-				if progress != nil {
-					progress(pos, attempt, nil)
+				if report != nil {
+					report(pos, attempt, nil)
 				}
 			}}
 			_, werr := io.Copy(w, io.LimitReader(src, end-pos))
@@ -522,8 +526,8 @@ func (d *Downloader) StreamRange(ctx context.Context, original, digest string, f
 			return nil
 		}()
 		if err == nil {
-			if progress != nil {
-				progress(pos, attempt, nil)
+			if report != nil {
+				report(pos, attempt, nil)
 			}
 			return nil
 		}
@@ -538,8 +542,8 @@ func (d *Downloader) StreamRange(ctx context.Context, original, digest string, f
 			}
 			return explainFetch(original, host, err)
 		}
-		if progress != nil {
-			progress(pos, attempt+1, err)
+		if report != nil {
+			report(pos, attempt+1, err)
 		}
 		select {
 		case <-ctx.Done():

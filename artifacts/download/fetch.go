@@ -8,6 +8,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"errors"
+	"ferry/artifacts/progress"
 	"fmt"
 	"hash"
 	"io"
@@ -145,14 +146,30 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 // ignored the Range request).
 type opener func(ctx context.Context, offset, last int64) (body io.ReadCloser, start int64, err error)
 
-// Progress reports on one item: bytes stored so far (never less than
-// before), and the attempt and error while retrying.
-type Progress func(done int64, attempt int, retryErr error)
+// reporter is how a fetch reports on its item: bytes stored so far (never
+// less than before), and the attempt and error while retrying.
+type reporter func(done int64, attempt int, retryErr error)
+
+// reportTo is a reporter sending each report to sink as the item's event:
+// Downloading with the bytes stored, or Retrying with the attempt and the
+// error; nil for no sink.
+func reportTo(sink progress.Sink, item string) reporter {
+	if sink == nil {
+		return nil
+	}
+	return func(done int64, attempt int, err error) {
+		state := progress.Downloading
+		if err != nil {
+			state = progress.Retrying
+		}
+		sink(progress.Event{Item: item, State: state, ItemBytes: done, Attempt: attempt, Err: err})
+	}
+}
 
 // fetch downloads into partial (resuming what it holds), then check
 // decides whether the complete content is right; only then is it renamed
 // to final.
-func fetch(ctx context.Context, partial, final string, size int64, algos []string, open opener, check func(*hashState) error, retry Retry, progress Progress) error {
+func fetch(ctx context.Context, partial, final string, size int64, algos []string, open opener, check func(*hashState) error, retry Retry, tell reporter) error {
 	f, hs, err := resumeState(partial, size, algos)
 	if err != nil {
 		return err
@@ -168,8 +185,8 @@ func fetch(ctx context.Context, partial, final string, size int64, algos []strin
 		if hs.n > reported {
 			reported = hs.n
 		}
-		if progress != nil {
-			progress(reported, attempt, e)
+		if tell != nil {
+			tell(reported, attempt, e)
 		}
 	}
 	report(0, nil)

@@ -97,7 +97,7 @@ func (d *Downloader) segmentSlots() chan struct{} {
 // holds, in segments at once; then hashes the whole and, when digest
 // matches, renames it to final. On failure the file is cut back to its
 // part without holes.
-func (d *Downloader) fetchSegments(ctx context.Context, partial, final, digest string, size int64, open opener, retry Retry, progress Progress) error {
+func (d *Downloader) fetchSegments(ctx context.Context, partial, final, digest string, size int64, open opener, retry Retry, tell reporter) error {
 	f, err := os.OpenFile(partial, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
 		return err
@@ -123,8 +123,8 @@ func (d *Downloader) fetchSegments(ctx context.Context, partial, final, digest s
 		if n := total.Load(); n > reported {
 			reported = n
 		}
-		if progress != nil {
-			progress(reported, attempt, e)
+		if tell != nil {
+			tell(reported, attempt, e)
 		}
 	}
 	slots := d.segmentSlots()
@@ -188,7 +188,7 @@ func (m *mismatch) Error() string { return "the content hashes to " + m.got }
 
 // fetchSegment writes the bytes [from, end) at their place in f,
 // retrying from where it stopped; progress sees the bytes written.
-func fetchSegment(ctx context.Context, f *os.File, from, end int64, open opener, retry Retry, progress Progress) error {
+func fetchSegment(ctx context.Context, f *os.File, from, end int64, open opener, retry Retry, report reporter) error {
 	pos := from
 	for attempt := 0; ; attempt++ {
 		err := func() error {
@@ -209,7 +209,7 @@ func fetchSegment(ctx context.Context, f *os.File, from, end int64, open opener,
 						return &sinkError{err}
 					}
 					pos += int64(n)
-					progress(pos-from, attempt, nil)
+					report(pos-from, attempt, nil)
 				}
 				if rerr == io.EOF {
 					break
@@ -237,7 +237,7 @@ func fetchSegment(ctx context.Context, f *os.File, from, end int64, open opener,
 			}
 			return err
 		}
-		progress(pos-from, attempt+1, err)
+		report(pos-from, attempt+1, err)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()

@@ -10,6 +10,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"ferry/artifacts/progress"
 	"ferry/artifacts/registrytest"
 	"ferry/artifacts/source"
 )
@@ -52,9 +53,10 @@ func TestASlowBlobIntoTheCacheContinuesInSegments(t *testing.T) {
 	p, d, ref, digest, size := bigLayer(t, 48<<20)
 	p.Throttle(16 << 20)
 	var last int64
-	require.NoError(t, d.Blob(context.Background(), ref, digest, size, func(n int64, _ int, _ error) {
-		assert.GreaterOrEqual(t, n, last, "progress never goes back")
-		last = n
+	require.NoError(t, d.Blob(context.Background(), ref, digest, size, func(e progress.Event) {
+		assert.Equal(t, progress.Downloading, e.State)
+		assert.GreaterOrEqual(t, e.ItemBytes, last, "progress never goes back")
+		last = e.ItemBytes
 	}))
 	assert.True(t, d.Cache.HasBlob(digest, size))
 	assert.Equal(t, size, last)

@@ -9,7 +9,6 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"ferry/artifacts/bundle"
-	"ferry/artifacts/download"
 	"ferry/artifacts/progress"
 	"ferry/workflow/plan"
 )
@@ -53,13 +52,7 @@ func (p *Preparer) run(ctx context.Context, pl *plan.Plan, o Options, items []*w
 	})
 	st.spill = func(w *work) error {
 		before := p.missing(w)
-		err := p.Downloader.Blob(ctx, w.ref, w.key, w.size, func(n int64, attempt int, err error) {
-			state := progress.Downloading
-			if err != nil {
-				state = progress.Retrying
-			}
-			tr.update(w, "", n, state, attempt, err)
-		})
+		err := p.Downloader.Blob(ctx, w.ref, w.key, w.size, tr.sink(w))
 		if err == nil {
 			st.addFetched(before)
 		}
@@ -123,6 +116,12 @@ func newTracker(p *Preparer, items []*work) *tracker {
 }
 
 // update records sub (a part of w, or "") at n bytes, only ever raised.
+// sink is where the downloads of w report: each event's Item, when it
+// has one, is the part of w it is about (a Maven file).
+func (t *tracker) sink(w *work) progress.Sink {
+	return func(e progress.Event) { t.update(w, e.Item, e.ItemBytes, e.State, e.Attempt, e.Err) }
+}
+
 func (t *tracker) update(w *work, sub string, n int64, state string, attempt int, err error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -160,32 +159,22 @@ func (p *Preparer) download(ctx context.Context, items []*work, res *Result, rea
 		}
 		g.Go(func() error {
 			before := p.missing(w)
-			prog := func(sub string) download.Progress {
-				return func(n int64, attempt int, err error) {
-					state := progress.Downloading
-					if err != nil {
-						state = progress.Retrying
-					}
-					tr.update(w, sub, n, state, attempt, err)
-				}
-			}
+			report := tr.sink(w)
 			var err error
 			switch w.kind {
 			case "blob":
-				err = p.Downloader.Blob(gctx, w.ref, w.key, w.size, prog(""))
+				err = p.Downloader.Blob(gctx, w.ref, w.key, w.size, report)
 			case "manifest":
 				err = p.Downloader.Manifest(gctx, w.ref, w.key, w.size)
 				if err == nil {
 					tr.update(w, "", w.size, progress.Downloading, 0, nil)
 				}
 			case "maven":
-				err = p.Downloader.MavenFiles(gctx, w.repo, w.files, func(path string, n int64, attempt int, e error) {
-					prog(path)(n, attempt, e)
-				})
+				err = p.Downloader.MavenFiles(gctx, w.repo, w.files, report)
 			case "file":
-				err = p.Downloader.File(gctx, w.url, w.sha256, w.size, prog(""))
+				err = p.Downloader.File(gctx, w.url, w.sha256, w.size, report)
 			case "mavenimage":
-				err = p.extractMaven(gctx, w, prog(""))
+				err = p.extractMaven(gctx, w, report)
 			}
 			if err != nil {
 				tr.update(w, "", 0, progress.Failed, 0, err)

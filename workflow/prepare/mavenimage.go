@@ -9,15 +9,15 @@ import (
 	"os"
 	"path/filepath"
 
-	"ferry/artifacts/download"
 	"ferry/artifacts/imagefs"
+	"ferry/artifacts/progress"
 )
 
 // extractMaven reads a Maven repository folder out of an image into the
 // cache: the image is read once, by the digest the plan listed, and each
 // file the plan names must come out with the plan's sha256. Files the
 // cache holds already, with that sum, are not read again.
-func (p *Preparer) extractMaven(ctx context.Context, w *work, progress download.Progress) error {
+func (p *Preparer) extractMaven(ctx context.Context, w *work, report progress.Sink) error {
 	cache := p.Downloader.Cache
 	if p.cachedAll(w) {
 		return nil
@@ -33,9 +33,9 @@ func (p *Preparer) extractMaven(ctx context.Context, w *work, progress download.
 	defer os.RemoveAll(tmp)
 	dest := filepath.Join(tmp, "repo")
 	opts := imagefs.Options{Progress: func(e imagefs.Event) {
-		if progress != nil && e.BytesTotal > 0 {
+		if e.BytesTotal > 0 {
 			// Layers are read compressed; show the share of them read.
-			progress(int64(float64(w.size)*float64(e.BytesRead)/float64(e.BytesTotal)), 0, nil)
+			report.Send(progress.Event{State: progress.Downloading, ItemBytes: int64(float64(w.size) * float64(e.BytesRead) / float64(e.BytesTotal))})
 		}
 	}}
 	if _, err := imagefs.Extract(ctx, img, w.repo, dest, opts); err != nil {

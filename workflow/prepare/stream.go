@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ferry/artifacts/download"
+	"ferry/artifacts/progress"
 )
 
 // Streaming writes each byte once. Where the cache keeps no copies (it
@@ -362,7 +363,8 @@ func (s *streamer) start(sg *segment) {
 	go func() {
 		sink := &spoolWriter{ctx: ctx, sp: sp}
 		reached := sg.from
-		err := s.d.StreamRange(ctx, w.ref, w.key, sg.from, sg.end, w.size, sink, func(done int64, attempt int, err error) {
+		err := s.d.StreamRange(ctx, w.ref, w.key, sg.from, sg.end, w.size, sink, func(e progress.Event) {
+			done, attempt, err := e.ItemBytes, e.Attempt, e.Err
 			if err != nil {
 				s.retried[sg.i].Add(1)
 			}
