@@ -3,6 +3,7 @@ package bundleregistry
 import (
 	"bytes"
 	"encoding/json"
+	"ferry/artifacts/progress"
 	"fmt"
 	"mime"
 	"net/http"
@@ -203,9 +204,14 @@ func (r *Registry) manifest(w http.ResponseWriter, req *http.Request, name strin
 		return
 	}
 	_, _ = w.Write(raw)
-	r.pulls.Add(1)
-	if r.OnPull != nil {
-		r.OnPull(Pull{Repo: name, Reference: ref, Digest: digest, Remote: req.RemoteAddr})
+	n := r.pulls.Add(1)
+	if r.Progress != nil {
+		item := name + ":" + ref
+		// Pulls are served in parallel; the sink takes one at a time.
+		r.pullsMu.Lock()
+		defer r.pullsMu.Unlock()
+		r.Progress(progress.Event{Stage: progress.StageServe, Item: item, State: progress.Pulled,
+			Label: fmt.Sprintf("%s pulled %s (%s)", req.RemoteAddr, item, digest), ItemsDone: int(n)})
 	}
 }
 

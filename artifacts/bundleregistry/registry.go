@@ -30,6 +30,7 @@ import (
 
 	"ferry/artifacts/bundle"
 	"ferry/artifacts/image"
+	"ferry/artifacts/progress"
 	"ferry/artifacts/size"
 )
 
@@ -40,12 +41,6 @@ import (
 const MaxManifestSize = 4 << 20
 
 const maxManifestText = "4 MiB"
-
-// Pull is one manifest served, for the log and the live count.
-type Pull struct {
-	Repo, Reference, Digest string
-	Remote                  string
-}
 
 // Registry serves one bundle's images.
 type Registry struct {
@@ -70,8 +65,11 @@ type Registry struct {
 	hashing  singleflight.Group
 	bufs     sync.Pool
 
-	// OnPull, when set, is called for every manifest GET served.
-	OnPull func(Pull)
+	// Progress, when set, hears of every manifest GET served, one event
+	// at a time: progress.StageServe, Pulled, Item the repository and
+	// reference, Label who pulled what, ItemsDone the pulls so far.
+	Progress progress.Sink
+	pullsMu  sync.Mutex
 	// OnError, when set, is told once of each item found damaged (a
 	// *DamageError naming the part that holds it) and of every failed read
 	// of the parts.

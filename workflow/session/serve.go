@@ -7,7 +7,6 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"sync"
 	"time"
 
 	"ferry/artifacts/bundle"
@@ -86,17 +85,7 @@ func (s *Session) Serve(ctx context.Context, b *bundle.Bundle, o ServeOptions) (
 		}
 	}
 	reg.OnError = o.OnError
-	if o.Progress != nil {
-		// Pulls are served in parallel; the sink takes one at a time.
-		var mu sync.Mutex
-		reg.OnPull = func(p bundleregistry.Pull) {
-			ref := p.Repo + ":" + p.Reference
-			mu.Lock()
-			defer mu.Unlock()
-			o.Progress(progress.Event{Stage: progress.StageServe, Item: ref, State: progress.Pulled,
-				Label: fmt.Sprintf("%s pulled %s (%s)", p.Remote, ref, p.Digest), ItemsDone: int(reg.Pulls())})
-		}
-	}
+	reg.Progress = o.Progress
 	l, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		reg.Close()
