@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
+	"ferry/artifacts/progress"
 	"fmt"
 	"io"
 	"io/fs"
@@ -75,29 +76,17 @@ type Result struct {
 	BytesRead int64
 }
 
-// Event reports progress while layers are read, for a progress bar.
-type Event struct {
-	// Layer is the position of the layer being read, from 1 at the base,
-	// of Layers.
-	Layer, Layers int
-	// Digest is the layer's digest.
-	Digest string
-	// Again is set while a layer is read a second time, for hard links in
-	// the folder whose targets are outside it.
-	Again bool
-	// BytesRead counts compressed bytes read so far, of BytesTotal (which
-	// grows when a layer must be read again).
-	BytesRead, BytesTotal int64
-	// Done is set on a layer's last event.
-	Done bool
-}
-
 // Options tunes List and Extract.
 type Options struct {
-	// Progress, when set, gets an Event when a layer starts, about every
-	// MiB of compressed bytes, and when the layer is done. It is called on
-	// the goroutine that called List or Extract and should not block.
-	Progress func(Event)
+	// Progress, when set, hears as layers are read, for a progress bar:
+	// when a layer starts, about every MiB of compressed bytes (Reading),
+	// and when it is done (Checked). Item is the layer's digest, ItemsDone
+	// of ItemsTotal its position from 1 at the base; BytesDone counts the
+	// compressed bytes read so far, of BytesTotal (which grows when a
+	// layer is read a second time, for hard links in the folder whose
+	// targets are outside it: Label says so then). It is called on the
+	// goroutine that called List or Extract and should not block.
+	Progress progress.Sink
 }
 
 // List reads every layer of img once (a layer twice when hard links in the
@@ -194,7 +183,7 @@ func read(ctx context.Context, img v1.Image, dir, dest string, opts Options) (*R
 		if err != nil {
 			return nil, fmt.Errorf("digest of layer %d of %d: %w", i+1, len(layers), err)
 		}
-		m.ev = Event{Layer: i + 1, Layers: len(layers), Digest: digest.String()}
+		m.ev = progress.Event{Item: digest.String(), ItemsDone: i + 1, ItemsTotal: len(layers)}
 		w.layer = i + 1
 		res.LayerReads++
 		if err := m.pass(l, w.entry); err != nil {
@@ -202,7 +191,7 @@ func read(ctx context.Context, img v1.Image, dir, dest string, opts Options) (*R
 		}
 		if w.needsSecondPass() {
 			m.total += sizes[i]
-			m.ev.Again = true
+			m.ev.Label = fmt.Sprintf("layer %d of %d read again, for hard links", i+1, len(layers))
 			res.LayerReads++
 			if err := w.resolveLinks(func(fn entryFunc) error { return m.pass(l, fn) }); err != nil {
 				return nil, fmt.Errorf("read layer %d of %d (%s) again for hard links: %w", i+1, len(layers), digest, err)
@@ -224,12 +213,12 @@ type entryFunc func(hdr *tar.Header, r io.Reader, idx int) error
 // context is done, and sends progress events.
 type meter struct {
 	ctx      context.Context
-	progress func(Event)
+	progress progress.Sink
 	total    int64
 	// read is added to by whichever goroutine reads the compressed stream
 	// (a zstd decoder reads ahead on its own goroutines).
 	read atomic.Int64
-	ev   Event
+	ev   progress.Event
 	next int64
 }
 
@@ -240,8 +229,11 @@ func (m *meter) emit(done bool) {
 		return
 	}
 	ev := m.ev
-	ev.BytesRead, ev.BytesTotal, ev.Done = m.read.Load(), m.total, done
-	m.next = ev.BytesRead + progressEvery
+	ev.BytesDone, ev.BytesTotal, ev.State = m.read.Load(), m.total, progress.Reading
+	if done {
+		ev.State = progress.Checked
+	}
+	m.next = ev.BytesDone + progressEvery
 	m.progress(ev)
 }
 

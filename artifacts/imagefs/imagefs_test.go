@@ -30,6 +30,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"ferry/artifacts/progress"
 	"ferry/artifacts/registrytest"
 )
 
@@ -221,8 +222,8 @@ func expected(t testing.TB, bodies map[string]string) []File {
 
 func TestListGivesTheFinalFilesystem(t *testing.T) {
 	img, bodies := layered(t)
-	var events []Event
-	res, err := List(context.Background(), img, repo, Options{Progress: func(e Event) { events = append(events, e) }})
+	var events []progress.Event
+	res, err := List(context.Background(), img, repo, Options{Progress: func(e progress.Event) { events = append(events, e) }})
 	require.NoError(t, err)
 
 	assert.Equal(t, repo, res.Dir)
@@ -235,15 +236,15 @@ func TestListGivesTheFinalFilesystem(t *testing.T) {
 
 	require.NotEmpty(t, events)
 	last := events[len(events)-1]
-	assert.True(t, last.Done)
-	assert.Equal(t, Event{Layer: 3, Layers: 3, Digest: last.Digest, BytesRead: sum, BytesTotal: sum, Done: true}, last)
+	assert.Equal(t, progress.Checked, last.State)
+	assert.Equal(t, progress.Event{Item: last.Item, ItemsDone: 3, ItemsTotal: 3, BytesDone: sum, BytesTotal: sum, State: progress.Checked}, last)
 	done := 0
 	for _, e := range events {
-		if e.Done {
+		if e.State == progress.Checked {
 			done++
 		}
 	}
-	assert.Equal(t, 3, done, "one Done event per layer")
+	assert.Equal(t, 3, done, "one Checked event per layer")
 }
 
 func TestExtractWritesWhatListReports(t *testing.T) {
@@ -534,10 +535,10 @@ func TestHardLinks(t *testing.T) {
 			file("usr/share/java/lib.jar", "a version after the link"),
 		)
 		img := imageOf(t, gzipLayer(t, file("home/kogito/.m2/repository/a.jar", "a")), linked, gzipLayer(t, file("etc/motd", "hi")))
-		var again []Event
+		var again []progress.Event
 		dest := filepath.Join(t.TempDir(), "out")
-		res, err := Extract(context.Background(), img, repo, dest, Options{Progress: func(e Event) {
-			if e.Again {
+		res, err := Extract(context.Background(), img, repo, dest, Options{Progress: func(e progress.Event) {
+			if strings.Contains(e.Label, "again") {
 				again = append(again, e)
 			}
 		}})
@@ -557,7 +558,7 @@ func TestHardLinks(t *testing.T) {
 		assert.Equal(t, 4, res.LayerReads)
 		assert.Equal(t, sum+sizes[1], res.BytesRead, "the linked layer counts twice")
 		require.NotEmpty(t, again)
-		assert.Equal(t, 2, again[0].Layer)
+		assert.Equal(t, 2, again[0].ItemsDone)
 		assert.Equal(t, sum+sizes[1], again[len(again)-1].BytesTotal)
 	})
 
@@ -615,13 +616,13 @@ func TestCancel(t *testing.T) {
 	img := bigImage(t, 4<<20)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var events []Event
-	_, err := List(ctx, img, repo, Options{Progress: func(e Event) {
+	var events []progress.Event
+	_, err := List(ctx, img, repo, Options{Progress: func(e progress.Event) {
 		if ctx.Err() != nil {
 			t.Errorf("an event after the cancel: %+v", e)
 		}
 		events = append(events, e)
-		if e.BytesRead > 0 {
+		if e.BytesDone > 0 {
 			cancel() // in the middle of the layer
 		}
 	}})
@@ -629,8 +630,8 @@ func TestCancel(t *testing.T) {
 	assert.ErrorIs(t, err, context.Canceled)
 	require.NotEmpty(t, events)
 	last := events[len(events)-1]
-	assert.False(t, last.Done)
-	assert.Less(t, last.BytesRead, last.BytesTotal, "cancelled before the end")
+	assert.NotEqual(t, progress.Checked, last.State)
+	assert.Less(t, last.BytesDone, last.BytesTotal, "cancelled before the end")
 
 	ctx, cancel = context.WithCancel(context.Background())
 	cancel()
@@ -642,7 +643,7 @@ func TestLargeFileStreams(t *testing.T) {
 	const n = 6 << 20
 	img := bigImage(t, n)
 	var events int
-	res, err := List(context.Background(), img, repo, Options{Progress: func(Event) { events++ }})
+	res, err := List(context.Background(), img, repo, Options{Progress: func(progress.Event) { events++ }})
 	require.NoError(t, err)
 	require.Len(t, res.Files, 1)
 	assert.EqualValues(t, n, res.Files[0].Size)

@@ -32,10 +32,10 @@ func (p *Preparer) extractMaven(ctx context.Context, w *work, report progress.Si
 	}
 	defer os.RemoveAll(tmp)
 	dest := filepath.Join(tmp, "repo")
-	opts := imagefs.Options{Progress: func(e imagefs.Event) {
+	opts := imagefs.Options{Progress: func(e progress.Event) {
 		if e.BytesTotal > 0 {
 			// Layers are read compressed; show the share of them read.
-			report.Send(progress.Event{State: progress.Downloading, ItemBytes: int64(float64(w.size) * float64(e.BytesRead) / float64(e.BytesTotal))})
+			report.Send(progress.Event{State: progress.Downloading, ItemBytes: int64(float64(w.size) * float64(e.BytesDone) / float64(e.BytesTotal))})
 		}
 	}}
 	if _, err := imagefs.Extract(ctx, img, w.repo, dest, opts); err != nil {
