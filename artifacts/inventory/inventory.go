@@ -16,6 +16,8 @@ import (
 	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
 	"ferry/artifacts/size"
+
+	"github.com/spf13/afero"
 )
 
 // Kind and FormatVersion mark an inventory file.
@@ -143,8 +145,10 @@ func contains(list []string, s string) bool {
 // (ferry-bundle.json taken out of it), or the JSON report of its import.
 // A bundle, its manifest and its report count every blob the bundle's
 // images use, carried or left out: once it is loaded, the site has them.
-func Read(ctx context.Context, path string) (*Have, error) {
-	st, err := os.Stat(path)
+// The files are read through fsys; a bundle is read from the disk, as its
+// data path always is.
+func Read(ctx context.Context, fsys afero.Fs, path string) (*Have, error) {
+	st, err := fsys.Stat(path)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, fault.New(ErrNotAnInventory, "%s does not exist", path)
@@ -160,7 +164,7 @@ func Read(ctx context.Context, path string) (*Have, error) {
 	if st.Size() > MaxFileSize {
 		return nil, fault.New(ErrNotAnInventory, "%s is %s, more than the %s an inventory may be", path, size.Format(st.Size()), size.Format(MaxFileSize))
 	}
-	f, err := os.Open(path)
+	f, err := fsys.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/spf13/afero"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -41,7 +42,7 @@ func TestReadEachKind(t *testing.T) {
 			[]string{"sha256:dd"}, "app-1", "site:5000"},
 	}
 	for _, c := range cases {
-		h, err := Read(ctx, write(t, c.name, c.content))
+		h, err := Read(ctx, afero.NewOsFs(), write(t, c.name, c.content))
 		require.NoError(t, err, c.name)
 		assert.Equal(t, c.blobs, Sorted(h.Blobs), c.name)
 		require.Len(t, h.Bundles, 1, c.name)
@@ -51,7 +52,7 @@ func TestReadEachKind(t *testing.T) {
 		}
 	}
 	// A manifest's short code is the bundle's: the sha256 of its bytes.
-	h, err := Read(ctx, write(t, "ferry-bundle.json", string(manifest)))
+	h, err := Read(ctx, afero.NewOsFs(), write(t, "ferry-bundle.json", string(manifest)))
 	require.NoError(t, err)
 	assert.Equal(t, bundle.ShortCode(bundle.Digest(manifest)), h.Bundles[0].ShortCode)
 }
@@ -64,10 +65,10 @@ func TestReadRefusesWhatIsNoInventory(t *testing.T) {
 		"broken.json":  `{`,
 		"version.json": `{"formatVersion":9,"kind":"FerryInventory"}`,
 	} {
-		_, err := Read(ctx, write(t, name, content))
+		_, err := Read(ctx, afero.NewOsFs(), write(t, name, content))
 		assert.ErrorIs(t, err, ErrNotAnInventory, name)
 	}
-	_, err := Read(ctx, filepath.Join(t.TempDir(), "absent.json"))
+	_, err := Read(ctx, afero.NewOsFs(), filepath.Join(t.TempDir(), "absent.json"))
 	assert.ErrorIs(t, err, ErrNotAnInventory)
 }
 
@@ -91,4 +92,17 @@ func FuzzParse(f *testing.F) {
 			t.Fatal("a parsed inventory has a set of blobs")
 		}
 	})
+}
+
+// TestReadGoesThroughTheFileSystemGiven: an inventory is read where the
+// caller's file system has it, not from the disk.
+func TestReadGoesThroughTheFileSystemGiven(t *testing.T) {
+	fsys := afero.NewMemMapFs()
+	inv := Inventory{FormatVersion: FormatVersion, Kind: Kind, Registry: "registry.site:5000", Blobs: []string{"sha256:aa"}}
+	data, err := json.Marshal(inv)
+	require.NoError(t, err)
+	require.NoError(t, afero.WriteFile(fsys, "/carried/back/site.json", data, 0o644))
+	h, err := Read(context.Background(), fsys, "/carried/back/site.json")
+	require.NoError(t, err)
+	assert.True(t, h.Blobs["sha256:aa"])
 }

@@ -19,7 +19,7 @@ import (
 func (s *Session) Have(ctx context.Context, paths []string) (*inventory.Have, error) {
 	h := &inventory.Have{Blobs: map[string]bool{}}
 	for _, p := range paths {
-		one, err := inventory.Read(ctx, p)
+		one, err := inventory.Read(ctx, s.FS, p)
 		if err != nil {
 			return nil, err
 		}
