@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -21,6 +20,8 @@ import (
 	"ferry/artifacts/containerstore"
 	"ferry/artifacts/image"
 	"ferry/artifacts/progress"
+
+	"github.com/spf13/afero"
 )
 
 // skopeo's command lines, after the program's name: a copy into the store
@@ -91,6 +92,9 @@ type Result struct {
 type Loader struct {
 	// Run runs a command and returns its combined output; nil runs it.
 	Run func(ctx context.Context, name string, args ...string) ([]byte, error)
+	// FS is where the pin file (configuration, not image data) is
+	// written; nil is the disk. The image store keeps the disk.
+	FS afero.Fs
 }
 
 func (l *Loader) run(ctx context.Context, name string, args ...string) ([]byte, error) {
@@ -162,7 +166,7 @@ func (l *Loader) Load(ctx context.Context, b *bundle.Bundle, o Options) (*Result
 		return res, err
 	}
 	if o.PinFile != "" {
-		if err := writePins(o.PinFile, b.Index, j.images); err != nil {
+		if err := l.writePins(o.PinFile, b.Index, j.images); err != nil {
 			return res, err
 		}
 		res.PinFile = o.PinFile
@@ -347,22 +351,26 @@ func copyError(ref string, out []byte, err error, base *bundle.Base) error {
 }
 
 // writePins writes the CRI-O drop-in that pins every image, atomically.
-func writePins(path string, idx bundle.Index, images []bundle.Image) error {
+func (l *Loader) writePins(path string, idx bundle.Index, images []bundle.Image) error {
+	fsys := l.FS
+	if fsys == nil {
+		fsys = afero.NewOsFs()
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Written by ferry load-node for the bundle %s (code %s):\n# CRI-O never removes these images.\n[crio.image]\npinned_images = [\n", idx.Name, idx.ShortCode)
 	for _, im := range images {
 		fmt.Fprintf(&b, "  %s,\n", strconv.Quote(storeName(im.Reference, im.Digest)))
 	}
 	b.WriteString("]\n")
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	if err := fsys.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return fmt.Errorf("cannot write the pin file %s: %w", path, err)
 	}
 	tmp := path + ".ferry-tmp"
-	if err := os.WriteFile(tmp, []byte(b.String()), 0o644); err != nil {
+	if err := afero.WriteFile(fsys, tmp, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("cannot write the pin file %s: %w", path, err)
 	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
+	if err := fsys.Rename(tmp, path); err != nil {
+		_ = fsys.Remove(tmp)
 		return fmt.Errorf("cannot write the pin file %s: %w", path, err)
 	}
 	return nil

@@ -32,5 +32,5 @@ func CanLoadNode() bool { return os.Geteuid() == 0 }
 // what the store holds, checking each by its digest and pinning them
 // (loadnode.Loader.Load).
 func (s *Session) LoadNode(ctx context.Context, b *bundle.Bundle, o loadnode.Options) (*loadnode.Result, error) {
-	return (&loadnode.Loader{}).Load(ctx, b, o)
+	return (&loadnode.Loader{FS: s.FS}).Load(ctx, b, o)
 }
