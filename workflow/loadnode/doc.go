@@ -6,5 +6,6 @@
 // served on loopback for the copy, and skopeo (which RHCOS ships) writes
 // the store — or, where skopeo is absent, ferry itself through
 // artifacts/containerstore (vfs stores only). Its pin drop-in goes where
-// CRI-O reads drop-ins unless the caller says (DefaultPinFile).
+// CRI-O reads drop-ins unless the caller says (DefaultPinFile), through the
+// Loader's afero.Fs; the image store is image data and keeps package os.
 package loadnode
