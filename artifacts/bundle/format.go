@@ -7,8 +7,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 )
 
@@ -69,6 +71,35 @@ type Manifest struct {
 	// Base, in a delta bundle only, is what the bundle assumes the
 	// destination already holds: the blobs it leaves out.
 	Base *Base `json:"base,omitempty"`
+}
+
+// NewManifest starts the manifest of a bundle made from plan (its JSON),
+// stamped with created when it is set (SOURCE_DATE_EPOCH).
+func NewManifest(plan json.RawMessage, created *time.Time) *Manifest {
+	m := &Manifest{FormatVersion: FormatVersion, Kind: ManifestKind, Plan: plan, Images: []Image{}, Maven: []Entry{}, Files: []Entry{}}
+	if created != nil {
+		m.Created = created.UTC().Format(time.RFC3339)
+	}
+	return m
+}
+
+// LeaveOut makes m a delta bundle's: it says what it leaves out (with the
+// digest of that list), and is a format that a ferry which would not
+// check for it refuses.
+func (m *Manifest) LeaveOut(base Base) {
+	base.OmittedDigest = ListDigest(base.Omitted)
+	m.FormatVersion, m.Base = DeltaFormatVersion, &base
+}
+
+// Encode is the manifest as the bundle's first entry holds it: images by
+// reference, Maven and plain files by path, indented, so the same content
+// always makes the same bytes.
+func (m *Manifest) Encode() ([]byte, error) {
+	slices.SortStableFunc(m.Images, func(a, b Image) int { return strings.Compare(a.Reference, b.Reference) })
+	for _, es := range [][]Entry{m.Maven, m.Files} {
+		slices.SortStableFunc(es, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
+	}
+	return json.MarshalIndent(m, "", " ")
 }
 
 // Base is what a delta bundle assumes is present where it is loaded.

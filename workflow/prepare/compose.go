@@ -9,7 +9,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
@@ -39,11 +38,7 @@ func compose(pl *plan.Plan, o Options, cache *download.Cache) (*composed, error)
 	if err != nil {
 		return nil, err
 	}
-	m := bundle.Manifest{FormatVersion: bundle.FormatVersion, Kind: bundle.ManifestKind, Plan: planJSON,
-		Images: []bundle.Image{}, Maven: []bundle.Entry{}, Files: []bundle.Entry{}}
-	if o.Created != nil {
-		m.Created = o.Created.UTC().Format(time.RFC3339)
-	}
+	m := bundle.NewManifest(planJSON, o.Created)
 	c := &composed{layout: bundle.NewLayout(), maven: map[string]origin{}, files: map[string]origin{}}
 	l := c.layout
 	kinds := map[string]bundle.BlobKind{image.KindIndex: bundle.BlobIndex, image.KindManifest: bundle.BlobManifest}
@@ -55,11 +50,7 @@ func compose(pl *plan.Plan, o Options, cache *download.Cache) (*composed, error)
 		}
 	}
 	if h := pl.Have; h != nil {
-		// A delta bundle: it says what it leaves out, and is a format
-		// that a ferry which would not check for it refuses.
-		m.FormatVersion = bundle.DeltaFormatVersion
-		m.Base = &bundle.Base{Bundles: h.Bundles, Registries: h.Registries, Omitted: h.Omitted,
-			OmittedBytes: h.OmittedBytes, OmittedDigest: bundle.ListDigest(h.Omitted)}
+		m.LeaveOut(bundle.Base{Bundles: h.Bundles, Registries: h.Registries, Omitted: h.Omitted, OmittedBytes: h.OmittedBytes})
 	}
 
 	// The images, as index.json lists them, and which children of kept
@@ -111,8 +102,7 @@ func compose(pl *plan.Plan, o Options, cache *download.Cache) (*composed, error)
 		l.AddFile(f.Name)
 		m.Files = append(m.Files, bundle.Entry{Path: bundle.FilePath(f.Name), Size: f.Size, SHA256: sum})
 	}
-	sort.Slice(m.Files, func(i, j int) bool { return m.Files[i].Path < m.Files[j].Path })
-	if c.manifest, err = json.MarshalIndent(m, "", " "); err != nil {
+	if c.manifest, err = m.Encode(); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -9,9 +9,10 @@
 // choices.go the options read from text (cache copies, SOURCE_DATE_EPOCH),
 // worklist.go what to fetch and from where, space.go the free-space checks
 // and the size estimate, download.go the downloads and their progress,
-// mavenimage.go the Maven files read out of an image, compose.go the
-// bundle's contents and manifest (laid out by bundle.Layout, which owns the
-// format's order and paths), write.go the writing of the stream,
+// mavenimage.go the Maven files read out of an image, compose.go what the
+// bundle holds and where each file comes from (laid out by bundle.Layout
+// and described by bundle.Manifest, which own the format's order, paths
+// and encoding), write.go the writing of the stream,
 // stream.go and spool.go the blobs streamed from the registry straight
 // into the parts when the cache keeps no copy, readme.go the technician's
 // READ-ME-FIRST.txt, extras.go what else travels beside the bundle.
