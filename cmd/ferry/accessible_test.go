@@ -62,6 +62,7 @@ targets:
 	assert.Contains(t, text, "1. Demo (demo)")
 	assert.Contains(t, text, "The bundle will carry 2 images, 1 Maven artifacts")
 	assert.Contains(t, text, "Done. The bundle is in "+out)
+	assertSuggestionsAreReal(t, text)
 	assert.Contains(t, text, "Not signed.")
 	b, err := bundle.Open(out)
 	require.NoError(t, err)
@@ -191,6 +192,7 @@ targets:
 	require.NoError(t, err)
 	assert.Equal(t, pushed[0].Digest, d)
 	assert.FileExists(t, filepath.Join(work, "mirror-config", "crio", "STEPS.md"))
+	assertSuggestionsAreReal(t, text)
 }
 
 // TestAccessibleAsksTheSideFirst: the wizard's plain prompts start with

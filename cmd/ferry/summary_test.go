@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -29,7 +30,31 @@ func summaryOf(t *testing.T, r tuiapp.Result) (stdout, stderr string, code int) 
 	var so, se bytes.Buffer
 	a := &app{stdout: &so, stderr: &se, env: []string{"NO_COLOR=1"}, fs: afero.NewMemMapFs()}
 	code = exitCode(nil, a.summarize(r), &se)
+	assertSuggestionsAreReal(t, so.String()+se.String())
 	return so.String(), se.String(), code
+}
+
+// suggested is a ferry command in a summary: the command's name and what
+// follows it on the line, up to a backtick.
+var suggested = regexp.MustCompile("(?:^|[\\s`:(])ferry ([a-z][a-z-]*)([^`\\n]*)")
+
+// assertSuggestionsAreReal checks every command a summary tells to run:
+// the command exists and takes the flags given, with their values.
+func assertSuggestionsAreReal(t *testing.T, text string) {
+	t.Helper()
+	root := newRoot(&app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}})
+	for _, m := range suggested.FindAllStringSubmatch(text, -1) {
+		cmd, _, err := root.Find([]string{m[1]})
+		if !assert.NoError(t, err, "ferry %s", m[1]) || cmd == root {
+			continue
+		}
+		rest, _, _ := strings.Cut(m[2], " (") // an aside after the command
+		var args []string
+		for _, w := range strings.Fields(rest) {
+			args = append(args, strings.Trim(w, "'"))
+		}
+		assert.NoError(t, cmd.ParseFlags(args), "ferry %s%s", m[1], m[2])
+	}
 }
 
 var summaryIndex = bundle.Index{Name: "demo-2.0", ShortCode: "7QK4-M2XD", Size: 160 << 20, Parts: []bundle.Part{{Name: "demo-2.0.part001"}}}

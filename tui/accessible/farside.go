@@ -359,7 +359,7 @@ func importQuestions(ctx context.Context, p *prompter, eng farside.Engine, o Imp
 				fmt.Fprintf(out, "Still to do: %s\n", pr)
 			}
 			if len(results) == 0 {
-				fmt.Fprintf(out, "Still to do: write the mirror configuration with `ferry configure --bundle %s --registry %s --platform …`.\n", b.Dir, d.Registry)
+				fmt.Fprintf(out, "Still to do: write the mirror configuration with `%s`.\n", farside.ConfigureCommand(b.Dir, d))
 			} else {
 				fmt.Fprintf(out, "Mirror configuration: %s; each platform's steps are in its STEPS.md there.\n", o.ConfigDir)
 			}

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"ferry/artifacts/bundle"
@@ -13,7 +12,7 @@ import (
 	"ferry/artifacts/size"
 	"ferry/targets/mirrorconfig"
 	"ferry/themes"
-	"ferry/tui/components/textfit"
+	"ferry/tui/farside"
 	"ferry/workflow/importer"
 	"ferry/workflow/plan"
 	"ferry/workflow/prepare"
@@ -127,32 +126,7 @@ func Imported(w io.Writer, th themes.Theme, idx bundle.Index, rep *importer.Repo
 
 // ImportNext says what comes after an import without problems.
 func ImportNext(w io.Writer, th themes.Theme, bundlePath string, d session.Destination) {
-	fmt.Fprintf(w, "%s write the mirror configuration with `%s`.\n", th.Title.Render("Next:"), ConfigureCommand(bundlePath, d))
-}
-
-// ConfigureCommand is the `ferry configure` that writes the mirror
-// configuration for the bundle loaded into d: the registry as it was laid
-// out, how it is reached and the Maven repository, with configure's own
-// flags only (no login: configure reaches nothing).
-func ConfigureCommand(bundlePath string, d session.Destination) string {
-	var b strings.Builder
-	b.WriteString("ferry configure --bundle " + textfit.Quote(bundlePath))
-	if d.Registry != "" {
-		b.WriteString(" --registry " + textfit.Quote(d.Registry))
-	}
-	if d.Flat {
-		b.WriteString(" --repo-mapping flat")
-	}
-	for _, f := range d.CAFiles {
-		b.WriteString(" --ca-file " + textfit.Quote(f))
-	}
-	if d.Insecure {
-		b.WriteString(" --insecure")
-	}
-	if d.MavenURL != "" {
-		b.WriteString(" --maven-url " + textfit.Quote(d.MavenURL))
-	}
-	return b.String() + " --platform …"
+	fmt.Fprintf(w, "%s write the mirror configuration with `%s`.\n", th.Title.Render("Next:"), farside.ConfigureCommand(bundlePath, d))
 }
 
 // Configured is `ferry configure`'s result: per platform, the files

@@ -112,7 +112,7 @@ func importSide(w io.Writer, r app.Result) {
 	case rep == nil || r.Outcome == app.Failed:
 		fmt.Fprintf(w, "  to go on: %s (what is already there is skipped)\n", importCommand(o))
 	case len(o.Configured) == 0:
-		fmt.Fprintf(w, "  still to do: write the mirror configuration: %s\n", ConfigureCommand(o.Bundle.Dir, o.Destination))
+		fmt.Fprintf(w, "  still to do: write the mirror configuration: %s\n", farside.ConfigureCommand(o.Bundle.Dir, o.Destination))
 	default:
 		var platforms []string
 		for _, c := range o.Configured {
