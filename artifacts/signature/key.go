@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"golang.org/x/crypto/ssh"
@@ -95,7 +96,10 @@ func writeNew(path string, data []byte, mode os.FileMode) error {
 		if errors.Is(err, os.ErrExist) {
 			return fmt.Errorf("%s %w: choose another name", path, ErrExists)
 		}
-		return fmt.Errorf("write %s: %w", path, err)
+		if errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("cannot write %s: the folder %s does not exist: make it first, or name the keys in a folder that does", path, filepath.Dir(path))
+		}
+		return fmt.Errorf("cannot write %s: %w", path, err)
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()

@@ -131,6 +131,7 @@ func TestBadInputIsOneSentence(t *testing.T) {
 		{"keygen without a prefix", []string{"keygen"}, 2, "name the key files to write"},
 		{"inventory without a registry", []string{"inventory", "--plan", "p.json", "--output", "inv.json"}, 2, "say which registry to ask with --registry"},
 		{"serve half of TLS", []string{"serve", "bundle", "--tls-cert", "c.pem"}, 2, "give both --tls-cert and --tls-key, or neither"},
+		{"keys where there is no folder", []string{"keygen", "/no/such/folder/site"}, 1, "cannot write /no/such/folder/site.key: the folder /no/such/folder does not exist: make it first, or name the keys in a folder that does"},
 		{"catalog lint of nothing", []string{"catalog", "lint"}, 2, "name the catalog files to check"},
 	}
 	root := newRoot(&app{stdout: &bytes.Buffer{}, stderr: &bytes.Buffer{}})
