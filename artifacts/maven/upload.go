@@ -323,7 +323,7 @@ const TempSuffix = ".ferry-tmp"
 // and renamed into place only once its sha256 matches; otherwise (a damaged
 // source, a full disk) the temporary file is removed and the error is
 // returned, a *DamagedError for a damaged source.
-func CopyToDir(dir, path string, src Source) (string, Checksums, error) {
+func CopyToDir(ctx context.Context, dir, path string, src Source) (string, Checksums, error) {
 	dst := filepath.Join(dir, filepath.FromSlash(path))
 	if st, err := os.Stat(dst); err == nil && st.Mode().IsRegular() && st.Size() == src.Size {
 		f, err := os.Open(dst)
@@ -347,9 +347,13 @@ func CopyToDir(dir, path string, src Source) (string, Checksums, error) {
 	if src.Size == 0 {
 		c.finish()
 	}
-	_, err = io.Copy(f, c)
+	_, err = io.Copy(f, stoppable{ctx, c})
 	if cerr := f.Close(); err == nil {
 		err = cerr
+	}
+	if ctx.Err() != nil {
+		os.Remove(tmp) // nothing half-written stays under its name or beside it
+		return "", Checksums{}, ctx.Err()
 	}
 	sums, damaged := c.result()
 	if damaged != nil {
@@ -369,4 +373,18 @@ func CopyToDir(dir, path string, src Source) (string, Checksums, error) {
 		return "", sums, fmt.Errorf("cannot write to the Maven folder %s: %w", dir, err)
 	}
 	return Uploaded, sums, nil
+}
+
+// stoppable is a reader whose next read fails once ctx ends, so a large
+// file copied into a Maven folder stops within one read of a Ctrl-C.
+type stoppable struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (s stoppable) Read(p []byte) (int, error) {
+	if err := s.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return s.r.Read(p)
 }

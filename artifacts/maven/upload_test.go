@@ -123,22 +123,30 @@ func TestPutNeverCompletesADamagedFile(t *testing.T) {
 func TestCopyToDirRenamesOnlyACheckedFile(t *testing.T) {
 	dir := t.TempDir()
 	good := content()
-	_, _, err := CopyToDir(dir, "org/x/x-1.jar", damagedSource(good))
+	_, _, err := CopyToDir(t.Context(), dir, "org/x/x-1.jar", damagedSource(good))
 	require.ErrorIs(t, err, ErrDamaged)
 	entries, _ := os.ReadDir(filepath.Join(dir, "org/x"))
 	assert.Empty(t, entries, "no damaged file and no temporary file")
 
-	out, sums, err := CopyToDir(dir, "org/x/x-1.jar", BytesSource(good))
+	out, sums, err := CopyToDir(t.Context(), dir, "org/x/x-1.jar", BytesSource(good))
 	require.NoError(t, err)
 	assert.Equal(t, Uploaded, out)
 	assert.Equal(t, hexSHA256(good), sums.SHA256)
-	out, again, err := CopyToDir(dir, "org/x/x-1.jar", BytesSource(good))
+	out, again, err := CopyToDir(t.Context(), dir, "org/x/x-1.jar", BytesSource(good))
 	require.NoError(t, err)
 	assert.Equal(t, Skipped, out)
 	assert.Equal(t, sums, again, "the checksums of what is there")
 
 	// An empty file is checked too.
-	_, _, err = CopyToDir(dir, "org/x/empty", Source{Content: bytes.NewReader(nil), SHA256: hexSHA256([]byte("x"))})
+	_, _, err = CopyToDir(t.Context(), dir, "org/x/empty", Source{Content: bytes.NewReader(nil), SHA256: hexSHA256([]byte("x"))})
 	require.ErrorIs(t, err, ErrDamaged)
 	assert.NoFileExists(t, filepath.Join(dir, "org/x/empty"))
+
+	// Stopped mid-copy: nothing under the name, nothing beside it.
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, _, err = CopyToDir(ctx, dir, "org/x/y-1.jar", BytesSource(good))
+	require.ErrorIs(t, err, context.Canceled)
+	assert.NoFileExists(t, filepath.Join(dir, "org/x/y-1.jar"))
+	assert.NoFileExists(t, filepath.Join(dir, "org/x/y-1.jar"+TempSuffix))
 }

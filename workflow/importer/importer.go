@@ -293,7 +293,7 @@ func (im *Importer) maven(ctx context.Context, b *bundle.Bundle, m *bundle.Manif
 		if im.Maven != nil {
 			out, sums, err = im.Maven.Put(ctx, p, src)
 		} else {
-			out, sums, err = maven.CopyToDir(im.MavenDir, p, src)
+			out, sums, err = maven.CopyToDir(ctx, im.MavenDir, p, src)
 		}
 		if err != nil {
 			return sums, err
