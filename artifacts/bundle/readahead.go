@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"ferry/artifacts/ctxio"
 	"fmt"
 	"io"
 	"os"
@@ -269,7 +270,7 @@ func (b *Bundle) checkPart(ctx context.Context, i int) error {
 	}
 	defer f.Close()
 	h := sha256.New()
-	n, err := io.Copy(h, &ctxReader{ctx: ctx, r: f})
+	n, err := io.Copy(h, ctxio.Reader(ctx, f))
 	if err != nil {
 		return stopped(ctx, fmt.Errorf("read part %d of %d (%s): %w", i+1, len(b.Index.Parts), p.Name, err))
 	}
@@ -294,19 +295,6 @@ func (b *Bundle) blamePart(ctx context.Context, pos int64, err error) error {
 		return perr
 	}
 	return err
-}
-
-// ctxReader fails its next read once ctx is cancelled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // countReader counts what was read through it: under a tar reader, which

@@ -9,6 +9,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"ferry/artifacts/ctxio"
 	"fmt"
 	"hash"
 	"io"
@@ -118,7 +119,7 @@ func (s *Store) unpack(ctx context.Context, l Layer, dir, tsPath string) (layerR
 	}
 	defer blob.Close()
 	compressed := newCounter(sha256.New())
-	br := bufio.NewReaderSize(io.TeeReader(&ctxReader{ctx, blob}, compressed), 1<<20)
+	br := bufio.NewReaderSize(io.TeeReader(ctxio.Reader(ctx, blob), compressed), 1<<20)
 	magic, _ := br.Peek(4)
 	var diff io.Reader = br
 	switch {
@@ -204,16 +205,3 @@ func (c *counter) Write(b []byte) (int, error) {
 }
 
 func (c *counter) digest() string { return "sha256:" + hex.EncodeToString(c.h.Sum(nil)) }
-
-// ctxReader stops reading once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(b []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(b)
-}

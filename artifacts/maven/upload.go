@@ -18,6 +18,7 @@ import (
 	"sync"
 	"syscall"
 
+	"ferry/artifacts/ctxio"
 	"ferry/artifacts/fault"
 )
 
@@ -347,7 +348,7 @@ func CopyToDir(ctx context.Context, dir, path string, src Source) (string, Check
 	if src.Size == 0 {
 		c.finish()
 	}
-	_, err = io.Copy(f, stoppable{ctx, c})
+	_, err = io.Copy(f, ctxio.Reader(ctx, c))
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -373,18 +374,4 @@ func CopyToDir(ctx context.Context, dir, path string, src Source) (string, Check
 		return "", sums, fmt.Errorf("cannot write to the Maven folder %s: %w", dir, err)
 	}
 	return Uploaded, sums, nil
-}
-
-// stoppable is a reader whose next read fails once ctx ends, so a large
-// file copied into a Maven folder stops within one read of a Ctrl-C.
-type stoppable struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (s stoppable) Read(p []byte) (int, error) {
-	if err := s.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return s.r.Read(p)
 }

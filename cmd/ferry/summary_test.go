@@ -152,7 +152,7 @@ func TestSummaryImportFailedExits1(t *testing.T) {
 	out, errOut, code := summaryOf(t, tuiapp.Result{Side: tuiapp.Import, Step: "Test connection", Outcome: tuiapp.Failed, Err: err, Import: o})
 	assert.Equal(t, 1, code)
 	assert.Contains(t, out, "✗ ferry stopped on the step \"Test connection\"; nothing was loaded.\n")
-	assert.Contains(t, out, "  to go on: ferry import /media/usb/bundle --registry registry.site:5000/mirror --username loader --password-stdin --insecure (what is already there is skipped)\n")
+	assert.Contains(t, out, "  to go on: ferry import /media/usb/bundle --registry registry.site:5000/mirror --insecure --username loader --password-stdin (what is already there is skipped)\n")
 	oneSentence(t, errOut, "registry.site:5000 refused the login: check the Username and Password fields")
 }
 

@@ -110,7 +110,7 @@ func importSide(w io.Writer, r app.Result) {
 	}
 	switch {
 	case rep == nil || r.Outcome == app.Failed:
-		fmt.Fprintf(w, "  to go on: %s (what is already there is skipped)\n", importCommand(o))
+		fmt.Fprintf(w, "  to go on: %s (what is already there is skipped)\n", farside.ImportCommand(o.Bundle.Dir, o.Destination))
 	case len(o.Configured) == 0:
 		fmt.Fprintf(w, "  still to do: write the mirror configuration: %s\n", farside.ConfigureCommand(o.Bundle.Dir, o.Destination))
 	default:
@@ -127,40 +127,6 @@ func importSide(w io.Writer, r app.Result) {
 			fmt.Fprintf(w, "  still to do: %d of %d steps to apply it are not ticked; they are in %s\n", o.StepsTotal-o.StepsDone, o.StepsTotal, where)
 		}
 	}
-}
-
-// importCommand is the plain command that loads the bundle where the
-// technician said, to run again after a stop.
-func importCommand(o *farside.Outcome) string {
-	flags := destinationFlags(o)
-	if flags == "" {
-		flags = " --registry HOST[:PORT][/PREFIX]"
-	}
-	return "ferry import " + textfit.Quote(o.Bundle.Dir) + flags
-}
-
-func destinationFlags(o *farside.Outcome) string {
-	d := o.Destination
-	var b strings.Builder
-	if d.Registry != "" {
-		b.WriteString(" --registry " + textfit.Quote(d.Registry))
-	}
-	if d.Username != "" {
-		b.WriteString(" --username " + textfit.Quote(d.Username) + " --password-stdin")
-	}
-	for _, f := range d.CAFiles {
-		b.WriteString(" --ca-file " + textfit.Quote(f))
-	}
-	if d.Insecure {
-		b.WriteString(" --insecure")
-	}
-	if d.MavenURL != "" {
-		b.WriteString(" --maven-url " + textfit.Quote(d.MavenURL))
-	}
-	if d.MavenDir != "" {
-		b.WriteString(" --maven-dir " + textfit.Quote(d.MavenDir))
-	}
-	return b.String()
 }
 
 // nodeSide is the registry-less path where each node holds the images:

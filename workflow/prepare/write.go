@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ferry/artifacts/bundle"
+	"ferry/artifacts/ctxio"
 	"ferry/artifacts/download"
 	"ferry/artifacts/fault"
 	"ferry/artifacts/image"
@@ -253,20 +254,6 @@ func fileSize(path string) int64 {
 	return st.Size()
 }
 
-// stoppable is a reader whose next read fails once ctx ends, so a large
-// file copied into the bundle stops within one buffer of a Ctrl-C.
-type stoppable struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (s stoppable) Read(p []byte) (int, error) {
-	if err := s.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return s.r.Read(p)
-}
-
 // openFile opens a cached file from an offset, for Writer.AddFrom; done
 // closes it.
 func openFile(ctx context.Context, path string) (open func(int64) (io.Reader, error), done func()) {
@@ -279,7 +266,7 @@ func openFile(ctx context.Context, path string) (open func(int64) (io.Reader, er
 		if _, err := f.Seek(offset, io.SeekStart); err != nil {
 			return nil, err
 		}
-		return stoppable{ctx, f}, nil
+		return ctxio.Reader(ctx, f), nil
 	}
 	return open, func() {
 		if f != nil {
