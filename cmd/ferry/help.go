@@ -34,9 +34,6 @@ func command(name string, run func(*cobra.Command, []string) error) *cobra.Comma
 	return c
 }
 
-// longHelp is the description of the command name.
-func longHelp(name string) string { return helpOf(name).long }
-
 // helpOf reads help/NAME.txt; a command without a file is a mistake the
 // tests catch at once, as every command's help is built on start.
 func helpOf(name string) help {

@@ -80,14 +80,9 @@ func (a *app) loadCatalog() (*catalog.Catalog, error) {
 }
 
 func newRoot(a *app) *cobra.Command {
-	root := &cobra.Command{
-		Use:           "ferry",
-		Short:         "Carry container images and Maven artifacts across an air gap",
-		Long:          longHelp("ferry"),
-		SilenceUsage:  true,
-		SilenceErrors: true,
-		Version:       version,
-	}
+	var w wizardFlags
+	root := command("ferry", func(cmd *cobra.Command, _ []string) error { return w.run(a, cmd) })
+	root.SilenceUsage, root.SilenceErrors, root.Version = true, true, version
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{flagMistake(err)} })
@@ -95,10 +90,7 @@ func newRoot(a *app) *cobra.Command {
 	pf.StringArrayVar(&a.catalogs, "catalog", nil, "extra catalog file or folder; its targets override built-in ones by name (repeatable)")
 	pf.BoolVar(&a.noColor, "no-color", false, "print without colour (also when NO_COLOR is set)")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "print progress lines to stderr")
-	var w wizardFlags
 	w.register(root)
-	root.Args = cobra.NoArgs
-	root.RunE = func(cmd *cobra.Command, _ []string) error { return w.run(a, cmd) }
 	root.AddCommand(newCatalogCmd(a), newPlanCmd(a), newPrepareCmd(a), newVerifyCmd(a), newImportCmd(a), newConfigureCmd(a), newServeCmd(a), newInventoryCmd(a), newLoadNodeCmd(a), newDemoCmd(a), newKeygenCmd(a), newSignCmd(a), newVersionCmd(a))
 	return root
 }
