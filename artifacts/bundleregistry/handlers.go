@@ -204,12 +204,13 @@ func (r *Registry) manifest(w http.ResponseWriter, req *http.Request, name strin
 		return
 	}
 	_, _ = w.Write(raw)
+	// Pulls are served in parallel; the sink takes one at a time, and the
+	// count is taken under the same lock so it never goes back.
+	r.pullsMu.Lock()
+	defer r.pullsMu.Unlock()
 	n := r.pulls.Add(1)
 	if r.Progress != nil {
 		item := name + ":" + ref
-		// Pulls are served in parallel; the sink takes one at a time.
-		r.pullsMu.Lock()
-		defer r.pullsMu.Unlock()
 		r.Progress(progress.Event{Stage: progress.StageServe, Item: item, State: progress.Pulled,
 			Label: fmt.Sprintf("%s pulled %s (%s)", req.RemoteAddr, item, digest), ItemsDone: int(n)})
 	}

@@ -44,7 +44,7 @@ func newLoadNodeCmd(a *app) *cobra.Command {
 	f.StringArrayVar(&with, "with", nil, "a base bundle of a delta, repeatable, when its images are not in the store yet")
 	f.StringVar(&o.PinFile, "pin-file", "", "the CRI-O drop-in pinning the images (default: /etc/crio/crio.conf.d/50-ferry-BUNDLE.conf)")
 	f.BoolVar(&noPin, "no-pin", false, "do not write the CRI-O pin drop-in")
-	parsedVar(f, &o.Via, "via", "", "", "who writes the store: skopeo, or native (ferry itself, vfs only) (default: skopeo when installed, else native)", oneOf("skopeo", "native"))
+	parsedVar(f, &o.Via, "via", "", "", "who writes the store: skopeo, or native (ferry itself, vfs only) (default: skopeo when installed, else native)", oneOf("", "skopeo", "native"))
 	progress.register(c)
 	return c
 }

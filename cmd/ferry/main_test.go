@@ -119,6 +119,7 @@ func TestBadInputIsOneSentence(t *testing.T) {
 		{"listen not an address", []string{"serve", "bundle", "--listen", ":99999"}, 2, `--listen must be HOST:PORT with a port up to 65535 (0.0.0.0:5000 for the whole network), not ":99999"`},
 		{"unknown writer of a node's store", []string{"load-node", "bundle", "--via", "docker"}, 2, `--via must be skopeo or native, not "docker"`},
 		{"bundle name with a folder", []string{"prepare", "--target", "sonataflow", "--output", "out", "--name", "../up"}, 2, `--name must be a file name without / or a leading dot, like product-1.0, not "../up"`},
+		{"a built-in flag keeps pflag's wording", []string{"import", "bundle", "--insecure=maybe"}, 2, `invalid argument "maybe" for "--insecure" flag`},
 		{"bad concurrency", []string{"plan", "--target", "sonataflow", "--concurrency", "0"}, 2, "--concurrency must be at least 1"},
 		{"bad scope", []string{"plan", "--target", "sonataflow", "--maven-scopes", "system"}, 2, `"system" is not a Maven scope`},
 		{"bad phase", []string{"plan", "--maven", goodMaven, "--maven-phases", "deploy-it"}, 2, `"deploy-it" is not a Maven lifecycle phase`},

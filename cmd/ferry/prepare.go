@@ -87,7 +87,12 @@ func newPrepareCmd(a *app) *cobra.Command {
 	f.StringVar(&src.CacheDir, "cache", session.DefaultCache(), "download cache; a later prepare reuses what it holds")
 	parsedVar(f, &req.CacheCopies, "cache-copies", "", "auto", "keep a copy of every image blob in the cache: always, never, or auto (only when the cache is on another file system than the output; otherwise the cache notes where the bundle holds each blob)", prepare.ParseCopies)
 	parsedVar(f, &req.Split, "split", "", "auto", "part size: 700M, 4G…, or fat32 (4 GiB − 1), dvd, none; auto: fat32 on FAT file systems, else none", session.ParseSplit)
-	parsedVar(f, &req.Name, "name", "", "", "the bundle's base name (default: target-version)", func(s string) (string, error) { return s, bundle.CheckName(s) })
+	parsedVar(f, &req.Name, "name", "", "", "the bundle's base name (default: target-version)", func(s string) (string, error) {
+		if s == "" {
+			return s, nil // the default
+		}
+		return s, bundle.CheckName(s)
+	})
 	parsedVar(f, &src.Retries, "retries", "", "5", "retries of a failing download (5xx, 429, dropped connections) before giving up", atLeast(0))
 	f.StringVar(&signKey, "sign-key", "", "private key to sign the bundle's index with (PREFIX.key from ferry keygen; FERRY_KEY_PASSWORD opens an encrypted one)")
 	f.BoolVar(&noBinary, "no-binary", false, "do not put a copy of ferry beside the bundle")

@@ -65,7 +65,9 @@ func (a *app) theme() themes.Theme       { return a.term().PrintTheme() }
 
 // themeFlag adds --theme, one of themes.Names.
 func themeFlag(c *cobra.Command, name *string, usage string) {
-	parsedVar(c.Flags(), name, "theme", "", themes.Default, usage+": "+strings.Join(themes.Names, ", "), oneOf(themes.Names...))
+	parsedVar(c.Flags(), name, "theme", "", themes.Default, usage+": "+strings.Join(themes.Names, ", "), func(s string) (string, error) {
+		return oneOf(themes.Names...)(strings.ToLower(s))
+	})
 }
 
 // logf prints a progress line to stderr when --verbose is on.

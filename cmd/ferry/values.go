@@ -20,6 +20,7 @@ type parsed[T any] struct {
 }
 
 func (v *parsed[T]) String() string { return v.text }
+func (v *parsed[T]) readAsGiven()   {}
 
 // Type is how help shows the value: a number, or text.
 func (v *parsed[T]) Type() string {
@@ -50,23 +51,29 @@ func parsedVar[T any](fs *pflag.FlagSet, into *T, name, shorthand, def, usage st
 	fs.VarP(v, name, shorthand, usage)
 }
 
-// oneOf reads a value that must be one of choices.
+// oneOf reads a value that must be one of choices; "" among them lets an
+// empty value mean the default.
 func oneOf(choices ...string) func(string) (string, error) {
 	return func(s string) (string, error) {
 		if slices.Contains(choices, s) {
 			return s, nil
 		}
-		last := len(choices) - 1
-		return "", fmt.Errorf("must be %s or %s, not %q", strings.Join(choices[:last], ", "), choices[last], s)
+		named := slices.DeleteFunc(slices.Clone(choices), func(c string) bool { return c == "" }) // "" is the default
+		last := len(named) - 1
+		return "", fmt.Errorf("must be %s or %s, not %q", strings.Join(named[:last], ", "), named[last], s)
 	}
 }
 
 // flagMistake words a flag's value that could not be read as the flag and
-// its reason ("--progress must be …"); other flag errors stay as they are.
+// its reason ("--progress must be …"), for the flags parsedVar adds; other
+// flag errors stay as pflag words them.
 func flagMistake(err error) error {
 	var bad *pflag.InvalidValueError
 	if !errors.As(err, &bad) || bad.GetFlag() == nil {
 		return err
+	}
+	if _, ours := bad.GetFlag().Value.(interface{ readAsGiven() }); !ours {
+		return err // pflag's own wording names the value given
 	}
 	return fmt.Errorf("--%s %w", bad.GetFlag().Name, bad.Unwrap())
 }

@@ -60,8 +60,12 @@ func (d Destination) Check() error {
 			fault.About(fault.Registry), fault.Use(fault.RegistryForm, scheme))
 	}
 	if d.Registry != "" {
-		_, hostErr := name.NewRegistry(d.Host())
-		if _, err := name.NewRepository(d.Registry+"/x", name.StrictValidation); hostErr != nil || err != nil {
+		host, prefix, _ := strings.Cut(d.Registry, "/")
+		_, hostErr := name.NewRegistry(host)
+		// The prefix is checked under a host the name parser takes for a
+		// registry whatever it looks like, so a host without a dot or port
+		// ("myreg") is not read as a docker.io path. Nothing is reached.
+		if _, err := name.NewRepository(strings.Trim("localhost/"+prefix, "/")+"/x", name.StrictValidation); hostErr != nil || err != nil {
 			return fault.New(ErrBadAddress, "%q is not a registry address: write it as HOST[:PORT][/PREFIX], in lower case, in %s", d.Registry, fault.Use(fault.Registry))
 		}
 	}

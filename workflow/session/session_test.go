@@ -338,7 +338,7 @@ func TestRegistryAddressWithASchemeIsRefused(t *testing.T) {
 }
 
 func TestDestinationCheck(t *testing.T) {
-	for _, ok := range []Destination{{}, {Registry: "registry.site:5000"}, {Registry: "registry.site:5000/mirror/apps"},
+	for _, ok := range []Destination{{}, {Registry: "registry.site:5000"}, {Registry: "registry.site:5000/mirror/apps"}, {Registry: "myreg"}, {Registry: "myreg/ocp"},
 		{MavenURL: "https://nexus.site/repository/releases"}, {MavenDir: "/srv/m2"}} {
 		assert.NoError(t, ok.Check(), "%+v", ok)
 	}
