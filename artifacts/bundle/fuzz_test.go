@@ -23,7 +23,7 @@ func FuzzParseIndex(f *testing.F) {
 	f.Add([]byte(`{"formatVersion":2,"kind":"FerryBundleIndex"}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		idx, err := ParseIndex(data, "b.ferry.json")
+		idx, err := parseIndex(data, "b.ferry.json")
 		if err != nil {
 			return
 		}

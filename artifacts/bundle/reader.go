@@ -18,6 +18,8 @@ import (
 
 	"ferry/artifacts/fault"
 	"ferry/artifacts/size"
+
+	"github.com/spf13/afero"
 )
 
 // Bundle is a bundle found on disk: its index and the folder of its parts.
@@ -54,11 +56,11 @@ func Open(path string) (*Bundle, error) {
 		m := partPattern.FindStringSubmatch(filepath.Base(path))
 		indexPath = filepath.Join(filepath.Dir(path), IndexName(m[1]))
 	}
-	data, err := readIndexFile(indexPath)
+	data, err := readIndexFile(afero.NewOsFs(), indexPath)
 	if err != nil {
 		return nil, err
 	}
-	idx, err := ParseIndex(data, indexPath)
+	idx, err := parseIndex(data, indexPath)
 	if err != nil {
 		return nil, err
 	}
@@ -73,10 +75,21 @@ func Open(path string) (*Bundle, error) {
 	return b, nil
 }
 
+// ReadIndex reads and checks the sidecar index at path through fsys, as
+// Open does from the disk, without opening the bundle: for finding bundles
+// on media.
+func ReadIndex(fsys afero.Fs, path string) (Index, error) {
+	data, err := readIndexFile(fsys, path)
+	if err != nil {
+		return Index{}, err
+	}
+	return parseIndex(data, path)
+}
+
 // readIndexFile reads the sidecar index, refusing anything but a regular
 // file of a sane size before opening it.
-func readIndexFile(indexPath string) ([]byte, error) {
-	st, err := os.Stat(indexPath)
+func readIndexFile(fsys afero.Fs, indexPath string) ([]byte, error) {
+	st, err := fsys.Stat(indexPath)
 	if err != nil {
 		if os.IsNotExist(err) {
 			return nil, fmt.Errorf("%w: the bundle index %s is missing: copy the .ferry.json file from the original media too", ErrNotABundle, indexPath)
@@ -89,7 +102,7 @@ func readIndexFile(indexPath string) ([]byte, error) {
 	if st.Size() > MaxIndexFileSize {
 		return nil, fault.New(ErrTooLarge, "the bundle index %s is %s, more than the 16 MiB a bundle index may be: copy the .ferry.json file again from the original media", indexPath, size.Format(st.Size()))
 	}
-	f, err := os.Open(indexPath)
+	f, err := fsys.Open(indexPath)
 	if err != nil {
 		return nil, err
 	}
@@ -101,7 +114,7 @@ func readIndexFile(indexPath string) ([]byte, error) {
 // and checks that it can name parts
 // safely: known kind and version, at least one part, every part inside
 // the folder and named once, and sizes that add up to the stream's.
-func ParseIndex(data []byte, indexPath string) (Index, error) {
+func parseIndex(data []byte, indexPath string) (Index, error) {
 	var idx Index
 	if err := json.Unmarshal(data, &idx); err != nil || idx.Kind != IndexKind {
 		return idx, fmt.Errorf("%w: %s is not a ferry bundle index", ErrNotABundle, indexPath)

@@ -139,7 +139,7 @@ func (s *Session) FindBundles(ctx context.Context) []Found {
 				if seen[dir] || ctx.Err() != nil {
 					continue
 				}
-				idx, err := s.readIndex(m)
+				idx, err := bundle.ReadIndex(s.FS, m)
 				if err != nil {
 					continue
 				}
@@ -156,21 +156,4 @@ func (s *Session) FindBundles(ctx context.Context) []Found {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
-}
-
-// readIndex reads a bundle index found on the media: a regular file of a
-// sane size, parsed and checked as bundle.Open would.
-func (s *Session) readIndex(path string) (bundle.Index, error) {
-	st, err := s.FS.Stat(path)
-	if err != nil {
-		return bundle.Index{}, err
-	}
-	if !st.Mode().IsRegular() || st.Size() > maxIndex {
-		return bundle.Index{}, bundle.ErrNotABundle
-	}
-	data, err := afero.ReadFile(s.FS, path)
-	if err != nil {
-		return bundle.Index{}, err
-	}
-	return bundle.ParseIndex(data, path)
 }
