@@ -275,6 +275,13 @@ func TestFlagsPrefillWhereItGoes(t *testing.T) {
 	assert.Equal(t, "s3cret", dest.Password)
 	assert.True(t, dest.Flat, "--repo-mapping flat holds in the app too")
 	assert.Equal(t, 2, dest.Concurrency)
+
+	// Left on this step, the summary's command to go on names what the
+	// fields hold, without the password.
+	got := d.m.Result().Import.Destination
+	assert.Equal(t, "registry.site:5000/mirror", got.Registry)
+	assert.Equal(t, "loader", got.Username)
+	assert.Empty(t, got.Password)
 }
 
 // TestGoldenLoad snapshots the load step mid-way, while the import runs.

@@ -43,7 +43,7 @@ type Outcome struct {
 // Outcome is where the far side stands now.
 func (f *Flow) Outcome() Outcome {
 	o := Outcome{Step: f.Step(), Done: f.cur == stepDone || (f.cur == stepWhere && f.where.nodeLoaded()), Bundle: f.bundle, Report: f.report, ConfigDir: f.opts.ConfigDir}
-	if f.cur > stepWhere && f.where.mode == "load" {
+	if f.cur >= stepWhere && f.where.mode == "load" { // on the step itself: what is typed so far
 		o.Destination = f.Destination()
 		o.Destination.Password, o.Destination.MavenPassword = "", ""
 	}
